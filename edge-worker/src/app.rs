@@ -1,0 +1,188 @@
+//! The whole edge as one function: request in, response out.
+
+use portcullis_tenant_config::SignatureVerifier;
+
+use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::routing::{Site, site_for_host};
+use crate::store::ConfigStore;
+use crate::{auth, config_push, mcp};
+
+/// What the edge needs from its runtime.
+pub struct Edge<'a, S, V> {
+    /// `localhost` locally; the production edge domain when deployed.
+    pub edge_domain: &'a str,
+    pub store: &'a S,
+    pub verifier: &'a V,
+}
+
+impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
+    pub async fn handle(&self, request: &HttpRequest) -> HttpResponse {
+        if request.body.len() > MAX_BODY_BYTES {
+            return HttpResponse::error(413, "too_large", "request body exceeds 1 MiB");
+        }
+        let host = request.header("host").unwrap_or_default();
+        match site_for_host(host, self.edge_domain) {
+            Site::Apex => self.apex(request).await,
+            Site::Tenant(slug) => self.tenant(slug, request).await,
+            Site::Unknown => HttpResponse::error(404, "unknown_host", "no site is served at this host"),
+        }
+    }
+
+    async fn apex(&self, request: &HttpRequest) -> HttpResponse {
+        let push_target = request
+            .path
+            .strip_prefix("/internal/tenants/")
+            .and_then(|rest| rest.strip_suffix("/config"));
+        match (request.method.as_str(), request.path.as_str(), push_target) {
+            ("GET", "/healthz", _) => HttpResponse::json(200, &serde_json::json!({ "status": "ok" })),
+            ("PUT", _, Some(tenant)) => {
+                config_push::accept(tenant, &request.body, self.store, self.verifier).await
+            }
+            (_, _, Some(_)) => HttpResponse::error(405, "method_not_allowed", "use PUT").with_header("allow", "PUT"),
+            _ => HttpResponse::error(404, "not_found", "no such endpoint"),
+        }
+    }
+
+    async fn tenant(&self, slug: &str, request: &HttpRequest) -> HttpResponse {
+        let config = match self.store.load(slug).await {
+            Ok(Some(config)) => config,
+            Ok(None) => {
+                return HttpResponse::error(404, "unknown_tenant", &format!("no tenant {slug:?} is served here"));
+            }
+            Err(e) => {
+                crate::runtime::log_error(&format!("config store: {}", e.0));
+                return HttpResponse::error(503, "unavailable", "tenant configuration is unavailable, retry later");
+            }
+        };
+        match request.path.as_str() {
+            "/mcp" => match auth::authenticate(&config, request) {
+                Ok(caller) => mcp::transport::handle(&config, &caller, request, host_of(request)),
+                Err(challenge) => challenge,
+            },
+            _ => HttpResponse::error(404, "not_found", "no such endpoint; MCP is served at /mcp"),
+        }
+    }
+}
+
+fn host_of(request: &HttpRequest) -> &str {
+    request.header("host").unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+    use portcullis_tenant_config::envelope::Ed25519Verifier;
+    use portcullis_tenant_config::{ArgSchema, ContentBlock, FORMAT, SignedConfig, TenantConfig, ToolConfig};
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::store::memory::MemoryStore;
+
+    fn config(tenant: &str, version: u64, tool: &str) -> TenantConfig {
+        let schema = json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]});
+        TenantConfig {
+            format: FORMAT,
+            tenant: tenant.into(),
+            version,
+            display_name: tenant.to_uppercase(),
+            tools: vec![ToolConfig {
+                name: tool.into(),
+                title: None,
+                description: "d".into(),
+                arguments: ArgSchema::compile(&schema).unwrap(),
+                input_schema: schema,
+                content: vec![ContentBlock::Text { text: format!("{tenant} says hi") }],
+            }],
+        }
+    }
+
+    fn req(method: &str, host: &str, path: &str, body: &[u8]) -> HttpRequest {
+        HttpRequest {
+            method: method.into(),
+            path: path.into(),
+            headers: vec![("host".into(), host.into()), ("content-type".into(), "application/json".into())],
+            body: body.to_vec(),
+        }
+    }
+
+    fn body(r: &HttpResponse) -> Value {
+        serde_json::from_slice(&r.body).unwrap()
+    }
+
+    struct Fixture {
+        store: MemoryStore,
+        key: SigningKey,
+        verifier: Ed25519Verifier,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            let key = SigningKey::from_bytes(&[3; 32]);
+            Self { store: MemoryStore::default(), verifier: Ed25519Verifier(key.verifying_key()), key }
+        }
+        fn edge(&self) -> Edge<'_, MemoryStore, Ed25519Verifier> {
+            Edge { edge_domain: "localhost", store: &self.store, verifier: &self.verifier }
+        }
+        async fn push(&self, tenant: &str, c: &TenantConfig) -> HttpResponse {
+            let env = SignedConfig::sign(c, &self.key).unwrap();
+            let path = format!("/internal/tenants/{tenant}/config");
+            self.edge().handle(&req("PUT", "localhost:8787", &path, &serde_json::to_vec(&env).unwrap())).await
+        }
+    }
+
+    #[tokio::test]
+    async fn push_accepts_newer_and_refuses_stale_tampered_and_misaddressed() {
+        let f = Fixture::new();
+        assert_eq!(f.push("acme", &config("acme", 2, "t")).await.status, 200);
+        let stale = f.push("acme", &config("acme", 2, "t")).await;
+        assert_eq!((stale.status, body(&stale)["servedVersion"].clone()), (409, json!(2)));
+        assert_eq!(f.push("acme", &config("acme", 1, "t")).await.status, 409);
+        assert_eq!(f.push("globex", &config("acme", 5, "t")).await.status, 422);
+
+        let mut env = SignedConfig::sign(&config("acme", 9, "t"), &f.key).unwrap();
+        env.payload = env.payload.replace("\"version\":9", "\"version\":10");
+        let r = f
+            .edge()
+            .handle(&req("PUT", "localhost", "/internal/tenants/acme/config", &serde_json::to_vec(&env).unwrap()))
+            .await;
+        assert_eq!((r.status, body(&r)["error"].clone()), (403, json!("bad_signature")));
+        let other_key = SigningKey::from_bytes(&[4; 32]);
+        let forged = SignedConfig::sign(&config("acme", 11, "t"), &other_key).unwrap();
+        let r = f
+            .edge()
+            .handle(&req("PUT", "localhost", "/internal/tenants/acme/config", &serde_json::to_vec(&forged).unwrap()))
+            .await;
+        assert_eq!(r.status, 403);
+        let r = f.edge().handle(&req("PUT", "localhost", "/internal/tenants/acme/config", b"nope")).await;
+        assert_eq!(r.status, 400);
+        // Nothing refused replaced what is served.
+        assert_eq!(f.store.load("acme").await.unwrap().unwrap().version, 2);
+    }
+
+    #[tokio::test]
+    async fn unknown_hosts_and_tenants_get_json_404s() {
+        let f = Fixture::new();
+        let r = f.edge().handle(&req("POST", "nobody.localhost:8787", "/mcp", b"{}")).await;
+        assert_eq!((r.status, body(&r)["error"].clone()), (404, json!("unknown_tenant")));
+        let r = f.edge().handle(&req("POST", "example.com", "/mcp", b"{}")).await;
+        assert_eq!((r.status, body(&r)["error"].clone()), (404, json!("unknown_host")));
+        let r = f.edge().handle(&req("GET", "localhost", "/healthz", b"")).await;
+        assert_eq!(r.status, 200);
+    }
+
+    #[tokio::test]
+    async fn each_tenant_sees_only_its_own_tools() {
+        let f = Fixture::new();
+        f.push("acme", &config("acme", 1, "acme_tool")).await;
+        f.push("globex", &config("globex", 1, "globex_tool")).await;
+        let list = br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+        let names = |r: HttpResponse| -> Vec<Value> {
+            body(&r)["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].clone()).collect()
+        };
+        assert_eq!(names(f.edge().handle(&req("POST", "acme.localhost:8787", "/mcp", list)).await), vec![json!("acme_tool")]);
+        assert_eq!(names(f.edge().handle(&req("POST", "globex.localhost:8787", "/mcp", list)).await), vec![json!("globex_tool")]);
+        let call = br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"acme_tool","arguments":{"city":"x"}}}"#;
+        let r = f.edge().handle(&req("POST", "globex.localhost:8787", "/mcp", call)).await;
+        assert_eq!(body(&r)["error"]["code"], json!(-32602));
+    }
+}

@@ -1,0 +1,164 @@
+//! Streamable HTTP (MCP 2025-03-26 … 2025-11-25, "Transports") for a server
+//! that keeps no session: every POST carries one JSON-RPC message and gets a
+//! JSON answer; the optional GET stream and DELETE are not offered (405).
+
+use portcullis_tenant_config::TenantConfig;
+use serde_json::Value;
+
+use super::jsonrpc::{Incoming, RpcError, classify, code, failure, success};
+use super::methods::dispatch;
+use super::{DEFAULT_HEADER_VERSION, SUPPORTED_VERSIONS};
+use crate::auth::Caller;
+use crate::http::{HttpRequest, HttpResponse};
+
+/// Handles one request to `/mcp`. `host` is the request's Host header, the
+/// only origin allowed to call from a browser.
+pub fn handle(config: &TenantConfig, caller: &Caller, request: &HttpRequest, host: &str) -> HttpResponse {
+    // "Servers MUST validate the Origin header on all incoming connections
+    // to prevent DNS rebinding attacks ... respond with HTTP 403 Forbidden."
+    if let Some(origin) = request.header("origin") {
+        if !origin_matches(origin, host) {
+            return rpc_reply(403, failure(Value::Null, RpcError::new(code::INVALID_REQUEST, "Origin not allowed")));
+        }
+    }
+    match request.method.as_str() {
+        "POST" => post(config, caller, request),
+        _ => HttpResponse::error(405, "method_not_allowed", "this MCP endpoint accepts POST only").with_header("allow", "POST"),
+    }
+}
+
+fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> HttpResponse {
+    let bad_request = |status: u16, code: i64, message: &str| {
+        rpc_reply(status, failure(Value::Null, RpcError::new(code, message)))
+    };
+    if !accepts_json(request.header("accept")) {
+        return bad_request(406, code::INVALID_REQUEST, "Accept must allow application/json");
+    }
+    if !is_json(request.header("content-type")) {
+        return bad_request(415, code::INVALID_REQUEST, "Content-Type must be application/json");
+    }
+    // "If the server receives a request with an invalid or unsupported
+    // MCP-Protocol-Version, it MUST respond with 400 Bad Request."
+    let version = request.header("mcp-protocol-version").unwrap_or(DEFAULT_HEADER_VERSION);
+    if !SUPPORTED_VERSIONS.contains(&version) {
+        let message = format!("Unsupported MCP-Protocol-Version {version:?}; supported: {}", SUPPORTED_VERSIONS.join(", "));
+        return bad_request(400, code::INVALID_REQUEST, &message);
+    }
+    let message: Value = match serde_json::from_slice(&request.body) {
+        Ok(v) => v,
+        Err(_) => return bad_request(400, code::PARSE_ERROR, "Parse error: the body is not valid JSON"),
+    };
+    if message.is_array() {
+        // Batching was removed from MCP in 2025-06-18.
+        return bad_request(400, code::INVALID_REQUEST, "JSON-RPC batches are not supported");
+    }
+    match classify(message) {
+        Err((id, error)) => rpc_reply(400, failure(id, error)),
+        // "If the input is a JSON-RPC response or notification: If the server
+        // accepts the input, the server MUST return HTTP status code 202."
+        Ok(Incoming::Notification { .. } | Incoming::Response) => HttpResponse::empty(202),
+        Ok(Incoming::Request { id, method, params }) => match dispatch(config, caller, &method, params) {
+            Ok(result) => rpc_reply(200, success(id, result)),
+            Err(error) => rpc_reply(200, failure(id, error)),
+        },
+    }
+}
+
+fn rpc_reply(status: u16, body: Value) -> HttpResponse {
+    HttpResponse::json(status, &body)
+}
+
+fn media_type(header: &str) -> &str {
+    header.split(';').next().unwrap_or_default().trim()
+}
+
+fn is_json(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|c| media_type(c).eq_ignore_ascii_case("application/json"))
+}
+
+/// Clients MUST list both JSON and SSE; we answer with JSON only, so we
+/// insist on no more than that JSON is acceptable.
+fn accepts_json(accept: Option<&str>) -> bool {
+    accept.is_none_or(|a| {
+        a.split(',')
+            .map(media_type)
+            .any(|m| ["application/json", "application/*", "*/*"].iter().any(|ok| m.eq_ignore_ascii_case(ok)))
+    })
+}
+
+/// An `Origin` is allowed only when it names this very host.
+fn origin_matches(origin: &str, host: &str) -> bool {
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .unwrap_or_default();
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use portcullis_tenant_config::FORMAT;
+    use serde_json::json;
+
+    use super::*;
+
+    fn config() -> TenantConfig {
+        TenantConfig { format: FORMAT, tenant: "acme".into(), version: 1, display_name: "Acme".into(), tools: vec![] }
+    }
+
+    fn post(headers: &[(&str, &str)], body: &str) -> HttpResponse {
+        let mut all = vec![
+            ("host".to_string(), "acme.localhost:8787".to_string()),
+            ("content-type".to_string(), "application/json".to_string()),
+            ("accept".to_string(), "application/json, text/event-stream".to_string()),
+        ];
+        for (n, v) in headers {
+            all.retain(|(k, _)| k != n);
+            all.push((n.to_string(), v.to_string()));
+        }
+        let request = HttpRequest { method: "POST".into(), path: "/mcp".into(), headers: all, body: body.as_bytes().to_vec() };
+        handle(&config(), &Caller::Anonymous, &request, "acme.localhost:8787")
+    }
+
+    fn rpc_code(r: &HttpResponse) -> i64 {
+        serde_json::from_slice::<Value>(&r.body).unwrap()["error"]["code"].as_i64().unwrap()
+    }
+
+    #[test]
+    fn requests_get_json_and_notifications_202() {
+        let r = post(&[], r#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert_eq!(serde_json::from_slice::<Value>(&r.body).unwrap(), json!({"jsonrpc": "2.0", "id": 7, "result": {}}));
+        let r = post(&[], r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+        assert_eq!((r.status, r.body.len()), (202, 0));
+    }
+
+    #[test]
+    fn malformed_input_gets_json_rpc_errors() {
+        let r = post(&[], "{not json");
+        assert_eq!((r.status, rpc_code(&r)), (400, code::PARSE_ERROR));
+        let r = post(&[], r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#);
+        assert_eq!((r.status, rpc_code(&r)), (400, code::INVALID_REQUEST));
+        let r = post(&[], r#"{"jsonrpc":"2.0","id":1}"#);
+        assert_eq!((r.status, rpc_code(&r)), (400, code::INVALID_REQUEST));
+        let r = post(&[], r#"{"jsonrpc":"2.0","id":1,"method":"nope"}"#);
+        assert_eq!((r.status, rpc_code(&r)), (200, code::METHOD_NOT_FOUND));
+        let r = post(&[], "\u{0}\u{ff}");
+        assert_eq!(r.status, 400);
+    }
+
+    #[test]
+    fn enforces_transport_headers() {
+        let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+        assert_eq!(post(&[("mcp-protocol-version", "2025-11-25")], ping).status, 200);
+        assert_eq!(post(&[("mcp-protocol-version", "2099-01-01")], ping).status, 400);
+        assert_eq!(post(&[("content-type", "text/plain")], ping).status, 415);
+        assert_eq!(post(&[("accept", "text/html")], ping).status, 406);
+        assert_eq!(post(&[("origin", "https://evil.example")], ping).status, 403);
+        assert_eq!(post(&[("origin", "http://acme.localhost:8787")], ping).status, 200);
+        let get = HttpRequest { method: "GET".into(), path: "/mcp".into(), ..Default::default() };
+        let r = handle(&config(), &Caller::Anonymous, &get, "acme.localhost:8787");
+        assert_eq!((r.status, r.header("allow")), (405, Some("POST")));
+    }
+}

@@ -1,0 +1,82 @@
+//! The Workers runtime shell: binds the pure edge to KV, Web Crypto and the
+//! `worker` crate's request types. Nothing here decides an answer.
+
+mod kv;
+mod webcrypto;
+
+use portcullis_tenant_config::envelope::decode_hex;
+use worker::{Context, Env, Request, Response, event};
+
+use crate::app::Edge;
+use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
+
+/// Logs an internal failure; its text never goes into a response.
+pub fn log_error(message: &str) {
+    #[cfg(target_arch = "wasm32")]
+    worker::console_error!("{message}");
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("{message}");
+}
+
+#[event(fetch)]
+async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let response = match serve(request, &env).await {
+        Ok(r) => r,
+        Err(e) => {
+            log_error(&format!("edge failure: {e}"));
+            HttpResponse::error(500, "internal_error", "the edge failed to answer; retry later")
+        }
+    };
+    into_worker_response(response)
+}
+
+async fn serve(request: Request, env: &Env) -> worker::Result<HttpResponse> {
+    let edge_domain = required_var(env, "EDGE_DOMAIN")?;
+    let public_key = required_var(env, "CONFIG_PUBLIC_KEY")?;
+    let public_key = decode_hex(&public_key)
+        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+        .ok_or_else(|| worker::Error::RustError("CONFIG_PUBLIC_KEY must be 32 bytes of hex".into()))?;
+    let store = kv::KvConfigStore::new(env.kv("CONFIGS")?);
+    let verifier = webcrypto::Ed25519WebCrypto::new(public_key);
+    let Some(request) = into_http_request(request).await? else {
+        return Ok(HttpResponse::error(413, "too_large", "request body exceeds 1 MiB"));
+    };
+    let edge = Edge { edge_domain: &edge_domain, store: &store, verifier: &verifier };
+    Ok(edge.handle(&request).await)
+}
+
+fn required_var(env: &Env, name: &str) -> worker::Result<String> {
+    env.var(name)
+        .map(|v| v.to_string())
+        .map_err(|_| worker::Error::RustError(format!("the Worker variable {name} is not set")))
+}
+
+/// Converts a request, or `None` when its body is over the limit.
+async fn into_http_request(mut request: Request) -> worker::Result<Option<HttpRequest>> {
+    let declared = request
+        .headers()
+        .get("content-length")?
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(0);
+    if declared > MAX_BODY_BYTES {
+        return Ok(None);
+    }
+    let headers = request
+        .headers()
+        .entries()
+        .map(|(n, v)| (n.to_ascii_lowercase(), v))
+        .collect();
+    let method = request.method().to_string().to_ascii_uppercase();
+    let path = request.path();
+    let body = request.bytes().await.unwrap_or_default();
+    Ok(Some(HttpRequest { method, path, headers, body }))
+}
+
+fn into_worker_response(response: HttpResponse) -> worker::Result<Response> {
+    let mut out = Response::from_bytes(response.body)?.with_status(response.status);
+    let headers = out.headers_mut();
+    for (name, value) in &response.headers {
+        headers.set(name, value)?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,44 @@
+//! Where the edge keeps the configs it serves.
+
+use portcullis_tenant_config::TenantConfig;
+
+/// A storage failure; its text is logged, never sent to clients.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+/// Per-tenant config storage. Keys are namespaced by tenant slug, so one
+/// tenant's lookups can never reach another's document.
+#[allow(async_fn_in_trait)] // Workers are single-threaded; no Send bound wanted.
+pub trait ConfigStore {
+    async fn load(&self, tenant: &str) -> Result<Option<TenantConfig>, StoreError>;
+    async fn save(&self, config: &TenantConfig) -> Result<(), StoreError>;
+}
+
+/// The storage key of a tenant's live config.
+pub fn config_key(tenant: &str) -> String {
+    format!("tenant/{tenant}/config")
+}
+
+#[cfg(test)]
+pub mod memory {
+    //! An in-memory store for native tests.
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[derive(Default)]
+    pub struct MemoryStore(pub RefCell<HashMap<String, TenantConfig>>);
+
+    impl ConfigStore for MemoryStore {
+        async fn load(&self, tenant: &str) -> Result<Option<TenantConfig>, StoreError> {
+            Ok(self.0.borrow().get(&config_key(tenant)).cloned())
+        }
+        async fn save(&self, config: &TenantConfig) -> Result<(), StoreError> {
+            self.0
+                .borrow_mut()
+                .insert(config_key(&config.tenant), config.clone());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! The tenant config document itself.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::args::ArgSchema;
+use crate::names::{NameError, validate_tenant_slug, validate_tool_name};
+
+/// Format of the document; bumped on any change an older edge cannot read.
+pub const FORMAT: u32 = 1;
+
+/// Everything the edge needs to serve one tenant, as of one published version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantConfig {
+    pub format: u32,
+    /// The tenant's slug, i.e. its subdomain label on the edge domain.
+    pub tenant: String,
+    /// Increases by one on every publish of this tenant; the edge refuses
+    /// anything not newer than what it serves, so an old document cannot be
+    /// replayed.
+    pub version: u64,
+    pub display_name: String,
+    pub tools: Vec<ToolConfig>,
+}
+
+/// One tool as MCP clients will see it, plus what the edge needs to run it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolConfig {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub description: String,
+    /// The JSON Schema exactly as the admin wrote it, shown in `tools/list`.
+    pub input_schema: Value,
+    /// The same schema compiled for the edge to check arguments with.
+    pub arguments: ArgSchema,
+    /// What a call returns, for now fixed by the tool's definition.
+    pub content: Vec<ContentBlock>,
+}
+
+/// MCP content blocks a tool can return.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ContentBlock {
+    Text {
+        text: String,
+    },
+    Image {
+        data: String,
+        #[serde(rename = "mimeType")]
+        mime_type: String,
+    },
+    Audio {
+        data: String,
+        #[serde(rename = "mimeType")]
+        mime_type: String,
+    },
+}
+
+/// Why a document is not servable.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    #[error("unsupported document format {0} (this build reads {FORMAT})")]
+    Format(u32),
+    #[error("tenant slug {slug:?} {error}")]
+    Slug { slug: String, error: NameError },
+    #[error("version must be at least 1")]
+    Version,
+    #[error("tool name {name:?} {error}")]
+    ToolName { name: String, error: NameError },
+    #[error("tool {0:?} appears more than once")]
+    DuplicateTool(String),
+    #[error("tool {0:?}: the input schema must be a JSON Schema object with \"type\": \"object\"")]
+    InputSchema(String),
+}
+
+impl TenantConfig {
+    /// Checks the rules both sides rely on; the control plane runs it before
+    /// signing and the edge again after verifying.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.format != FORMAT {
+            return Err(ConfigError::Format(self.format));
+        }
+        validate_tenant_slug(&self.tenant).map_err(|error| ConfigError::Slug {
+            slug: self.tenant.clone(),
+            error,
+        })?;
+        if self.version == 0 {
+            return Err(ConfigError::Version);
+        }
+        let mut seen = BTreeSet::new();
+        for tool in &self.tools {
+            validate_tool_name(&tool.name).map_err(|error| ConfigError::ToolName {
+                name: tool.name.clone(),
+                error,
+            })?;
+            if !seen.insert(tool.name.as_str()) {
+                return Err(ConfigError::DuplicateTool(tool.name.clone()));
+            }
+            if !is_object_schema(&tool.input_schema) {
+                return Err(ConfigError::InputSchema(tool.name.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn tool(&self, name: &str) -> Option<&ToolConfig> {
+        self.tools.iter().find(|t| t.name == name)
+    }
+}
+
+/// MCP requires a tool's `inputSchema` to describe an object.
+pub fn is_object_schema(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("object")
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub(crate) fn sample(version: u64) -> TenantConfig {
+        let schema = json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]});
+        TenantConfig {
+            format: FORMAT,
+            tenant: "acme".into(),
+            version,
+            display_name: "Acme Corp".into(),
+            tools: vec![ToolConfig {
+                name: "get_weather".into(),
+                title: Some("Weather".into()),
+                description: "Current weather".into(),
+                arguments: ArgSchema::compile(&schema).expect("compiles"),
+                input_schema: schema,
+                content: vec![ContentBlock::Text { text: "sunny".into() }],
+            }],
+        }
+    }
+
+    #[test]
+    fn valid_sample() {
+        assert_eq!(sample(1).validate(), Ok(()));
+    }
+
+    #[test]
+    fn rejects_each_broken_rule() {
+        let mut c = sample(1);
+        c.format = 99;
+        assert_eq!(c.validate(), Err(ConfigError::Format(99)));
+        let mut c = sample(0);
+        assert_eq!(c.validate(), Err(ConfigError::Version));
+        c.version = 1;
+        c.tenant = "Bad Slug".into();
+        assert!(matches!(c.validate(), Err(ConfigError::Slug { .. })));
+        let mut c = sample(1);
+        c.tools.push(c.tools[0].clone());
+        assert_eq!(c.validate(), Err(ConfigError::DuplicateTool("get_weather".into())));
+        let mut c = sample(1);
+        c.tools[0].input_schema = json!({"type": "string"});
+        assert_eq!(c.validate(), Err(ConfigError::InputSchema("get_weather".into())));
+    }
+
+    #[test]
+    fn content_blocks_use_mcp_field_names() {
+        let block = ContentBlock::Image { data: "AAAA".into(), mime_type: "image/png".into() };
+        assert_eq!(
+            serde_json::to_value(&block).unwrap(),
+            json!({"type": "image", "data": "AAAA", "mimeType": "image/png"})
+        );
+    }
+}

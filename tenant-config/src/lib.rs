@@ -1,0 +1,16 @@
+//! The compiled tenant config: the one document the control plane publishes
+//! and the edge serves.
+//!
+//! It is the contract between the two halves of Portcullis, so it lives in a
+//! crate both build: the control plane natively, the edge for `wasm32`. It
+//! holds only serde types and pure rules — names, the compact argument schema
+//! the edge can check cheaply, and the signed envelope — never I/O.
+
+pub mod args;
+pub mod document;
+pub mod envelope;
+pub mod names;
+
+pub use args::{ArgSchema, CompileError, Violation};
+pub use document::{ConfigError, ContentBlock, FORMAT, TenantConfig, ToolConfig};
+pub use envelope::{EnvelopeError, SignatureVerifier, SignedConfig};
