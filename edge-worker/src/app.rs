@@ -24,7 +24,9 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
         match site_for_host(host, self.edge_domain) {
             Site::Apex => self.apex(request).await,
             Site::Tenant(slug) => self.tenant(slug, request).await,
-            Site::Unknown => HttpResponse::error(404, "unknown_host", "no site is served at this host"),
+            Site::Unknown => {
+                HttpResponse::error(404, "unknown_host", "no site is served at this host")
+            }
         }
     }
 
@@ -34,11 +36,14 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
             .strip_prefix("/internal/tenants/")
             .and_then(|rest| rest.strip_suffix("/config"));
         match (request.method.as_str(), request.path.as_str(), push_target) {
-            ("GET", "/healthz", _) => HttpResponse::json(200, &serde_json::json!({ "status": "ok" })),
+            ("GET", "/healthz", _) => {
+                HttpResponse::json(200, &serde_json::json!({ "status": "ok" }))
+            }
             ("PUT", _, Some(tenant)) => {
                 config_push::accept(tenant, &request.body, self.store, self.verifier).await
             }
-            (_, _, Some(_)) => HttpResponse::error(405, "method_not_allowed", "use PUT").with_header("allow", "PUT"),
+            (_, _, Some(_)) => HttpResponse::error(405, "method_not_allowed", "use PUT")
+                .with_header("allow", "PUT"),
             _ => HttpResponse::error(404, "not_found", "no such endpoint"),
         }
     }
@@ -47,11 +52,19 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
         let config = match self.store.load(slug).await {
             Ok(Some(config)) => config,
             Ok(None) => {
-                return HttpResponse::error(404, "unknown_tenant", &format!("no tenant {slug:?} is served here"));
+                return HttpResponse::error(
+                    404,
+                    "unknown_tenant",
+                    &format!("no tenant {slug:?} is served here"),
+                );
             }
             Err(e) => {
                 crate::runtime::log_error(&format!("config store: {}", e.0));
-                return HttpResponse::error(503, "unavailable", "tenant configuration is unavailable, retry later");
+                return HttpResponse::error(
+                    503,
+                    "unavailable",
+                    "tenant configuration is unavailable, retry later",
+                );
             }
         };
         match request.path.as_str() {
@@ -72,7 +85,9 @@ fn host_of(request: &HttpRequest) -> &str {
 mod tests {
     use ed25519_dalek::SigningKey;
     use portcullis_tenant_config::envelope::Ed25519Verifier;
-    use portcullis_tenant_config::{ArgSchema, ContentBlock, FORMAT, SignedConfig, TenantConfig, ToolConfig};
+    use portcullis_tenant_config::{
+        ArgSchema, ContentBlock, FORMAT, SignedConfig, TenantConfig, ToolConfig,
+    };
     use serde_json::{Value, json};
 
     use super::*;
@@ -91,7 +106,9 @@ mod tests {
                 description: "d".into(),
                 arguments: ArgSchema::compile(&schema).unwrap(),
                 input_schema: schema,
-                content: vec![ContentBlock::Text { text: format!("{tenant} says hi") }],
+                content: vec![ContentBlock::Text {
+                    text: format!("{tenant} says hi"),
+                }],
             }],
         }
     }
@@ -100,7 +117,10 @@ mod tests {
         HttpRequest {
             method: method.into(),
             path: path.into(),
-            headers: vec![("host".into(), host.into()), ("content-type".into(), "application/json".into())],
+            headers: vec![
+                ("host".into(), host.into()),
+                ("content-type".into(), "application/json".into()),
+            ],
             body: body.to_vec(),
         }
     }
@@ -118,15 +138,30 @@ mod tests {
     impl Fixture {
         fn new() -> Self {
             let key = SigningKey::from_bytes(&[3; 32]);
-            Self { store: MemoryStore::default(), verifier: Ed25519Verifier(key.verifying_key()), key }
+            Self {
+                store: MemoryStore::default(),
+                verifier: Ed25519Verifier(key.verifying_key()),
+                key,
+            }
         }
         fn edge(&self) -> Edge<'_, MemoryStore, Ed25519Verifier> {
-            Edge { edge_domain: "localhost", store: &self.store, verifier: &self.verifier }
+            Edge {
+                edge_domain: "localhost",
+                store: &self.store,
+                verifier: &self.verifier,
+            }
         }
         async fn push(&self, tenant: &str, c: &TenantConfig) -> HttpResponse {
             let env = SignedConfig::sign(c, &self.key).unwrap();
             let path = format!("/internal/tenants/{tenant}/config");
-            self.edge().handle(&req("PUT", "localhost:8787", &path, &serde_json::to_vec(&env).unwrap())).await
+            self.edge()
+                .handle(&req(
+                    "PUT",
+                    "localhost:8787",
+                    &path,
+                    &serde_json::to_vec(&env).unwrap(),
+                ))
+                .await
         }
     }
 
@@ -135,7 +170,10 @@ mod tests {
         let f = Fixture::new();
         assert_eq!(f.push("acme", &config("acme", 2, "t")).await.status, 200);
         let stale = f.push("acme", &config("acme", 2, "t")).await;
-        assert_eq!((stale.status, body(&stale)["servedVersion"].clone()), (409, json!(2)));
+        assert_eq!(
+            (stale.status, body(&stale)["servedVersion"].clone()),
+            (409, json!(2))
+        );
         assert_eq!(f.push("acme", &config("acme", 1, "t")).await.status, 409);
         assert_eq!(f.push("globex", &config("acme", 5, "t")).await.status, 422);
 
@@ -143,17 +181,38 @@ mod tests {
         env.payload = env.payload.replace("\"version\":9", "\"version\":10");
         let r = f
             .edge()
-            .handle(&req("PUT", "localhost", "/internal/tenants/acme/config", &serde_json::to_vec(&env).unwrap()))
+            .handle(&req(
+                "PUT",
+                "localhost",
+                "/internal/tenants/acme/config",
+                &serde_json::to_vec(&env).unwrap(),
+            ))
             .await;
-        assert_eq!((r.status, body(&r)["error"].clone()), (403, json!("bad_signature")));
+        assert_eq!(
+            (r.status, body(&r)["error"].clone()),
+            (403, json!("bad_signature"))
+        );
         let other_key = SigningKey::from_bytes(&[4; 32]);
         let forged = SignedConfig::sign(&config("acme", 11, "t"), &other_key).unwrap();
         let r = f
             .edge()
-            .handle(&req("PUT", "localhost", "/internal/tenants/acme/config", &serde_json::to_vec(&forged).unwrap()))
+            .handle(&req(
+                "PUT",
+                "localhost",
+                "/internal/tenants/acme/config",
+                &serde_json::to_vec(&forged).unwrap(),
+            ))
             .await;
         assert_eq!(r.status, 403);
-        let r = f.edge().handle(&req("PUT", "localhost", "/internal/tenants/acme/config", b"nope")).await;
+        let r = f
+            .edge()
+            .handle(&req(
+                "PUT",
+                "localhost",
+                "/internal/tenants/acme/config",
+                b"nope",
+            ))
+            .await;
         assert_eq!(r.status, 400);
         // Nothing refused replaced what is served.
         assert_eq!(f.store.load("acme").await.unwrap().unwrap().version, 2);
@@ -162,11 +221,26 @@ mod tests {
     #[tokio::test]
     async fn unknown_hosts_and_tenants_get_json_404s() {
         let f = Fixture::new();
-        let r = f.edge().handle(&req("POST", "nobody.localhost:8787", "/mcp", b"{}")).await;
-        assert_eq!((r.status, body(&r)["error"].clone()), (404, json!("unknown_tenant")));
-        let r = f.edge().handle(&req("POST", "example.com", "/mcp", b"{}")).await;
-        assert_eq!((r.status, body(&r)["error"].clone()), (404, json!("unknown_host")));
-        let r = f.edge().handle(&req("GET", "localhost", "/healthz", b"")).await;
+        let r = f
+            .edge()
+            .handle(&req("POST", "nobody.localhost:8787", "/mcp", b"{}"))
+            .await;
+        assert_eq!(
+            (r.status, body(&r)["error"].clone()),
+            (404, json!("unknown_tenant"))
+        );
+        let r = f
+            .edge()
+            .handle(&req("POST", "example.com", "/mcp", b"{}"))
+            .await;
+        assert_eq!(
+            (r.status, body(&r)["error"].clone()),
+            (404, json!("unknown_host"))
+        );
+        let r = f
+            .edge()
+            .handle(&req("GET", "localhost", "/healthz", b""))
+            .await;
         assert_eq!(r.status, 200);
     }
 
@@ -177,12 +251,34 @@ mod tests {
         f.push("globex", &config("globex", 1, "globex_tool")).await;
         let list = br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
         let names = |r: HttpResponse| -> Vec<Value> {
-            body(&r)["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].clone()).collect()
+            body(&r)["result"]["tools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["name"].clone())
+                .collect()
         };
-        assert_eq!(names(f.edge().handle(&req("POST", "acme.localhost:8787", "/mcp", list)).await), vec![json!("acme_tool")]);
-        assert_eq!(names(f.edge().handle(&req("POST", "globex.localhost:8787", "/mcp", list)).await), vec![json!("globex_tool")]);
+        assert_eq!(
+            names(
+                f.edge()
+                    .handle(&req("POST", "acme.localhost:8787", "/mcp", list))
+                    .await
+            ),
+            vec![json!("acme_tool")]
+        );
+        assert_eq!(
+            names(
+                f.edge()
+                    .handle(&req("POST", "globex.localhost:8787", "/mcp", list))
+                    .await
+            ),
+            vec![json!("globex_tool")]
+        );
         let call = br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"acme_tool","arguments":{"city":"x"}}}"#;
-        let r = f.edge().handle(&req("POST", "globex.localhost:8787", "/mcp", call)).await;
+        let r = f
+            .edge()
+            .handle(&req("POST", "globex.localhost:8787", "/mcp", call))
+            .await;
         assert_eq!(body(&r)["error"]["code"], json!(-32602));
     }
 }

@@ -19,6 +19,9 @@ pub enum Caller {
 }
 
 /// Authenticates a request for `tenant`, or returns the response to send.
-pub fn authenticate(_tenant: &TenantConfig, _request: &HttpRequest) -> Result<Caller, HttpResponse> {
+pub fn authenticate(
+    _tenant: &TenantConfig,
+    _request: &HttpRequest,
+) -> Result<Caller, HttpResponse> {
     Ok(Caller::Anonymous)
 }

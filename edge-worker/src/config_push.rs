@@ -20,7 +20,11 @@ pub async fn accept(
     let envelope: SignedConfig = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(e) => {
-            return HttpResponse::error(400, "invalid_request", &format!("body is not a signed config: {e}"));
+            return HttpResponse::error(
+                400,
+                "invalid_request",
+                &format!("body is not a signed config: {e}"),
+            );
         }
     };
     let config = match envelope.open(verifier).await {
@@ -34,32 +38,42 @@ pub async fn accept(
         return HttpResponse::error(
             422,
             "tenant_mismatch",
-            &format!("the document is for tenant {:?}, pushed to {tenant:?}", config.tenant),
+            &format!(
+                "the document is for tenant {:?}, pushed to {tenant:?}",
+                config.tenant
+            ),
         );
     }
     let current = match store.load(tenant).await {
         Ok(c) => c,
         Err(e) => return storage_failure(e),
     };
-    if let Some(current) = current {
-        if config.version <= current.version {
-            return HttpResponse::json(
-                409,
-                &json!({
-                    "error": "stale_version",
-                    "message": format!("version {} is not newer than the served version {}", config.version, current.version),
-                    "servedVersion": current.version,
-                }),
-            );
-        }
+    if let Some(current) = current
+        && config.version <= current.version
+    {
+        return HttpResponse::json(
+            409,
+            &json!({
+                "error": "stale_version",
+                "message": format!("version {} is not newer than the served version {}", config.version, current.version),
+                "servedVersion": current.version,
+            }),
+        );
     }
     if let Err(e) = store.save(&config).await {
         return storage_failure(e);
     }
-    HttpResponse::json(200, &json!({ "accepted": true, "tenant": tenant, "version": config.version }))
+    HttpResponse::json(
+        200,
+        &json!({ "accepted": true, "tenant": tenant, "version": config.version }),
+    )
 }
 
 fn storage_failure(e: crate::store::StoreError) -> HttpResponse {
     crate::runtime::log_error(&format!("config store: {}", e.0));
-    HttpResponse::error(503, "unavailable", "config storage is unavailable, retry later")
+    HttpResponse::error(
+        503,
+        "unavailable",
+        "config storage is unavailable, retry later",
+    )
 }

@@ -40,11 +40,23 @@ mod tests {
 
     #[test]
     fn tenants_apex_and_strangers() {
-        assert_eq!(site_for_host("acme.localhost:8787", "localhost"), Site::Tenant("acme"));
-        assert_eq!(site_for_host("acme.mcp.example.com", "mcp.example.com"), Site::Tenant("acme"));
-        assert_eq!(site_for_host("acme.mcp.example.com.", "mcp.example.com"), Site::Tenant("acme"));
+        assert_eq!(
+            site_for_host("acme.localhost:8787", "localhost"),
+            Site::Tenant("acme")
+        );
+        assert_eq!(
+            site_for_host("acme.mcp.example.com", "mcp.example.com"),
+            Site::Tenant("acme")
+        );
+        assert_eq!(
+            site_for_host("acme.mcp.example.com.", "mcp.example.com"),
+            Site::Tenant("acme")
+        );
         assert_eq!(site_for_host("localhost:8787", "localhost"), Site::Apex);
-        assert_eq!(site_for_host("mcp.example.com", "mcp.example.com"), Site::Apex);
+        assert_eq!(
+            site_for_host("mcp.example.com", "mcp.example.com"),
+            Site::Apex
+        );
         assert_eq!(site_for_host("a.b.localhost", "localhost"), Site::Unknown);
         assert_eq!(site_for_host("acmelocalhost", "localhost"), Site::Unknown);
         assert_eq!(site_for_host("evil.com", "localhost"), Site::Unknown);

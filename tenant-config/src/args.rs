@@ -152,7 +152,11 @@ pub struct Violation {
 
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let at = if self.path.is_empty() { "/" } else { &self.path };
+        let at = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
         write!(f, "{at}: {}", self.message)
     }
 }
@@ -215,7 +219,12 @@ fn compile_types(value: &Value, at: &str) -> Result<Vec<JsonType>, CompileError>
     let names: Vec<&Value> = match value {
         Value::Array(items) if !items.is_empty() => items.iter().collect(),
         Value::String(_) => vec![value],
-        _ => return Err(invalid(at, "must be a type name or a non-empty array of them")),
+        _ => {
+            return Err(invalid(
+                at,
+                "must be a type name or a non-empty array of them",
+            ));
+        }
     };
     names
         .into_iter()
@@ -255,13 +264,20 @@ fn compile_required(value: &Value, at: &str) -> Result<Vec<String>, CompileError
 }
 
 fn number(value: &Value, at: &str) -> Result<f64, CompileError> {
-    value.as_f64().ok_or_else(|| invalid(at, "must be a number"))
+    value
+        .as_f64()
+        .ok_or_else(|| invalid(at, "must be a number"))
 }
 
 fn count(value: &Value, at: &str) -> Result<u64, CompileError> {
     value
         .as_u64()
-        .or_else(|| value.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+        .or_else(|| {
+            value
+                .as_f64()
+                .filter(|f| *f >= 0.0 && f.fract() == 0.0)
+                .map(|f| f as u64)
+        })
         .ok_or_else(|| invalid(at, "must be a non-negative integer"))
 }
 
@@ -271,29 +287,43 @@ fn check_at(schema: &ArgSchema, value: &Value, path: &mut String, out: &mut Vec<
         ArgSchema::Always(false) => return push(out, path, "no value is allowed here".into()),
         ArgSchema::Rules(rules) => rules,
     };
-    if let Some(types) = &rules.types {
-        if !types.iter().any(|t| t.matches(value)) {
-            let names: Vec<String> = types
-                .iter()
-                .map(|t| serde_json::to_string(t).unwrap_or_default())
-                .collect();
-            return push(out, path, format!("expected {}", names.join(" or ")));
-        }
+    if let Some(types) = &rules.types
+        && !types.iter().any(|t| t.matches(value))
+    {
+        let names: Vec<String> = types
+            .iter()
+            .map(|t| serde_json::to_string(t).unwrap_or_default())
+            .collect();
+        return push(out, path, format!("expected {}", names.join(" or ")));
     }
-    if let Some(allowed) = &rules.enum_values {
-        if !allowed.iter().any(|a| json_equal(a, value)) {
-            push(out, path, "is not one of the allowed values".into());
-        }
+    if let Some(allowed) = &rules.enum_values
+        && !allowed.iter().any(|a| json_equal(a, value))
+    {
+        push(out, path, "is not one of the allowed values".into());
     }
     match value {
         Value::Number(n) => check_number(rules, n.as_f64().unwrap_or(f64::NAN), path, out),
         Value::String(s) => {
             let len = s.chars().count() as u64;
             if rules.min_length.is_some_and(|m| len < m) {
-                push(out, path, format!("must be at least {} characters", rules.min_length.unwrap_or(0)));
+                push(
+                    out,
+                    path,
+                    format!(
+                        "must be at least {} characters",
+                        rules.min_length.unwrap_or(0)
+                    ),
+                );
             }
             if rules.max_length.is_some_and(|m| len > m) {
-                push(out, path, format!("must be at most {} characters", rules.max_length.unwrap_or(0)));
+                push(
+                    out,
+                    path,
+                    format!(
+                        "must be at most {} characters",
+                        rules.max_length.unwrap_or(0)
+                    ),
+                );
             }
         }
         Value::Array(items) => check_array(rules, items, path, out),
@@ -336,12 +366,19 @@ fn check_array(rules: &Rules, items: &[Value], path: &mut String, out: &mut Vec<
     }
     if let Some(item_schema) = &rules.items {
         for (i, item) in items.iter().enumerate() {
-            descend(path, &i.to_string(), |p| check_at(item_schema, item, p, out));
+            descend(path, &i.to_string(), |p| {
+                check_at(item_schema, item, p, out)
+            });
         }
     }
 }
 
-fn check_object(rules: &Rules, obj: &Map<String, Value>, path: &mut String, out: &mut Vec<Violation>) {
+fn check_object(
+    rules: &Rules,
+    obj: &Map<String, Value>,
+    path: &mut String,
+    out: &mut Vec<Violation>,
+) {
     for name in &rules.required {
         if !obj.contains_key(name) {
             push(out, path, format!("missing required property '{name}'"));
@@ -390,7 +427,8 @@ fn json_equal(a: &Value, b: &Value) -> bool {
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
         }
         _ => a == b,
     }
@@ -426,7 +464,10 @@ mod tests {
             Ok(())
         );
         // minLength counts characters, not bytes.
-        assert_eq!(s.check(&json!({"city": "Zürich"})).map_err(|v| v.len()), Err(1));
+        assert_eq!(
+            s.check(&json!({"city": "Zürich"})).map_err(|v| v.len()),
+            Err(1)
+        );
         assert_eq!(s.check(&json!({"city": "Tōkyō"})), Ok(()));
     }
 
@@ -437,29 +478,55 @@ mod tests {
             .check(&json!({"days": 9, "units": "kelvin", "tags": ["a", "a", 3], "x": 1}))
             .expect_err("invalid");
         let got: Vec<String> = errs.iter().map(ToString::to_string).collect();
-        assert!(got.contains(&"/: missing required property 'city'".to_string()), "{got:?}");
+        assert!(
+            got.contains(&"/: missing required property 'city'".to_string()),
+            "{got:?}"
+        );
         assert!(got.contains(&"/days: must be <= 7".to_string()), "{got:?}");
-        assert!(got.contains(&"/units: is not one of the allowed values".to_string()), "{got:?}");
-        assert!(got.contains(&"/tags: must have at most 2 items".to_string()), "{got:?}");
-        assert!(got.contains(&"/tags/2: expected \"string\"".to_string()), "{got:?}");
-        assert!(got.contains(&"/: property 'x' is not allowed".to_string()), "{got:?}");
-        assert_eq!(s.check(&json!("Oslo")).map_err(|v| v[0].message.clone()), Err("expected \"object\"".into()));
+        assert!(
+            got.contains(&"/units: is not one of the allowed values".to_string()),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&"/tags: must have at most 2 items".to_string()),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&"/tags/2: expected \"string\"".to_string()),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&"/: property 'x' is not allowed".to_string()),
+            "{got:?}"
+        );
+        assert_eq!(
+            s.check(&json!("Oslo")).map_err(|v| v[0].message.clone()),
+            Err("expected \"object\"".into())
+        );
         assert!(s.check(&json!({"city": "Oslo", "days": 1.5})).is_err());
     }
 
     #[test]
     fn refuses_what_it_cannot_enforce() {
-        let err = ArgSchema::compile(&json!({"type": "object", "properties": {"a": {"type": "string", "pattern": "^x"}}}))
-            .expect_err("pattern unsupported");
+        let err = ArgSchema::compile(
+            &json!({"type": "object", "properties": {"a": {"type": "string", "pattern": "^x"}}}),
+        )
+        .expect_err("pattern unsupported");
         assert_eq!(
             err,
-            CompileError::Unsupported { path: "#/properties/a".into(), keyword: "pattern".into() }
+            CompileError::Unsupported {
+                path: "#/properties/a".into(),
+                keyword: "pattern".into()
+            }
         );
         assert!(matches!(
             ArgSchema::compile(&json!({"type": "strin"})),
             Err(CompileError::Invalid { .. })
         ));
-        assert!(matches!(ArgSchema::compile(&json!(3)), Err(CompileError::Invalid { .. })));
+        assert!(matches!(
+            ArgSchema::compile(&json!(3)),
+            Err(CompileError::Invalid { .. })
+        ));
         assert!(matches!(
             ArgSchema::compile(&json!({"required": "city"})),
             Err(CompileError::Invalid { .. })
@@ -472,6 +539,9 @@ mod tests {
         let text = serde_json::to_string(&s).expect("serializes");
         let back: ArgSchema = serde_json::from_str(&text).expect("parses");
         assert_eq!(back, s);
-        assert_eq!(serde_json::to_string(&ArgSchema::compile(&json!(true)).unwrap()).unwrap(), "true");
+        assert_eq!(
+            serde_json::to_string(&ArgSchema::compile(&json!(true)).unwrap()).unwrap(),
+            "true"
+        );
     }
 }

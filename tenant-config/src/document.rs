@@ -137,7 +137,9 @@ pub(crate) mod tests {
                 description: "Current weather".into(),
                 arguments: ArgSchema::compile(&schema).expect("compiles"),
                 input_schema: schema,
-                content: vec![ContentBlock::Text { text: "sunny".into() }],
+                content: vec![ContentBlock::Text {
+                    text: "sunny".into(),
+                }],
             }],
         }
     }
@@ -159,15 +161,24 @@ pub(crate) mod tests {
         assert!(matches!(c.validate(), Err(ConfigError::Slug { .. })));
         let mut c = sample(1);
         c.tools.push(c.tools[0].clone());
-        assert_eq!(c.validate(), Err(ConfigError::DuplicateTool("get_weather".into())));
+        assert_eq!(
+            c.validate(),
+            Err(ConfigError::DuplicateTool("get_weather".into()))
+        );
         let mut c = sample(1);
         c.tools[0].input_schema = json!({"type": "string"});
-        assert_eq!(c.validate(), Err(ConfigError::InputSchema("get_weather".into())));
+        assert_eq!(
+            c.validate(),
+            Err(ConfigError::InputSchema("get_weather".into()))
+        );
     }
 
     #[test]
     fn content_blocks_use_mcp_field_names() {
-        let block = ContentBlock::Image { data: "AAAA".into(), mime_type: "image/png".into() };
+        let block = ContentBlock::Image {
+            data: "AAAA".into(),
+            mime_type: "image/png".into(),
+        };
         assert_eq!(
             serde_json::to_value(&block).unwrap(),
             json!({"type": "image", "data": "AAAA", "mimeType": "image/png"})

@@ -41,15 +41,18 @@ pub trait SignatureVerifier {
 impl SignedConfig {
     /// Verifies the signature, then parses and validates the document. Nothing
     /// is parsed before the signature holds.
-    pub async fn open(&self, verifier: &impl SignatureVerifier) -> Result<TenantConfig, EnvelopeError> {
+    pub async fn open(
+        &self,
+        verifier: &impl SignatureVerifier,
+    ) -> Result<TenantConfig, EnvelopeError> {
         let signature: [u8; 64] = decode_hex(&self.signature)
             .and_then(|bytes| bytes.try_into().ok())
             .ok_or(EnvelopeError::SignatureEncoding)?;
         if !verifier.verify(self.payload.as_bytes(), &signature).await {
             return Err(EnvelopeError::BadSignature);
         }
-        let config: TenantConfig =
-            serde_json::from_str(&self.payload).map_err(|e| EnvelopeError::Payload(e.to_string()))?;
+        let config: TenantConfig = serde_json::from_str(&self.payload)
+            .map_err(|e| EnvelopeError::Payload(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
@@ -62,7 +65,7 @@ pub fn encode_hex(bytes: &[u8]) -> String {
 
 /// Parses hex (either case); `None` on odd length or a non-hex digit.
 pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
@@ -114,7 +117,6 @@ mod tests {
     use super::*;
     use crate::document::tests::sample;
 
-
     /// The verifiers here never wait, so one poll completes them.
     fn ready<T>(f: impl Future<Output = T>) -> T {
         match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
@@ -128,15 +130,21 @@ mod tests {
     }
 
     fn signed(config: &TenantConfig, key: &SigningKey) -> SignedConfig {
-        let payload = serde_json::to_string(config).unwrap();
-        SignedConfig { signature: encode_hex(&key.sign(payload.as_bytes()).to_bytes()), payload }
+        let payload = serde_json::to_string(config).expect("serializes");
+        SignedConfig {
+            signature: encode_hex(&key.sign(payload.as_bytes()).to_bytes()),
+            payload,
+        }
     }
 
     #[test]
     fn opens_what_the_key_signed() {
         let k = key(7);
         let env = signed(&sample(3), &k);
-        assert_eq!(ready(env.open(&Ed25519Verifier(k.verifying_key()))), Ok(sample(3)));
+        assert_eq!(
+            ready(env.open(&Ed25519Verifier(k.verifying_key()))),
+            Ok(sample(3))
+        );
     }
 
     #[test]
@@ -145,28 +153,46 @@ mod tests {
         let env = signed(&sample(3), &k);
         let mut tampered = env.clone();
         tampered.payload = tampered.payload.replace("sunny", "rainy");
-        assert_eq!(ready(tampered.open(&Ed25519Verifier(k.verifying_key()))), Err(EnvelopeError::BadSignature));
-        assert_eq!(ready(env.open(&Ed25519Verifier(key(8).verifying_key()))), Err(EnvelopeError::BadSignature));
+        assert_eq!(
+            ready(tampered.open(&Ed25519Verifier(k.verifying_key()))),
+            Err(EnvelopeError::BadSignature)
+        );
+        assert_eq!(
+            ready(env.open(&Ed25519Verifier(key(8).verifying_key()))),
+            Err(EnvelopeError::BadSignature)
+        );
         let mut garbled = env.clone();
         garbled.signature.pop();
-        assert_eq!(ready(garbled.open(&Ed25519Verifier(k.verifying_key()))), Err(EnvelopeError::SignatureEncoding));
+        assert_eq!(
+            ready(garbled.open(&Ed25519Verifier(k.verifying_key()))),
+            Err(EnvelopeError::SignatureEncoding)
+        );
     }
 
     #[test]
     fn refuses_a_signed_but_invalid_document() {
         let k = key(7);
         let env = signed(&sample(0), &k);
-        assert!(matches!(ready(env.open(&Ed25519Verifier(k.verifying_key()))), Err(EnvelopeError::Invalid(_))));
+        assert!(matches!(
+            ready(env.open(&Ed25519Verifier(k.verifying_key()))),
+            Err(EnvelopeError::Invalid(_))
+        ));
         let junk = SignedConfig {
             signature: encode_hex(&k.sign(b"{}").to_bytes()),
             payload: "{}".into(),
         };
-        assert!(matches!(ready(junk.open(&Ed25519Verifier(k.verifying_key()))), Err(EnvelopeError::Payload(_))));
+        assert!(matches!(
+            ready(junk.open(&Ed25519Verifier(k.verifying_key()))),
+            Err(EnvelopeError::Payload(_))
+        ));
     }
 
     #[test]
     fn hex_round_trip() {
-        assert_eq!(decode_hex(&encode_hex(&[0, 15, 255])), Some(vec![0, 15, 255]));
+        assert_eq!(
+            decode_hex(&encode_hex(&[0, 15, 255])),
+            Some(vec![0, 15, 255])
+        );
         assert_eq!(decode_hex("abc"), None);
         assert_eq!(decode_hex("zz"), None);
         assert_eq!(decode_hex("é1"), None);
@@ -176,7 +202,10 @@ mod tests {
     fn sign_matches_open() {
         let k = key(9);
         let env = SignedConfig::sign(&sample(2), &k).unwrap();
-        assert_eq!(ready(env.open(&Ed25519Verifier(k.verifying_key()))), Ok(sample(2)));
+        assert_eq!(
+            ready(env.open(&Ed25519Verifier(k.verifying_key()))),
+            Ok(sample(2))
+        );
         assert!(SignedConfig::sign(&sample(0), &k).is_err());
     }
 }

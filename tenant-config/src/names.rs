@@ -17,7 +17,15 @@ pub enum NameError {
 }
 
 /// Labels the platform itself needs on the edge domain.
-const RESERVED_SLUGS: &[&str] = &["www", "api", "admin", "app", "edge", "internal", "portcullis"];
+const RESERVED_SLUGS: &[&str] = &[
+    "www",
+    "api",
+    "admin",
+    "app",
+    "edge",
+    "internal",
+    "portcullis",
+];
 
 /// A tenant slug is the DNS label of its subdomain (`acme` in
 /// `acme.<edge-domain>`), so it follows RFC 1035 label rules, lowercase only

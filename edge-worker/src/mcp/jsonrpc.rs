@@ -23,7 +23,11 @@ pub struct RpcError {
 
 impl RpcError {
     pub fn new(code: i64, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), data: None }
+        Self {
+            code,
+            message: message.into(),
+            data: None,
+        }
     }
 
     pub fn invalid_params(message: impl Into<String>) -> Self {
@@ -39,8 +43,14 @@ impl RpcError {
 /// One incoming message, classified.
 #[derive(Debug, PartialEq)]
 pub enum Incoming {
-    Request { id: Value, method: String, params: Option<Map<String, Value>> },
-    Notification { method: String },
+    Request {
+        id: Value,
+        method: String,
+        params: Option<Map<String, Value>>,
+    },
+    Notification {
+        method: String,
+    },
     /// A client's answer to a server request; this server sends none yet.
     Response,
 }
@@ -49,13 +59,26 @@ pub enum Incoming {
 /// (`null` when none could be read, as JSON-RPC section 5 says).
 pub fn classify(value: Value) -> Result<Incoming, (Value, RpcError)> {
     let Value::Object(mut obj) = value else {
-        return Err((Value::Null, RpcError::new(code::INVALID_REQUEST, "a message must be a JSON object")));
+        return Err((
+            Value::Null,
+            RpcError::new(code::INVALID_REQUEST, "a message must be a JSON object"),
+        ));
     };
     let id = obj.remove("id");
     // MCP: "Request IDs MUST be a string or integer" and "MUST NOT be null".
-    let valid_id = matches!(&id, Some(Value::String(_))) || matches!(&id, Some(Value::Number(n)) if n.is_i64() || n.is_u64());
-    let reply_id = if valid_id { id.clone().unwrap_or(Value::Null) } else { Value::Null };
-    let invalid = |message: &str| Err((reply_id.clone(), RpcError::new(code::INVALID_REQUEST, message)));
+    let valid_id = matches!(&id, Some(Value::String(_)))
+        || matches!(&id, Some(Value::Number(n)) if n.is_i64() || n.is_u64());
+    let reply_id = if valid_id {
+        id.clone().unwrap_or(Value::Null)
+    } else {
+        Value::Null
+    };
+    let invalid = |message: &str| {
+        Err((
+            reply_id.clone(),
+            RpcError::new(code::INVALID_REQUEST, message),
+        ))
+    };
     if obj.get("jsonrpc") != Some(&json!("2.0")) {
         return invalid("\"jsonrpc\" must be \"2.0\"");
     }
@@ -73,7 +96,9 @@ pub fn classify(value: Value) -> Result<Incoming, (Value, RpcError)> {
             }
         }
         Some(_) => invalid("\"method\" must be a string"),
-        None if id.is_some() && (obj.contains_key("result") || obj.contains_key("error")) => Ok(Incoming::Response),
+        None if id.is_some() && (obj.contains_key("result") || obj.contains_key("error")) => {
+            Ok(Incoming::Response)
+        }
         None => invalid("a request needs a \"method\""),
     }
 }
@@ -99,25 +124,55 @@ mod tests {
     fn classifies_requests_notifications_and_responses() {
         assert_eq!(
             classify(json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})),
-            Ok(Incoming::Request { id: json!(1), method: "ping".into(), params: None })
+            Ok(Incoming::Request {
+                id: json!(1),
+                method: "ping".into(),
+                params: None
+            })
         );
         assert_eq!(
             classify(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})),
-            Ok(Incoming::Notification { method: "notifications/initialized".into() })
+            Ok(Incoming::Notification {
+                method: "notifications/initialized".into()
+            })
         );
-        assert_eq!(classify(json!({"jsonrpc": "2.0", "id": "a", "result": {}})), Ok(Incoming::Response));
+        assert_eq!(
+            classify(json!({"jsonrpc": "2.0", "id": "a", "result": {}})),
+            Ok(Incoming::Response)
+        );
     }
 
     #[test]
     fn rejects_malformed_messages_with_the_right_id() {
         let invalid = code::INVALID_REQUEST;
         assert_eq!(err_code(json!([1])), (Value::Null, invalid));
-        assert_eq!(err_code(json!({"id": 1, "method": "ping"})), (json!(1), invalid));
-        assert_eq!(err_code(json!({"jsonrpc": "1.0", "id": "x", "method": "ping"})), (json!("x"), invalid));
-        assert_eq!(err_code(json!({"jsonrpc": "2.0", "id": null, "method": "ping"})), (Value::Null, invalid));
-        assert_eq!(err_code(json!({"jsonrpc": "2.0", "id": 1.5, "method": "ping"})), (Value::Null, invalid));
-        assert_eq!(err_code(json!({"jsonrpc": "2.0", "id": 2, "method": 3})), (json!(2), invalid));
-        assert_eq!(err_code(json!({"jsonrpc": "2.0", "id": 2, "method": "x", "params": [1]})), (json!(2), invalid));
-        assert_eq!(err_code(json!({"jsonrpc": "2.0", "id": 2})), (json!(2), invalid));
+        assert_eq!(
+            err_code(json!({"id": 1, "method": "ping"})),
+            (json!(1), invalid)
+        );
+        assert_eq!(
+            err_code(json!({"jsonrpc": "1.0", "id": "x", "method": "ping"})),
+            (json!("x"), invalid)
+        );
+        assert_eq!(
+            err_code(json!({"jsonrpc": "2.0", "id": null, "method": "ping"})),
+            (Value::Null, invalid)
+        );
+        assert_eq!(
+            err_code(json!({"jsonrpc": "2.0", "id": 1.5, "method": "ping"})),
+            (Value::Null, invalid)
+        );
+        assert_eq!(
+            err_code(json!({"jsonrpc": "2.0", "id": 2, "method": 3})),
+            (json!(2), invalid)
+        );
+        assert_eq!(
+            err_code(json!({"jsonrpc": "2.0", "id": 2, "method": "x", "params": [1]})),
+            (json!(2), invalid)
+        );
+        assert_eq!(
+            err_code(json!({"jsonrpc": "2.0", "id": 2})),
+            (json!(2), invalid)
+        );
     }
 }

@@ -10,14 +10,22 @@ use crate::auth::Caller;
 type Params = Option<Map<String, Value>>;
 
 /// Runs one request and returns its `result`, or the error to send.
-pub fn dispatch(config: &TenantConfig, _caller: &Caller, method: &str, params: Params) -> Result<Value, RpcError> {
+pub fn dispatch(
+    config: &TenantConfig,
+    _caller: &Caller,
+    method: &str,
+    params: Params,
+) -> Result<Value, RpcError> {
     let params = params.unwrap_or_default();
     match method {
         "initialize" => initialize(config, &params),
         "ping" => Ok(json!({})),
         "tools/list" => tools_list(config, &params),
         "tools/call" => tools_call(config, &params),
-        _ => Err(RpcError::new(code::METHOD_NOT_FOUND, format!("method not found: {method}"))),
+        _ => Err(RpcError::new(
+            code::METHOD_NOT_FOUND,
+            format!("method not found: {method}"),
+        )),
     }
 }
 
@@ -27,7 +35,9 @@ fn initialize(config: &TenantConfig, params: &Map<String, Value>) -> Result<Valu
     let requested = params
         .get("protocolVersion")
         .and_then(Value::as_str)
-        .ok_or_else(|| RpcError::invalid_params("initialize needs \"protocolVersion\" (a string)"))?;
+        .ok_or_else(|| {
+            RpcError::invalid_params("initialize needs \"protocolVersion\" (a string)")
+        })?;
     let version = SUPPORTED_VERSIONS
         .iter()
         .find(|v| **v == requested)
@@ -109,7 +119,9 @@ mod tests {
                 description: "counts".into(),
                 arguments: ArgSchema::compile(&schema).unwrap(),
                 input_schema: schema,
-                content: vec![ContentBlock::Text { text: "one two three".into() }],
+                content: vec![ContentBlock::Text {
+                    text: "one two three".into(),
+                }],
             }],
         }
     }
@@ -126,10 +138,16 @@ mod tests {
     fn negotiates_the_protocol_version() {
         let r = call("initialize", json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})).unwrap();
         assert_eq!(r["protocolVersion"], "2025-06-18");
-        assert_eq!(r["serverInfo"], json!({"name": "acme", "title": "Acme", "version": "4"}));
+        assert_eq!(
+            r["serverInfo"],
+            json!({"name": "acme", "title": "Acme", "version": "4"})
+        );
         let r = call("initialize", json!({"protocolVersion": "1999-01-01"})).unwrap();
         assert_eq!(r["protocolVersion"], LATEST_VERSION);
-        assert_eq!(call("initialize", json!({})).unwrap_err().code, code::INVALID_PARAMS);
+        assert_eq!(
+            call("initialize", json!({})).unwrap_err().code,
+            code::INVALID_PARAMS
+        );
     }
 
     #[test]
@@ -138,23 +156,56 @@ mod tests {
         assert_eq!(list["tools"][0]["name"], "count");
         assert_eq!(list["tools"][0]["title"], "Count");
         assert_eq!(list["tools"][0]["inputSchema"]["required"], json!(["n"]));
-        let r = call("tools/call", json!({"name": "count", "arguments": {"n": 2}})).unwrap();
-        assert_eq!(r, json!({"content": [{"type": "text", "text": "one two three"}], "isError": false}));
+        let r = call(
+            "tools/call",
+            json!({"name": "count", "arguments": {"n": 2}}),
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            json!({"content": [{"type": "text", "text": "one two three"}], "isError": false})
+        );
         assert_eq!(call("ping", Value::Null).unwrap(), json!({}));
     }
 
     #[test]
     fn refuses_bad_calls_with_the_spec_errors() {
         let e = call("tools/call", json!({"name": "nope"})).unwrap_err();
-        assert_eq!((e.code, e.message.as_str()), (code::INVALID_PARAMS, "Unknown tool: nope"));
-        let e = call("tools/call", json!({"name": "count", "arguments": {"n": 9}})).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (code::INVALID_PARAMS, "Unknown tool: nope")
+        );
+        let e = call(
+            "tools/call",
+            json!({"name": "count", "arguments": {"n": 9}}),
+        )
+        .unwrap_err();
         assert_eq!(e.code, code::INVALID_PARAMS);
         assert!(e.message.contains("/n: must be <= 3"), "{}", e.message);
         assert_eq!(e.data.unwrap()["violations"][0]["path"], "/n");
-        assert_eq!(call("tools/call", json!({"name": "count"})).unwrap_err().code, code::INVALID_PARAMS);
-        assert_eq!(call("tools/call", json!({"name": "count", "arguments": [1]})).unwrap_err().code, code::INVALID_PARAMS);
-        assert_eq!(call("tools/call", json!({})).unwrap_err().code, code::INVALID_PARAMS);
-        assert_eq!(call("tools/list", json!({"cursor": "x"})).unwrap_err().code, code::INVALID_PARAMS);
-        assert_eq!(call("resources/list", Value::Null).unwrap_err().code, code::METHOD_NOT_FOUND);
+        assert_eq!(
+            call("tools/call", json!({"name": "count"}))
+                .unwrap_err()
+                .code,
+            code::INVALID_PARAMS
+        );
+        assert_eq!(
+            call("tools/call", json!({"name": "count", "arguments": [1]}))
+                .unwrap_err()
+                .code,
+            code::INVALID_PARAMS
+        );
+        assert_eq!(
+            call("tools/call", json!({})).unwrap_err().code,
+            code::INVALID_PARAMS
+        );
+        assert_eq!(
+            call("tools/list", json!({"cursor": "x"})).unwrap_err().code,
+            code::INVALID_PARAMS
+        );
+        assert_eq!(
+            call("resources/list", Value::Null).unwrap_err().code,
+            code::METHOD_NOT_FOUND
+        );
     }
 }

@@ -13,17 +13,33 @@ use crate::http::{HttpRequest, HttpResponse};
 
 /// Handles one request to `/mcp`. `host` is the request's Host header, the
 /// only origin allowed to call from a browser.
-pub fn handle(config: &TenantConfig, caller: &Caller, request: &HttpRequest, host: &str) -> HttpResponse {
+pub fn handle(
+    config: &TenantConfig,
+    caller: &Caller,
+    request: &HttpRequest,
+    host: &str,
+) -> HttpResponse {
     // "Servers MUST validate the Origin header on all incoming connections
     // to prevent DNS rebinding attacks ... respond with HTTP 403 Forbidden."
-    if let Some(origin) = request.header("origin") {
-        if !origin_matches(origin, host) {
-            return rpc_reply(403, failure(Value::Null, RpcError::new(code::INVALID_REQUEST, "Origin not allowed")));
-        }
+    if let Some(origin) = request.header("origin")
+        && !origin_matches(origin, host)
+    {
+        return rpc_reply(
+            403,
+            failure(
+                Value::Null,
+                RpcError::new(code::INVALID_REQUEST, "Origin not allowed"),
+            ),
+        );
     }
     match request.method.as_str() {
         "POST" => post(config, caller, request),
-        _ => HttpResponse::error(405, "method_not_allowed", "this MCP endpoint accepts POST only").with_header("allow", "POST"),
+        _ => HttpResponse::error(
+            405,
+            "method_not_allowed",
+            "this MCP endpoint accepts POST only",
+        )
+        .with_header("allow", "POST"),
     }
 }
 
@@ -32,35 +48,60 @@ fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> HttpRe
         rpc_reply(status, failure(Value::Null, RpcError::new(code, message)))
     };
     if !accepts_json(request.header("accept")) {
-        return bad_request(406, code::INVALID_REQUEST, "Accept must allow application/json");
+        return bad_request(
+            406,
+            code::INVALID_REQUEST,
+            "Accept must allow application/json",
+        );
     }
     if !is_json(request.header("content-type")) {
-        return bad_request(415, code::INVALID_REQUEST, "Content-Type must be application/json");
+        return bad_request(
+            415,
+            code::INVALID_REQUEST,
+            "Content-Type must be application/json",
+        );
     }
     // "If the server receives a request with an invalid or unsupported
     // MCP-Protocol-Version, it MUST respond with 400 Bad Request."
-    let version = request.header("mcp-protocol-version").unwrap_or(DEFAULT_HEADER_VERSION);
+    let version = request
+        .header("mcp-protocol-version")
+        .unwrap_or(DEFAULT_HEADER_VERSION);
     if !SUPPORTED_VERSIONS.contains(&version) {
-        let message = format!("Unsupported MCP-Protocol-Version {version:?}; supported: {}", SUPPORTED_VERSIONS.join(", "));
+        let message = format!(
+            "Unsupported MCP-Protocol-Version {version:?}; supported: {}",
+            SUPPORTED_VERSIONS.join(", ")
+        );
         return bad_request(400, code::INVALID_REQUEST, &message);
     }
     let message: Value = match serde_json::from_slice(&request.body) {
         Ok(v) => v,
-        Err(_) => return bad_request(400, code::PARSE_ERROR, "Parse error: the body is not valid JSON"),
+        Err(_) => {
+            return bad_request(
+                400,
+                code::PARSE_ERROR,
+                "Parse error: the body is not valid JSON",
+            );
+        }
     };
     if message.is_array() {
         // Batching was removed from MCP in 2025-06-18.
-        return bad_request(400, code::INVALID_REQUEST, "JSON-RPC batches are not supported");
+        return bad_request(
+            400,
+            code::INVALID_REQUEST,
+            "JSON-RPC batches are not supported",
+        );
     }
     match classify(message) {
         Err((id, error)) => rpc_reply(400, failure(id, error)),
         // "If the input is a JSON-RPC response or notification: If the server
         // accepts the input, the server MUST return HTTP status code 202."
         Ok(Incoming::Notification { .. } | Incoming::Response) => HttpResponse::empty(202),
-        Ok(Incoming::Request { id, method, params }) => match dispatch(config, caller, &method, params) {
-            Ok(result) => rpc_reply(200, success(id, result)),
-            Err(error) => rpc_reply(200, failure(id, error)),
-        },
+        Ok(Incoming::Request { id, method, params }) => {
+            match dispatch(config, caller, &method, params) {
+                Ok(result) => rpc_reply(200, success(id, result)),
+                Err(error) => rpc_reply(200, failure(id, error)),
+            }
+        }
     }
 }
 
@@ -80,9 +121,11 @@ fn is_json(content_type: Option<&str>) -> bool {
 /// insist on no more than that JSON is acceptable.
 fn accepts_json(accept: Option<&str>) -> bool {
     accept.is_none_or(|a| {
-        a.split(',')
-            .map(media_type)
-            .any(|m| ["application/json", "application/*", "*/*"].iter().any(|ok| m.eq_ignore_ascii_case(ok)))
+        a.split(',').map(media_type).any(|m| {
+            ["application/json", "application/*", "*/*"]
+                .iter()
+                .any(|ok| m.eq_ignore_ascii_case(ok))
+        })
     })
 }
 
@@ -103,25 +146,46 @@ mod tests {
     use super::*;
 
     fn config() -> TenantConfig {
-        TenantConfig { format: FORMAT, tenant: "acme".into(), version: 1, display_name: "Acme".into(), tools: vec![] }
+        TenantConfig {
+            format: FORMAT,
+            tenant: "acme".into(),
+            version: 1,
+            display_name: "Acme".into(),
+            tools: vec![],
+        }
     }
 
     fn post(headers: &[(&str, &str)], body: &str) -> HttpResponse {
         let mut all = vec![
             ("host".to_string(), "acme.localhost:8787".to_string()),
             ("content-type".to_string(), "application/json".to_string()),
-            ("accept".to_string(), "application/json, text/event-stream".to_string()),
+            (
+                "accept".to_string(),
+                "application/json, text/event-stream".to_string(),
+            ),
         ];
         for (n, v) in headers {
             all.retain(|(k, _)| k != n);
             all.push((n.to_string(), v.to_string()));
         }
-        let request = HttpRequest { method: "POST".into(), path: "/mcp".into(), headers: all, body: body.as_bytes().to_vec() };
-        handle(&config(), &Caller::Anonymous, &request, "acme.localhost:8787")
+        let request = HttpRequest {
+            method: "POST".into(),
+            path: "/mcp".into(),
+            headers: all,
+            body: body.as_bytes().to_vec(),
+        };
+        handle(
+            &config(),
+            &Caller::Anonymous,
+            &request,
+            "acme.localhost:8787",
+        )
     }
 
     fn rpc_code(r: &HttpResponse) -> i64 {
-        serde_json::from_slice::<Value>(&r.body).unwrap()["error"]["code"].as_i64().unwrap()
+        serde_json::from_slice::<Value>(&r.body).unwrap()["error"]["code"]
+            .as_i64()
+            .unwrap()
     }
 
     #[test]
@@ -129,8 +193,14 @@ mod tests {
         let r = post(&[], r#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#);
         assert_eq!(r.status, 200);
         assert_eq!(r.header("content-type"), Some("application/json"));
-        assert_eq!(serde_json::from_slice::<Value>(&r.body).unwrap(), json!({"jsonrpc": "2.0", "id": 7, "result": {}}));
-        let r = post(&[], r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&r.body).unwrap(),
+            json!({"jsonrpc": "2.0", "id": 7, "result": {}})
+        );
+        let r = post(
+            &[],
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        );
         assert_eq!((r.status, r.body.len()), (202, 0));
     }
 
@@ -151,13 +221,29 @@ mod tests {
     #[test]
     fn enforces_transport_headers() {
         let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
-        assert_eq!(post(&[("mcp-protocol-version", "2025-11-25")], ping).status, 200);
-        assert_eq!(post(&[("mcp-protocol-version", "2099-01-01")], ping).status, 400);
+        assert_eq!(
+            post(&[("mcp-protocol-version", "2025-11-25")], ping).status,
+            200
+        );
+        assert_eq!(
+            post(&[("mcp-protocol-version", "2099-01-01")], ping).status,
+            400
+        );
         assert_eq!(post(&[("content-type", "text/plain")], ping).status, 415);
         assert_eq!(post(&[("accept", "text/html")], ping).status, 406);
-        assert_eq!(post(&[("origin", "https://evil.example")], ping).status, 403);
-        assert_eq!(post(&[("origin", "http://acme.localhost:8787")], ping).status, 200);
-        let get = HttpRequest { method: "GET".into(), path: "/mcp".into(), ..Default::default() };
+        assert_eq!(
+            post(&[("origin", "https://evil.example")], ping).status,
+            403
+        );
+        assert_eq!(
+            post(&[("origin", "http://acme.localhost:8787")], ping).status,
+            200
+        );
+        let get = HttpRequest {
+            method: "GET".into(),
+            path: "/mcp".into(),
+            ..Default::default()
+        };
         let r = handle(&config(), &Caller::Anonymous, &get, "acme.localhost:8787");
         assert_eq!((r.status, r.header("allow")), (405, Some("POST")));
     }

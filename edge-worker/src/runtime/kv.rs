@@ -24,8 +24,11 @@ impl ConfigStore for KvConfigStore {
             .text()
             .await
             .map_err(|e| StoreError(e.to_string()))?;
-        text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError(format!("stored config of {tenant}: {e}"))))
-            .transpose()
+        text.map(|t| {
+            serde_json::from_str(&t)
+                .map_err(|e| StoreError(format!("stored config of {tenant}: {e}")))
+        })
+        .transpose()
     }
 
     async fn save(&self, config: &TenantConfig) -> Result<(), StoreError> {

@@ -24,7 +24,11 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         Ok(r) => r,
         Err(e) => {
             log_error(&format!("edge failure: {e}"));
-            HttpResponse::error(500, "internal_error", "the edge failed to answer; retry later")
+            HttpResponse::error(
+                500,
+                "internal_error",
+                "the edge failed to answer; retry later",
+            )
         }
     };
     into_worker_response(response)
@@ -35,13 +39,23 @@ async fn serve(request: Request, env: &Env) -> worker::Result<HttpResponse> {
     let public_key = required_var(env, "CONFIG_PUBLIC_KEY")?;
     let public_key = decode_hex(&public_key)
         .and_then(|k| <[u8; 32]>::try_from(k).ok())
-        .ok_or_else(|| worker::Error::RustError("CONFIG_PUBLIC_KEY must be 32 bytes of hex".into()))?;
+        .ok_or_else(|| {
+            worker::Error::RustError("CONFIG_PUBLIC_KEY must be 32 bytes of hex".into())
+        })?;
     let store = kv::KvConfigStore::new(env.kv("CONFIGS")?);
     let verifier = webcrypto::Ed25519WebCrypto::new(public_key);
     let Some(request) = into_http_request(request).await? else {
-        return Ok(HttpResponse::error(413, "too_large", "request body exceeds 1 MiB"));
+        return Ok(HttpResponse::error(
+            413,
+            "too_large",
+            "request body exceeds 1 MiB",
+        ));
     };
-    let edge = Edge { edge_domain: &edge_domain, store: &store, verifier: &verifier };
+    let edge = Edge {
+        edge_domain: &edge_domain,
+        store: &store,
+        verifier: &verifier,
+    };
     Ok(edge.handle(&request).await)
 }
 
@@ -69,7 +83,12 @@ async fn into_http_request(mut request: Request) -> worker::Result<Option<HttpRe
     let method = request.method().to_string().to_ascii_uppercase();
     let path = request.path();
     let body = request.bytes().await.unwrap_or_default();
-    Ok(Some(HttpRequest { method, path, headers, body }))
+    Ok(Some(HttpRequest {
+        method,
+        path,
+        headers,
+        body,
+    }))
 }
 
 fn into_worker_response(response: HttpResponse) -> worker::Result<Response> {

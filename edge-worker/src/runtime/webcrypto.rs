@@ -22,15 +22,19 @@ impl Ed25519WebCrypto {
         Reflect::set(&algorithm, &"name".into(), &"Ed25519".into())?;
         let usages = Array::of1(&"verify".into());
         let key_data = Uint8Array::from(&self.public_key[..]);
-        let key: CryptoKey = JsFuture::from(subtle.import_key_with_object("raw", &key_data, &algorithm, false, &usages)?)
-            .await?
-            .dyn_into()?;
-        let verified = JsFuture::from(subtle.verify_with_object_and_buffer_source_and_buffer_source(
-            &algorithm,
-            &key,
-            &Uint8Array::from(&signature[..]),
-            &Uint8Array::from(message),
-        )?)
+        let key: CryptoKey = JsFuture::from(
+            subtle.import_key_with_object("raw", &key_data, &algorithm, false, &usages)?,
+        )
+        .await?
+        .dyn_into()?;
+        let verified = JsFuture::from(
+            subtle.verify_with_object_and_buffer_source_and_buffer_source(
+                &algorithm,
+                &key,
+                &Uint8Array::from(&signature[..]),
+                &Uint8Array::from(message),
+            )?,
+        )
         .await?;
         Ok(verified.as_bool().unwrap_or(false))
     }

@@ -1,0 +1,130 @@
+//! Settings from the environment, with a clear error naming each missing or
+//! malformed variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Everything the control plane reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`: the Postgres to use.
+    pub database_url: String,
+    /// `PORTCULLIS_LISTEN` (default `127.0.0.1:8080`).
+    pub listen: SocketAddr,
+    /// `PORTCULLIS_SIGNING_KEY`: Ed25519 seed, 64 hex digits. The edge holds
+    /// the matching public key (`portcullis-control-plane public-key`).
+    pub signing_key_hex: String,
+    /// `PORTCULLIS_EDGE_URL`: where configs are pushed (the edge apex).
+    pub edge_url: String,
+    /// `PORTCULLIS_TENANT_ORIGIN` (default `http://{tenant}.localhost:8787`):
+    /// a tenant's public origin, `{tenant}` replaced by its slug.
+    pub tenant_origin: String,
+    /// `PORTCULLIS_SITE_ROOT` (default `target/site`): the built admin UI
+    /// (`pkg/` with its wasm, JS and CSS).
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Error)]
+pub enum SettingsError {
+    #[error("environment variable {0} is required but not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process env.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let required = |name: &'static str| {
+            lookup(name)
+                .filter(|v| !v.is_empty())
+                .ok_or(SettingsError::Missing(name))
+        };
+        let listen_text = lookup("PORTCULLIS_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_text.parse().map_err(|e| SettingsError::Invalid {
+            name: "PORTCULLIS_LISTEN",
+            reason: format!("{listen_text:?} is not host:port ({e})"),
+        })?;
+        let tenant_origin = lookup("PORTCULLIS_TENANT_ORIGIN")
+            .unwrap_or_else(|| "http://{tenant}.localhost:8787".into());
+        if !tenant_origin.contains("{tenant}") {
+            return Err(SettingsError::Invalid {
+                name: "PORTCULLIS_TENANT_ORIGIN",
+                reason: "must contain {tenant}".into(),
+            });
+        }
+        Ok(Self {
+            database_url: required("DATABASE_URL")?,
+            listen,
+            signing_key_hex: required("PORTCULLIS_SIGNING_KEY")?,
+            edge_url: required("PORTCULLIS_EDGE_URL")?
+                .trim_end_matches('/')
+                .to_owned(),
+            tenant_origin,
+            site_root: lookup("PORTCULLIS_SITE_ROOT")
+                .unwrap_or_else(|| "target/site".into())
+                .into(),
+        })
+    }
+
+    /// A tenant's MCP endpoint as clients should be given it.
+    pub fn mcp_url(&self, tenant: &str) -> String {
+        format!("{}/mcp", self.tenant_origin.replace("{tenant}", tenant))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn names_the_missing_variable() {
+        let err = Settings::from_lookup(lookup(&[("DATABASE_URL", "postgres://x")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable PORTCULLIS_SIGNING_KEY is required but not set"
+        );
+        let err = Settings::from_lookup(lookup(&[])).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL"));
+    }
+
+    #[test]
+    fn defaults_and_invalid_values() {
+        let base = [
+            ("DATABASE_URL", "postgres://x"),
+            ("PORTCULLIS_SIGNING_KEY", "00"),
+            ("PORTCULLIS_EDGE_URL", "http://localhost:8787/"),
+        ];
+        let s = Settings::from_lookup(lookup(&base)).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.edge_url, "http://localhost:8787");
+        assert_eq!(s.mcp_url("acme"), "http://acme.localhost:8787/mcp");
+        let mut bad = base.to_vec();
+        bad.push(("PORTCULLIS_LISTEN", "nowhere"));
+        assert!(
+            Settings::from_lookup(lookup(&bad))
+                .unwrap_err()
+                .to_string()
+                .contains("PORTCULLIS_LISTEN")
+        );
+    }
+}

@@ -1,0 +1,42 @@
+//! `/api/v1/tenants`
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use super::AppState;
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::context::RequestContext;
+use crate::services::tenants::{Tenant, TenantCreate};
+
+#[utoipa::path(post, path = "/api/v1/tenants", request_body = TenantCreate, responses(
+    (status = 201, body = Tenant), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn tenant_create(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiJson(input): ApiJson<TenantCreate>,
+) -> Result<(StatusCode, Json<Tenant>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(services.tenant_create(&ctx, input).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants", responses((status = 200, body = Vec<Tenant>)))]
+pub async fn tenant_list(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+) -> Result<Json<Vec<Tenant>>, ApiError> {
+    Ok(Json(services.tenant_list(&ctx).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}", params(("tenant" = String, Path)), responses(
+    (status = 200, body = Tenant), (status = 404, body = ErrorBody)))]
+pub async fn tenant_get(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    Path(tenant): Path<String>,
+) -> Result<Json<Tenant>, ApiError> {
+    Ok(Json(services.tenant_get(&ctx, &tenant).await?))
+}

@@ -1,0 +1,46 @@
+//! `/api/v1/tenants/{tenant}/tools`
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use super::AppState;
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::context::RequestContext;
+use crate::services::tools::{Tool, ToolCreate};
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/tools", params(("tenant" = String, Path)), request_body = ToolCreate,
+    responses((status = 201, body = Tool), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn tool_create(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    Path(tenant): Path<String>,
+    ApiJson(input): ApiJson<ToolCreate>,
+) -> Result<(StatusCode, Json<Tool>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(services.tool_create(&ctx, &tenant, input).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tools", params(("tenant" = String, Path)),
+    responses((status = 200, body = Vec<Tool>), (status = 404, body = ErrorBody)))]
+pub async fn tool_list(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    Path(tenant): Path<String>,
+) -> Result<Json<Vec<Tool>>, ApiError> {
+    Ok(Json(services.tool_list(&ctx, &tenant).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/tools/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn tool_delete(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    Path((tenant, name)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    services.tool_delete(&ctx, &tenant, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,100 @@
+//! Compiling a tenant's rows into the document the edge serves. Pure: the
+//! publish pipeline loads the rows, this turns them into a [`TenantConfig`].
+
+use portcullis_tenant_config::{ContentBlock, FORMAT, TenantConfig, ToolConfig};
+
+use super::ServiceError;
+use super::tools::validate_input_schema;
+use crate::storage::tenants::TenantRow;
+use crate::storage::tools::ToolRow;
+
+/// Builds version `version` of a tenant's config. Rows are re-validated:
+/// a rule tightened since a row was saved must stop the publish, with the
+/// tool named, rather than reach the edge.
+pub fn compile_tenant_config(
+    tenant: &TenantRow,
+    tools: &[ToolRow],
+    version: u64,
+) -> Result<TenantConfig, ServiceError> {
+    let tools = tools
+        .iter()
+        .map(|row| {
+            let in_tool = |e: ServiceError| {
+                ServiceError::invalid("tools", format!("tool {:?}: {e}", row.name))
+            };
+            let arguments = validate_input_schema(&row.input_schema.0).map_err(in_tool)?;
+            let content: Vec<ContentBlock> = serde_json::from_value(row.content.0.clone())
+                .map_err(|e| in_tool(ServiceError::invalid("content", e.to_string())))?;
+            Ok(ToolConfig {
+                name: row.name.clone(),
+                title: row.title.clone(),
+                description: row.description.clone(),
+                input_schema: row.input_schema.0.clone(),
+                arguments,
+                content,
+            })
+        })
+        .collect::<Result<Vec<_>, ServiceError>>()?;
+    let config = TenantConfig {
+        format: FORMAT,
+        tenant: tenant.slug.clone(),
+        version,
+        display_name: tenant.display_name.clone(),
+        tools,
+    };
+    config
+        .validate()
+        .map_err(|e| ServiceError::invalid("tools", e.to_string()))?;
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use serde_json::json;
+    use sqlx::types::Json;
+
+    use super::*;
+
+    fn tenant() -> TenantRow {
+        TenantRow {
+            id: 1,
+            slug: "acme".into(),
+            display_name: "Acme".into(),
+            created_at: Utc::now(),
+        }
+    }
+
+    fn tool(name: &str, schema: serde_json::Value) -> ToolRow {
+        ToolRow {
+            name: name.into(),
+            title: None,
+            description: "d".into(),
+            input_schema: Json(schema),
+            content: Json(json!([{"type": "text", "text": "hi"}])),
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn compiles_rows_into_a_valid_document() {
+        let config =
+            compile_tenant_config(&tenant(), &[tool("a", json!({"type": "object"}))], 3).unwrap();
+        assert_eq!(
+            (config.tenant.as_str(), config.version, config.tools.len()),
+            ("acme", 3, 1)
+        );
+        assert_eq!(
+            config.tools[0].content,
+            vec![ContentBlock::Text { text: "hi".into() }]
+        );
+        assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
+    fn names_the_tool_that_stops_a_publish() {
+        let err = compile_tenant_config(&tenant(), &[tool("bad", json!({"type": "string"}))], 1)
+            .unwrap_err();
+        assert!(err.to_string().contains("tool \"bad\""), "{err}");
+    }
+}

@@ -1,0 +1,38 @@
+//! Application services: the rules of the product. Each method takes the
+//! [`RequestContext`](crate::context::RequestContext) first, validates its
+//! input, and calls storage; none knows about HTTP.
+
+pub mod compile;
+pub mod error;
+pub mod publish;
+pub mod tenants;
+pub mod tools;
+
+use ed25519_dalek::SigningKey;
+use sqlx::PgPool;
+
+pub use error::ServiceError;
+
+use crate::config::Settings;
+use crate::edge::EdgeClient;
+use crate::signing::parse_signing_key;
+
+/// The service layer's shared dependencies.
+pub struct Services {
+    db: PgPool,
+    signing_key: SigningKey,
+    edge: EdgeClient,
+    settings: Settings,
+}
+
+impl Services {
+    pub fn new(db: PgPool, settings: &Settings) -> Result<Self, String> {
+        Ok(Self {
+            db,
+            signing_key: parse_signing_key(&settings.signing_key_hex)?,
+            edge: EdgeClient::new(&settings.edge_url)
+                .map_err(|e| format!("cannot build the edge client: {e}"))?,
+            settings: settings.clone(),
+        })
+    }
+}

@@ -1,0 +1,114 @@
+//! Tenants: create, list, look up.
+
+use chrono::{DateTime, Utc};
+use portcullis_tenant_config::names::validate_tenant_slug;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ServiceError, Services};
+use crate::context::RequestContext;
+use crate::storage::{self, StorageError, tenants::TenantRow};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TenantCreate {
+    /// Subdomain label: 2–40 of `a-z 0-9 -`, starting with a letter.
+    pub slug: String,
+    /// Shown to admins and on the consent page; defaults to the slug.
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    pub slug: String,
+    pub display_name: String,
+    pub mcp_url: String,
+    pub created_at: DateTime<Utc>,
+    pub tool_count: i64,
+    /// The newest version the edge accepted.
+    pub live_version: Option<i64>,
+}
+
+impl Services {
+    pub async fn tenant_create(
+        &self,
+        _ctx: &RequestContext,
+        input: TenantCreate,
+    ) -> Result<Tenant, ServiceError> {
+        validate_tenant_slug(&input.slug)
+            .map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
+        let display_name = input.display_name.unwrap_or_else(|| input.slug.clone());
+        let display_name = display_name.trim();
+        if display_name.is_empty() || display_name.chars().count() > 100 {
+            return Err(ServiceError::invalid(
+                "displayName",
+                "must be 1 to 100 characters",
+            ));
+        }
+        let row = storage::tenants::tenant_create(&self.db, &input.slug, display_name)
+            .await
+            .map_err(|e| match e {
+                StorageError::Conflict(_) => {
+                    ServiceError::Conflict(format!("tenant {:?} already exists", input.slug))
+                }
+                e => e.into(),
+            })?;
+        tracing::info!(tenant = %row.slug, "tenant created");
+        Ok(self.tenant_view(row, 0, None))
+    }
+
+    pub async fn tenant_list(&self, _ctx: &RequestContext) -> Result<Vec<Tenant>, ServiceError> {
+        self.tenant_summaries(None).await
+    }
+
+    pub async fn tenant_get(
+        &self,
+        _ctx: &RequestContext,
+        slug: &str,
+    ) -> Result<Tenant, ServiceError> {
+        self.tenant_summaries(Some(slug))
+            .await?
+            .pop()
+            .ok_or_else(|| tenant_not_found(slug))
+    }
+
+    async fn tenant_summaries(&self, slug: Option<&str>) -> Result<Vec<Tenant>, ServiceError> {
+        let rows = storage::tenants::tenant_list(&self.db, slug).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let (tools, live) = (r.tool_count, r.live_version);
+                let row = TenantRow {
+                    id: r.id,
+                    slug: r.slug,
+                    display_name: r.display_name,
+                    created_at: r.created_at,
+                };
+                self.tenant_view(row, tools, live)
+            })
+            .collect())
+    }
+
+    /// The tenant row for a slug, or the 404 every tenant-scoped call gives.
+    pub(super) async fn tenant_row(&self, slug: &str) -> Result<TenantRow, ServiceError> {
+        storage::tenants::tenant_fetch(&self.db, slug)
+            .await?
+            .ok_or_else(|| tenant_not_found(slug))
+    }
+
+    fn tenant_view(&self, row: TenantRow, tool_count: i64, live_version: Option<i64>) -> Tenant {
+        Tenant {
+            mcp_url: self.settings.mcp_url(&row.slug),
+            slug: row.slug,
+            display_name: row.display_name,
+            created_at: row.created_at,
+            tool_count,
+            live_version,
+        }
+    }
+}
+
+pub(super) fn tenant_not_found(slug: &str) -> ServiceError {
+    ServiceError::NotFound(format!("tenant {slug:?}"))
+}

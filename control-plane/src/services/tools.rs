@@ -1,0 +1,263 @@
+//! Tools: what a tenant's MCP endpoint offers.
+
+use chrono::{DateTime, Utc};
+use portcullis_tenant_config::names::validate_tool_name;
+use portcullis_tenant_config::{ArgSchema, ContentBlock};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::{ServiceError, Services};
+use crate::context::RequestContext;
+use crate::storage::tools::{NewTool, ToolRow};
+use crate::storage::{self, StorageError};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ToolCreate {
+    /// MCP tool name: 1–128 of `A-Z a-z 0-9 _ - .`, unique per tenant.
+    pub name: String,
+    pub title: Option<String>,
+    pub description: String,
+    /// A JSON Schema (2020-12 unless `$schema` says otherwise) whose root is
+    /// `{"type": "object"}`.
+    #[schema(value_type = Object)]
+    pub input_schema: Value,
+    /// The content blocks every call returns, for now.
+    #[schema(value_type = Vec<Object>)]
+    pub content: Vec<ContentBlock>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Tool {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: String,
+    #[schema(value_type = Object)]
+    pub input_schema: Value,
+    #[schema(value_type = Vec<Object>)]
+    pub content: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ToolRow> for Tool {
+    fn from(r: ToolRow) -> Self {
+        Self {
+            name: r.name,
+            title: r.title,
+            description: r.description,
+            input_schema: r.input_schema.0,
+            content: r.content.0,
+            created_at: r.created_at,
+        }
+    }
+}
+
+impl Services {
+    pub async fn tool_create(
+        &self,
+        _ctx: &RequestContext,
+        tenant: &str,
+        input: ToolCreate,
+    ) -> Result<Tool, ServiceError> {
+        validate_tool(&input)?;
+        let tenant_row = self.tenant_row(tenant).await?;
+        let content = serde_json::to_value(&input.content)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let new = NewTool {
+            name: &input.name,
+            title: input.title.as_deref(),
+            description: &input.description,
+            input_schema: &input.input_schema,
+            content: &content,
+        };
+        let row = storage::tools::tool_create(&self.db, tenant_row.id, &new)
+            .await
+            .map_err(|e| match e {
+                StorageError::Conflict(_) => ServiceError::Conflict(format!(
+                    "tenant {tenant:?} already has a tool named {:?}",
+                    input.name
+                )),
+                e => e.into(),
+            })?;
+        tracing::info!(tenant, tool = %row.name, "tool created");
+        Ok(row.into())
+    }
+
+    pub async fn tool_list(
+        &self,
+        _ctx: &RequestContext,
+        tenant: &str,
+    ) -> Result<Vec<Tool>, ServiceError> {
+        let tenant_row = self.tenant_row(tenant).await?;
+        let rows = storage::tools::tool_list(&self.db, tenant_row.id).await?;
+        Ok(rows.into_iter().map(Tool::from).collect())
+    }
+
+    pub async fn tool_delete(
+        &self,
+        _ctx: &RequestContext,
+        tenant: &str,
+        name: &str,
+    ) -> Result<(), ServiceError> {
+        let tenant_row = self.tenant_row(tenant).await?;
+        if !storage::tools::tool_delete(&self.db, tenant_row.id, name).await? {
+            return Err(ServiceError::NotFound(format!(
+                "tool {name:?} of tenant {tenant:?}"
+            )));
+        }
+        tracing::info!(tenant, tool = name, "tool deleted");
+        Ok(())
+    }
+}
+
+/// Checks a tool definition completely before anything is stored.
+pub fn validate_tool(input: &ToolCreate) -> Result<(), ServiceError> {
+    validate_tool_name(&input.name).map_err(|e| ServiceError::invalid("name", e.to_string()))?;
+    if let Some(title) = &input.title
+        && (title.trim().is_empty() || title.chars().count() > 200)
+    {
+        return Err(ServiceError::invalid(
+            "title",
+            "must be 1 to 200 characters when given",
+        ));
+    }
+    if input.description.trim().is_empty() || input.description.chars().count() > 4000 {
+        return Err(ServiceError::invalid(
+            "description",
+            "must be 1 to 4000 characters",
+        ));
+    }
+    validate_input_schema(&input.input_schema)?;
+    if input.content.is_empty() {
+        return Err(ServiceError::invalid(
+            "content",
+            "needs at least one content block",
+        ));
+    }
+    Ok(())
+}
+
+/// A tool's input schema must be a valid JSON Schema (checked against its
+/// meta-schema by a complete implementation), describe an object (MCP), and
+/// compile into the form the edge enforces.
+pub fn validate_input_schema(schema: &Value) -> Result<ArgSchema, ServiceError> {
+    const FIELD: &str = "inputSchema";
+    if !schema.is_object() {
+        return Err(ServiceError::invalid(FIELD, "must be a JSON Schema object"));
+    }
+    jsonschema::meta::validate(schema).map_err(|e| {
+        ServiceError::invalid(
+            FIELD,
+            format!("is not a valid JSON Schema: {e} (at {})", e.instance_path()),
+        )
+    })?;
+    if !portcullis_tenant_config::document::is_object_schema(schema) {
+        return Err(ServiceError::invalid(
+            FIELD,
+            "must have \"type\": \"object\" at its root, as MCP requires",
+        ));
+    }
+    ArgSchema::compile(schema).map_err(|e| ServiceError::invalid(FIELD, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn field_of(r: Result<ArgSchema, ServiceError>) -> String {
+        match r {
+            Err(ServiceError::Invalid { message, .. }) => message,
+            other => panic!("expected invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn input_schema_rules() {
+        assert!(
+            validate_input_schema(
+                &json!({"type": "object", "properties": {"a": {"type": "string"}}})
+            )
+            .is_ok()
+        );
+        assert!(
+            field_of(validate_input_schema(
+                &json!({"type": "object", "properties": {"a": {"type": "strng"}}})
+            ))
+            .contains("not a valid JSON Schema")
+        );
+        assert!(
+            field_of(validate_input_schema(
+                &json!({"type": "object", "minProperties": -1})
+            ))
+            .contains("not a valid JSON Schema")
+        );
+        assert!(
+            field_of(validate_input_schema(&json!({"type": "string"})))
+                .contains("\"type\": \"object\"")
+        );
+        assert!(field_of(validate_input_schema(&json!([]))).contains("JSON Schema object"));
+        assert!(
+            field_of(validate_input_schema(
+                &json!({"type": "object", "properties": {"a": {"pattern": "x"}}})
+            ))
+            .contains("'pattern' is not supported")
+        );
+    }
+
+    /// The control plane's full validator and the edge's compact checker
+    /// must agree on every argument they both see.
+    #[test]
+    fn edge_checker_agrees_with_full_validator() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "city": {"type": "string", "minLength": 2, "maxLength": 8},
+                "days": {"type": "integer", "minimum": 1, "exclusiveMaximum": 8},
+                "unit": {"enum": ["c", "f", 1]},
+                "tags": {"type": "array", "items": {"type": ["string", "null"]}, "minItems": 1, "uniqueItems": true},
+                "geo": {"type": "object", "properties": {"lat": {"type": "number"}}, "required": ["lat"], "additionalProperties": false},
+                "exact": {"const": {"a": [1, 2]}}
+            },
+            "required": ["city"],
+            "additionalProperties": {"type": "boolean"}
+        });
+        let edge = validate_input_schema(&schema).unwrap();
+        let full = jsonschema::validator_for(&schema).unwrap();
+        let samples = [
+            json!({"city": "Oslo"}),
+            json!({"city": "O"}),
+            json!({"city": "Tōkyō-ku"}),
+            json!({"city": "Oslo", "days": 7}),
+            json!({"city": "Oslo", "days": 8}),
+            json!({"city": "Oslo", "days": 2.0}),
+            json!({"city": "Oslo", "days": 2.5}),
+            json!({"city": "Oslo", "unit": 1.0}),
+            json!({"city": "Oslo", "unit": "k"}),
+            json!({"city": "Oslo", "tags": []}),
+            json!({"city": "Oslo", "tags": ["a", null]}),
+            json!({"city": "Oslo", "tags": ["a", "a"]}),
+            json!({"city": "Oslo", "tags": [1]}),
+            json!({"city": "Oslo", "geo": {"lat": 1}}),
+            json!({"city": "Oslo", "geo": {}}),
+            json!({"city": "Oslo", "geo": {"lat": 1, "lon": 2}}),
+            json!({"city": "Oslo", "extra": true}),
+            json!({"city": "Oslo", "extra": "yes"}),
+            json!({"city": "Oslo", "exact": {"a": [1, 2.0]}}),
+            json!({"city": "Oslo", "exact": {"a": [2, 1]}}),
+            json!({}),
+            json!("Oslo"),
+            json!(null),
+        ];
+        for sample in samples {
+            assert_eq!(
+                edge.check(&sample).is_ok(),
+                full.is_valid(&sample),
+                "disagree on {sample}"
+            );
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The `tenants` table.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, PgConnection, PgPool};
+
+use super::error::{StorageError, classify};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TenantRow {
+    pub id: i64,
+    pub slug: String,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A tenant with the figures the tenant list shows.
+#[derive(Debug, Clone, FromRow)]
+pub struct TenantSummaryRow {
+    pub id: i64,
+    pub slug: String,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+    pub tool_count: i64,
+    pub live_version: Option<i64>,
+}
+
+pub async fn tenant_create(
+    db: &PgPool,
+    slug: &str,
+    display_name: &str,
+) -> Result<TenantRow, StorageError> {
+    sqlx::query_as("INSERT INTO tenants (slug, display_name) VALUES ($1, $2) RETURNING id, slug, display_name, created_at")
+        .bind(slug)
+        .bind(display_name)
+        .fetch_one(db)
+        .await
+        .map_err(classify)
+}
+
+/// All tenants, or only the one with `slug`.
+pub async fn tenant_list(
+    db: &PgPool,
+    slug: Option<&str>,
+) -> Result<Vec<TenantSummaryRow>, StorageError> {
+    Ok(sqlx::query_as(
+        "SELECT t.id, t.slug, t.display_name, t.created_at,
+                (SELECT count(*) FROM tools WHERE tenant_id = t.id) AS tool_count,
+                (SELECT max(version) FROM config_versions
+                  WHERE tenant_id = t.id AND push_status = 'accepted') AS live_version
+           FROM tenants t WHERE ($1::text IS NULL OR t.slug = $1) ORDER BY t.slug",
+    )
+    .bind(slug)
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn tenant_fetch(db: &PgPool, slug: &str) -> Result<Option<TenantRow>, StorageError> {
+    Ok(
+        sqlx::query_as("SELECT id, slug, display_name, created_at FROM tenants WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+/// Locks the tenant's row for the rest of the transaction, so publishes of
+/// one tenant take their version numbers one at a time.
+pub async fn tenant_lock(
+    tx: &mut PgConnection,
+    slug: &str,
+) -> Result<Option<TenantRow>, StorageError> {
+    Ok(sqlx::query_as(
+        "SELECT id, slug, display_name, created_at FROM tenants WHERE slug = $1 FOR UPDATE",
+    )
+    .bind(slug)
+    .fetch_optional(tx)
+    .await?)
+}

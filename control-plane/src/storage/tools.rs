@@ -1,0 +1,75 @@
+//! The `tools` table.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgExecutor};
+
+use super::error::{StorageError, classify};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ToolRow {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: String,
+    pub input_schema: Json<Value>,
+    pub content: Json<Value>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A tool as validated by the service layer.
+pub struct NewTool<'a> {
+    pub name: &'a str,
+    pub title: Option<&'a str>,
+    pub description: &'a str,
+    pub input_schema: &'a Value,
+    pub content: &'a Value,
+}
+
+const COLUMNS: &str = "name, title, description, input_schema, content, created_at";
+
+pub async fn tool_create(
+    db: impl PgExecutor<'_>,
+    tenant_id: i64,
+    tool: &NewTool<'_>,
+) -> Result<ToolRow, StorageError> {
+    sqlx::query_as(&format!(
+        "INSERT INTO tools (tenant_id, name, title, description, input_schema, content)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+    ))
+    .bind(tenant_id)
+    .bind(tool.name)
+    .bind(tool.title)
+    .bind(tool.description)
+    .bind(Json(tool.input_schema))
+    .bind(Json(tool.content))
+    .fetch_one(db)
+    .await
+    .map_err(classify)
+}
+
+pub async fn tool_list(
+    db: impl PgExecutor<'_>,
+    tenant_id: i64,
+) -> Result<Vec<ToolRow>, StorageError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tools WHERE tenant_id = $1 ORDER BY name"
+    ))
+    .bind(tenant_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Deletes one tool; `false` when there was none of that name.
+pub async fn tool_delete(
+    db: impl PgExecutor<'_>,
+    tenant_id: i64,
+    name: &str,
+) -> Result<bool, StorageError> {
+    let done = sqlx::query("DELETE FROM tools WHERE tenant_id = $1 AND name = $2")
+        .bind(tenant_id)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -1,0 +1,22 @@
+//! The Portcullis admin UI.
+//!
+//! Pages render on the server (feature `ssr`, inside the control plane) and
+//! hydrate in the browser (feature `hydrate`, built to wasm). Data comes
+//! through server functions that call the control plane's own services via a
+//! [`backend`] trait the control plane provides as context — the UI never
+//! talks to the database itself, and the control plane's crate is not a
+//! dependency of this one.
+
+pub mod app;
+pub mod backend;
+pub mod tenants;
+
+pub use app::{App, shell};
+
+/// Browser entry point: attaches the server-rendered page to its reactive UI.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}
