@@ -21,12 +21,17 @@ use tokio::net::TcpListener;
 
 pub use config::Settings;
 
-/// Connects to Postgres, applies migrations and serves until Ctrl-C.
-pub async fn serve(settings: Settings) -> anyhow_like::Result<()> {
+/// Connects to Postgres, applies migrations and builds the HTTP app.
+pub async fn build(settings: &Settings) -> anyhow_like::Result<axum::Router> {
     let pool = storage::connect(&settings.database_url).await?;
     storage::migrate(&pool).await?;
-    let services = Arc::new(services::Services::new(pool, &settings)?);
-    let router = http::router(services, &settings)?;
+    let services = Arc::new(services::Services::new(pool, settings)?);
+    Ok(http::router(services, settings))
+}
+
+/// [`build`]s the app and serves it until Ctrl-C.
+pub async fn serve(settings: Settings) -> anyhow_like::Result<()> {
+    let router = build(&settings).await?;
     let listener = TcpListener::bind(settings.listen).await?;
     tracing::info!(address = %listener.local_addr()?, "control plane listening");
     axum::serve(listener, router)

@@ -25,15 +25,15 @@ use crate::services::Services;
 pub type AppState = Arc<Services>;
 
 /// The whole HTTP surface: API, health check and the admin UI.
-pub fn router(services: AppState, settings: &Settings) -> Result<Router, String> {
+pub fn router(services: AppState, settings: &Settings) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Ok(Router::new()
+    Router::new()
         .nest("/api", api_router(services.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::ui::router(services, settings))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid)))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
 fn api_router(services: AppState) -> Router {

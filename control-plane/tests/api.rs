@@ -1,0 +1,375 @@
+//! The JSON API and the admin UI page against a real Postgres: each test
+//! gets a fresh database from `#[sqlx::test]` (DATABASE_URL points at the
+//! throwaway cluster `tests/run.sh` starts).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use portcullis_control_plane::services::Services;
+use portcullis_control_plane::{Settings, http};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+/// An app whose edge is a port nobody listens on.
+fn app(pool: PgPool) -> Router {
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let settings = Settings::from_lookup(|name| match name {
+        "DATABASE_URL" => Some("unused: the pool is given".into()),
+        "PORTCULLIS_SIGNING_KEY" => Some("11".repeat(32)),
+        "PORTCULLIS_EDGE_URL" => Some(format!("http://127.0.0.1:{closed_port}")),
+        _ => None,
+    })
+    .unwrap();
+    http::router(Arc::new(Services::new(pool, &settings).unwrap()), &settings)
+}
+
+async fn call(app: &Router, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    let body = match body {
+        Some(v) => {
+            req = req.header("content-type", "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    let resp = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn tool(name: &str) -> Value {
+    json!({
+        "name": name,
+        "title": "Weather",
+        "description": "Current weather for a city",
+        "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        "content": [{"type": "text", "text": "sunny"}]
+    })
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn tenants_and_tools_round_trip(pool: PgPool) {
+    let app = app(pool);
+    let (status, tenant) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        Some(json!({"slug": "acme", "displayName": "Acme Corp"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{tenant}");
+    assert_eq!(tenant["mcpUrl"], "http://acme.localhost:8787/mcp");
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/v1/tenants",
+            Some(json!({"slug": "globex"}))
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+
+    let (status, created) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(tool("get_weather")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["inputSchema"]["required"], json!(["city"]));
+
+    let (_, tools) = call(&app, "GET", "/api/v1/tenants/acme/tools", None).await;
+    assert_eq!(tools.as_array().unwrap().len(), 1);
+    let (_, tools) = call(&app, "GET", "/api/v1/tenants/globex/tools", None).await;
+    assert_eq!(tools, json!([]), "tools do not leak between tenants");
+
+    let (_, list) = call(&app, "GET", "/api/v1/tenants", None).await;
+    let slugs: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["acme", "globex"]);
+    let (_, acme) = call(&app, "GET", "/api/v1/tenants/acme", None).await;
+    assert_eq!(
+        (acme["toolCount"].clone(), acme["displayName"].clone()),
+        (json!(1), json!("Acme Corp"))
+    );
+
+    assert_eq!(
+        call(
+            &app,
+            "DELETE",
+            "/api/v1/tenants/acme/tools/get_weather",
+            None
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        call(
+            &app,
+            "DELETE",
+            "/api/v1/tenants/acme/tools/get_weather",
+            None
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn bad_input_gets_a_json_error_naming_the_problem(pool: PgPool) {
+    let app = app(pool);
+    let error = |v: &Value| {
+        (
+            v["error"]["code"].as_str().unwrap_or("").to_owned(),
+            v["error"]["message"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        Some(json!({"slug": "Not A Slug"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "slug");
+    assert!(error(&body).1.contains("lowercase letters"), "{body}");
+
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        Some(json!({"slug": "acme"})),
+    )
+    .await;
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        Some(json!({"slug": "acme"})),
+    )
+    .await;
+    assert_eq!(
+        (status, error(&body).0.as_str()),
+        (StatusCode::CONFLICT, "conflict")
+    );
+
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(tool("get_weather")),
+    )
+    .await;
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(tool("get_weather")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error(&body).1.contains("get_weather"), "{body}");
+
+    let mut bad_schema = tool("broken");
+    bad_schema["inputSchema"] =
+        json!({"type": "object", "properties": {"city": {"type": "strin"}}});
+    let (status, body) = call(&app, "POST", "/api/v1/tenants/acme/tools", Some(bad_schema)).await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("inputSchema"))
+    );
+    assert!(error(&body).1.contains("not a valid JSON Schema"), "{body}");
+
+    let mut bad_name = tool("has spaces");
+    bad_name["name"] = json!("has spaces");
+    let (status, body) = call(&app, "POST", "/api/v1/tenants/acme/tools", Some(bad_name)).await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("name"))
+    );
+
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/nobody/tools",
+        Some(tool("x")),
+    )
+    .await;
+    assert_eq!(
+        (status, error(&body).0.as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+    assert!(error(&body).1.contains("nobody"));
+    assert_eq!(
+        call(&app, "POST", "/api/v1/tenants/nobody/publish", None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+
+    let (status, body) = call(&app, "POST", "/api/v1/tenants", Some(json!({"slug": 5}))).await;
+    assert_eq!(
+        (status, error(&body).0.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
+    );
+    let req = Request::post("/api/v1/tenants")
+        .header("content-type", "application/json")
+        .body(Body::from("{nope"))
+        .unwrap();
+    assert_eq!(
+        app.clone().oneshot(req).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    let (status, body) = call(&app, "GET", "/api/v1/nothing-here", None).await;
+    assert_eq!(
+        (status, error(&body).0.as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+
+    // Nothing refused changed what was stored.
+    let (_, tools) = call(&app, "GET", "/api/v1/tenants/acme/tools", None).await;
+    assert_eq!(tools.as_array().unwrap().len(), 1);
+    assert_eq!(
+        tools[0]["inputSchema"]["properties"]["city"]["type"],
+        "string"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn publishing_to_a_down_edge_is_recorded_as_failed(pool: PgPool) {
+    let app = app(pool);
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        Some(json!({"slug": "acme"})),
+    )
+    .await;
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(tool("get_weather")),
+    )
+    .await;
+
+    let (status, body) = call(&app, "POST", "/api/v1/tenants/acme/publish", None).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert_eq!(body["error"]["code"], "edge_push_failed");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("edge unreachable"),
+        "{body}"
+    );
+    assert_eq!(
+        (
+            body["deployment"]["version"].clone(),
+            body["deployment"]["status"].clone()
+        ),
+        (json!(1), json!("failed"))
+    );
+
+    // Versions keep increasing; each failure is kept with its reason.
+    let (_, body) = call(&app, "POST", "/api/v1/tenants/acme/publish", None).await;
+    assert_eq!(body["deployment"]["version"], 2);
+    let (_, history) = call(&app, "GET", "/api/v1/tenants/acme/deployments", None).await;
+    let versions: Vec<(i64, &str)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["version"].as_i64().unwrap(),
+                d["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(versions, [(2, "failed"), (1, "failed")]);
+    assert_eq!(history[0]["sha256"].as_str().unwrap().len(), 64);
+
+    // Nothing was lost: the tool is still there and the tenant not live.
+    let (_, acme) = call(&app, "GET", "/api/v1/tenants/acme", None).await;
+    assert_eq!(
+        (acme["toolCount"].clone(), acme["liveVersion"].clone()),
+        (json!(1), Value::Null)
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_admin_ui_lists_tenants_from_the_database(pool: PgPool) {
+    let app = app(pool);
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        Some(json!({"slug": "acme", "displayName": "Acme Corp"})),
+    )
+    .await;
+    let resp = app
+        .clone()
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = String::from_utf8(
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(html.contains("Acme Corp"), "{html}");
+    assert!(html.contains("http://acme.localhost:8787/mcp"), "{html}");
+    assert!(
+        html.contains("/pkg/portcullis_web_ui.js"),
+        "hydration script is linked: {html}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn openapi_document_lists_every_route(pool: PgPool) {
+    let app = app(pool);
+    let (status, doc) = call(&app, "GET", "/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    for expected in [
+        "/api/v1/tenants",
+        "/api/v1/tenants/{tenant}",
+        "/api/v1/tenants/{tenant}/tools",
+        "/api/v1/tenants/{tenant}/tools/{name}",
+        "/api/v1/tenants/{tenant}/publish",
+        "/api/v1/tenants/{tenant}/deployments",
+    ] {
+        assert!(
+            paths.iter().any(|p| *p == expected),
+            "{expected} missing from {paths:?}"
+        );
+    }
+}

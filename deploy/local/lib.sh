@@ -1,0 +1,77 @@
+# shellcheck shell=bash
+# Pieces shared by the local stack (up.sh) and the test runner
+# (tests/run.sh): Postgres clusters, builds, waiting for readiness.
+# Source after toolchain.sh.
+
+PORTCULLIS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export PORTCULLIS_ROOT
+
+pc_log() { printf '\033[1;32m[portcullis]\033[0m %s\n' "$*" >&2; }
+
+# A TCP port nobody listens on right now.
+pc_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Postgres refuses to run as root; run it as an unprivileged user instead.
+_pc_pg_user() {
+  if [ "$(id -u)" != 0 ]; then return; fi
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+  echo postgres
+}
+
+_pc_as_pg() {
+  local user; user=$(_pc_pg_user)
+  if [ -n "$user" ]; then runuser -u "$user" -- "$@"; else "$@"; fi
+}
+
+# pc_pg_start DIR: initialises DIR once, starts Postgres on a free port with
+# its socket inside DIR, and exports DATABASE_URL (superuser, trust auth on
+# loopback only).
+pc_pg_start() {
+  local dir="$1" port user
+  mkdir -p "$dir"
+  user=$(_pc_pg_user)
+  [ -n "$user" ] && chown "$user" "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    _pc_as_pg initdb --pgdata "$dir/data" --username postgres --auth trust --encoding UTF8 --no-instructions >/dev/null
+  fi
+  port=$(pc_free_port)
+  _pc_as_pg pg_ctl --pgdata "$dir/data" --log "$dir/postgres.log" --wait --timeout 60 \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+  PC_PG_DIR="$dir"
+}
+
+pc_pg_stop() {
+  [ -n "${PC_PG_DIR:-}" ] || return 0
+  _pc_as_pg pg_ctl --pgdata "$PC_PG_DIR/data" --mode fast --wait stop >/dev/null 2>&1 || true
+}
+
+# Builds the admin UI's browser half into $PORTCULLIS_SITE_ROOT/pkg.
+pc_build_web_ui() {
+  export PORTCULLIS_SITE_ROOT="${PORTCULLIS_SITE_ROOT:-$CARGO_TARGET_DIR/site}"
+  pc_log "building the admin UI (wasm)"
+  cargo build --quiet --package portcullis-web-ui --lib --release \
+    --target wasm32-unknown-unknown --no-default-features --features hydrate
+  mkdir -p "$PORTCULLIS_SITE_ROOT/pkg"
+  wasm-bindgen --target web --no-typescript --out-dir "$PORTCULLIS_SITE_ROOT/pkg" \
+    --out-name portcullis_web_ui "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/portcullis_web_ui.wasm"
+  cp "$PORTCULLIS_ROOT/web-ui/style/portcullis.css" "$PORTCULLIS_SITE_ROOT/pkg/portcullis.css"
+}
+
+pc_build_edge() {
+  pc_log "building the edge Worker"
+  "$PORTCULLIS_ROOT/deploy/edge/build.sh"
+}
+
+# pc_wait_http URL [HOST]: waits up to 90 s for URL to answer at all.
+pc_wait_http() {
+  local url="$1" host="${2:-}" i
+  for i in $(seq 1 180); do
+    if curl -fsS -o /dev/null ${host:+-H "Host: $host"} "$url" 2>/dev/null; then return 0; fi
+    sleep 0.5
+  done
+  echo "timed out waiting for $url" >&2
+  return 1
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs the whole platform locally: Postgres (unless DATABASE_URL is set), the
+# edge Worker under workerd (wrangler dev) and the control plane with its
+# admin UI. Ctrl-C stops everything; data stays in $PORTCULLIS_STATE.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/toolchain.sh"
+portcullis_toolchain
+. "$here/lib.sh"
+
+state="${PORTCULLIS_STATE:-${XDG_DATA_HOME:-$HOME/.local/share}/portcullis}"
+edge_port="${PORTCULLIS_EDGE_PORT:-8787}"
+listen="${PORTCULLIS_LISTEN:-127.0.0.1:8080}"
+mkdir -p "$state"
+
+pc_build_edge
+pc_build_web_ui
+pc_log "building the control plane"
+cargo build --quiet --package portcullis-control-plane
+cp_bin="$CARGO_TARGET_DIR/debug/portcullis-control-plane"
+
+# The config-signing key lives with the data; the edge gets its public half.
+if [ ! -s "$state/signing-key" ]; then
+  (umask 077 && "$cp_bin" keygen >"$state/signing-key")
+fi
+PORTCULLIS_SIGNING_KEY="$(cat "$state/signing-key")"
+export PORTCULLIS_SIGNING_KEY
+public_key="$(PORTCULLIS_SIGNING_KEY="$PORTCULLIS_SIGNING_KEY" "$cp_bin" public-key)"
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  pc_pg_stop
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  pc_log "starting Postgres (data in $state/postgres)"
+  pc_pg_start "$state/postgres"
+fi
+
+pc_log "starting the edge on :$edge_port (data in $state/edge)"
+(cd "$PORTCULLIS_ROOT/deploy/edge" && exec wrangler dev --config wrangler.toml --ip 127.0.0.1 --port "$edge_port" \
+  --var "CONFIG_PUBLIC_KEY:$public_key" --persist-to "$state/edge" --show-interactive-dev-session=false \
+  --log-level warn) &
+pids+=($!)
+pc_wait_http "http://127.0.0.1:$edge_port/healthz" "localhost:$edge_port"
+
+pc_log "starting the control plane on $listen"
+PORTCULLIS_LISTEN="$listen" \
+PORTCULLIS_EDGE_URL="http://localhost:$edge_port" \
+PORTCULLIS_TENANT_ORIGIN="http://{tenant}.localhost:$edge_port" \
+RUST_LOG="${RUST_LOG:-info,sqlx=warn,tower_http=info}" \
+  "$cp_bin" serve &
+pids+=($!)
+pc_wait_http "http://$listen/healthz"
+
+cat <<MSG
+
+  Portcullis is running.
+    Admin UI        http://$listen/
+    JSON API        http://$listen/api/v1/tenants   (OpenAPI: http://$listen/api/openapi.json)
+    Tenant MCP      http://<tenant>.localhost:$edge_port/mcp
+    Postgres        $DATABASE_URL
+
+  Try it:
+    curl -s -XPOST http://$listen/api/v1/tenants -H 'content-type: application/json' -d '{"slug":"acme","displayName":"Acme"}'
+    curl -s -XPOST http://$listen/api/v1/tenants/acme/tools -H 'content-type: application/json' \\
+      -d '{"name":"hello","description":"Says hello","inputSchema":{"type":"object"},"content":[{"type":"text","text":"Hello from Acme"}]}'
+    curl -s -XPOST http://$listen/api/v1/tenants/acme/publish
+    npx @modelcontextprotocol/inspector   # then connect to http://acme.localhost:$edge_port/mcp
+
+  Ctrl-C stops everything.
+MSG
+wait -n "${pids[@]}"
