@@ -1,0 +1,5 @@
+//! End-to-end: Postgres, the control plane and the edge under workerd, with
+//! the official MCP TypeScript SDK as the client. One binary, so the world
+//! links once.
+
+mod walking_skeleton;

@@ -1,0 +1,30 @@
+//! Third-party MCP clients, driven through small Node scripts in
+//! `tests/clients/` that print what the client saw as JSON.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::process::Command;
+
+use crate::repo_root;
+
+/// Runs the official TypeScript SDK's Streamable HTTP client against `url`
+/// with a plan of steps (see `tests/clients/mcp-sdk-client.mjs`).
+pub async fn sdk_client(url: &str, plan: Value) -> Value {
+    let dir = repo_root().join("tests/clients");
+    let run = Command::new("node")
+        .current_dir(&dir)
+        .arg("mcp-sdk-client.mjs")
+        .arg(url)
+        .arg(plan.to_string())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the SDK client finished within a minute")
+        .expect("node runs (Node 22 on PATH, npm ci in tests/clients)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!("SDK client output is not JSON ({e}); stdout: {stdout}; stderr: {}", String::from_utf8_lossy(&output.stderr))
+    })
+}

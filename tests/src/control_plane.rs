@@ -1,0 +1,39 @@
+//! The control plane, run in-process on a free port.
+
+use portcullis_control_plane::Settings;
+use tokio::net::TcpListener;
+
+pub struct ControlPlane {
+    /// e.g. `http://127.0.0.1:41234`
+    pub base_url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ControlPlane {
+    /// Starts it against `database_url`, pushing to an edge on `edge_port`
+    /// (which need not be up yet).
+    pub async fn start(database_url: &str, edge_port: u16, signing_key_hex: &str) -> Self {
+        let (db, key) = (database_url.to_owned(), signing_key_hex.to_owned());
+        let settings = Settings::from_lookup(move |name| match name {
+            "DATABASE_URL" => Some(db.clone()),
+            "PORTCULLIS_SIGNING_KEY" => Some(key.clone()),
+            "PORTCULLIS_EDGE_URL" => Some(format!("http://localhost:{edge_port}")),
+            "PORTCULLIS_TENANT_ORIGIN" => Some(format!("http://{{tenant}}.localhost:{edge_port}")),
+            _ => None,
+        })
+        .expect("settings");
+        let app = portcullis_control_plane::build(&settings).await.expect("control plane starts");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { base_url, task }
+    }
+}
+
+impl Drop for ControlPlane {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

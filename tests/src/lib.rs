@@ -1,0 +1,48 @@
+//! Harness for the end-to-end tests: starts the real pieces — a fresh
+//! Postgres database, the control plane, the edge under workerd (`wrangler
+//! dev`) — on free loopback ports, and drives third-party clients at them.
+//!
+//! Expects what `tests/run.sh` provides: `DATABASE_URL` (a Postgres server
+//! it may create databases on), the edge built into `edge-worker/build/`,
+//! `wrangler` and Node 22 on PATH, and `tests/clients/node_modules`.
+
+pub mod clients;
+pub mod control_plane;
+pub mod database;
+pub mod edge;
+
+use std::path::PathBuf;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A port free right now on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
