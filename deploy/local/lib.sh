@@ -75,3 +75,16 @@ pc_wait_http() {
   echo "timed out waiting for $url" >&2
   return 1
 }
+
+# Postgres server binaries (initdb, pg_ctl): the machine's, else Debian's.
+pc_require_postgres() {
+  if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then return 0; fi
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [ -z "$bin" ]; then
+    pc_log "installing Postgres server binaries (apt)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  fi
+  export PATH="$bin:$PATH"
+}

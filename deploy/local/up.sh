@@ -13,6 +13,7 @@ edge_port="${PORTCULLIS_EDGE_PORT:-8787}"
 listen="${PORTCULLIS_LISTEN:-127.0.0.1:8080}"
 mkdir -p "$state"
 
+pc_require_postgres
 pc_build_edge
 pc_build_web_ui
 pc_log "building the control plane"

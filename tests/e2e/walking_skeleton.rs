@@ -21,7 +21,9 @@ struct Api {
 
 impl Api {
     async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, format!("{}/api/v1{path}", self.base));
+        let mut req = self
+            .http
+            .request(method, format!("{}/api/v1{path}", self.base));
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -46,11 +48,20 @@ async fn a_real_mcp_client_calls_a_published_tool() {
     let edge_port = free_port();
     let db = fresh_database("e2e_skeleton").await;
     let cp = ControlPlane::start(&db, edge_port, &encode_hex(&SIGNING_SEED)).await;
-    let api = Api { base: cp.base_url.clone(), http: reqwest::Client::new() };
+    let api = Api {
+        base: cp.base_url.clone(),
+        http: reqwest::Client::new(),
+    };
 
     // Two tenants, each with its own tool.
     for (slug, name) in [("acme", "Acme Corp"), ("globex", "Globex")] {
-        let (status, body) = api.send(Method::POST, "/tenants", Some(json!({"slug": slug, "displayName": name}))).await;
+        let (status, body) = api
+            .send(
+                Method::POST,
+                "/tenants",
+                Some(json!({"slug": slug, "displayName": name})),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     let weather = json!({
@@ -64,29 +75,58 @@ async fn a_real_mcp_client_calls_a_published_tool() {
         },
         "content": [{"type": "text", "text": "Sunny, 21°C"}]
     });
-    assert_eq!(api.send(Method::POST, "/tenants/acme/tools", Some(weather)).await.0, StatusCode::CREATED);
+    assert_eq!(
+        api.send(Method::POST, "/tenants/acme/tools", Some(weather))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
     let globex_tool = json!({
         "name": "globex_only", "description": "Globex's own", "inputSchema": {"type": "object"},
         "content": [{"type": "text", "text": "globex"}]
     });
-    assert_eq!(api.send(Method::POST, "/tenants/globex/tools", Some(globex_tool)).await.0, StatusCode::CREATED);
+    assert_eq!(
+        api.send(Method::POST, "/tenants/globex/tools", Some(globex_tool))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
 
     // Publishing while the edge is down: recorded as failed, with the reason.
     let (status, body) = api.send(Method::POST, "/tenants/acme/publish", None).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
     assert_eq!(body["deployment"]["status"], "failed");
-    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("unreachable"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("unreachable"),
+        "{body}"
+    );
 
     // Edge up: publishing again succeeds, with the next version.
     let edge = Edge::start(edge_port, &encode_hex(key.verifying_key().as_bytes())).await;
     let (status, body) = api.send(Method::POST, "/tenants/acme/publish", None).await;
-    assert_eq!((status, body["version"].clone(), body["status"].clone()), (StatusCode::CREATED, json!(2), json!("accepted")), "{body}");
-    let (status, body) = api.send(Method::POST, "/tenants/globex/publish", None).await;
+    assert_eq!(
+        (status, body["version"].clone(), body["status"].clone()),
+        (StatusCode::CREATED, json!(2), json!("accepted")),
+        "{body}"
+    );
+    let (status, body) = api
+        .send(Method::POST, "/tenants/globex/publish", None)
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (_, acme) = api.send(Method::GET, "/tenants/acme", None).await;
     assert_eq!(acme["liveVersion"], 2);
-    let (_, history) = api.send(Method::GET, "/tenants/acme/deployments", None).await;
-    let statuses: Vec<&str> = history.as_array().unwrap().iter().map(|d| d["status"].as_str().unwrap()).collect();
+    let (_, history) = api
+        .send(Method::GET, "/tenants/acme/deployments", None)
+        .await;
+    let statuses: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["accepted", "failed"]);
 
     // The official SDK client against acme.
@@ -106,13 +146,32 @@ async fn a_real_mcp_client_calls_a_published_tool() {
     assert_eq!(seen["serverVersion"]["name"], "acme");
     let results = &seen["results"];
     assert_eq!(tool_names(&results[0]), ["get_weather"]);
-    assert_eq!(results[0]["value"]["tools"][0]["inputSchema"]["required"], json!(["city"]));
-    assert_eq!(results[1]["value"]["content"], json!([{"type": "text", "text": "Sunny, 21°C"}]), "{seen}");
-    assert_eq!(results[2]["ok"], false, "arguments breaking the schema are refused: {seen}");
+    assert_eq!(
+        results[0]["value"]["tools"][0]["inputSchema"]["required"],
+        json!(["city"])
+    );
+    assert_eq!(
+        results[1]["value"]["content"],
+        json!([{"type": "text", "text": "Sunny, 21°C"}]),
+        "{seen}"
+    );
+    assert_eq!(
+        results[2]["ok"], false,
+        "arguments breaking the schema are refused: {seen}"
+    );
     assert_eq!(results[2]["error"]["code"], -32602);
     let message = results[2]["error"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("/city") && message.contains("/days"), "{message}");
-    assert_eq!((results[3]["ok"].clone(), results[3]["error"]["code"].clone()), (json!(false), json!(-32602)));
+    assert!(
+        message.contains("/city") && message.contains("/days"),
+        "{message}"
+    );
+    assert_eq!(
+        (
+            results[3]["ok"].clone(),
+            results[3]["error"]["code"].clone()
+        ),
+        (json!(false), json!(-32602))
+    );
     assert_eq!(results[4]["ok"], true);
 
     // globex sees only its own tool, and cannot call acme's.
@@ -126,9 +185,17 @@ async fn a_real_mcp_client_calls_a_published_tool() {
 
     // An unknown tenant gets a JSON 404; a client that sends garbage gets a
     // JSON-RPC parse error, not a crash.
-    let resp = edge.request(Method::POST, "initech.localhost", "/mcp").body("{}").send().await.unwrap();
+    let resp = edge
+        .request(Method::POST, "initech.localhost", "/mcp")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    assert_eq!(resp.json::<Value>().await.unwrap()["error"], "unknown_tenant");
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"],
+        "unknown_tenant"
+    );
     let resp = edge
         .request(Method::POST, "acme.localhost", "/mcp")
         .header("content-type", "application/json")
@@ -145,28 +212,54 @@ async fn a_real_mcp_client_calls_a_published_tool() {
     assert_eq!(resp.0, StatusCode::CONFLICT, "{}", resp.1);
     let mut tampered = signed_config(&key, "acme", 3);
     tampered.payload = tampered.payload.replace("\"tools\":[]", "\"tools\":[] ");
-    assert_eq!(push(&edge, "acme", &tampered).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        push(&edge, "acme", &tampered).await.0,
+        StatusCode::FORBIDDEN
+    );
     let forged = signed_config(&SigningKey::from_bytes(&[7; 32]), "acme", 3);
     assert_eq!(push(&edge, "acme", &forged).await.0, StatusCode::FORBIDDEN);
     let still = sdk_client(&edge.mcp_url("acme"), json!([{"op": "listTools"}])).await;
-    assert_eq!(tool_names(&still["results"][0]), ["get_weather"], "refused pushes changed nothing");
+    assert_eq!(
+        tool_names(&still["results"][0]),
+        ["get_weather"],
+        "refused pushes changed nothing"
+    );
 
     // Deleting the tool and publishing again takes it off the edge.
-    assert_eq!(api.send(Method::DELETE, "/tenants/acme/tools/get_weather", None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.send(Method::DELETE, "/tenants/acme/tools/get_weather", None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
     let (status, body) = api.send(Method::POST, "/tenants/acme/publish", None).await;
-    assert_eq!((status, body["version"].clone()), (StatusCode::CREATED, json!(3)), "{body}");
+    assert_eq!(
+        (status, body["version"].clone()),
+        (StatusCode::CREATED, json!(3)),
+        "{body}"
+    );
     let after = sdk_client(&edge.mcp_url("acme"), json!([{"op": "listTools"}])).await;
     assert!(tool_names(&after["results"][0]).is_empty(), "{after}");
 }
 
 fn signed_config(key: &SigningKey, tenant: &str, version: u64) -> SignedConfig {
-    let config = TenantConfig { format: FORMAT, tenant: tenant.into(), version, display_name: "x".into(), tools: vec![] };
+    let config = TenantConfig {
+        format: FORMAT,
+        tenant: tenant.into(),
+        version,
+        display_name: "x".into(),
+        tools: vec![],
+    };
     SignedConfig::sign(&config, key).expect("signs")
 }
 
 async fn push(edge: &Edge, tenant: &str, config: &SignedConfig) -> (StatusCode, String) {
     let resp = edge
-        .request(Method::PUT, "localhost", &format!("/internal/tenants/{tenant}/config"))
+        .request(
+            Method::PUT,
+            "localhost",
+            &format!("/internal/tenants/{tenant}/config"),
+        )
         .json(config)
         .send()
         .await

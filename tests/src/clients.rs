@@ -25,6 +25,9 @@ pub async fn sdk_client(url: &str, plan: Value) -> Value {
         .expect("node runs (Node 22 on PATH, npm ci in tests/clients)");
     let stdout = String::from_utf8_lossy(&output.stdout);
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-        panic!("SDK client output is not JSON ({e}); stdout: {stdout}; stderr: {}", String::from_utf8_lossy(&output.stderr))
+        panic!(
+            "SDK client output is not JSON ({e}); stdout: {stdout}; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
     })
 }

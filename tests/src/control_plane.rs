@@ -22,7 +22,9 @@ impl ControlPlane {
             _ => None,
         })
         .expect("settings");
-        let app = portcullis_control_plane::build(&settings).await.expect("control plane starts");
+        let app = portcullis_control_plane::build(&settings)
+            .await
+            .expect("control plane starts");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         let task = tokio::spawn(async move {

@@ -18,16 +18,32 @@ impl Edge {
     /// and waits until the Worker answers.
     pub async fn start(port: u16, public_key_hex: &str) -> Self {
         let bundle = repo_root().join("edge-worker/build/index.js");
-        assert!(bundle.exists(), "{} is missing: build the edge first (tests/run.sh does)", bundle.display());
+        assert!(
+            bundle.exists(),
+            "{} is missing: build the edge first (tests/run.sh does)",
+            bundle.display()
+        );
         let state = TempDir::new("portcullis-edge");
         let log = std::fs::File::create(state.0.join("wrangler.log")).expect("log file");
         let child = Command::new("wrangler")
             .current_dir(repo_root().join("deploy/edge"))
-            .args(["dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args([
+                "dev",
+                "--config",
+                "wrangler.toml",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+            ])
             .args(["--var", &format!("CONFIG_PUBLIC_KEY:{public_key_hex}")])
             .arg("--persist-to")
             .arg(state.0.join("data"))
-            .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
+            .args([
+                "--show-interactive-dev-session=false",
+                "--log-level",
+                "warn",
+            ])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
@@ -44,18 +60,30 @@ impl Edge {
         let url = format!("http://127.0.0.1:{}/healthz", self.port);
         let client = reqwest::Client::new();
         while Instant::now() < deadline {
-            let probe = client.get(&url).header("host", format!("localhost:{}", self.port)).send().await;
+            let probe = client
+                .get(&url)
+                .header("host", format!("localhost:{}", self.port))
+                .send()
+                .await;
             if probe.is_ok_and(|r| r.status().is_success()) {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         let log = std::fs::read_to_string(self.state.0.join("wrangler.log")).unwrap_or_default();
-        panic!("the edge did not become ready on port {}; wrangler said:\n{log}", self.port);
+        panic!(
+            "the edge did not become ready on port {}; wrangler said:\n{log}",
+            self.port
+        );
     }
 
     /// Sends a request to the edge as if to `host` (e.g. `acme.localhost`).
-    pub fn request(&self, method: reqwest::Method, host: &str, path: &str) -> reqwest::RequestBuilder {
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        host: &str,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
         reqwest::Client::new()
             .request(method, format!("http://127.0.0.1:{}{path}", self.port))
             .header("host", format!("{host}:{}", self.port))
@@ -69,7 +97,9 @@ impl Edge {
 impl Drop for Edge {
     fn drop(&mut self) {
         // Negative pid: the whole group, wrangler and its workerd children.
-        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.child.id())]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.wait();
     }
 }
