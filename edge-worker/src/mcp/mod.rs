@@ -5,6 +5,9 @@ pub mod jsonrpc;
 pub mod methods;
 pub mod transport;
 
+#[cfg(test)]
+mod schema_conformance;
+
 /// Protocol revisions this server speaks over Streamable HTTP, newest first.
 pub const SUPPORTED_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
 
