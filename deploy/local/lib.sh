@@ -57,7 +57,7 @@ pc_build_web_ui() {
   mkdir -p "$PORTCULLIS_SITE_ROOT/pkg"
   wasm-bindgen --target web --no-typescript --out-dir "$PORTCULLIS_SITE_ROOT/pkg" \
     --out-name portcullis_web_ui "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/portcullis_web_ui.wasm"
-  cp "$PORTCULLIS_ROOT/web-ui/style/portcullis.css" "$PORTCULLIS_SITE_ROOT/pkg/portcullis.css"
+  cp "$PORTCULLIS_ROOT"/web-ui/style/* "$PORTCULLIS_SITE_ROOT/pkg/"
 }
 
 pc_build_edge() {
