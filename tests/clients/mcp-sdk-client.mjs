@@ -3,22 +3,9 @@
 //
 //   node mcp-sdk-client.mjs <mcp-url> '<plan>'
 //   plan: [{"op": "listTools"}, {"op": "callTool", "name": "x", "arguments": {...}}]
-//
-// `*.localhost` resolves to loopback (RFC 6761), as browsers and curl do;
-// Node's resolver does not do that by itself, so we teach it here.
-import dns from "node:dns";
+import "./localhost-resolver.mjs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-
-const systemLookup = dns.lookup;
-dns.lookup = (host, options, callback) => {
-  if (typeof options === "function") [callback, options] = [options, {}];
-  if (typeof options === "number") options = { family: options };
-  if (host === "localhost" || host.endsWith(".localhost")) {
-    return options?.all ? callback(null, [{ address: "127.0.0.1", family: 4 }]) : callback(null, "127.0.0.1", 4);
-  }
-  return systemLookup(host, options, callback);
-};
 
 const [url, planText] = process.argv.slice(2);
 const plan = JSON.parse(planText ?? "[]");
