@@ -85,32 +85,14 @@ fn host_of(request: &HttpRequest) -> &str {
 mod tests {
     use ed25519_dalek::SigningKey;
     use portcullis_tenant_config::envelope::Ed25519Verifier;
-    use portcullis_tenant_config::{
-        ArgSchema, ContentBlock, FORMAT, SignedConfig, TenantConfig, ToolConfig,
-    };
+    use portcullis_tenant_config::{SignedConfig, TenantConfig};
     use serde_json::{Value, json};
 
     use super::*;
     use crate::store::memory::MemoryStore;
 
     fn config(tenant: &str, version: u64, tool: &str) -> TenantConfig {
-        let schema = json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]});
-        TenantConfig {
-            format: FORMAT,
-            tenant: tenant.into(),
-            version,
-            display_name: tenant.to_uppercase(),
-            tools: vec![ToolConfig {
-                name: tool.into(),
-                title: None,
-                description: "d".into(),
-                arguments: ArgSchema::compile(&schema).unwrap(),
-                input_schema: schema,
-                content: vec![ContentBlock::Text {
-                    text: format!("{tenant} says hi"),
-                }],
-            }],
-        }
+        crate::test_fixtures::tenant(tenant, version, &[tool])
     }
 
     fn req(method: &str, host: &str, path: &str, body: &[u8]) -> HttpRequest {

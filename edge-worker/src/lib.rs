@@ -15,3 +15,6 @@ pub mod mcp;
 pub mod routing;
 pub mod runtime;
 pub mod store;
+
+#[cfg(test)]
+mod test_fixtures;

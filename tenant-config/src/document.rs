@@ -7,6 +7,8 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::args::ArgSchema;
+use crate::catalog::{PromptConfig, ResourceConfig, ResourceTemplateConfig};
+use crate::content::ContentBlock;
 use crate::names::{NameError, validate_tenant_slug, validate_tool_name};
 
 /// Format of the document; bumped on any change an older edge cannot read.
@@ -25,6 +27,12 @@ pub struct TenantConfig {
     pub version: u64,
     pub display_name: String,
     pub tools: Vec<ToolConfig>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prompts: Vec<PromptConfig>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<ResourceConfig>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_templates: Vec<ResourceTemplateConfig>,
 }
 
 /// One tool as MCP clients will see it, plus what the edge needs to run it.
@@ -41,25 +49,9 @@ pub struct ToolConfig {
     pub arguments: ArgSchema,
     /// What a call returns, for now fixed by the tool's definition.
     pub content: Vec<ContentBlock>,
-}
-
-/// MCP content blocks a tool can return.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum ContentBlock {
-    Text {
-        text: String,
-    },
-    Image {
-        data: String,
-        #[serde(rename = "mimeType")]
-        mime_type: String,
-    },
-    Audio {
-        data: String,
-        #[serde(rename = "mimeType")]
-        mime_type: String,
-    },
+    /// Whether that result reports a tool execution error (`isError`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_error: bool,
 }
 
 /// Why a document is not servable.
@@ -77,9 +69,30 @@ pub enum ConfigError {
     DuplicateTool(String),
     #[error("tool {0:?}: the input schema must be a JSON Schema object with \"type\": \"object\"")]
     InputSchema(String),
+    #[error("{0}")]
+    Catalog(#[from] crate::catalog::CatalogError),
+    #[error("content of {owner}: {error}")]
+    Content {
+        owner: String,
+        error: crate::content::ContentError,
+    },
 }
 
 impl TenantConfig {
+    /// A document serving nothing yet, for the compiler to fill.
+    pub fn empty(tenant: &str, version: u64, display_name: &str) -> Self {
+        Self {
+            format: FORMAT,
+            tenant: tenant.to_owned(),
+            version,
+            display_name: display_name.to_owned(),
+            tools: Vec::new(),
+            prompts: Vec::new(),
+            resources: Vec::new(),
+            resource_templates: Vec::new(),
+        }
+    }
+
     /// Checks the rules both sides rely on; the control plane runs it before
     /// signing and the edge again after verifying.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -105,7 +118,14 @@ impl TenantConfig {
             if !is_object_schema(&tool.input_schema) {
                 return Err(ConfigError::InputSchema(tool.name.clone()));
             }
+            crate::content::validate_blocks(&tool.content).map_err(|error| {
+                ConfigError::Content {
+                    owner: format!("tool {:?}", tool.name),
+                    error,
+                }
+            })?;
         }
+        crate::catalog::validate_catalog(&self.prompts, &self.resources, &self.resource_templates)?;
         Ok(())
     }
 
@@ -126,22 +146,19 @@ pub(crate) mod tests {
 
     pub(crate) fn sample(version: u64) -> TenantConfig {
         let schema = json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]});
-        TenantConfig {
-            format: FORMAT,
-            tenant: "acme".into(),
-            version,
-            display_name: "Acme Corp".into(),
-            tools: vec![ToolConfig {
-                name: "get_weather".into(),
-                title: Some("Weather".into()),
-                description: "Current weather".into(),
-                arguments: ArgSchema::compile(&schema).expect("compiles"),
-                input_schema: schema,
-                content: vec![ContentBlock::Text {
-                    text: "sunny".into(),
-                }],
+        let mut config = TenantConfig::empty("acme", version, "Acme Corp");
+        config.tools.push(ToolConfig {
+            name: "get_weather".into(),
+            title: Some("Weather".into()),
+            description: "Current weather".into(),
+            arguments: ArgSchema::compile(&schema).expect("compiles"),
+            input_schema: schema,
+            content: vec![ContentBlock::Text {
+                text: "sunny".into(),
             }],
-        }
+            is_error: false,
+        });
+        config
     }
 
     #[test]
@@ -170,18 +187,6 @@ pub(crate) mod tests {
         assert_eq!(
             c.validate(),
             Err(ConfigError::InputSchema("get_weather".into()))
-        );
-    }
-
-    #[test]
-    fn content_blocks_use_mcp_field_names() {
-        let block = ContentBlock::Image {
-            data: "AAAA".into(),
-            mime_type: "image/png".into(),
-        };
-        assert_eq!(
-            serde_json::to_value(&block).unwrap(),
-            json!({"type": "image", "data": "AAAA", "mimeType": "image/png"})
         );
     }
 }

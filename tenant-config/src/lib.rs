@@ -7,10 +7,16 @@
 //! the edge can check cheaply, and the signed envelope — never I/O.
 
 pub mod args;
+pub mod catalog;
+pub mod content;
 pub mod document;
 pub mod envelope;
 pub mod names;
 
 pub use args::{ArgSchema, CompileError, Violation};
-pub use document::{ConfigError, ContentBlock, FORMAT, TenantConfig, ToolConfig};
+pub use catalog::{
+    PromptArgument, PromptConfig, PromptMessage, ResourceConfig, ResourceTemplateConfig,
+};
+pub use content::{ContentBlock, ResourceContents};
+pub use document::{ConfigError, FORMAT, TenantConfig, ToolConfig};
 pub use envelope::{EnvelopeError, SignatureVerifier, SignedConfig};

@@ -8,7 +8,7 @@ use portcullis_e2e::database::fresh_database;
 use portcullis_e2e::edge::Edge;
 use portcullis_e2e::free_port;
 use portcullis_tenant_config::envelope::encode_hex;
-use portcullis_tenant_config::{FORMAT, SignedConfig, TenantConfig};
+use portcullis_tenant_config::{SignedConfig, TenantConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -243,13 +243,7 @@ async fn a_real_mcp_client_calls_a_published_tool() {
 }
 
 fn signed_config(key: &SigningKey, tenant: &str, version: u64) -> SignedConfig {
-    let config = TenantConfig {
-        format: FORMAT,
-        tenant: tenant.into(),
-        version,
-        display_name: "x".into(),
-        tools: vec![],
-    };
+    let config = TenantConfig::empty(tenant, version, "x");
     SignedConfig::sign(&config, key).expect("signs")
 }
 

@@ -1,6 +1,7 @@
 //! The JSON API under `/api`: thin handlers that build a request context,
 //! call one service method and render its result.
 
+mod catalog;
 mod error;
 mod extract;
 mod openapi;
@@ -50,6 +51,30 @@ fn api_router(services: AppState) -> Router {
         .route(
             "/v1/tenants/{tenant}/tools/{name}",
             delete(tools::tool_delete),
+        )
+        .route(
+            "/v1/tenants/{tenant}/prompts",
+            get(catalog::prompt_list).post(catalog::prompt_create),
+        )
+        .route(
+            "/v1/tenants/{tenant}/prompts/{name}",
+            delete(catalog::prompt_delete),
+        )
+        .route(
+            "/v1/tenants/{tenant}/resources",
+            get(catalog::resource_list).post(catalog::resource_create),
+        )
+        .route(
+            "/v1/tenants/{tenant}/resources/{uri}",
+            delete(catalog::resource_delete),
+        )
+        .route(
+            "/v1/tenants/{tenant}/resource-templates",
+            get(catalog::resource_template_list).post(catalog::resource_template_create),
+        )
+        .route(
+            "/v1/tenants/{tenant}/resource-templates/{uri_template}",
+            delete(catalog::resource_template_delete),
         )
         .route("/v1/tenants/{tenant}/publish", post(publish::publish))
         .route(

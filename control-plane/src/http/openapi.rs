@@ -3,13 +3,13 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{publish, tenants, tools};
+use super::{catalog, publish, tenants, tools};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Portcullis control plane API",
-        description = "Manage tenants and their tools, and publish them to the edge."
+        description = "Manage tenants, their tools, prompts and resources, and publish them to the edge."
     ),
     paths(
         tenants::tenant_create,
@@ -18,6 +18,15 @@ use super::{publish, tenants, tools};
         tools::tool_create,
         tools::tool_list,
         tools::tool_delete,
+        catalog::prompt_create,
+        catalog::prompt_list,
+        catalog::prompt_delete,
+        catalog::resource_create,
+        catalog::resource_list,
+        catalog::resource_delete,
+        catalog::resource_template_create,
+        catalog::resource_template_list,
+        catalog::resource_template_delete,
         publish::publish,
         publish::deployment_list,
     )

@@ -1,19 +1,30 @@
 //! Compiling a tenant's rows into the document the edge serves. Pure: the
 //! publish pipeline loads the rows, this turns them into a [`TenantConfig`].
 
-use portcullis_tenant_config::{ContentBlock, FORMAT, TenantConfig, ToolConfig};
+use portcullis_tenant_config::{
+    ContentBlock, PromptConfig, ResourceConfig, ResourceTemplateConfig, TenantConfig, ToolConfig,
+};
 
 use super::ServiceError;
 use super::tools::validate_input_schema;
 use crate::storage::tenants::TenantRow;
 use crate::storage::tools::ToolRow;
 
+/// A tenant's prompts, resources and resource templates, as stored.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub prompts: Vec<PromptConfig>,
+    pub resources: Vec<ResourceConfig>,
+    pub resource_templates: Vec<ResourceTemplateConfig>,
+}
+
 /// Builds version `version` of a tenant's config. Rows are re-validated:
 /// a rule tightened since a row was saved must stop the publish, with the
-/// tool named, rather than reach the edge.
+/// entry named, rather than reach the edge.
 pub fn compile_tenant_config(
     tenant: &TenantRow,
     tools: &[ToolRow],
+    catalog: Catalog,
     version: u64,
 ) -> Result<TenantConfig, ServiceError> {
     let tools = tools
@@ -32,19 +43,18 @@ pub fn compile_tenant_config(
                 input_schema: row.input_schema.0.clone(),
                 arguments,
                 content,
+                is_error: row.is_error,
             })
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
-    let config = TenantConfig {
-        format: FORMAT,
-        tenant: tenant.slug.clone(),
-        version,
-        display_name: tenant.display_name.clone(),
-        tools,
-    };
+    let mut config = TenantConfig::empty(&tenant.slug, version, &tenant.display_name);
+    config.tools = tools;
+    config.prompts = catalog.prompts;
+    config.resources = catalog.resources;
+    config.resource_templates = catalog.resource_templates;
     config
         .validate()
-        .map_err(|e| ServiceError::invalid("tools", e.to_string()))?;
+        .map_err(|e| ServiceError::invalid("config", e.to_string()))?;
     Ok(config)
 }
 
@@ -72,14 +82,20 @@ mod tests {
             description: "d".into(),
             input_schema: Json(schema),
             content: Json(json!([{"type": "text", "text": "hi"}])),
+            is_error: false,
             created_at: Utc::now(),
         }
     }
 
     #[test]
     fn compiles_rows_into_a_valid_document() {
-        let config =
-            compile_tenant_config(&tenant(), &[tool("a", json!({"type": "object"}))], 3).unwrap();
+        let config = compile_tenant_config(
+            &tenant(),
+            &[tool("a", json!({"type": "object"}))],
+            Catalog::default(),
+            3,
+        )
+        .unwrap();
         assert_eq!(
             (config.tenant.as_str(), config.version, config.tools.len()),
             ("acme", 3, 1)
@@ -93,8 +109,13 @@ mod tests {
 
     #[test]
     fn names_the_tool_that_stops_a_publish() {
-        let err = compile_tenant_config(&tenant(), &[tool("bad", json!({"type": "string"}))], 1)
-            .unwrap_err();
+        let err = compile_tenant_config(
+            &tenant(),
+            &[tool("bad", json!({"type": "string"}))],
+            Catalog::default(),
+            1,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("tool \"bad\""), "{err}");
     }
 }

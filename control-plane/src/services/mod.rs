@@ -2,6 +2,7 @@
 //! [`RequestContext`](crate::context::RequestContext) first, validates its
 //! input, and calls storage; none knows about HTTP.
 
+pub mod catalog;
 pub mod compile;
 pub mod error;
 pub mod publish;

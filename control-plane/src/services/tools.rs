@@ -23,9 +23,13 @@ pub struct ToolCreate {
     /// `{"type": "object"}`.
     #[schema(value_type = Object)]
     pub input_schema: Value,
-    /// The content blocks every call returns, for now.
+    /// The content blocks every call returns, for now: MCP `text`,
+    /// `image`, `audio`, `resource` (embedded) or `resource_link` blocks.
     #[schema(value_type = Vec<Object>)]
     pub content: Vec<ContentBlock>,
+    /// Return the content as a tool execution error (`isError: true`).
+    #[serde(default)]
+    pub is_error: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,6 +42,7 @@ pub struct Tool {
     pub input_schema: Value,
     #[schema(value_type = Vec<Object>)]
     pub content: Value,
+    pub is_error: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -49,6 +54,7 @@ impl From<ToolRow> for Tool {
             description: r.description,
             input_schema: r.input_schema.0,
             content: r.content.0,
+            is_error: r.is_error,
             created_at: r.created_at,
         }
     }
@@ -71,6 +77,7 @@ impl Services {
             description: &input.description,
             input_schema: &input.input_schema,
             content: &content,
+            is_error: input.is_error,
         };
         let row = storage::tools::tool_create(&self.db, tenant_row.id, &new)
             .await
@@ -130,12 +137,8 @@ pub fn validate_tool(input: &ToolCreate) -> Result<(), ServiceError> {
         ));
     }
     validate_input_schema(&input.input_schema)?;
-    if input.content.is_empty() {
-        return Err(ServiceError::invalid(
-            "content",
-            "needs at least one content block",
-        ));
-    }
+    portcullis_tenant_config::content::validate_blocks(&input.content)
+        .map_err(|e| ServiceError::invalid("content", e.to_string()))?;
     Ok(())
 }
 

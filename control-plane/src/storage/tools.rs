@@ -14,6 +14,7 @@ pub struct ToolRow {
     pub description: String,
     pub input_schema: Json<Value>,
     pub content: Json<Value>,
+    pub is_error: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -24,9 +25,10 @@ pub struct NewTool<'a> {
     pub description: &'a str,
     pub input_schema: &'a Value,
     pub content: &'a Value,
+    pub is_error: bool,
 }
 
-const COLUMNS: &str = "name, title, description, input_schema, content, created_at";
+const COLUMNS: &str = "name, title, description, input_schema, content, is_error, created_at";
 
 pub async fn tool_create(
     db: impl PgExecutor<'_>,
@@ -34,8 +36,8 @@ pub async fn tool_create(
     tool: &NewTool<'_>,
 ) -> Result<ToolRow, StorageError> {
     sqlx::query_as(&format!(
-        "INSERT INTO tools (tenant_id, name, title, description, input_schema, content)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+        "INSERT INTO tools (tenant_id, name, title, description, input_schema, content, is_error)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
     ))
     .bind(tenant_id)
     .bind(tool.name)
@@ -43,6 +45,7 @@ pub async fn tool_create(
     .bind(tool.description)
     .bind(Json(tool.input_schema))
     .bind(Json(tool.content))
+    .bind(tool.is_error)
     .fetch_one(db)
     .await
     .map_err(classify)

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use portcullis_tenant_config::{ArgSchema, ContentBlock, FORMAT, TenantConfig, ToolConfig};
+use portcullis_tenant_config::TenantConfig;
 use serde_json::{Value, json};
 
 use super::SUPPORTED_VERSIONS;
@@ -48,30 +48,7 @@ fn assert_valid(revision: &str, definition: &str, instance: &Value) {
 }
 
 fn config() -> TenantConfig {
-    let schema =
-        json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]});
-    TenantConfig {
-        format: FORMAT,
-        tenant: "acme".into(),
-        version: 1,
-        display_name: "Acme".into(),
-        tools: vec![ToolConfig {
-            name: "get_weather".into(),
-            title: Some("Weather".into()),
-            description: "Current weather".into(),
-            arguments: ArgSchema::compile(&schema).expect("compiles"),
-            input_schema: schema,
-            content: vec![
-                ContentBlock::Text {
-                    text: "sunny".into(),
-                },
-                ContentBlock::Image {
-                    data: "iVBORw0KGgo=".into(),
-                    mime_type: "image/png".into(),
-                },
-            ],
-        }],
-    }
+    crate::test_fixtures::catalog_tenant()
 }
 
 /// Sends one message as a client of `revision` and returns the JSON reply.
@@ -95,16 +72,65 @@ fn exchange(revision: &str, message: Value) -> Value {
 
 #[test]
 fn replies_validate_against_each_negotiated_revision() {
+    let calls = [
+        ("ping", json!({}), "EmptyResult"),
+        ("logging/setLevel", json!({"level": "info"}), "EmptyResult"),
+        ("tools/list", json!({}), "ListToolsResult"),
+        (
+            "tools/call",
+            json!({"name": "mixed", "arguments": {"city": "Oslo"}}),
+            "CallToolResult",
+        ),
+        (
+            "tools/call",
+            json!({"name": "failing", "arguments": {"city": "Oslo"}}),
+            "CallToolResult",
+        ),
+        ("prompts/list", json!({}), "ListPromptsResult"),
+        (
+            "prompts/get",
+            json!({"name": "greet", "arguments": {"who": "Ada"}}),
+            "GetPromptResult",
+        ),
+        ("resources/list", json!({}), "ListResourcesResult"),
+        (
+            "resources/templates/list",
+            json!({}),
+            "ListResourceTemplatesResult",
+        ),
+        (
+            "resources/read",
+            json!({"uri": "test://static-text"}),
+            "ReadResourceResult",
+        ),
+        (
+            "resources/read",
+            json!({"uri": "test://static-binary"}),
+            "ReadResourceResult",
+        ),
+        (
+            "resources/read",
+            json!({"uri": "test://template/9/data"}),
+            "ReadResourceResult",
+        ),
+        (
+            "completion/complete",
+            json!({"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "who", "value": "pa"}}),
+            "CompleteResult",
+        ),
+    ];
+    let failing_calls = [
+        json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "mixed", "arguments": {}}}),
+        json!({"jsonrpc": "2.0", "id": 5, "method": "no/such"}),
+        json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": "nope"}}),
+        json!({"jsonrpc": "2.0", "id": 7, "method": "resources/read", "params": {"uri": "test://missing"}}),
+        json!({"jsonrpc": "2.0", "id": 8, "method": "prompts/get", "params": {"name": "greet"}}),
+    ];
     for revision in SUPPORTED_VERSIONS {
-        let error_def = if *revision >= "2025-11-25" {
-            "JSONRPCErrorResponse"
+        let (result_def, error_def) = if *revision >= "2025-11-25" {
+            ("JSONRPCResultResponse", "JSONRPCErrorResponse")
         } else {
-            "JSONRPCError"
-        };
-        let result_def = if *revision >= "2025-11-25" {
-            "JSONRPCResultResponse"
-        } else {
-            "JSONRPCResponse"
+            ("JSONRPCResponse", "JSONRPCError")
         };
         let init = exchange(
             revision,
@@ -115,31 +141,22 @@ fn replies_validate_against_each_negotiated_revision() {
         assert_valid(revision, result_def, &init);
         assert_valid(revision, "InitializeResult", &init["result"]);
 
-        let list = exchange(
-            revision,
-            json!({"jsonrpc": "2.0", "id": "l", "method": "tools/list"}),
-        );
-        assert_valid(revision, result_def, &list);
-        assert_valid(revision, "ListToolsResult", &list["result"]);
-
-        let call = exchange(
-            revision,
-            json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "get_weather", "arguments": {"city": "Oslo"}}}),
-        );
-        assert_valid(revision, "CallToolResult", &call["result"]);
-
-        let ping = exchange(
-            revision,
-            json!({"jsonrpc": "2.0", "id": 3, "method": "ping"}),
-        );
-        assert_valid(revision, "EmptyResult", &ping["result"]);
-
-        for bad in [
-            json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "get_weather", "arguments": {}}}),
-            json!({"jsonrpc": "2.0", "id": 5, "method": "no/such"}),
-            json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": "nope"}}),
-        ] {
-            assert_valid(revision, error_def, &exchange(revision, bad));
+        for (id, (method, params, definition)) in calls.iter().enumerate() {
+            let reply = exchange(
+                revision,
+                json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+            );
+            assert!(
+                reply.get("result").is_some(),
+                "{revision} {method}: {reply}"
+            );
+            assert_valid(revision, result_def, &reply);
+            assert_valid(revision, definition, &reply["result"]);
+        }
+        for bad in &failing_calls {
+            let reply = exchange(revision, bad.clone());
+            assert!(reply.get("error").is_some(), "{revision}: {reply}");
+            assert_valid(revision, error_def, &reply);
         }
     }
 }

@@ -6,7 +6,7 @@ use portcullis_tenant_config::TenantConfig;
 use serde_json::Value;
 
 use super::jsonrpc::{Incoming, RpcError, classify, code, failure, success};
-use super::methods::dispatch;
+use super::methods::{Call, dispatch};
 use super::{DEFAULT_HEADER_VERSION, SUPPORTED_VERSIONS};
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse};
@@ -97,7 +97,13 @@ fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> HttpRe
         // accepts the input, the server MUST return HTTP status code 202."
         Ok(Incoming::Notification { .. } | Incoming::Response) => HttpResponse::empty(202),
         Ok(Incoming::Request { id, method, params }) => {
-            match dispatch(config, caller, &method, params) {
+            let call = Call {
+                config,
+                caller,
+                version,
+                params: params.unwrap_or_default(),
+            };
+            match dispatch(&call, &method) {
                 Ok(result) => rpc_reply(200, success(id, result)),
                 Err(error) => rpc_reply(200, failure(id, error)),
             }
@@ -140,19 +146,12 @@ fn origin_matches(origin: &str, host: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use portcullis_tenant_config::FORMAT;
     use serde_json::json;
 
     use super::*;
 
     fn config() -> TenantConfig {
-        TenantConfig {
-            format: FORMAT,
-            tenant: "acme".into(),
-            version: 1,
-            display_name: "Acme".into(),
-            tools: vec![],
-        }
+        crate::test_fixtures::tenant("acme", 1, &[])
     }
 
     fn post(headers: &[(&str, &str)], body: &str) -> HttpResponse {

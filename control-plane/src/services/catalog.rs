@@ -1,0 +1,134 @@
+//! Prompts, resources and resource templates: documents validated by the
+//! shared config crate's own rules and stored as the edge will serve them.
+
+use portcullis_tenant_config::catalog::{validate_prompt, validate_resource, validate_template};
+use portcullis_tenant_config::{PromptConfig, ResourceConfig, ResourceTemplateConfig};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{ServiceError, Services};
+use crate::context::RequestContext;
+use crate::storage::StorageError;
+use crate::storage::catalog::{self, CatalogKind};
+
+/// What the service needs to know about one kind of catalog entry.
+pub trait CatalogItem: Serialize + DeserializeOwned {
+    const KIND: CatalogKind;
+    /// How errors name it: "prompt", "resource", "resource template".
+    const LABEL: &'static str;
+    /// The request field holding the key.
+    const KEY_FIELD: &'static str;
+    fn key(&self) -> &str;
+    fn validate(&self) -> Result<(), String>;
+}
+
+impl CatalogItem for PromptConfig {
+    const KIND: CatalogKind = CatalogKind::Prompt;
+    const LABEL: &'static str = "prompt";
+    const KEY_FIELD: &'static str = "name";
+    fn key(&self) -> &str {
+        &self.name
+    }
+    fn validate(&self) -> Result<(), String> {
+        validate_prompt(self)
+    }
+}
+
+impl CatalogItem for ResourceConfig {
+    const KIND: CatalogKind = CatalogKind::Resource;
+    const LABEL: &'static str = "resource";
+    const KEY_FIELD: &'static str = "uri";
+    fn key(&self) -> &str {
+        &self.uri
+    }
+    fn validate(&self) -> Result<(), String> {
+        validate_resource(self)
+    }
+}
+
+impl CatalogItem for ResourceTemplateConfig {
+    const KIND: CatalogKind = CatalogKind::ResourceTemplate;
+    const LABEL: &'static str = "resource template";
+    const KEY_FIELD: &'static str = "uriTemplate";
+    fn key(&self) -> &str {
+        &self.uri_template
+    }
+    fn validate(&self) -> Result<(), String> {
+        validate_template(self)
+    }
+}
+
+impl Services {
+    pub async fn catalog_create<T: CatalogItem>(
+        &self,
+        _ctx: &RequestContext,
+        tenant: &str,
+        item: T,
+    ) -> Result<T, ServiceError> {
+        item.validate()
+            .map_err(|m| ServiceError::invalid(T::KEY_FIELD, m))?;
+        let tenant_row = self.tenant_row(tenant).await?;
+        let definition =
+            serde_json::to_value(&item).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        catalog::catalog_create(&self.db, T::KIND, tenant_row.id, item.key(), &definition)
+            .await
+            .map_err(|e| match e {
+                StorageError::Conflict(_) => ServiceError::Conflict(format!(
+                    "tenant {tenant:?} already has a {} {:?}",
+                    T::LABEL,
+                    item.key()
+                )),
+                e => e.into(),
+            })?;
+        tracing::info!(
+            tenant,
+            kind = T::LABEL,
+            key = item.key(),
+            "catalog entry created"
+        );
+        Ok(item)
+    }
+
+    pub async fn catalog_list<T: CatalogItem>(
+        &self,
+        _ctx: &RequestContext,
+        tenant: &str,
+    ) -> Result<Vec<T>, ServiceError> {
+        let tenant_row = self.tenant_row(tenant).await?;
+        self.catalog_load(&self.db, tenant_row.id).await
+    }
+
+    pub async fn catalog_delete<T: CatalogItem>(
+        &self,
+        _ctx: &RequestContext,
+        tenant: &str,
+        key: &str,
+    ) -> Result<(), ServiceError> {
+        let tenant_row = self.tenant_row(tenant).await?;
+        if !catalog::catalog_delete(&self.db, T::KIND, tenant_row.id, key).await? {
+            return Err(ServiceError::NotFound(format!(
+                "{} {key:?} of tenant {tenant:?}",
+                T::LABEL
+            )));
+        }
+        tracing::info!(tenant, kind = T::LABEL, key, "catalog entry deleted");
+        Ok(())
+    }
+
+    /// Every stored entry of one kind, parsed back into its type.
+    pub(super) async fn catalog_load<T: CatalogItem>(
+        &self,
+        db: impl sqlx::PgExecutor<'_>,
+        tenant_id: i64,
+    ) -> Result<Vec<T>, ServiceError> {
+        catalog::catalog_list(db, T::KIND, tenant_id)
+            .await?
+            .into_iter()
+            .map(|row| {
+                serde_json::from_value(row.definition.0).map_err(|e| {
+                    ServiceError::Internal(format!("stored {} does not parse: {e}", T::LABEL))
+                })
+            })
+            .collect()
+    }
+}

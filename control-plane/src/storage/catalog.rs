@@ -1,0 +1,83 @@
+//! The `prompts`, `resources` and `resource_templates` tables: one shape,
+//! a key and a JSON definition, so one set of queries serves all three.
+
+use serde_json::Value;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgExecutor};
+
+use super::error::{StorageError, classify};
+
+/// Which catalog table; the table and column names are fixed here, never
+/// taken from input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogKind {
+    Prompt,
+    Resource,
+    ResourceTemplate,
+}
+
+impl CatalogKind {
+    fn table_and_key(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Prompt => ("prompts", "name"),
+            Self::Resource => ("resources", "uri"),
+            Self::ResourceTemplate => ("resource_templates", "uri_template"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CatalogRow {
+    pub definition: Json<Value>,
+}
+
+pub async fn catalog_create(
+    db: impl PgExecutor<'_>,
+    kind: CatalogKind,
+    tenant_id: i64,
+    key: &str,
+    definition: &Value,
+) -> Result<CatalogRow, StorageError> {
+    let (table, key_column) = kind.table_and_key();
+    sqlx::query_as(&format!(
+        "INSERT INTO {table} (tenant_id, {key_column}, definition) VALUES ($1, $2, $3) RETURNING definition"
+    ))
+    .bind(tenant_id)
+    .bind(key)
+    .bind(Json(definition))
+    .fetch_one(db)
+    .await
+    .map_err(classify)
+}
+
+pub async fn catalog_list(
+    db: impl PgExecutor<'_>,
+    kind: CatalogKind,
+    tenant_id: i64,
+) -> Result<Vec<CatalogRow>, StorageError> {
+    let (table, key_column) = kind.table_and_key();
+    Ok(sqlx::query_as(&format!(
+        "SELECT definition FROM {table} WHERE tenant_id = $1 ORDER BY {key_column}"
+    ))
+    .bind(tenant_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Deletes one entry; `false` when there was none with that key.
+pub async fn catalog_delete(
+    db: impl PgExecutor<'_>,
+    kind: CatalogKind,
+    tenant_id: i64,
+    key: &str,
+) -> Result<bool, StorageError> {
+    let (table, key_column) = kind.table_and_key();
+    let done = sqlx::query(&format!(
+        "DELETE FROM {table} WHERE tenant_id = $1 AND {key_column} = $2"
+    ))
+    .bind(tenant_id)
+    .bind(key)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}

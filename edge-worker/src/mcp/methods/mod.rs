@@ -1,0 +1,97 @@
+//! The MCP methods a tenant serves, over its published config. Each
+//! feature lives in its own module; [`dispatch`] only routes.
+
+mod lifecycle;
+mod prompts;
+mod resources;
+mod tools;
+
+use portcullis_tenant_config::{ContentBlock, TenantConfig};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+
+use super::jsonrpc::{RpcError, code};
+use crate::auth::Caller;
+
+/// One request as the methods see it.
+pub struct Call<'a> {
+    pub config: &'a TenantConfig,
+    pub caller: &'a Caller,
+    /// The protocol revision the client speaks on this request.
+    pub version: &'a str,
+    pub params: Map<String, Value>,
+}
+
+impl Call<'_> {
+    /// Parses the params into a method's typed parameters; a mismatch is
+    /// Invalid params naming what serde found wrong.
+    fn params<T: DeserializeOwned>(&self) -> Result<T, RpcError> {
+        serde_json::from_value(Value::Object(self.params.clone()))
+            .map_err(|e| RpcError::invalid_params(format!("invalid params: {e}")))
+    }
+
+    /// Every list fits on one page, so no cursor this server hands out exists.
+    fn refuse_cursor(&self) -> Result<(), RpcError> {
+        match self.params.get("cursor") {
+            Some(c) if !c.is_null() => Err(RpcError::invalid_params("invalid cursor")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Runs one request and returns its `result`, or the error to send.
+pub fn dispatch(call: &Call<'_>, method: &str) -> Result<Value, RpcError> {
+    match method {
+        "initialize" => lifecycle::initialize(call),
+        "ping" => Ok(Value::Object(Map::new())),
+        "logging/setLevel" => lifecycle::set_log_level(call),
+        "tools/list" => tools::list(call),
+        "tools/call" => tools::call(call),
+        "prompts/list" => prompts::list(call),
+        "prompts/get" => prompts::get(call),
+        "completion/complete" => prompts::complete(call),
+        "resources/list" => resources::list(call),
+        "resources/templates/list" => resources::list_templates(call),
+        "resources/read" => resources::read(call),
+        _ => Err(RpcError::new(
+            code::METHOD_NOT_FOUND,
+            format!("method not found: {method}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn call_for_test(
+    config: &TenantConfig,
+    version: &str,
+    method: &str,
+    params: Value,
+) -> Result<Value, RpcError> {
+    let params = match params {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    dispatch(
+        &Call {
+            config,
+            caller: &Caller::Anonymous,
+            version,
+            params,
+        },
+        method,
+    )
+}
+
+/// Content blocks as `version` can carry them: resource links arrived in
+/// 2025-06-18, so older clients get the link as text instead.
+fn wire_content(version: &str, blocks: &[ContentBlock]) -> Vec<Value> {
+    blocks
+        .iter()
+        .map(|block| match block {
+            ContentBlock::ResourceLink { uri, name, .. } if version < "2025-06-18" => {
+                json!({ "type": "text", "text": format!("{name}: {uri}") })
+            }
+            _ => serde_json::to_value(block).unwrap_or(Value::Null),
+        })
+        .collect()
+}

@@ -1,0 +1,149 @@
+//! `tools/list` and `tools/call`.
+
+use portcullis_tenant_config::ToolConfig;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::{Call, wire_content};
+use crate::mcp::jsonrpc::RpcError;
+
+pub fn list(call: &Call<'_>) -> Result<Value, RpcError> {
+    call.refuse_cursor()?;
+    let tools: Vec<Value> = call.config.tools.iter().map(view).collect();
+    Ok(json!({ "tools": tools }))
+}
+
+fn view(tool: &ToolConfig) -> Value {
+    let mut view = json!({
+        "name": tool.name,
+        "description": tool.description,
+        "inputSchema": tool.input_schema,
+    });
+    if let Some(title) = &tool.title {
+        view["title"] = json!(title);
+    }
+    view
+}
+
+#[derive(Deserialize)]
+struct CallParams {
+    name: String,
+    #[serde(default)]
+    arguments: Option<Map<String, Value>>,
+}
+
+/// Unknown tools and arguments that break the input schema are Invalid
+/// params (-32602), with each violation located in `data`.
+pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
+    let params: CallParams = call.params()?;
+    let name = &params.name;
+    let tool = call
+        .config
+        .tool(name)
+        .ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {name}")))?;
+    let arguments = Value::Object(params.arguments.unwrap_or_default());
+    if let Err(violations) = tool.arguments.check(&arguments) {
+        let summary: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        return Err(RpcError::invalid_params(format!(
+            "Invalid arguments for tool {name}: {}",
+            summary.join("; ")
+        ))
+        .with_data(json!({ "violations": violations })));
+    }
+    Ok(json!({ "content": wire_content(call.version, &tool.content), "isError": tool.is_error }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mcp::jsonrpc::code;
+    use crate::mcp::methods::call_for_test;
+    use crate::test_fixtures::{catalog_tenant, tenant};
+
+    const V: &str = "2025-11-25";
+
+    #[test]
+    fn lists_and_calls_tools() {
+        let config = tenant("acme", 1, &["count"]);
+        let list = call_for_test(&config, V, "tools/list", Value::Null).unwrap();
+        assert_eq!(list["tools"][0]["name"], "count");
+        assert_eq!(list["tools"][0]["inputSchema"]["required"], json!(["city"]));
+        let r = call_for_test(
+            &config,
+            V,
+            "tools/call",
+            json!({"name": "count", "arguments": {"city": "Oslo"}}),
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            json!({"content": [{"type": "text", "text": "acme says hi"}], "isError": false})
+        );
+    }
+
+    #[test]
+    fn carries_every_content_type_and_tool_errors() {
+        let config = catalog_tenant();
+        let args = json!({"name": "mixed", "arguments": {"city": "Oslo"}});
+        let r = call_for_test(&config, V, "tools/call", args.clone()).unwrap();
+        let types: Vec<&str> = r["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            types,
+            ["text", "image", "audio", "resource", "resource_link"]
+        );
+        let old = call_for_test(&config, "2025-03-26", "tools/call", args).unwrap();
+        assert_eq!(
+            old["content"][4],
+            json!({"type": "text", "text": "static: test://static-text"})
+        );
+        let failing = call_for_test(
+            &config,
+            V,
+            "tools/call",
+            json!({"name": "failing", "arguments": {"city": "Oslo"}}),
+        )
+        .unwrap();
+        assert_eq!(failing["isError"], true);
+    }
+
+    #[test]
+    fn refuses_bad_calls_with_the_spec_errors() {
+        let config = tenant("acme", 1, &["count"]);
+        let err = |params: Value| call_for_test(&config, V, "tools/call", params).unwrap_err();
+        let e = err(json!({"name": "nope"}));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (code::INVALID_PARAMS, "Unknown tool: nope")
+        );
+        let e = err(json!({"name": "count", "arguments": {"city": "O"}}));
+        assert!(
+            e.message.contains("/city: must be at least 2 characters"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.data.unwrap()["violations"][0]["path"], "/city");
+        assert_eq!(err(json!({"name": "count"})).code, code::INVALID_PARAMS);
+        assert_eq!(
+            err(json!({"name": "count", "arguments": [1]})).code,
+            code::INVALID_PARAMS
+        );
+        assert_eq!(err(json!({})).code, code::INVALID_PARAMS);
+        assert_eq!(
+            call_for_test(&config, V, "tools/list", json!({"cursor": "x"}))
+                .unwrap_err()
+                .code,
+            code::INVALID_PARAMS
+        );
+        assert_eq!(
+            call_for_test(&config, V, "no/such", Value::Null)
+                .unwrap_err()
+                .code,
+            code::METHOD_NOT_FOUND
+        );
+    }
+}

@@ -1,0 +1,473 @@
+//! Prompts, resources and resource templates a tenant publishes, and the
+//! small template languages they use: `{name}` placeholders filled from
+//! prompt arguments, and RFC 6570 level-1 URI templates (`test://{id}/data`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::content::{
+    ContentBlock, ResourceContents, validate_blocks, validate_resource_contents, validate_uri,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PromptConfig {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arguments: Vec<PromptArgument>,
+    /// Messages whose strings may hold `{argument}` placeholders.
+    pub messages: Vec<PromptMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PromptArgument {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+    /// Values offered by `completion/complete` for this argument.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub completions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PromptMessage {
+    pub role: Role,
+    pub content: ContentBlock,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+/// A static resource with its contents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceConfig {
+    pub uri: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blob: Option<String>,
+}
+
+/// Resources whose URIs match a template; `text` may use its variables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceTemplateConfig {
+    pub uri_template: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CatalogError {
+    #[error("prompt {name:?}: {message}")]
+    Prompt { name: String, message: String },
+    #[error("resource {uri:?}: {message}")]
+    Resource { uri: String, message: String },
+    #[error("resource template {template:?}: {message}")]
+    Template { template: String, message: String },
+}
+
+impl ResourceConfig {
+    pub fn contents(&self) -> ResourceContents {
+        ResourceContents {
+            uri: self.uri.clone(),
+            mime_type: self.mime_type.clone(),
+            text: self.text.clone(),
+            blob: self.blob.clone(),
+        }
+    }
+}
+
+/// Why `prompts/get` cannot render a prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("missing required argument {0:?}")]
+pub struct MissingArgument(pub String);
+
+impl PromptConfig {
+    /// Fills the placeholders of every message from `arguments`; absent
+    /// optional arguments become empty strings.
+    pub fn render(
+        &self,
+        arguments: &BTreeMap<String, String>,
+    ) -> Result<Vec<PromptMessage>, MissingArgument> {
+        let mut values = BTreeMap::new();
+        for declared in &self.arguments {
+            match arguments.get(&declared.name) {
+                Some(v) => values.insert(declared.name.as_str(), v.as_str()),
+                None if declared.required => return Err(MissingArgument(declared.name.clone())),
+                None => values.insert(declared.name.as_str(), ""),
+            };
+        }
+        Ok(self
+            .messages
+            .iter()
+            .map(|m| PromptMessage {
+                role: m.role,
+                content: substitute_in(&m.content, &values),
+            })
+            .collect())
+    }
+}
+
+impl ResourceTemplateConfig {
+    /// The contents for `uri` when it matches this template.
+    pub fn read(&self, uri: &str) -> Option<ResourceContents> {
+        let vars = match_uri_template(&self.uri_template, uri)?;
+        let values: BTreeMap<&str, &str> =
+            vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Some(ResourceContents {
+            uri: uri.to_owned(),
+            mime_type: self.mime_type.clone(),
+            text: Some(fill(&self.text, &values)),
+            blob: None,
+        })
+    }
+}
+
+fn substitute_in(block: &ContentBlock, values: &BTreeMap<&str, &str>) -> ContentBlock {
+    fn walk(v: &mut Value, values: &BTreeMap<&str, &str>) {
+        match v {
+            Value::String(s) => *s = fill(s, values),
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, values)),
+            Value::Object(map) => map
+                .iter_mut()
+                .filter(|(k, _)| k.as_str() != "type")
+                .for_each(|(_, i)| walk(i, values)),
+            _ => {}
+        }
+    }
+    let Ok(mut value) = serde_json::to_value(block) else {
+        return block.clone();
+    };
+    walk(&mut value, values);
+    serde_json::from_value(value).unwrap_or_else(|_| block.clone())
+}
+
+/// Replaces each `{name}` whose name is in `values`; other braces stay.
+fn fill(text: &str, values: &BTreeMap<&str, &str>) -> String {
+    let mut out = text.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// One piece of a URI template.
+enum Part<'a> {
+    Literal(&'a str),
+    Var(&'a str),
+}
+
+/// Splits a level-1 template; `None` if a brace is unbalanced or a variable
+/// name is not `[A-Za-z0-9_]+`, or two variables touch.
+fn parse_uri_template(template: &str) -> Option<Vec<Part<'_>>> {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            parts.push(Part::Literal(&rest[..open]));
+        } else if matches!(parts.last(), Some(Part::Var(_))) {
+            return None;
+        }
+        let close = rest[open..].find('}')? + open;
+        let name = &rest[open + 1..close];
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return None;
+        }
+        parts.push(Part::Var(name));
+        rest = &rest[close + 1..];
+    }
+    if rest.contains('}') {
+        return None;
+    }
+    if !rest.is_empty() {
+        parts.push(Part::Literal(rest));
+    }
+    Some(parts)
+}
+
+/// Matches `uri` against a template. A variable takes one or more
+/// unreserved characters (RFC 3986: `A-Z a-z 0-9 - . _ ~`, or `%XX`), so a
+/// value can never carry a `/`, a quote or a brace into the contents.
+pub fn match_uri_template(template: &str, uri: &str) -> Option<Vec<(String, String)>> {
+    let parts = parse_uri_template(template)?;
+    let mut rest = uri;
+    let mut vars = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        match part {
+            Part::Literal(lit) => rest = rest.strip_prefix(lit)?,
+            Part::Var(name) => {
+                let end = match parts.get(i + 1) {
+                    Some(Part::Literal(next)) => rest.find(next)?,
+                    _ => rest.len(),
+                };
+                let value = &rest[..end];
+                let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~%".contains(&b);
+                if value.is_empty() || !value.bytes().all(unreserved) {
+                    return None;
+                }
+                vars.push(((*name).to_owned(), value.to_owned()));
+                rest = &rest[end..];
+            }
+        }
+    }
+    rest.is_empty().then_some(vars)
+}
+
+/// Checks names, URIs, templates and contents, and that nothing is declared twice.
+pub fn validate_catalog(
+    prompts: &[PromptConfig],
+    resources: &[ResourceConfig],
+    templates: &[ResourceTemplateConfig],
+) -> Result<(), CatalogError> {
+    let mut names = BTreeSet::new();
+    for p in prompts {
+        validate_prompt(p).map_err(|message| CatalogError::Prompt {
+            name: p.name.clone(),
+            message,
+        })?;
+        if !names.insert(p.name.as_str()) {
+            return Err(CatalogError::Prompt {
+                name: p.name.clone(),
+                message: "is declared twice".into(),
+            });
+        }
+    }
+    let mut uris = BTreeSet::new();
+    for r in resources {
+        validate_resource(r).map_err(|message| CatalogError::Resource {
+            uri: r.uri.clone(),
+            message,
+        })?;
+        if !uris.insert(r.uri.as_str()) {
+            return Err(CatalogError::Resource {
+                uri: r.uri.clone(),
+                message: "is declared twice".into(),
+            });
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for t in templates {
+        validate_template(t).map_err(|message| CatalogError::Template {
+            template: t.uri_template.clone(),
+            message,
+        })?;
+        if !seen.insert(t.uri_template.as_str()) {
+            return Err(CatalogError::Template {
+                template: t.uri_template.clone(),
+                message: "is declared twice".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+pub fn validate_prompt(p: &PromptConfig) -> Result<(), String> {
+    crate::names::validate_tool_name(&p.name).map_err(|e| format!("name {e}"))?;
+    let mut args = BTreeSet::new();
+    for a in &p.arguments {
+        if a.name.is_empty()
+            || !a
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(format!(
+                "argument name {:?} may contain only letters, digits, '_' and '-'",
+                a.name
+            ));
+        }
+        if !args.insert(a.name.as_str()) {
+            return Err(format!("argument {:?} is declared twice", a.name));
+        }
+    }
+    let blocks: Vec<ContentBlock> = p.messages.iter().map(|m| m.content.clone()).collect();
+    validate_blocks(&blocks).map_err(|e| format!("messages: {e}"))
+}
+
+pub fn validate_resource(r: &ResourceConfig) -> Result<(), String> {
+    if r.name.trim().is_empty() {
+        return Err("needs a name".into());
+    }
+    validate_resource_contents(&r.contents())
+}
+
+pub fn validate_template(t: &ResourceTemplateConfig) -> Result<(), String> {
+    if t.name.trim().is_empty() {
+        return Err("needs a name".into());
+    }
+    if parse_uri_template(&t.uri_template)
+        .is_none_or(|p| !p.iter().any(|x| matches!(x, Part::Var(_))))
+    {
+        return Err(
+            "must be a URI template with at least one {variable} (letters, digits, '_')".into(),
+        );
+    }
+    validate_uri(&t.uri_template.replace(['{', '}'], ""))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn prompt() -> PromptConfig {
+        serde_json::from_value(json!({
+            "name": "greet",
+            "arguments": [{"name": "who", "required": true}, {"name": "mood"}],
+            "messages": [
+                {"role": "user", "content": {"type": "text", "text": "Hello {who}, feeling {mood}? {unknown}"}},
+                {"role": "user", "content": {"type": "resource", "resource": {"uri": "{who}", "text": "x"}}}
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn renders_prompt_arguments() {
+        let args = BTreeMap::from([("who".to_string(), "Ada".to_string())]);
+        let messages = prompt().render(&args).unwrap();
+        assert_eq!(
+            messages[0].content,
+            ContentBlock::Text {
+                text: "Hello Ada, feeling ? {unknown}".into()
+            }
+        );
+        assert!(
+            matches!(&messages[1].content, ContentBlock::Resource { resource } if resource.uri == "Ada")
+        );
+        assert_eq!(
+            prompt().render(&BTreeMap::new()),
+            Err(MissingArgument("who".into()))
+        );
+    }
+
+    #[test]
+    fn matches_uri_templates() {
+        let m = |t, u| match_uri_template(t, u);
+        assert_eq!(
+            m("test://template/{id}/data", "test://template/123/data"),
+            Some(vec![("id".into(), "123".into())])
+        );
+        assert_eq!(
+            m("test://template/{id}/data", "test://template/1/2/data"),
+            None
+        );
+        assert_eq!(
+            m("test://template/{id}/data", "test://template//data"),
+            None
+        );
+        assert_eq!(
+            m("test://template/{id}/data", "test://template/a\"b/data"),
+            None
+        );
+        assert_eq!(
+            m("db://{table}/{row}", "db://users/42"),
+            Some(vec![
+                ("table".into(), "users".into()),
+                ("row".into(), "42".into())
+            ])
+        );
+        assert_eq!(
+            m("db://{table}{row}", "db://users42"),
+            None,
+            "adjacent variables are refused"
+        );
+        let t = ResourceTemplateConfig {
+            uri_template: "test://template/{id}/data".into(),
+            name: "t".into(),
+            title: None,
+            description: None,
+            mime_type: Some("application/json".into()),
+            text: r#"{"id":"{id}","data":"Data for ID: {id}"}"#.into(),
+        };
+        assert_eq!(
+            t.read("test://template/7/data").unwrap().text.unwrap(),
+            r#"{"id":"7","data":"Data for ID: 7"}"#
+        );
+        assert_eq!(validate_template(&t), Ok(()));
+    }
+
+    #[test]
+    fn validation_names_the_problem() {
+        let mut p = prompt();
+        p.arguments.push(p.arguments[0].clone());
+        assert!(
+            validate_catalog(&[p], &[], &[])
+                .unwrap_err()
+                .to_string()
+                .contains("declared twice")
+        );
+        let r = ResourceConfig {
+            uri: "test://r".into(),
+            name: "r".into(),
+            title: None,
+            description: None,
+            mime_type: None,
+            text: None,
+            blob: None,
+        };
+        assert!(
+            validate_catalog(&[], &[r.clone()], &[])
+                .unwrap_err()
+                .to_string()
+                .contains("exactly one")
+        );
+        let ok = ResourceConfig {
+            text: Some("x".into()),
+            ..r
+        };
+        assert!(
+            validate_catalog(&[], &[ok.clone(), ok], &[])
+                .unwrap_err()
+                .to_string()
+                .contains("declared twice")
+        );
+        let t = ResourceTemplateConfig {
+            uri_template: "test://fixed".into(),
+            name: "t".into(),
+            title: None,
+            description: None,
+            mime_type: None,
+            text: "x".into(),
+        };
+        assert!(
+            validate_catalog(&[], &[], &[t])
+                .unwrap_err()
+                .to_string()
+                .contains("variable")
+        );
+    }
+}
