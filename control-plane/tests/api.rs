@@ -2,6 +2,8 @@
 //! gets a fresh database from `#[sqlx::test]` (DATABASE_URL points at the
 //! throwaway cluster `tests/run.sh` starts).
 
+#![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
+
 use std::sync::Arc;
 
 use axum::Router;

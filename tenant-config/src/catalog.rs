@@ -111,32 +111,38 @@ impl ResourceConfig {
 
 /// Why `prompts/get` cannot render a prompt.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("missing required argument {0:?}")]
-pub struct MissingArgument(pub String);
+pub enum RenderError {
+    #[error("missing required argument {0:?}")]
+    MissingArgument(String),
+    /// The arguments made a message invalid (say, a URI that is not one).
+    #[error("the arguments give invalid content: {0}")]
+    InvalidContent(String),
+}
+
+/// What placeholders are filled with when a prompt is checked at save time.
+const SAMPLE_ARGUMENT: &str = "urn:portcullis:sample";
 
 impl PromptConfig {
-    /// Fills the placeholders of every message from `arguments`; absent
-    /// optional arguments become empty strings.
-    pub fn render(
-        &self,
-        arguments: &BTreeMap<String, String>,
-    ) -> Result<Vec<PromptMessage>, MissingArgument> {
+    /// Fills the placeholders of every message from `arguments` (absent
+    /// optional arguments become empty strings) and checks the result is
+    /// still valid content.
+    pub fn render(&self, arguments: &BTreeMap<String, String>) -> Result<Vec<PromptMessage>, RenderError> {
         let mut values = BTreeMap::new();
         for declared in &self.arguments {
             match arguments.get(&declared.name) {
                 Some(v) => values.insert(declared.name.as_str(), v.as_str()),
-                None if declared.required => return Err(MissingArgument(declared.name.clone())),
+                None if declared.required => return Err(RenderError::MissingArgument(declared.name.clone())),
                 None => values.insert(declared.name.as_str(), ""),
             };
         }
-        Ok(self
+        let messages: Vec<PromptMessage> = self
             .messages
             .iter()
-            .map(|m| PromptMessage {
-                role: m.role,
-                content: substitute_in(&m.content, &values),
-            })
-            .collect())
+            .map(|m| PromptMessage { role: m.role, content: substitute_in(&m.content, &values) })
+            .collect();
+        let blocks: Vec<ContentBlock> = messages.iter().map(|m| m.content.clone()).collect();
+        validate_blocks(&blocks).map_err(|e| RenderError::InvalidContent(e.to_string()))?;
+        Ok(messages)
     }
 }
 
@@ -312,8 +318,13 @@ pub fn validate_prompt(p: &PromptConfig) -> Result<(), String> {
             return Err(format!("argument {:?} is declared twice", a.name));
         }
     }
-    let blocks: Vec<ContentBlock> = p.messages.iter().map(|m| m.content.clone()).collect();
-    validate_blocks(&blocks).map_err(|e| format!("messages: {e}"))
+    if p.messages.is_empty() {
+        return Err("messages: needs at least one content block".into());
+    }
+    // Placeholders may stand where a URI must; check the content as it will
+    // be with arguments filled in.
+    let sample = p.arguments.iter().map(|a| (a.name.clone(), SAMPLE_ARGUMENT.to_owned())).collect();
+    p.render(&sample).map(|_| ()).map_err(|e| format!("messages: {e}"))
 }
 
 pub fn validate_resource(r: &ResourceConfig) -> Result<(), String> {
@@ -349,7 +360,7 @@ mod tests {
             "arguments": [{"name": "who", "required": true}, {"name": "mood"}],
             "messages": [
                 {"role": "user", "content": {"type": "text", "text": "Hello {who}, feeling {mood}? {unknown}"}},
-                {"role": "user", "content": {"type": "resource", "resource": {"uri": "{who}", "text": "x"}}}
+                {"role": "user", "content": {"type": "resource", "resource": {"uri": "test://{who}", "text": "x"}}}
             ]
         }))
         .unwrap()
@@ -366,12 +377,15 @@ mod tests {
             }
         );
         assert!(
-            matches!(&messages[1].content, ContentBlock::Resource { resource } if resource.uri == "Ada")
+            matches!(&messages[1].content, ContentBlock::Resource { resource } if resource.uri == "test://Ada")
         );
         assert_eq!(
             prompt().render(&BTreeMap::new()),
-            Err(MissingArgument("who".into()))
+            Err(RenderError::MissingArgument("who".into()))
         );
+        let bad_uri = BTreeMap::from([("who".to_string(), "not a uri".to_string())]);
+        assert!(matches!(prompt().render(&bad_uri), Err(RenderError::InvalidContent(_))));
+        assert_eq!(validate_prompt(&prompt()), Ok(()), "placeholders in URIs are fine at save time");
     }
 
     #[test]
@@ -440,7 +454,7 @@ mod tests {
             blob: None,
         };
         assert!(
-            validate_catalog(&[], &[r.clone()], &[])
+            validate_catalog(&[], std::slice::from_ref(&r), &[])
                 .unwrap_err()
                 .to_string()
                 .contains("exactly one")

@@ -141,7 +141,7 @@ fn validate_mime_type(mime: &str) -> Result<(), String> {
 
 fn validate_base64(data: &str) -> Result<(), String> {
     let body = data.trim_end_matches('=');
-    let ok = data.len() % 4 == 0
+    let ok = data.len().is_multiple_of(4)
         && data.len() - body.len() <= 2
         && body
             .bytes()

@@ -2,4 +2,5 @@
 //! the official MCP TypeScript SDK as the client. One binary, so the world
 //! links once.
 
+mod conformance;
 mod walking_skeleton;

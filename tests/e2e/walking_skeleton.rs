@@ -3,35 +3,11 @@
 
 use ed25519_dalek::SigningKey;
 use portcullis_e2e::clients::sdk_client;
-use portcullis_e2e::control_plane::ControlPlane;
-use portcullis_e2e::database::fresh_database;
 use portcullis_e2e::edge::Edge;
-use portcullis_e2e::free_port;
-use portcullis_tenant_config::envelope::encode_hex;
+use portcullis_e2e::stack::{SIGNING_SEED, Stack};
 use portcullis_tenant_config::{SignedConfig, TenantConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-const SIGNING_SEED: [u8; 32] = [42; 32];
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}/api/v1{path}", self.base));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.expect("control plane answers");
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-}
 
 fn tool_names(list_result: &Value) -> Vec<String> {
     list_result["value"]["tools"]
@@ -45,18 +21,12 @@ fn tool_names(list_result: &Value) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_real_mcp_client_calls_a_published_tool() {
     let key = SigningKey::from_bytes(&SIGNING_SEED);
-    let edge_port = free_port();
-    let db = fresh_database("e2e_skeleton").await;
-    let cp = ControlPlane::start(&db, edge_port, &encode_hex(&SIGNING_SEED)).await;
-    let api = Api {
-        base: cp.base_url.clone(),
-        http: reqwest::Client::new(),
-    };
+    let api = Stack::without_edge("e2e_skeleton").await;
 
     // Two tenants, each with its own tool.
     for (slug, name) in [("acme", "Acme Corp"), ("globex", "Globex")] {
         let (status, body) = api
-            .send(
+            .call(
                 Method::POST,
                 "/tenants",
                 Some(json!({"slug": slug, "displayName": name})),
@@ -76,7 +46,7 @@ async fn a_real_mcp_client_calls_a_published_tool() {
         "content": [{"type": "text", "text": "Sunny, 21°C"}]
     });
     assert_eq!(
-        api.send(Method::POST, "/tenants/acme/tools", Some(weather))
+        api.call(Method::POST, "/tenants/acme/tools", Some(weather))
             .await
             .0,
         StatusCode::CREATED
@@ -86,14 +56,14 @@ async fn a_real_mcp_client_calls_a_published_tool() {
         "content": [{"type": "text", "text": "globex"}]
     });
     assert_eq!(
-        api.send(Method::POST, "/tenants/globex/tools", Some(globex_tool))
+        api.call(Method::POST, "/tenants/globex/tools", Some(globex_tool))
             .await
             .0,
         StatusCode::CREATED
     );
 
     // Publishing while the edge is down: recorded as failed, with the reason.
-    let (status, body) = api.send(Method::POST, "/tenants/acme/publish", None).await;
+    let (status, body) = api.call(Method::POST, "/tenants/acme/publish", None).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
     assert_eq!(body["deployment"]["status"], "failed");
     assert!(
@@ -105,21 +75,21 @@ async fn a_real_mcp_client_calls_a_published_tool() {
     );
 
     // Edge up: publishing again succeeds, with the next version.
-    let edge = Edge::start(edge_port, &encode_hex(key.verifying_key().as_bytes())).await;
-    let (status, body) = api.send(Method::POST, "/tenants/acme/publish", None).await;
+    let edge = api.start_edge(key.verifying_key().as_bytes()).await;
+    let (status, body) = api.call(Method::POST, "/tenants/acme/publish", None).await;
     assert_eq!(
         (status, body["version"].clone(), body["status"].clone()),
         (StatusCode::CREATED, json!(2), json!("accepted")),
         "{body}"
     );
     let (status, body) = api
-        .send(Method::POST, "/tenants/globex/publish", None)
+        .call(Method::POST, "/tenants/globex/publish", None)
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (_, acme) = api.send(Method::GET, "/tenants/acme", None).await;
+    let (_, acme) = api.call(Method::GET, "/tenants/acme", None).await;
     assert_eq!(acme["liveVersion"], 2);
     let (_, history) = api
-        .send(Method::GET, "/tenants/acme/deployments", None)
+        .call(Method::GET, "/tenants/acme/deployments", None)
         .await;
     let statuses: Vec<&str> = history
         .as_array()
@@ -227,12 +197,12 @@ async fn a_real_mcp_client_calls_a_published_tool() {
 
     // Deleting the tool and publishing again takes it off the edge.
     assert_eq!(
-        api.send(Method::DELETE, "/tenants/acme/tools/get_weather", None)
+        api.call(Method::DELETE, "/tenants/acme/tools/get_weather", None)
             .await
             .0,
         StatusCode::NO_CONTENT
     );
-    let (status, body) = api.send(Method::POST, "/tenants/acme/publish", None).await;
+    let (status, body) = api.call(Method::POST, "/tenants/acme/publish", None).await;
     assert_eq!(
         (status, body["version"].clone()),
         (StatusCode::CREATED, json!(3)),

@@ -31,3 +31,51 @@ pub async fn sdk_client(url: &str, plan: Value) -> Value {
         )
     })
 }
+
+/// What the official conformance suite concluded.
+pub struct ConformanceRun {
+    pub passed: bool,
+    pub output: String,
+}
+
+/// Runs the official MCP conformance suite's server scenarios required by
+/// `requirements` (a protocol revision) against `url`, excusing exactly the
+/// failures listed in `baseline` (the suite fails on stale entries too).
+pub async fn conformance_suite(
+    url: &str,
+    requirements: &str,
+    baseline: &std::path::Path,
+) -> ConformanceRun {
+    let dir = repo_root().join("tests/clients");
+    let run = Command::new(dir.join("node_modules/.bin/conformance"))
+        .current_dir(&dir)
+        .env(
+            "NODE_OPTIONS",
+            format!("--import {}", dir.join("localhost-resolver.mjs").display()),
+        )
+        .args([
+            "server",
+            "--url",
+            url,
+            "--requirements",
+            requirements,
+            "--timeout",
+            "15000",
+        ])
+        .arg("--expected-failures")
+        .arg(baseline)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(900), run)
+        .await
+        .expect("the conformance suite finished within 15 minutes")
+        .expect("the conformance suite runs (npm ci in tests/clients)");
+    ConformanceRun {
+        passed: output.status.success(),
+        output: format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+}

@@ -10,6 +10,8 @@ pub mod clients;
 pub mod control_plane;
 pub mod database;
 pub mod edge;
+pub mod seed;
+pub mod stack;
 
 use std::path::PathBuf;
 
