@@ -126,19 +126,27 @@ impl PromptConfig {
     /// Fills the placeholders of every message from `arguments` (absent
     /// optional arguments become empty strings) and checks the result is
     /// still valid content.
-    pub fn render(&self, arguments: &BTreeMap<String, String>) -> Result<Vec<PromptMessage>, RenderError> {
+    pub fn render(
+        &self,
+        arguments: &BTreeMap<String, String>,
+    ) -> Result<Vec<PromptMessage>, RenderError> {
         let mut values = BTreeMap::new();
         for declared in &self.arguments {
             match arguments.get(&declared.name) {
                 Some(v) => values.insert(declared.name.as_str(), v.as_str()),
-                None if declared.required => return Err(RenderError::MissingArgument(declared.name.clone())),
+                None if declared.required => {
+                    return Err(RenderError::MissingArgument(declared.name.clone()));
+                }
                 None => values.insert(declared.name.as_str(), ""),
             };
         }
         let messages: Vec<PromptMessage> = self
             .messages
             .iter()
-            .map(|m| PromptMessage { role: m.role, content: substitute_in(&m.content, &values) })
+            .map(|m| PromptMessage {
+                role: m.role,
+                content: substitute_in(&m.content, &values),
+            })
             .collect();
         let blocks: Vec<ContentBlock> = messages.iter().map(|m| m.content.clone()).collect();
         validate_blocks(&blocks).map_err(|e| RenderError::InvalidContent(e.to_string()))?;
@@ -323,8 +331,14 @@ pub fn validate_prompt(p: &PromptConfig) -> Result<(), String> {
     }
     // Placeholders may stand where a URI must; check the content as it will
     // be with arguments filled in.
-    let sample = p.arguments.iter().map(|a| (a.name.clone(), SAMPLE_ARGUMENT.to_owned())).collect();
-    p.render(&sample).map(|_| ()).map_err(|e| format!("messages: {e}"))
+    let sample = p
+        .arguments
+        .iter()
+        .map(|a| (a.name.clone(), SAMPLE_ARGUMENT.to_owned()))
+        .collect();
+    p.render(&sample)
+        .map(|_| ())
+        .map_err(|e| format!("messages: {e}"))
 }
 
 pub fn validate_resource(r: &ResourceConfig) -> Result<(), String> {
@@ -384,8 +398,15 @@ mod tests {
             Err(RenderError::MissingArgument("who".into()))
         );
         let bad_uri = BTreeMap::from([("who".to_string(), "not a uri".to_string())]);
-        assert!(matches!(prompt().render(&bad_uri), Err(RenderError::InvalidContent(_))));
-        assert_eq!(validate_prompt(&prompt()), Ok(()), "placeholders in URIs are fine at save time");
+        assert!(matches!(
+            prompt().render(&bad_uri),
+            Err(RenderError::InvalidContent(_))
+        ));
+        assert_eq!(
+            validate_prompt(&prompt()),
+            Ok(()),
+            "placeholders in URIs are fine at save time"
+        );
     }
 
     #[test]
