@@ -48,3 +48,8 @@ async fn run(requirements: &str) {
 async fn conformance_2025_11_25() {
     run("2025-11-25").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conformance_2026_07_28() {
+    run("2026-07-28").await;
+}

@@ -25,6 +25,13 @@ impl Edge {
         );
         let state = TempDir::new("portcullis-edge");
         let log = std::fs::File::create(state.0.join("wrangler.log")).expect("log file");
+        // wrangler picks some ports of its own (inspector, dev registry) by
+        // probing at start-up; two starting at once can pick the same one.
+        // One start at a time, across test processes.
+        let start_lock =
+            std::fs::File::create(std::env::temp_dir().join("portcullis-wrangler-start.lock"))
+                .expect("lock file");
+        start_lock.lock().expect("lock wrangler start-up");
         let child = Command::new("wrangler")
             .current_dir(repo_root().join("deploy/edge"))
             .args([
@@ -37,6 +44,7 @@ impl Edge {
                 &port.to_string(),
             ])
             .args(["--var", &format!("CONFIG_PUBLIC_KEY:{public_key_hex}")])
+            .args(["--inspector-port", &crate::free_port().to_string()])
             .arg("--persist-to")
             .arg(state.0.join("data"))
             .args([
@@ -52,6 +60,7 @@ impl Edge {
             .expect("start wrangler (is it on PATH? tests/run.sh puts it there)");
         let edge = Self { port, child, state };
         edge.wait_ready().await;
+        drop(start_lock);
         edge
     }
 

@@ -3,13 +3,26 @@
 
 pub mod jsonrpc;
 pub mod methods;
+pub mod modern;
 pub mod transport;
 
 #[cfg(test)]
 mod schema_conformance;
 
-/// Protocol revisions this server speaks over Streamable HTTP, newest first.
+/// Protocol revisions negotiated with `initialize`, newest first.
 pub const SUPPORTED_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
+
+/// Stateless revisions, named in every request's `_meta`, newest first.
+pub const MODERN_VERSIONS: &[&str] = &["2026-07-28"];
+
+/// Every revision this server speaks, newest first.
+pub fn all_versions() -> Vec<&'static str> {
+    MODERN_VERSIONS
+        .iter()
+        .chain(SUPPORTED_VERSIONS)
+        .copied()
+        .collect()
+}
 
 /// What a server answers when the client asks for a version it does not know.
 pub const LATEST_VERSION: &str = SUPPORTED_VERSIONS[0];

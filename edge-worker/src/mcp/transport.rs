@@ -1,13 +1,15 @@
-//! Streamable HTTP (MCP 2025-03-26 … 2025-11-25, "Transports") for a server
-//! that keeps no session: every POST carries one JSON-RPC message and gets a
-//! JSON answer; the optional GET stream and DELETE are not offered (405).
+//! Streamable HTTP for a server that keeps no session: every POST carries
+//! one JSON-RPC message and gets a JSON answer; the optional GET stream and
+//! DELETE are not offered (405). A request is served in the modern era
+//! (2026-07-28, [`modern`]) when it says so, by header or by `_meta`, and
+//! otherwise as MCP 2025-03-26 … 2025-11-25 ("Backwards compatibility").
 
 use portcullis_tenant_config::TenantConfig;
 use serde_json::Value;
 
 use super::jsonrpc::{Incoming, RpcError, classify, code, failure, success};
 use super::methods::{Call, dispatch};
-use super::{DEFAULT_HEADER_VERSION, SUPPORTED_VERSIONS};
+use super::{DEFAULT_HEADER_VERSION, SUPPORTED_VERSIONS, all_versions, modern};
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse};
 
@@ -61,18 +63,6 @@ fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> HttpRe
             "Content-Type must be application/json",
         );
     }
-    // "If the server receives a request with an invalid or unsupported
-    // MCP-Protocol-Version, it MUST respond with 400 Bad Request."
-    let version = request
-        .header("mcp-protocol-version")
-        .unwrap_or(DEFAULT_HEADER_VERSION);
-    if !SUPPORTED_VERSIONS.contains(&version) {
-        let message = format!(
-            "Unsupported MCP-Protocol-Version {version:?}; supported: {}",
-            SUPPORTED_VERSIONS.join(", ")
-        );
-        return bad_request(400, code::INVALID_REQUEST, &message);
-    }
     let message: Value = match serde_json::from_slice(&request.body) {
         Ok(v) => v,
         Err(_) => {
@@ -97,6 +87,24 @@ fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> HttpRe
         // accepts the input, the server MUST return HTTP status code 202."
         Ok(Incoming::Notification { .. } | Incoming::Response) => HttpResponse::empty(202),
         Ok(Incoming::Request { id, method, params }) => {
+            let header_version = request.header("mcp-protocol-version").map(str::trim);
+            if modern::is_modern(header_version, params.as_ref()) {
+                let reply = modern::handle(config, caller, request, &method, params);
+                return rpc_reply(reply.status, reply.into_message(id));
+            }
+            // "If the server receives a request with an invalid or unsupported
+            // MCP-Protocol-Version, it MUST respond with 400 Bad Request."
+            let version = header_version.unwrap_or(DEFAULT_HEADER_VERSION);
+            if !SUPPORTED_VERSIONS.contains(&version) {
+                let message = format!(
+                    "Unsupported MCP-Protocol-Version {version:?}; supported: {}",
+                    all_versions().join(", ")
+                );
+                return rpc_reply(
+                    400,
+                    failure(id, RpcError::new(code::INVALID_REQUEST, message)),
+                );
+            }
             let call = Call {
                 config,
                 caller,

@@ -25,19 +25,28 @@ pub fn initialize(call: &Call<'_>) -> Result<Value, RpcError> {
     let config = call.config;
     Ok(json!({
         "protocolVersion": version,
-        "capabilities": {
-            "tools": { "listChanged": false },
-            "prompts": { "listChanged": false },
-            "resources": { "subscribe": false, "listChanged": false },
-            "completions": {},
-            "logging": {},
-        },
+        "capabilities": capabilities(false),
         "serverInfo": {
             "name": config.tenant,
             "title": config.display_name,
             "version": config.version.to_string(),
         },
     }))
+}
+
+/// What this server offers. Sessions of the legacy eras can set a log level;
+/// modern requests name theirs in `_meta` instead.
+pub fn capabilities(modern: bool) -> Value {
+    let mut caps = json!({
+        "tools": { "listChanged": false },
+        "prompts": { "listChanged": false },
+        "resources": { "subscribe": false, "listChanged": false },
+        "completions": {},
+    });
+    if !modern {
+        caps["logging"] = json!({});
+    }
+    caps
 }
 
 const LOG_LEVELS: &[&str] = &[

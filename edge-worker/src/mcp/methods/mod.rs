@@ -10,6 +10,8 @@ use portcullis_tenant_config::{ContentBlock, TenantConfig};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
+pub use lifecycle::capabilities;
+
 use super::jsonrpc::{RpcError, code};
 use crate::auth::Caller;
 

@@ -4,10 +4,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Call;
-use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::MODERN_VERSIONS;
+use crate::mcp::jsonrpc::{RpcError, code};
 
-/// MCP's "Resource not found" error code.
+/// "Resource not found" before 2026-07-28; since then (SEP-2164) it is
+/// Invalid params, still with the URI in `data`.
 const RESOURCE_NOT_FOUND: i64 = -32002;
+
+/// The oldest modern revision.
+const MODERN: &str = MODERN_VERSIONS[MODERN_VERSIONS.len() - 1];
 
 /// Adds the optional descriptive fields that are set.
 fn describe(view: &mut Value, fields: [(&str, &Option<String>); 3]) {
@@ -83,8 +88,12 @@ pub fn read(call: &Call<'_>) -> Result<Value, RpcError> {
                 .find_map(|t| t.read(&params.uri))
         })
         .ok_or_else(|| {
-            RpcError::new(RESOURCE_NOT_FOUND, "Resource not found")
-                .with_data(json!({ "uri": params.uri }))
+            let code = if call.version >= MODERN {
+                code::INVALID_PARAMS
+            } else {
+                RESOURCE_NOT_FOUND
+            };
+            RpcError::new(code, "Resource not found").with_data(json!({ "uri": params.uri }))
         })?;
     Ok(json!({ "contents": [contents] }))
 }
@@ -92,7 +101,6 @@ pub fn read(call: &Call<'_>) -> Result<Value, RpcError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mcp::jsonrpc::code;
     use crate::mcp::methods::call_for_test;
     use crate::test_fixtures::catalog_tenant;
 
