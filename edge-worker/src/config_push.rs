@@ -4,7 +4,7 @@
 //! authority (only the control plane holds the private key) and the version
 //! check makes replaying an older signed document useless.
 
-use portcullis_tenant_config::{SignatureVerifier, SignedConfig};
+use portcullis_tenant_config::{EnvelopeError, SignatureVerifier, SignedConfig};
 use serde_json::json;
 
 use crate::http::HttpResponse;
@@ -29,10 +29,14 @@ pub async fn accept(
     };
     let config = match envelope.open(verifier).await {
         Ok(c) => c,
-        Err(e @ portcullis_tenant_config::EnvelopeError::Invalid(_)) => {
+        // Signed by the control plane, but not a document this edge can
+        // serve (say, a newer format): refuse it, saying so.
+        Err(e @ (EnvelopeError::Invalid(_) | EnvelopeError::Payload(_))) => {
             return HttpResponse::error(422, "invalid_config", &e.to_string());
         }
-        Err(e) => return HttpResponse::error(403, "bad_signature", &e.to_string()),
+        Err(e @ (EnvelopeError::BadSignature | EnvelopeError::SignatureEncoding)) => {
+            return HttpResponse::error(403, "bad_signature", &e.to_string());
+        }
     };
     if config.tenant != tenant {
         return HttpResponse::error(

@@ -263,4 +263,67 @@ mod tests {
             );
         }
     }
+
+    /// The same agreement for what generated schemas (pydantic, zod) use:
+    /// `$defs` with `$ref`, nullable `anyOf`, `oneOf`, `not`, conditionals.
+    #[test]
+    fn edge_checker_agrees_on_composition_and_references() {
+        let schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "$defs": {
+                "Address": {
+                    "type": "object",
+                    "properties": {"street": {"type": "string"}, "zip": {"type": "string", "minLength": 4}},
+                    "required": ["street"],
+                    "additionalProperties": false
+                },
+                "Unit": {"$anchor": "unit", "enum": ["c", "f"]}
+            },
+            "properties": {
+                "home": {"$ref": "#/$defs/Address"},
+                "work": {"anyOf": [{"$ref": "#/$defs/Address"}, {"type": "null"}]},
+                "unit": {"$ref": "#unit"},
+                "id": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 3}]},
+                "note": {"not": {"const": ""}},
+                "kind": {"type": "string"},
+                "count": {"type": "integer"}
+            },
+            "if": {"properties": {"kind": {"const": "many"}}, "required": ["kind"]},
+            "then": {"required": ["count"]},
+            "dependentRequired": {"work": ["home"]},
+            "maxProperties": 6
+        });
+        let edge = validate_input_schema(&schema).unwrap();
+        let full = jsonschema::validator_for(&schema).unwrap();
+        let samples = [
+            json!({}),
+            json!({"home": {"street": "Main"}}),
+            json!({"home": {"street": "Main", "zip": "123"}}),
+            json!({"home": {"street": "Main", "extra": 1}}),
+            json!({"home": {"street": "Main"}, "work": null}),
+            json!({"home": {"street": "Main"}, "work": {"street": "Side", "zip": "12345"}}),
+            json!({"home": {"street": "Main"}, "work": {"zip": "12345"}}),
+            json!({"work": null}),
+            json!({"unit": "c"}),
+            json!({"unit": "k"}),
+            json!({"id": 7}),
+            json!({"id": "abc"}),
+            json!({"id": "abcd"}),
+            json!({"id": 7.5}),
+            json!({"note": ""}),
+            json!({"note": "hi"}),
+            json!({"kind": "many"}),
+            json!({"kind": "many", "count": 2}),
+            json!({"kind": "few"}),
+            json!({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7}),
+        ];
+        for sample in samples {
+            assert_eq!(
+                edge.check(&sample).is_ok(),
+                full.is_valid(&sample),
+                "disagree on {sample}"
+            );
+        }
+    }
 }
