@@ -1,16 +1,28 @@
-// Drives the official MCP TypeScript SDK client (Streamable HTTP) against
+// Drives an official MCP TypeScript SDK client (Streamable HTTP) against
 // one URL and prints what it saw as JSON, for the Rust e2e tests to assert.
 //
-//   node mcp-sdk-client.mjs <mcp-url> '<plan>'
+//   node mcp-sdk-client.mjs <mcp-url> '<plan>' [v1|v2]
 //   plan: [{"op": "listTools"}, {"op": "callTool", "name": "x", "arguments": {...}}]
+//
+// v1 is `@modelcontextprotocol/sdk` (initialize handshake, 2025-11-25);
+// v2 is `@modelcontextprotocol/client`, negotiating with `server/discover`
+// and speaking stateless 2026-07-28 when the server offers it.
 import "./localhost-resolver.mjs";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
-const [url, planText] = process.argv.slice(2);
+const [url, planText, sdk = "v1"] = process.argv.slice(2);
 const plan = JSON.parse(planText ?? "[]");
-const client = new Client({ name: "portcullis-e2e", version: "1.0.0" });
-const transport = new StreamableHTTPClientTransport(new URL(url));
+const info = { name: "portcullis-e2e", version: "1.0.0" };
+let client, transport;
+if (sdk === "v2") {
+  const v2 = await import("@modelcontextprotocol/client");
+  client = new v2.Client(info, { versionNegotiation: { mode: "auto" } });
+  transport = new v2.StreamableHTTPClientTransport(new URL(url));
+} else {
+  const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
+  const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js");
+  client = new Client(info);
+  transport = new StreamableHTTPClientTransport(new URL(url));
+}
 const out = { results: [] };
 try {
   await client.connect(transport);

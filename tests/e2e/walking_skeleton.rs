@@ -2,7 +2,7 @@
 //! lists and calls one tenant's tool and cannot see the other's.
 
 use ed25519_dalek::SigningKey;
-use portcullis_e2e::clients::sdk_client;
+use portcullis_e2e::clients::{Sdk, sdk_client, sdk_client_of};
 use portcullis_e2e::edge::Edge;
 use portcullis_e2e::stack::{SIGNING_SEED, Stack};
 use portcullis_tenant_config::{SignedConfig, TenantConfig};
@@ -143,6 +143,29 @@ async fn a_real_mcp_client_calls_a_published_tool() {
         (json!(false), json!(-32602))
     );
     assert_eq!(results[4]["ok"], true);
+
+    // The SDK's next major version speaks the stateless 2026-07-28 era.
+    let modern = sdk_client_of(
+        Sdk::V2,
+        &edge.mcp_url("acme"),
+        json!([
+            {"op": "listTools"},
+            {"op": "callTool", "name": "get_weather", "arguments": {"city": "Oslo"}},
+            {"op": "callTool", "name": "get_weather", "arguments": {"city": "O"}}
+        ]),
+    )
+    .await;
+    assert_eq!(modern["protocolVersion"], "2026-07-28", "{modern}");
+    assert_eq!(
+        tool_names(&modern["results"][0]),
+        ["get_weather"],
+        "{modern}"
+    );
+    assert_eq!(
+        modern["results"][1]["value"]["content"][0]["text"], "Sunny, 21°C",
+        "{modern}"
+    );
+    assert_eq!(modern["results"][2]["error"]["code"], -32602, "{modern}");
 
     // globex sees only its own tool, and cannot call acme's.
     let seen = sdk_client(

@@ -8,15 +8,32 @@ use tokio::process::Command;
 
 use crate::repo_root;
 
+/// Which official TypeScript SDK drives the client.
+#[derive(Debug, Clone, Copy)]
+pub enum Sdk {
+    /// `@modelcontextprotocol/sdk` 1.x: `initialize`, MCP 2025-11-25.
+    V1,
+    /// `@modelcontextprotocol/client` 2.x: `server/discover`, MCP 2026-07-28.
+    V2,
+}
+
 /// Runs the official TypeScript SDK's Streamable HTTP client against `url`
 /// with a plan of steps (see `tests/clients/mcp-sdk-client.mjs`).
 pub async fn sdk_client(url: &str, plan: Value) -> Value {
+    sdk_client_of(Sdk::V1, url, plan).await
+}
+
+pub async fn sdk_client_of(sdk: Sdk, url: &str, plan: Value) -> Value {
     let dir = repo_root().join("tests/clients");
     let run = Command::new("node")
         .current_dir(&dir)
         .arg("mcp-sdk-client.mjs")
         .arg(url)
         .arg(plan.to_string())
+        .arg(match sdk {
+            Sdk::V1 => "v1",
+            Sdk::V2 => "v2",
+        })
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(Duration::from_secs(60), run)
