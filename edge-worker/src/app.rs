@@ -1,11 +1,12 @@
-//! The whole edge as one function: request in, response out.
+//! The whole edge as one function: request in, what to do out.
 
 use portcullis_tenant_config::SignatureVerifier;
 
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::mcp::{sse, transport};
 use crate::routing::{Site, site_for_host};
 use crate::store::ConfigStore;
-use crate::{auth, config_push, mcp};
+use crate::{auth, config_push};
 
 /// What the edge needs from its runtime.
 pub struct Edge<'a, S, V> {
@@ -13,20 +14,47 @@ pub struct Edge<'a, S, V> {
     pub edge_domain: &'a str,
     pub store: &'a S,
     pub verifier: &'a V,
+    /// A fresh random id for a new session.
+    pub new_session_id: &'a dyn Fn() -> String,
+}
+
+/// What the runtime must do to answer a request.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    Reply(HttpResponse),
+    /// Open the event stream of a new HTTP+SSE session, starting with
+    /// `first_event`; the stream lives as long as the client keeps it.
+    OpenStream {
+        session: String,
+        first_event: String,
+    },
+    /// Put `event` on the open stream of `session`, then answer `accepted`;
+    /// a session without an open stream is answered 404.
+    Deliver {
+        session: String,
+        event: String,
+        accepted: HttpResponse,
+    },
 }
 
 impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
-    pub async fn handle(&self, request: &HttpRequest) -> HttpResponse {
+    pub async fn handle(&self, request: &HttpRequest) -> Outcome {
         if request.body.len() > MAX_BODY_BYTES {
-            return HttpResponse::error(413, "too_large", "request body exceeds 1 MiB");
+            return Outcome::Reply(HttpResponse::error(
+                413,
+                "too_large",
+                "request body exceeds 1 MiB",
+            ));
         }
         let host = request.header("host").unwrap_or_default();
         match site_for_host(host, self.edge_domain) {
-            Site::Apex => self.apex(request).await,
+            Site::Apex => Outcome::Reply(self.apex(request).await),
             Site::Tenant(slug) => self.tenant(slug, request).await,
-            Site::Unknown => {
-                HttpResponse::error(404, "unknown_host", "no site is served at this host")
-            }
+            Site::Unknown => Outcome::Reply(HttpResponse::error(
+                404,
+                "unknown_host",
+                "no site is served at this host",
+            )),
         }
     }
 
@@ -48,34 +76,50 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
         }
     }
 
-    async fn tenant(&self, slug: &str, request: &HttpRequest) -> HttpResponse {
+    async fn tenant(&self, slug: &str, request: &HttpRequest) -> Outcome {
         let config = match self.store.load(slug).await {
             Ok(Some(config)) => config,
             Ok(None) => {
-                return HttpResponse::error(
-                    404,
-                    "unknown_tenant",
-                    &format!("no tenant {slug:?} is served here"),
-                );
+                let message = format!("no tenant {slug:?} is served here");
+                return Outcome::Reply(HttpResponse::error(404, "unknown_tenant", &message));
             }
             Err(e) => {
                 crate::runtime::log_error(&format!("config store: {}", e.0));
-                return HttpResponse::error(
-                    503,
-                    "unavailable",
-                    "tenant configuration is unavailable, retry later",
-                );
+                let message = "tenant configuration is unavailable, retry later";
+                return Outcome::Reply(HttpResponse::error(503, "unavailable", message));
             }
         };
-        match request.path.as_str() {
-            "/mcp" => match auth::authenticate(&config, request) {
-                Ok(caller) => mcp::transport::handle(&config, &caller, request, host_of(request)),
-                Err(challenge) => challenge,
-            },
-            _ => HttpResponse::error(404, "not_found", "no such endpoint; MCP is served at /mcp"),
+        let path = request.path.as_str();
+        if ![MCP_PATH, SSE_PATH, sse::MESSAGES_PATH].contains(&path) {
+            let message =
+                "no such endpoint; MCP is served at /mcp (and /sse for 2024-11-05 clients)";
+            return Outcome::Reply(HttpResponse::error(404, "not_found", message));
+        }
+        if let Some(refusal) = transport::refuse_foreign_origin(request, host_of(request)) {
+            return Outcome::Reply(refusal);
+        }
+        let caller = match auth::authenticate(&config, request) {
+            Ok(caller) => caller,
+            Err(challenge) => return Outcome::Reply(challenge),
+        };
+        match (path, request.method.as_str()) {
+            (MCP_PATH, _) => Outcome::Reply(transport::handle(&config, &caller, request)),
+            (SSE_PATH, "GET") => sse::open(&config.tenant, &(self.new_session_id)()),
+            (SSE_PATH, _) => Outcome::Reply(
+                HttpResponse::error(405, "method_not_allowed", "open the event stream with GET")
+                    .with_header("allow", "GET"),
+            ),
+            (_, "POST") => sse::post(&config, &caller, request),
+            _ => Outcome::Reply(
+                HttpResponse::error(405, "method_not_allowed", "POST messages here")
+                    .with_header("allow", "POST"),
+            ),
         }
     }
 }
+
+const MCP_PATH: &str = "/mcp";
+const SSE_PATH: &str = "/sse";
 
 fn host_of(request: &HttpRequest) -> &str {
     request.header("host").unwrap_or_default()
@@ -104,6 +148,7 @@ mod tests {
                 ("content-type".into(), "application/json".into()),
             ],
             body: body.to_vec(),
+            ..Default::default()
         }
     }
 
@@ -131,19 +176,26 @@ mod tests {
                 edge_domain: "localhost",
                 store: &self.store,
                 verifier: &self.verifier,
+                new_session_id: &|| "5e55-10ab".to_string(),
+            }
+        }
+        /// Sends a request that must be answered directly.
+        async fn send(&self, request: &HttpRequest) -> HttpResponse {
+            match self.edge().handle(request).await {
+                Outcome::Reply(r) => r,
+                other => panic!("expected a direct reply, got {other:?}"),
             }
         }
         async fn push(&self, tenant: &str, c: &TenantConfig) -> HttpResponse {
             let env = SignedConfig::sign(c, &self.key).unwrap();
             let path = format!("/internal/tenants/{tenant}/config");
-            self.edge()
-                .handle(&req(
-                    "PUT",
-                    "localhost:8787",
-                    &path,
-                    &serde_json::to_vec(&env).unwrap(),
-                ))
-                .await
+            self.send(&req(
+                "PUT",
+                "localhost:8787",
+                &path,
+                &serde_json::to_vec(&env).unwrap(),
+            ))
+            .await
         }
     }
 
@@ -162,8 +214,7 @@ mod tests {
         let mut env = SignedConfig::sign(&config("acme", 9, "t"), &f.key).unwrap();
         env.payload = env.payload.replace("\"version\":9", "\"version\":10");
         let r = f
-            .edge()
-            .handle(&req(
+            .send(&req(
                 "PUT",
                 "localhost",
                 "/internal/tenants/acme/config",
@@ -177,8 +228,7 @@ mod tests {
         let other_key = SigningKey::from_bytes(&[4; 32]);
         let forged = SignedConfig::sign(&config("acme", 11, "t"), &other_key).unwrap();
         let r = f
-            .edge()
-            .handle(&req(
+            .send(&req(
                 "PUT",
                 "localhost",
                 "/internal/tenants/acme/config",
@@ -187,8 +237,7 @@ mod tests {
             .await;
         assert_eq!(r.status, 403);
         let r = f
-            .edge()
-            .handle(&req(
+            .send(&req(
                 "PUT",
                 "localhost",
                 "/internal/tenants/acme/config",
@@ -204,25 +253,18 @@ mod tests {
     async fn unknown_hosts_and_tenants_get_json_404s() {
         let f = Fixture::new();
         let r = f
-            .edge()
-            .handle(&req("POST", "nobody.localhost:8787", "/mcp", b"{}"))
+            .send(&req("POST", "nobody.localhost:8787", "/mcp", b"{}"))
             .await;
         assert_eq!(
             (r.status, body(&r)["error"].clone()),
             (404, json!("unknown_tenant"))
         );
-        let r = f
-            .edge()
-            .handle(&req("POST", "example.com", "/mcp", b"{}"))
-            .await;
+        let r = f.send(&req("POST", "example.com", "/mcp", b"{}")).await;
         assert_eq!(
             (r.status, body(&r)["error"].clone()),
             (404, json!("unknown_host"))
         );
-        let r = f
-            .edge()
-            .handle(&req("GET", "localhost", "/healthz", b""))
-            .await;
+        let r = f.send(&req("GET", "localhost", "/healthz", b"")).await;
         assert_eq!(r.status, 200);
     }
 
@@ -242,25 +284,68 @@ mod tests {
         };
         assert_eq!(
             names(
-                f.edge()
-                    .handle(&req("POST", "acme.localhost:8787", "/mcp", list))
+                f.send(&req("POST", "acme.localhost:8787", "/mcp", list))
                     .await
             ),
             vec![json!("acme_tool")]
         );
         assert_eq!(
             names(
-                f.edge()
-                    .handle(&req("POST", "globex.localhost:8787", "/mcp", list))
+                f.send(&req("POST", "globex.localhost:8787", "/mcp", list))
                     .await
             ),
             vec![json!("globex_tool")]
         );
         let call = br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"acme_tool","arguments":{"city":"x"}}}"#;
         let r = f
-            .edge()
-            .handle(&req("POST", "globex.localhost:8787", "/mcp", call))
+            .send(&req("POST", "globex.localhost:8787", "/mcp", call))
             .await;
         assert_eq!(body(&r)["error"]["code"], json!(-32602));
+    }
+
+    #[tokio::test]
+    async fn sse_sessions_are_scoped_to_their_tenant() {
+        let f = Fixture::new();
+        f.push("acme", &config("acme", 1, "acme_tool")).await;
+        let opened = f
+            .edge()
+            .handle(&req("GET", "acme.localhost:8787", "/sse", b""))
+            .await;
+        assert_eq!(
+            opened,
+            Outcome::OpenStream {
+                session: "acme/5e55-10ab".into(),
+                first_event: "event: endpoint\ndata: /messages?sessionId=5e55-10ab\n\n".into()
+            }
+        );
+        let mut post = req(
+            "POST",
+            "acme.localhost:8787",
+            "/messages",
+            br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#,
+        );
+        post.query = "sessionId=5e55-10ab".into();
+        let delivered = f.edge().handle(&post).await;
+        assert!(
+            matches!(delivered, Outcome::Deliver { ref session, .. } if session == "acme/5e55-10ab"),
+            "{delivered:?}"
+        );
+        let mut foreign = post.clone();
+        foreign
+            .headers
+            .push(("origin".into(), "https://evil.example".into()));
+        assert_eq!(f.send(&foreign).await.status, 403);
+        assert_eq!(
+            f.send(&req("POST", "acme.localhost:8787", "/sse", b""))
+                .await
+                .status,
+            405
+        );
+        assert_eq!(
+            f.send(&req("GET", "acme.localhost:8787", "/other", b""))
+                .await
+                .status,
+            404
+        );
     }
 }

@@ -11,12 +11,22 @@ pub struct HttpRequest {
     /// Upper-case method.
     pub method: String,
     pub path: String,
+    /// The query string without its `?` (empty when there is none).
+    pub query: String,
     /// Header names are lower-case.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl HttpRequest {
+    /// The first value of query parameter `name` (no percent-decoding: the
+    /// edge's own parameters are plain tokens).
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

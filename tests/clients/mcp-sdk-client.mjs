@@ -1,12 +1,13 @@
 // Drives an official MCP TypeScript SDK client (Streamable HTTP) against
 // one URL and prints what it saw as JSON, for the Rust e2e tests to assert.
 //
-//   node mcp-sdk-client.mjs <mcp-url> '<plan>' [v1|v2]
+//   node mcp-sdk-client.mjs <mcp-url> '<plan>' [v1|v2|v1-sse]
 //   plan: [{"op": "listTools"}, {"op": "callTool", "name": "x", "arguments": {...}}]
 //
 // v1 is `@modelcontextprotocol/sdk` (initialize handshake, 2025-11-25);
 // v2 is `@modelcontextprotocol/client`, negotiating with `server/discover`
-// and speaking stateless 2026-07-28 when the server offers it.
+// and speaking stateless 2026-07-28 when the server offers it; v1-sse is
+// v1's client for the deprecated HTTP+SSE transport (2024-11-05, `/sse`).
 import "./localhost-resolver.mjs";
 
 const [url, planText, sdk = "v1"] = process.argv.slice(2);
@@ -17,6 +18,11 @@ if (sdk === "v2") {
   const v2 = await import("@modelcontextprotocol/client");
   client = new v2.Client(info, { versionNegotiation: { mode: "auto" } });
   transport = new v2.StreamableHTTPClientTransport(new URL(url));
+} else if (sdk === "v1-sse") {
+  const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
+  const { SSEClientTransport } = await import("@modelcontextprotocol/sdk/client/sse.js");
+  client = new Client(info);
+  transport = new SSEClientTransport(new URL(url));
 } else {
   const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
   const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js");

@@ -167,6 +167,43 @@ async fn a_real_mcp_client_calls_a_published_tool() {
     );
     assert_eq!(modern["results"][2]["error"]["code"], -32602, "{modern}");
 
+    // Clients of the deprecated HTTP+SSE transport (the seed's /sse).
+    let sse_url = edge.mcp_url("acme").replace("/mcp", "/sse");
+    let legacy = sdk_client_of(
+        Sdk::V1Sse,
+        &sse_url,
+        json!([
+            {"op": "listTools"},
+            {"op": "callTool", "name": "get_weather", "arguments": {"city": "Oslo"}},
+            {"op": "callTool", "name": "get_weather", "arguments": {}}
+        ]),
+    )
+    .await;
+    assert!(legacy.get("connectError").is_none(), "{legacy}");
+    assert_eq!(
+        tool_names(&legacy["results"][0]),
+        ["get_weather"],
+        "{legacy}"
+    );
+    assert_eq!(
+        legacy["results"][1]["value"]["content"][0]["text"], "Sunny, 21°C",
+        "{legacy}"
+    );
+    assert_eq!(legacy["results"][2]["error"]["code"], -32602, "{legacy}");
+    // A session id is only good at its own tenant's host.
+    let resp = edge
+        .request(
+            Method::POST,
+            "globex.localhost",
+            "/messages?sessionId=0123456789abcdef",
+        )
+        .header("content-type", "application/json")
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+
     // globex sees only its own tool, and cannot call acme's.
     let seen = sdk_client(
         &edge.mcp_url("globex"),

@@ -15,6 +15,8 @@ pub enum Sdk {
     V1,
     /// `@modelcontextprotocol/client` 2.x: `server/discover`, MCP 2026-07-28.
     V2,
+    /// 1.x over the deprecated HTTP+SSE transport (`/sse`, MCP 2024-11-05).
+    V1Sse,
 }
 
 /// Runs the official TypeScript SDK's Streamable HTTP client against `url`
@@ -33,6 +35,7 @@ pub async fn sdk_client_of(sdk: Sdk, url: &str, plan: Value) -> Value {
         .arg(match sdk {
             Sdk::V1 => "v1",
             Sdk::V2 => "v2",
+            Sdk::V1Sse => "v1-sse",
         })
         .kill_on_drop(true)
         .output();

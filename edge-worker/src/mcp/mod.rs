@@ -4,13 +4,14 @@
 pub mod jsonrpc;
 pub mod methods;
 pub mod modern;
+pub mod sse;
 pub mod transport;
 
 #[cfg(test)]
 mod schema_conformance;
 
 /// Protocol revisions negotiated with `initialize`, newest first.
-pub const SUPPORTED_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
+pub const SUPPORTED_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 
 /// Stateless revisions, named in every request's `_meta`, newest first.
 pub const MODERN_VERSIONS: &[&str] = &["2026-07-28"];

@@ -243,7 +243,7 @@ mod tests {
             method: "POST".into(),
             path: "/mcp".into(),
             headers: all,
-            body: vec![],
+            ..Default::default()
         };
         let params = params.as_object().cloned();
         let reply = handle(

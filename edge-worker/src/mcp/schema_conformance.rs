@@ -65,8 +65,9 @@ fn exchange(revision: &str, message: Value) -> Value {
             ("mcp-protocol-version".into(), revision.into()),
         ],
         body: message.to_string().into_bytes(),
+        ..Default::default()
     };
-    let response = handle(&config(), &Caller::Anonymous, &request, "acme.localhost");
+    let response = handle(&config(), &Caller::Anonymous, &request);
     serde_json::from_slice(&response.body).expect("a JSON reply")
 }
 
@@ -101,8 +102,9 @@ fn modern_exchange(revision: &str, id: usize, method: &str, params: &Value) -> V
         path: "/mcp".into(),
         headers,
         body: body.to_string().into_bytes(),
+        ..Default::default()
     };
-    let response = handle(&config(), &Caller::Anonymous, &request, "acme.localhost");
+    let response = handle(&config(), &Caller::Anonymous, &request);
     serde_json::from_slice(&response.body).expect("a JSON reply")
 }
 

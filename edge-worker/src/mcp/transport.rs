@@ -13,27 +13,8 @@ use super::{DEFAULT_HEADER_VERSION, SUPPORTED_VERSIONS, all_versions, modern};
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse};
 
-/// Handles one request to `/mcp`. `host` is the request's Host header, the
-/// only origin allowed to call from a browser.
-pub fn handle(
-    config: &TenantConfig,
-    caller: &Caller,
-    request: &HttpRequest,
-    host: &str,
-) -> HttpResponse {
-    // "Servers MUST validate the Origin header on all incoming connections
-    // to prevent DNS rebinding attacks ... respond with HTTP 403 Forbidden."
-    if let Some(origin) = request.header("origin")
-        && !origin_matches(origin, host)
-    {
-        return rpc_reply(
-            403,
-            failure(
-                Value::Null,
-                RpcError::new(code::INVALID_REQUEST, "Origin not allowed"),
-            ),
-        );
-    }
+/// Handles one request to `/mcp`.
+pub fn handle(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> HttpResponse {
     match request.method.as_str() {
         "POST" => post(config, caller, request),
         _ => HttpResponse::error(
@@ -45,44 +26,31 @@ pub fn handle(
     }
 }
 
+/// "Servers MUST validate the Origin header on all incoming connections to
+/// prevent DNS rebinding attacks ... respond with HTTP 403 Forbidden." An
+/// `Origin` is allowed only when it names this very host (`host` is the
+/// request's Host header).
+pub fn refuse_foreign_origin(request: &HttpRequest, host: &str) -> Option<HttpResponse> {
+    let origin = request.header("origin")?;
+    if origin_matches(origin, host) {
+        return None;
+    }
+    Some(rpc_reply(
+        403,
+        failure(
+            Value::Null,
+            RpcError::new(code::INVALID_REQUEST, "Origin not allowed"),
+        ),
+    ))
+}
+
 fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> HttpResponse {
-    let bad_request = |status: u16, code: i64, message: &str| {
-        rpc_reply(status, failure(Value::Null, RpcError::new(code, message)))
-    };
     if !accepts_json(request.header("accept")) {
-        return bad_request(
-            406,
-            code::INVALID_REQUEST,
-            "Accept must allow application/json",
-        );
+        let error = RpcError::new(code::INVALID_REQUEST, "Accept must allow application/json");
+        return rpc_reply(406, failure(Value::Null, error));
     }
-    if !is_json(request.header("content-type")) {
-        return bad_request(
-            415,
-            code::INVALID_REQUEST,
-            "Content-Type must be application/json",
-        );
-    }
-    let message: Value = match serde_json::from_slice(&request.body) {
-        Ok(v) => v,
-        Err(_) => {
-            return bad_request(
-                400,
-                code::PARSE_ERROR,
-                "Parse error: the body is not valid JSON",
-            );
-        }
-    };
-    if message.is_array() {
-        // Batching was removed from MCP in 2025-06-18.
-        return bad_request(
-            400,
-            code::INVALID_REQUEST,
-            "JSON-RPC batches are not supported",
-        );
-    }
-    match classify(message) {
-        Err((id, error)) => rpc_reply(400, failure(id, error)),
+    match read_message(request) {
+        Err(refusal) => refusal,
         // "If the input is a JSON-RPC response or notification: If the server
         // accepts the input, the server MUST return HTTP status code 202."
         Ok(Incoming::Notification { .. } | Incoming::Response) => HttpResponse::empty(202),
@@ -105,21 +73,63 @@ fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> HttpRe
                     failure(id, RpcError::new(code::INVALID_REQUEST, message)),
                 );
             }
-            let call = Call {
-                config,
-                caller,
-                version,
-                params: params.unwrap_or_default(),
-            };
-            match dispatch(&call, &method) {
-                Ok(result) => rpc_reply(200, success(id, result)),
-                Err(error) => rpc_reply(200, failure(id, error)),
-            }
+            rpc_reply(200, answer(config, caller, version, id, &method, params))
         }
     }
 }
 
-fn rpc_reply(status: u16, body: Value) -> HttpResponse {
+/// Reads the one JSON-RPC message a POST carries, or the response refusing it.
+pub fn read_message(request: &HttpRequest) -> Result<Incoming, HttpResponse> {
+    let refuse = |status: u16, code: i64, message: &str| {
+        rpc_reply(status, failure(Value::Null, RpcError::new(code, message)))
+    };
+    if !is_json(request.header("content-type")) {
+        return Err(refuse(
+            415,
+            code::INVALID_REQUEST,
+            "Content-Type must be application/json",
+        ));
+    }
+    let message: Value = serde_json::from_slice(&request.body).map_err(|_| {
+        refuse(
+            400,
+            code::PARSE_ERROR,
+            "Parse error: the body is not valid JSON",
+        )
+    })?;
+    if message.is_array() {
+        // Batching was removed from MCP in 2025-06-18.
+        return Err(refuse(
+            400,
+            code::INVALID_REQUEST,
+            "JSON-RPC batches are not supported",
+        ));
+    }
+    classify(message).map_err(|(id, error)| rpc_reply(400, failure(id, error)))
+}
+
+/// The reply to one request of the session-based eras, at `version`.
+pub fn answer(
+    config: &TenantConfig,
+    caller: &Caller,
+    version: &str,
+    id: Value,
+    method: &str,
+    params: Option<serde_json::Map<String, Value>>,
+) -> Value {
+    let call = Call {
+        config,
+        caller,
+        version,
+        params: params.unwrap_or_default(),
+    };
+    match dispatch(&call, method) {
+        Ok(result) => success(id, result),
+        Err(error) => failure(id, error),
+    }
+}
+
+pub(super) fn rpc_reply(status: u16, body: Value) -> HttpResponse {
     HttpResponse::json(status, &body)
 }
 
@@ -180,13 +190,11 @@ mod tests {
             path: "/mcp".into(),
             headers: all,
             body: body.as_bytes().to_vec(),
+            ..Default::default()
         };
-        handle(
-            &config(),
-            &Caller::Anonymous,
-            &request,
-            "acme.localhost:8787",
-        )
+        let host = "acme.localhost:8787";
+        refuse_foreign_origin(&request, host)
+            .unwrap_or_else(|| handle(&config(), &Caller::Anonymous, &request))
     }
 
     fn rpc_code(r: &HttpResponse) -> i64 {
@@ -251,7 +259,7 @@ mod tests {
             path: "/mcp".into(),
             ..Default::default()
         };
-        let r = handle(&config(), &Caller::Anonymous, &get, "acme.localhost:8787");
+        let r = handle(&config(), &Caller::Anonymous, &get);
         assert_eq!((r.status, r.header("allow")), (405, Some("POST")));
     }
 }

@@ -1,13 +1,15 @@
-//! The Workers runtime shell: binds the pure edge to KV, Web Crypto and the
-//! `worker` crate's request types. Nothing here decides an answer.
+//! The Workers runtime shell: binds the pure edge to KV, Web Crypto, Durable
+//! Objects and the `worker` crate's request types. Nothing here decides an
+//! answer; it carries out the [`Outcome`] the edge decided.
 
 mod kv;
+mod sse_sessions;
 mod webcrypto;
 
 use portcullis_tenant_config::envelope::decode_hex;
 use worker::{Context, Env, Request, Response, event};
 
-use crate::app::Edge;
+use crate::app::{Edge, Outcome};
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 
 /// Logs an internal failure; its text never goes into a response.
@@ -20,21 +22,20 @@ pub fn log_error(message: &str) {
 
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    let response = match serve(request, &env).await {
-        Ok(r) => r,
+    match serve(request, &env).await {
+        Ok(response) => Ok(response),
         Err(e) => {
             log_error(&format!("edge failure: {e}"));
-            HttpResponse::error(
+            into_worker_response(HttpResponse::error(
                 500,
                 "internal_error",
                 "the edge failed to answer; retry later",
-            )
+            ))
         }
-    };
-    into_worker_response(response)
+    }
 }
 
-async fn serve(request: Request, env: &Env) -> worker::Result<HttpResponse> {
+async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
     let edge_domain = required_var(env, "EDGE_DOMAIN")?;
     let public_key = required_var(env, "CONFIG_PUBLIC_KEY")?;
     let public_key = decode_hex(&public_key)
@@ -45,18 +46,31 @@ async fn serve(request: Request, env: &Env) -> worker::Result<HttpResponse> {
     let store = kv::KvConfigStore::new(env.kv("CONFIGS")?);
     let verifier = webcrypto::Ed25519WebCrypto::new(public_key);
     let Some(request) = into_http_request(request).await? else {
-        return Ok(HttpResponse::error(
+        return into_worker_response(HttpResponse::error(
             413,
             "too_large",
             "request body exceeds 1 MiB",
         ));
     };
+    let new_session_id = || webcrypto::random_uuid().unwrap_or_default();
     let edge = Edge {
         edge_domain: &edge_domain,
         store: &store,
         verifier: &verifier,
+        new_session_id: &new_session_id,
     };
-    Ok(edge.handle(&request).await)
+    match edge.handle(&request).await {
+        Outcome::Reply(response) => into_worker_response(response),
+        Outcome::OpenStream {
+            session,
+            first_event,
+        } => sse_sessions::open(env, &session, first_event).await,
+        Outcome::Deliver {
+            session,
+            event,
+            accepted,
+        } => sse_sessions::deliver(env, &session, event, accepted).await,
+    }
 }
 
 fn required_var(env: &Env, name: &str) -> worker::Result<String> {
@@ -82,10 +96,18 @@ async fn into_http_request(mut request: Request) -> worker::Result<Option<HttpRe
         .collect();
     let method = request.method().to_string().to_ascii_uppercase();
     let path = request.path();
+    // From the raw URL string: `Request::url()` would parse with the `url`
+    // crate, whose IDNA tables cost ~100 KB of bundle.
+    let raw_url = request.inner().url();
+    let query = raw_url
+        .split_once('?')
+        .map(|(_, q)| q.split('#').next().unwrap_or_default().to_owned())
+        .unwrap_or_default();
     let body = request.bytes().await.unwrap_or_default();
     Ok(Some(HttpRequest {
         method,
         path,
+        query,
         headers,
         body,
     }))

@@ -40,9 +40,17 @@ impl Ed25519WebCrypto {
     }
 }
 
+fn crypto() -> Result<web_sys::Crypto, JsValue> {
+    Reflect::get(&js_sys::global(), &"crypto".into())?.dyn_into()
+}
+
 fn subtle() -> Result<SubtleCrypto, JsValue> {
-    let crypto: web_sys::Crypto = Reflect::get(&js_sys::global(), &"crypto".into())?.dyn_into()?;
-    Ok(crypto.subtle())
+    Ok(crypto()?.subtle())
+}
+
+/// A random (v4) UUID from the runtime's CSPRNG.
+pub fn random_uuid() -> Result<String, JsValue> {
+    Ok(crypto()?.random_uuid())
 }
 
 impl SignatureVerifier for Ed25519WebCrypto {

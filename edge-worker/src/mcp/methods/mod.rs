@@ -85,13 +85,16 @@ pub(crate) fn call_for_test(
 }
 
 /// Content blocks as `version` can carry them: resource links arrived in
-/// 2025-06-18, so older clients get the link as text instead.
+/// 2025-06-18 and audio in 2025-03-26, so older clients get text instead.
 fn wire_content(version: &str, blocks: &[ContentBlock]) -> Vec<Value> {
     blocks
         .iter()
         .map(|block| match block {
             ContentBlock::ResourceLink { uri, name, .. } if version < "2025-06-18" => {
                 json!({ "type": "text", "text": format!("{name}: {uri}") })
+            }
+            ContentBlock::Audio { mime_type, .. } if version < "2025-03-26" => {
+                json!({ "type": "text", "text": format!("[{mime_type} audio, which this protocol version cannot carry]") })
             }
             _ => serde_json::to_value(block).unwrap_or(Value::Null),
         })

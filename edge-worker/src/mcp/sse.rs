@@ -1,0 +1,177 @@
+//! The deprecated HTTP+SSE transport (MCP 2024-11-05): `GET /sse` opens an
+//! event stream whose first `endpoint` event names where to POST messages;
+//! every reply travels back on that stream.
+//!
+//! The stream and the POSTs are different requests, perhaps on different
+//! isolates, so the runtime keeps each session's stream in a Durable Object
+//! named by [`session_key`]; this module only decides what goes where.
+
+use portcullis_tenant_config::TenantConfig;
+use serde_json::Value;
+
+use super::jsonrpc::Incoming;
+use super::transport::{answer, read_message};
+use crate::app::Outcome;
+use crate::auth::Caller;
+use crate::http::{HttpRequest, HttpResponse};
+
+/// Where clients POST their messages.
+pub const MESSAGES_PATH: &str = "/messages";
+
+/// The revision a session speaks until a header says otherwise.
+const SSE_VERSION: &str = "2024-11-05";
+
+/// Sessions are named within their tenant: a session id presented at
+/// another tenant's host names a session that does not exist there.
+pub fn session_key(tenant: &str, session_id: &str) -> String {
+    format!("{tenant}/{session_id}")
+}
+
+/// One server-sent event (`data` split into `data:` lines).
+pub fn event(name: &str, data: &str) -> String {
+    let mut out = format!("event: {name}\n");
+    for line in data.split('\n') {
+        out.push_str("data: ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
+/// `GET /sse`: a new session whose stream starts with its endpoint.
+pub fn open(tenant: &str, session_id: &str) -> Outcome {
+    Outcome::OpenStream {
+        session: session_key(tenant, session_id),
+        first_event: event(
+            "endpoint",
+            &format!("{MESSAGES_PATH}?sessionId={session_id}"),
+        ),
+    }
+}
+
+/// `POST /messages?sessionId=…`: answers the message onto the session's
+/// stream and acknowledges the POST with 202.
+pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Outcome {
+    let Some(session_id) = request
+        .query_param("sessionId")
+        .filter(|id| is_session_id(id))
+    else {
+        return Outcome::Reply(HttpResponse::error(
+            400,
+            "invalid_request",
+            "a valid sessionId query parameter is required",
+        ));
+    };
+    let version = request
+        .header("mcp-protocol-version")
+        .map(str::trim)
+        .unwrap_or(SSE_VERSION);
+    let reply: Option<Value> = match read_message(request) {
+        Err(refusal) => return Outcome::Reply(refusal),
+        Ok(Incoming::Notification { .. } | Incoming::Response) => None,
+        Ok(Incoming::Request { id, method, params }) => {
+            Some(answer(config, caller, version, id, &method, params))
+        }
+    };
+    let accepted = HttpResponse::empty(202);
+    match reply {
+        None => Outcome::Reply(accepted),
+        Some(message) => Outcome::Deliver {
+            session: session_key(&config.tenant, session_id),
+            event: event("message", &message.to_string()),
+            accepted,
+        },
+    }
+}
+
+/// Session ids are the runtime's random UUIDs; anything else names nothing.
+fn is_session_id(id: &str) -> bool {
+    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::test_fixtures::tenant;
+
+    fn post_message(query: &str, body: Value) -> Outcome {
+        let request = HttpRequest {
+            method: "POST".into(),
+            path: MESSAGES_PATH.into(),
+            query: query.into(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string().into_bytes(),
+        };
+        post(&tenant("acme", 1, &["hello"]), &Caller::Anonymous, &request)
+    }
+
+    #[test]
+    fn opening_announces_the_endpoint() {
+        let Outcome::OpenStream {
+            session,
+            first_event,
+        } = open("acme", "0b8e-42")
+        else {
+            panic!("opens a stream")
+        };
+        assert_eq!(session, "acme/0b8e-42");
+        assert_eq!(
+            first_event,
+            "event: endpoint\ndata: /messages?sessionId=0b8e-42\n\n"
+        );
+    }
+
+    #[test]
+    fn requests_are_answered_on_the_stream() {
+        let outcome = post_message(
+            "sessionId=abcdef12",
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+        );
+        let Outcome::Deliver {
+            session,
+            event,
+            accepted,
+        } = outcome
+        else {
+            panic!("delivers")
+        };
+        assert_eq!((session.as_str(), accepted.status), ("acme/abcdef12", 202));
+        let data: Value = serde_json::from_str(
+            event
+                .strip_prefix("event: message\ndata: ")
+                .unwrap()
+                .trim_end(),
+        )
+        .unwrap();
+        assert_eq!(data["result"]["tools"][0]["name"], "hello");
+    }
+
+    #[test]
+    fn notifications_need_no_delivery_and_bad_input_is_refused() {
+        let note = post_message(
+            "sessionId=abcdef12",
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        );
+        assert!(matches!(note, Outcome::Reply(r) if r.status == 202));
+        for query in ["", "sessionId=", "sessionId=../../x", "other=abcdef12"] {
+            let bad = post_message(query, json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}));
+            assert!(
+                matches!(bad, Outcome::Reply(r) if r.status == 400),
+                "{query}"
+            );
+        }
+        let garbage = HttpRequest {
+            method: "POST".into(),
+            query: "sessionId=abcdef12".into(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: b"{nope".to_vec(),
+            ..Default::default()
+        };
+        assert!(
+            matches!(post(&tenant("acme", 1, &[]), &Caller::Anonymous, &garbage), Outcome::Reply(r) if r.status == 400)
+        );
+    }
+}
