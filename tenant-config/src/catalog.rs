@@ -265,43 +265,38 @@ pub fn validate_catalog(
     resources: &[ResourceConfig],
     templates: &[ResourceTemplateConfig],
 ) -> Result<(), CatalogError> {
-    let mut names = BTreeSet::new();
-    for p in prompts {
-        validate_prompt(p).map_err(|message| CatalogError::Prompt {
-            name: p.name.clone(),
-            message,
-        })?;
-        if !names.insert(p.name.as_str()) {
-            return Err(CatalogError::Prompt {
-                name: p.name.clone(),
-                message: "is declared twice".into(),
-            });
-        }
-    }
-    let mut uris = BTreeSet::new();
-    for r in resources {
-        validate_resource(r).map_err(|message| CatalogError::Resource {
-            uri: r.uri.clone(),
-            message,
-        })?;
-        if !uris.insert(r.uri.as_str()) {
-            return Err(CatalogError::Resource {
-                uri: r.uri.clone(),
-                message: "is declared twice".into(),
-            });
-        }
-    }
+    validate_each(
+        prompts,
+        |p| &p.name,
+        validate_prompt,
+        |name, message| CatalogError::Prompt { name, message },
+    )?;
+    validate_each(
+        resources,
+        |r| &r.uri,
+        validate_resource,
+        |uri, message| CatalogError::Resource { uri, message },
+    )?;
+    validate_each(
+        templates,
+        |t| &t.uri_template,
+        validate_template,
+        |template, message| CatalogError::Template { template, message },
+    )
+}
+
+/// Validates each entry and refuses a key declared twice.
+fn validate_each<T>(
+    entries: &[T],
+    key: impl Fn(&T) -> &String,
+    validate: impl Fn(&T) -> Result<(), String>,
+    error: impl Fn(String, String) -> CatalogError,
+) -> Result<(), CatalogError> {
     let mut seen = BTreeSet::new();
-    for t in templates {
-        validate_template(t).map_err(|message| CatalogError::Template {
-            template: t.uri_template.clone(),
-            message,
-        })?;
-        if !seen.insert(t.uri_template.as_str()) {
-            return Err(CatalogError::Template {
-                template: t.uri_template.clone(),
-                message: "is declared twice".into(),
-            });
+    for entry in entries {
+        validate(entry).map_err(|message| error(key(entry).clone(), message))?;
+        if !seen.insert(key(entry)) {
+            return Err(error(key(entry).clone(), "is declared twice".into()));
         }
     }
     Ok(())

@@ -71,114 +71,10 @@ fn exchange(revision: &str, message: Value) -> Value {
     serde_json::from_slice(&response.body).expect("a JSON reply")
 }
 
-/// Sends one request as a stateless 2026-07-28 client would: `_meta` in
-/// the params, method and name mirrored in headers.
-fn modern_exchange(revision: &str, id: usize, method: &str, params: &Value) -> Value {
-    let mut params = params.clone();
-    params["_meta"] = json!({
-        "io.modelcontextprotocol/protocolVersion": revision,
-        "io.modelcontextprotocol/clientCapabilities": {},
-        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
-    });
-    let mut headers = vec![
-        ("content-type".to_string(), "application/json".to_string()),
-        (
-            "accept".to_string(),
-            "application/json, text/event-stream".to_string(),
-        ),
-        ("mcp-protocol-version".to_string(), revision.to_string()),
-        ("mcp-method".to_string(), method.to_string()),
-    ];
-    if let Some(name) = params
-        .get("name")
-        .or_else(|| params.get("uri"))
-        .and_then(Value::as_str)
-    {
-        headers.push(("mcp-name".to_string(), name.to_string()));
-    }
-    let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-    let request = HttpRequest {
-        method: "POST".into(),
-        path: "/mcp".into(),
-        headers,
-        body: body.to_string().into_bytes(),
-        ..Default::default()
-    };
-    let response = handle(&config(), &Caller::Anonymous, &request);
-    serde_json::from_slice(&response.body).expect("a JSON reply")
-}
-
-#[test]
-fn modern_replies_validate_against_their_revision() {
-    let calls = [
-        ("server/discover", json!({}), "DiscoverResult"),
-        ("tools/list", json!({}), "ListToolsResult"),
-        (
-            "tools/call",
-            json!({"name": "mixed", "arguments": {"city": "Oslo"}}),
-            "CallToolResult",
-        ),
-        (
-            "tools/call",
-            json!({"name": "failing", "arguments": {"city": "Oslo"}}),
-            "CallToolResult",
-        ),
-        ("prompts/list", json!({}), "ListPromptsResult"),
-        (
-            "prompts/get",
-            json!({"name": "greet", "arguments": {"who": "Ada"}}),
-            "GetPromptResult",
-        ),
-        ("resources/list", json!({}), "ListResourcesResult"),
-        (
-            "resources/templates/list",
-            json!({}),
-            "ListResourceTemplatesResult",
-        ),
-        (
-            "resources/read",
-            json!({"uri": "test://static-binary"}),
-            "ReadResourceResult",
-        ),
-        (
-            "resources/read",
-            json!({"uri": "test://template/9/data"}),
-            "ReadResourceResult",
-        ),
-        (
-            "completion/complete",
-            json!({"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "who", "value": "pa"}}),
-            "CompleteResult",
-        ),
-    ];
-    for revision in MODERN_VERSIONS {
-        for (id, (method, params, definition)) in calls.iter().enumerate() {
-            let reply = modern_exchange(revision, id, method, params);
-            assert!(
-                reply.get("result").is_some(),
-                "{revision} {method}: {reply}"
-            );
-            assert_valid(revision, "JSONRPCResultResponse", &reply);
-            assert_valid(revision, definition, &reply["result"]);
-        }
-        for (method, params) in [
-            ("tools/call", json!({"name": "nope"})),
-            ("resources/read", json!({"uri": "test://missing"})),
-            ("ping", json!({})),
-        ] {
-            let reply = modern_exchange(revision, 99, method, &params);
-            assert_valid(revision, "JSONRPCErrorResponse", &reply);
-        }
-        let unsupported = modern_exchange("2099-01-01", 98, "tools/list", &json!({}));
-        assert_valid(revision, "UnsupportedProtocolVersionError", &unsupported);
-    }
-}
-
-#[test]
-fn replies_validate_against_each_negotiated_revision() {
-    let calls = [
-        ("ping", json!({}), "EmptyResult"),
-        ("logging/setLevel", json!({"level": "info"}), "EmptyResult"),
+/// One request of every method both eras serve, with the schema
+/// definition its result must satisfy.
+fn method_calls() -> Vec<(&'static str, Value, &'static str)> {
+    vec![
         ("tools/list", json!({}), "ListToolsResult"),
         (
             "tools/call",
@@ -222,7 +118,78 @@ fn replies_validate_against_each_negotiated_revision() {
             json!({"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "who", "value": "pa"}}),
             "CompleteResult",
         ),
+    ]
+}
+
+/// Sends one request as a stateless 2026-07-28 client would: `_meta` in
+/// the params, method and name mirrored in headers.
+fn modern_exchange(revision: &str, id: usize, method: &str, params: &Value) -> Value {
+    let mut params = params.clone();
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": revision,
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
+    });
+    let mut headers = vec![
+        ("content-type".to_string(), "application/json".to_string()),
+        (
+            "accept".to_string(),
+            "application/json, text/event-stream".to_string(),
+        ),
+        ("mcp-protocol-version".to_string(), revision.to_string()),
+        ("mcp-method".to_string(), method.to_string()),
     ];
+    if let Some(name) = params
+        .get("name")
+        .or_else(|| params.get("uri"))
+        .and_then(Value::as_str)
+    {
+        headers.push(("mcp-name".to_string(), name.to_string()));
+    }
+    let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+    let request = HttpRequest {
+        method: "POST".into(),
+        path: "/mcp".into(),
+        headers,
+        body: body.to_string().into_bytes(),
+        ..Default::default()
+    };
+    let response = handle(&config(), &Caller::Anonymous, &request);
+    serde_json::from_slice(&response.body).expect("a JSON reply")
+}
+
+#[test]
+fn modern_replies_validate_against_their_revision() {
+    let mut calls = method_calls();
+    calls.push(("server/discover", json!({}), "DiscoverResult"));
+    for revision in MODERN_VERSIONS {
+        for (id, (method, params, definition)) in calls.iter().enumerate() {
+            let reply = modern_exchange(revision, id, method, params);
+            assert!(
+                reply.get("result").is_some(),
+                "{revision} {method}: {reply}"
+            );
+            assert_valid(revision, "JSONRPCResultResponse", &reply);
+            assert_valid(revision, definition, &reply["result"]);
+        }
+        for (method, params) in [
+            ("tools/call", json!({"name": "nope"})),
+            ("resources/read", json!({"uri": "test://missing"})),
+            ("ping", json!({})),
+        ] {
+            let reply = modern_exchange(revision, 99, method, &params);
+            assert_valid(revision, "JSONRPCErrorResponse", &reply);
+        }
+        let unsupported = modern_exchange("2099-01-01", 98, "tools/list", &json!({}));
+        assert_valid(revision, "UnsupportedProtocolVersionError", &unsupported);
+    }
+}
+
+#[test]
+fn replies_validate_against_each_negotiated_revision() {
+    let mut calls = method_calls();
+    calls.push(("ping", json!({}), "EmptyResult"));
+    calls.push(("logging/setLevel", json!({"level": "info"}), "EmptyResult"));
     let failing_calls = [
         json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "mixed", "arguments": {}}}),
         json!({"jsonrpc": "2.0", "id": 5, "method": "no/such"}),
