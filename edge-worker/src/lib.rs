@@ -17,4 +17,6 @@ pub mod runtime;
 pub mod store;
 
 #[cfg(test)]
+mod robustness;
+#[cfg(test)]
 mod test_fixtures;

@@ -13,6 +13,9 @@ pub mod document;
 pub mod envelope;
 pub mod names;
 
+#[cfg(test)]
+mod robustness;
+
 pub use args::{ArgSchema, CompileError, Violation};
 pub use catalog::{
     PromptArgument, PromptConfig, PromptMessage, ResourceConfig, ResourceTemplateConfig,
