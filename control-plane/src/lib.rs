@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 pub use config::Settings;
 
 /// Connects to Postgres, applies migrations and builds the HTTP app.
-pub async fn build(settings: &Settings) -> anyhow_like::Result<axum::Router> {
+pub async fn build(settings: &Settings) -> StartupResult<axum::Router> {
     let pool = storage::connect(&settings.database_url).await?;
     storage::migrate(&pool).await?;
     let services = Arc::new(services::Services::new(pool, settings)?);
@@ -30,7 +30,7 @@ pub async fn build(settings: &Settings) -> anyhow_like::Result<axum::Router> {
 }
 
 /// [`build`]s the app and serves it until Ctrl-C.
-pub async fn serve(settings: Settings) -> anyhow_like::Result<()> {
+pub async fn serve(settings: Settings) -> StartupResult<()> {
     let router = build(&settings).await?;
     let listener = TcpListener::bind(settings.listen).await?;
     tracing::info!(address = %listener.local_addr()?, "control plane listening");
@@ -42,7 +42,5 @@ pub async fn serve(settings: Settings) -> anyhow_like::Result<()> {
     Ok(())
 }
 
-/// Start-up errors: reported once, to the operator, then the process exits.
-pub mod anyhow_like {
-    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
-}
+/// Start-up failures: reported once, to the operator, then the process exits.
+pub type StartupResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;

@@ -23,7 +23,7 @@ async fn main() {
     }
 }
 
-async fn run(command: &str) -> portcullis_control_plane::anyhow_like::Result<()> {
+async fn run(command: &str) -> portcullis_control_plane::StartupResult<()> {
     match command {
         "serve" => portcullis_control_plane::serve(Settings::from_env()?).await,
         "migrate" => {
