@@ -57,6 +57,10 @@ pc_build_web_ui() {
   mkdir -p "$PORTCULLIS_SITE_ROOT/pkg"
   wasm-bindgen --target web --no-typescript --out-dir "$PORTCULLIS_SITE_ROOT/pkg" \
     --out-name portcullis_web_ui "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/portcullis_web_ui.wasm"
+  # binaryen from npm (Debian's is too old and breaks hydration): ~30% smaller.
+  "$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-reference-types --enable-multivalue \
+    "$PORTCULLIS_SITE_ROOT/pkg/portcullis_web_ui_bg.wasm" -o "$PORTCULLIS_SITE_ROOT/pkg/portcullis_web_ui_bg.wasm"
   cp "$PORTCULLIS_ROOT"/web-ui/style/* "$PORTCULLIS_SITE_ROOT/pkg/"
 }
 
