@@ -10,6 +10,7 @@ cd "$root"
 portcullis_toolchain
 . deploy/local/lib.sh
 pc_require_postgres
+pc_require_chromium
 
 pc_build_edge
 pc_build_web_ui

@@ -92,3 +92,12 @@ pc_require_postgres() {
   fi
   export PATH="$bin:$PATH"
 }
+
+# Debian's Chromium, for the browser tests (tools that download their own
+# browser cannot here).
+pc_require_chromium() {
+  if command -v chromium >/dev/null; then return 0; fi
+  pc_log "installing Chromium (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+}

@@ -2,5 +2,6 @@
 //! the official MCP TypeScript SDK as the client. One binary, so the world
 //! links once.
 
+mod admin_ui;
 mod conformance;
 mod walking_skeleton;

@@ -99,3 +99,27 @@ pub async fn conformance_suite(
         ),
     }
 }
+
+/// Drives the admin UI at `base_url` in headless Chromium (see
+/// `tests/clients/admin-ui-smoke.mjs`), saving a screenshot to `screenshot`.
+pub async fn admin_ui_smoke(base_url: &str, screenshot: &std::path::Path) -> Value {
+    let dir = repo_root().join("tests/clients");
+    let run = Command::new("node")
+        .current_dir(&dir)
+        .arg("admin-ui-smoke.mjs")
+        .arg(base_url)
+        .arg(screenshot)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("the browser run finished within two minutes")
+        .expect("node runs (npm ci in tests/clients, chromium installed)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "browser driver output is not JSON ({e}); stdout: {stdout}; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}

@@ -19,6 +19,8 @@ impl ControlPlane {
             "PORTCULLIS_SIGNING_KEY" => Some(key.clone()),
             "PORTCULLIS_EDGE_URL" => Some(format!("http://localhost:{edge_port}")),
             "PORTCULLIS_TENANT_ORIGIN" => Some(format!("http://{{tenant}}.localhost:{edge_port}")),
+            // The built admin UI, where tests/run.sh put it.
+            "PORTCULLIS_SITE_ROOT" => std::env::var("PORTCULLIS_SITE_ROOT").ok(),
             _ => None,
         })
         .expect("settings");
