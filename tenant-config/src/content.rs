@@ -5,7 +5,7 @@ use thiserror::Error;
 
 /// One content block, in MCP's wire shape (`type` tag, camelCase fields).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "RawBlock")]
 pub enum ContentBlock {
     Text {
         text: String,
@@ -35,6 +35,88 @@ pub enum ContentBlock {
         #[serde(default, rename = "mimeType", skip_serializing_if = "Option::is_none")]
         mime_type: Option<String>,
     },
+}
+
+/// Every field any block may have; [`ContentBlock`] is read through it
+/// because serde's internally tagged enums buffer the whole value first,
+/// which costs the edge's bundle far more than this.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawBlock {
+    #[serde(rename = "type")]
+    kind: String,
+    text: Option<String>,
+    data: Option<String>,
+    mime_type: Option<String>,
+    resource: Option<ResourceContents>,
+    uri: Option<String>,
+    name: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+}
+
+impl TryFrom<RawBlock> for ContentBlock {
+    type Error = String;
+
+    fn try_from(raw: RawBlock) -> Result<Self, String> {
+        let RawBlock {
+            kind,
+            text,
+            data,
+            mime_type,
+            resource,
+            uri,
+            name,
+            title,
+            description,
+        } = raw;
+        let present = [
+            ("text", text.is_some()),
+            ("data", data.is_some()),
+            ("mimeType", mime_type.is_some()),
+            ("resource", resource.is_some()),
+            ("uri", uri.is_some()),
+            ("name", name.is_some()),
+            ("title", title.is_some()),
+            ("description", description.is_some()),
+        ];
+        let allowed: &[&str] = match kind.as_str() {
+            "text" => &["text"],
+            "image" | "audio" => &["data", "mimeType"],
+            "resource" => &["resource"],
+            "resource_link" => &["uri", "name", "title", "description", "mimeType"],
+            other => return Err(format!("unknown content block type {other:?}")),
+        };
+        if let Some((field, _)) = present.iter().find(|(f, set)| *set && !allowed.contains(f)) {
+            return Err(format!("a {kind} block has no field {field:?}"));
+        }
+        let need = |value: Option<String>, field: &str| {
+            value.ok_or_else(|| format!("a {kind} block needs {field:?}"))
+        };
+        Ok(match kind.as_str() {
+            "text" => Self::Text {
+                text: need(text, "text")?,
+            },
+            "image" => Self::Image {
+                data: need(data, "data")?,
+                mime_type: need(mime_type, "mimeType")?,
+            },
+            "audio" => Self::Audio {
+                data: need(data, "data")?,
+                mime_type: need(mime_type, "mimeType")?,
+            },
+            "resource" => Self::Resource {
+                resource: resource.ok_or("a resource block needs \"resource\"")?,
+            },
+            _ => Self::ResourceLink {
+                uri: need(uri, "uri")?,
+                name: need(name, "name")?,
+                title,
+                description,
+                mime_type,
+            },
+        })
+    }
 }
 
 /// A resource's contents: text or a base64 blob, never both.

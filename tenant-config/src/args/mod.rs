@@ -21,11 +21,37 @@ use serde_json::Value;
 use thiserror::Error;
 
 /// A compiled schema: `true` accepts anything, `false` nothing, else rules.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// On the wire a boolean or an object, like JSON Schema itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ArgSchema {
     Always(bool),
     Rules(Box<Rules>),
+}
+
+/// Hand-written rather than `untagged`: serde's untagged enums buffer the
+/// whole value first, which costs the edge's bundle far more than this.
+impl<'de> Deserialize<'de> for ArgSchema {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ArgSchema;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a boolean or a compiled schema object")
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<ArgSchema, E> {
+                Ok(ArgSchema::Always(b))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ArgSchema, A::Error> {
+                let rules = Rules::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(ArgSchema::Rules(Box::new(rules)))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// The keywords the edge enforces. Absent fields do not constrain.
