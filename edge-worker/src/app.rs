@@ -35,6 +35,19 @@ pub enum Outcome {
         event: String,
         accepted: HttpResponse,
     },
+    /// Open a stream of the tenant's server notifications (a Streamable
+    /// HTTP GET stream), starting with `first_event`.
+    OpenTenantStream {
+        tenant: String,
+        first_event: String,
+    },
+    /// Put `events` (maybe none) on every open notification stream of the
+    /// tenant, without waiting for slow readers, and answer `reply`.
+    Broadcast {
+        tenant: String,
+        events: String,
+        reply: HttpResponse,
+    },
 }
 
 impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
@@ -48,7 +61,7 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
         }
         let host = request.header("host").unwrap_or_default();
         match site_for_host(host, self.edge_domain) {
-            Site::Apex => Outcome::Reply(self.apex(request).await),
+            Site::Apex => self.apex(request).await,
             Site::Tenant(slug) => self.tenant(slug, request).await,
             Site::Unknown => Outcome::Reply(HttpResponse::error(
                 404,
@@ -58,21 +71,24 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
         }
     }
 
-    async fn apex(&self, request: &HttpRequest) -> HttpResponse {
+    async fn apex(&self, request: &HttpRequest) -> Outcome {
         let push_target = request
             .path
             .strip_prefix("/internal/tenants/")
             .and_then(|rest| rest.strip_suffix("/config"));
         match (request.method.as_str(), request.path.as_str(), push_target) {
-            ("GET", "/healthz", _) => {
-                HttpResponse::json(200, &serde_json::json!({ "status": "ok" }))
-            }
+            ("GET", "/healthz", _) => Outcome::Reply(HttpResponse::json(
+                200,
+                &serde_json::json!({ "status": "ok" }),
+            )),
             ("PUT", _, Some(tenant)) => {
                 config_push::accept(tenant, &request.body, self.store, self.verifier).await
             }
-            (_, _, Some(_)) => HttpResponse::error(405, "method_not_allowed", "use PUT")
-                .with_header("allow", "PUT"),
-            _ => HttpResponse::error(404, "not_found", "no such endpoint"),
+            (_, _, Some(_)) => Outcome::Reply(
+                HttpResponse::error(405, "method_not_allowed", "use PUT")
+                    .with_header("allow", "PUT"),
+            ),
+            _ => Outcome::Reply(HttpResponse::error(404, "not_found", "no such endpoint")),
         }
     }
 
@@ -103,6 +119,7 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
             Err(challenge) => return Outcome::Reply(challenge),
         };
         match (path, request.method.as_str()) {
+            (MCP_PATH, "GET") => transport::open_notification_stream(&config, request),
             (MCP_PATH, _) => Outcome::Reply(transport::handle(&config, &caller, request)),
             (SSE_PATH, "GET") => sse::open(&config.tenant, &(self.new_session_id)()),
             (SSE_PATH, _) => Outcome::Reply(
@@ -179,10 +196,10 @@ mod tests {
                 new_session_id: &|| "5e55-10ab".to_string(),
             }
         }
-        /// Sends a request that must be answered directly.
+        /// Sends a request and returns the HTTP answer it gets.
         async fn send(&self, request: &HttpRequest) -> HttpResponse {
             match self.edge().handle(request).await {
-                Outcome::Reply(r) => r,
+                Outcome::Reply(r) | Outcome::Broadcast { reply: r, .. } => r,
                 other => panic!("expected a direct reply, got {other:?}"),
             }
         }
@@ -347,5 +364,57 @@ mod tests {
                 .status,
             404
         );
+    }
+
+    #[tokio::test]
+    async fn get_streams_are_per_tenant_and_publishes_broadcast_changes() {
+        let f = Fixture::new();
+        f.push("acme", &config("acme", 1, "one")).await;
+        let mut get = req("GET", "acme.localhost:8787", "/mcp", b"");
+        get.headers
+            .push(("accept".into(), "text/event-stream".into()));
+        let opened = f.edge().handle(&get).await;
+        assert!(
+            matches!(opened, Outcome::OpenTenantStream { ref tenant, .. } if tenant == "acme"),
+            "{opened:?}"
+        );
+        assert_eq!(
+            f.send(&req("GET", "acme.localhost:8787", "/mcp", b""))
+                .await
+                .status,
+            405,
+            "not asking for a stream"
+        );
+        let mut modern = get.clone();
+        modern
+            .headers
+            .push(("mcp-protocol-version".into(), "2026-07-28".into()));
+        assert_eq!(
+            f.send(&modern).await.status,
+            405,
+            "the modern era has no GET stream"
+        );
+
+        let env = SignedConfig::sign(&config("acme", 2, "two"), &f.key).unwrap();
+        let push = req(
+            "PUT",
+            "localhost",
+            "/internal/tenants/acme/config",
+            &serde_json::to_vec(&env).unwrap(),
+        );
+        let Outcome::Broadcast {
+            tenant,
+            events,
+            reply,
+        } = f.edge().handle(&push).await
+        else {
+            panic!("broadcasts")
+        };
+        assert_eq!((tenant.as_str(), reply.status), ("acme", 200));
+        assert!(
+            events.contains("notifications/tools/list_changed"),
+            "{events}"
+        );
+        assert!(!events.contains("prompts"), "{events}");
     }
 }

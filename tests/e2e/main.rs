@@ -4,4 +4,5 @@
 
 mod admin_ui;
 mod conformance;
+mod live_config;
 mod walking_skeleton;

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::process::Command;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
 
 use crate::repo_root;
 
@@ -122,4 +123,48 @@ pub async fn admin_ui_smoke(base_url: &str, screenshot: &std::path::Path) -> Val
             String::from_utf8_lossy(&output.stderr)
         )
     })
+}
+
+/// An SDK v1 client connected to a tenant and listening on its GET stream
+/// for `notifications/tools/list_changed` (`tests/clients/list-changed-client.mjs`).
+pub struct ListChangedWatcher {
+    _child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl ListChangedWatcher {
+    /// Connects and returns once the client's notification stream is open.
+    pub async fn start(url: &str) -> Self {
+        let dir = repo_root().join("tests/clients");
+        let mut child = Command::new("node")
+            .current_dir(&dir)
+            .args(["list-changed-client.mjs", url, "20000"])
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node runs");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut watcher = Self {
+            _child: child,
+            lines: BufReader::new(stdout).lines(),
+        };
+        let ready = watcher.next_line().await;
+        assert_eq!(ready["ready"], true, "the client connected: {ready}");
+        watcher
+    }
+
+    /// What the client saw: `before`, `notified`, `after`.
+    pub async fn finish(mut self) -> Value {
+        self.next_line().await
+    }
+
+    async fn next_line(&mut self) -> Value {
+        let line = tokio::time::timeout(Duration::from_secs(60), self.lines.next_line())
+            .await
+            .expect("the client answered within a minute")
+            .expect("reading the client's output")
+            .expect("the client printed a line");
+        serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("client output is not JSON ({e}): {line}"))
+    }
 }

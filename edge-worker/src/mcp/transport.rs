@@ -9,9 +9,38 @@ use serde_json::Value;
 
 use super::jsonrpc::{Incoming, RpcError, classify, code, failure, success};
 use super::methods::{Call, dispatch};
-use super::{DEFAULT_HEADER_VERSION, SUPPORTED_VERSIONS, all_versions, modern};
+use super::{DEFAULT_HEADER_VERSION, MODERN_VERSIONS, SUPPORTED_VERSIONS, all_versions, modern};
+use crate::app::Outcome;
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse};
+
+/// `GET /mcp` (2025-03-26 … 2025-11-25): a stream of the tenant's server
+/// notifications — list changes on publish. The modern era has no GET.
+pub fn open_notification_stream(config: &TenantConfig, request: &HttpRequest) -> Outcome {
+    let wants_stream = request.header("accept").is_some_and(|a| {
+        a.split(',')
+            .map(media_type)
+            .any(|m| m.eq_ignore_ascii_case("text/event-stream"))
+    });
+    let modern = request
+        .header("mcp-protocol-version")
+        .is_some_and(|v| MODERN_VERSIONS.contains(&v.trim()));
+    if !wants_stream || modern {
+        return Outcome::Reply(
+            HttpResponse::error(
+                405,
+                "method_not_allowed",
+                "GET opens an event stream (Accept: text/event-stream); requests are POSTed",
+            )
+            .with_header("allow", "GET, POST"),
+        );
+    }
+    // An SSE comment: clients ignore it, but it puts the stream on the wire.
+    Outcome::OpenTenantStream {
+        tenant: config.tenant.clone(),
+        first_event: ": notifications for this tenant\n\n".into(),
+    }
+}
 
 /// Handles one request to `/mcp`.
 pub fn handle(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> HttpResponse {

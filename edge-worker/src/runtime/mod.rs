@@ -2,8 +2,10 @@
 //! Objects and the `worker` crate's request types. Nothing here decides an
 //! answer; it carries out the [`Outcome`] the edge decided.
 
+mod event_stream;
 mod kv;
 mod sse_sessions;
+mod tenant_streams;
 mod webcrypto;
 
 use portcullis_tenant_config::envelope::decode_hex;
@@ -70,6 +72,15 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
             event,
             accepted,
         } => sse_sessions::deliver(env, &session, event, accepted).await,
+        Outcome::OpenTenantStream {
+            tenant,
+            first_event,
+        } => tenant_streams::open(env, &tenant, first_event).await,
+        Outcome::Broadcast {
+            tenant,
+            events,
+            reply,
+        } => tenant_streams::broadcast(env, &tenant, events, reply).await,
     }
 }
 

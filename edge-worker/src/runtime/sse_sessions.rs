@@ -8,30 +8,38 @@
 
 use std::cell::RefCell;
 
-use js_sys::Uint8Array;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{TransformStream, WritableStreamDefaultWriter};
-use worker::{
-    DurableObject, Env, Method, Request, RequestInit, Response, ResponseBody, State, durable_object,
-};
+use web_sys::WritableStreamDefaultWriter;
+use worker::{DurableObject, Env, Method, Request, RequestInit, Response, State, durable_object};
 
-use super::into_worker_response;
+use super::{event_stream, into_worker_response};
 use crate::http::HttpResponse;
 
 const BINDING: &str = "MCP_SSE_SESSIONS";
 
-async fn call(env: &Env, session: &str, path: &str, body: String) -> worker::Result<Response> {
+/// POSTs `body` to `path` of the Durable Object `name` in `binding`.
+pub(super) async fn call_object(
+    env: &Env,
+    binding: &str,
+    name: &str,
+    path: &str,
+    body: String,
+) -> worker::Result<Response> {
     let stub = env
-        .durable_object(BINDING)?
-        .id_from_name(session)?
+        .durable_object(binding)?
+        .id_from_name(name)?
         .get_stub()?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(body.into()));
     stub.fetch_with_request(Request::new_with_init(
-        &format!("https://session{path}"),
+        &format!("https://object{path}"),
         &init,
     )?)
     .await
+}
+
+async fn call(env: &Env, session: &str, path: &str, body: String) -> worker::Result<Response> {
+    call_object(env, BINDING, session, path, body).await
 }
 
 /// Opens the session's stream; the response is the stream itself.
@@ -54,16 +62,10 @@ pub async fn deliver(
     into_worker_response(accepted)
 }
 
-/// One HTTP+SSE session: the writing end of its open event stream, a
-/// runtime `TransformStream` whose readable end is the response body
-/// (cheaper in the bundle than bridging a Rust stream).
+/// One HTTP+SSE session: the writing end of its open event stream.
 #[durable_object(fetch)]
 pub struct McpSseSession {
     stream: RefCell<Option<WritableStreamDefaultWriter>>,
-}
-
-fn js_error(e: wasm_bindgen::JsValue) -> worker::Error {
-    worker::Error::RustError(format!("event stream: {e:?}"))
 }
 
 impl DurableObject for McpSseSession {
@@ -77,17 +79,9 @@ impl DurableObject for McpSseSession {
         let body = req.bytes().await?;
         match req.path().as_str() {
             "/open" => {
-                let pipe = TransformStream::new().map_err(js_error)?;
-                let writer = pipe.writable().get_writer().map_err(js_error)?;
-                // Not awaited: the write completes once the client reads,
-                // which starts only after this response is returned.
-                let _ = writer.write_with_chunk(&Uint8Array::from(body.as_slice()));
+                let (writer, response) = event_stream::open(&body)?;
                 // A new stream for the same session replaces the old one.
                 self.stream.replace(Some(writer));
-                let mut response = Response::from_body(ResponseBody::Stream(pipe.readable()))?;
-                let headers = response.headers_mut();
-                headers.set("content-type", "text/event-stream")?;
-                headers.set("cache-control", "no-cache")?;
                 Ok(response)
             }
             "/deliver" => {
@@ -95,7 +89,7 @@ impl DurableObject for McpSseSession {
                     .stream
                     .borrow()
                     .as_ref()
-                    .map(|w| w.write_with_chunk(&Uint8Array::from(body.as_slice())));
+                    .map(|w| event_stream::write(w, &body));
                 let delivered = match write {
                     Some(promise) => JsFuture::from(promise).await.is_ok(),
                     None => false,

@@ -34,13 +34,15 @@ pub fn initialize(call: &Call<'_>) -> Result<Value, RpcError> {
     }))
 }
 
-/// What this server offers. Sessions of the legacy eras can set a log level;
-/// modern requests name theirs in `_meta` instead.
+/// What this server offers. Legacy clients hear of list changes on their
+/// GET stream and can set a log level; modern clients name their log level
+/// in `_meta`, and `subscriptions/listen` is not offered yet.
 pub fn capabilities(modern: bool) -> Value {
+    let list_changed = !modern;
     let mut caps = json!({
-        "tools": { "listChanged": false },
-        "prompts": { "listChanged": false },
-        "resources": { "subscribe": false, "listChanged": false },
+        "tools": { "listChanged": list_changed },
+        "prompts": { "listChanged": list_changed },
+        "resources": { "subscribe": false, "listChanged": list_changed },
         "completions": {},
     });
     if !modern {
