@@ -3,6 +3,7 @@
 use portcullis_tenant_config::SignatureVerifier;
 
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::mcp::subscriptions::{ListChanges, StreamKind};
 use crate::mcp::{sse, transport};
 use crate::routing::{Site, site_for_host};
 use crate::store::ConfigStore;
@@ -35,19 +36,32 @@ pub enum Outcome {
         event: String,
         accepted: HttpResponse,
     },
-    /// Open a stream of the tenant's server notifications (a Streamable
-    /// HTTP GET stream), starting with `first_event`.
+    /// Open one of the tenant's notification streams (a Streamable HTTP GET
+    /// stream or a `subscriptions/listen` stream), starting with `first_event`.
     OpenTenantStream {
         tenant: String,
+        stream: StreamKind,
         first_event: String,
     },
-    /// Put `events` (maybe none) on every open notification stream of the
-    /// tenant, without waiting for slow readers, and answer `reply`.
+    /// Tell every open notification stream of the tenant about `changes`
+    /// (each as its kind wants), without waiting for slow readers, and
+    /// answer `reply`.
     Broadcast {
         tenant: String,
-        events: String,
+        changes: ListChanges,
         reply: HttpResponse,
     },
+}
+
+#[cfg(test)]
+impl Outcome {
+    /// The direct answer, for tests of requests that get one.
+    pub fn into_reply(self) -> HttpResponse {
+        match self {
+            Outcome::Reply(r) | Outcome::Broadcast { reply: r, .. } => r,
+            other => panic!("expected a direct reply, got {other:?}"),
+        }
+    }
 }
 
 impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
@@ -120,7 +134,7 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
         };
         match (path, request.method.as_str()) {
             (MCP_PATH, "GET") => transport::open_notification_stream(&config, request),
-            (MCP_PATH, _) => Outcome::Reply(transport::handle(&config, &caller, request)),
+            (MCP_PATH, _) => transport::handle(&config, &caller, request),
             (SSE_PATH, "GET") => sse::open(&config.tenant, &(self.new_session_id)()),
             (SSE_PATH, _) => Outcome::Reply(
                 HttpResponse::error(405, "method_not_allowed", "open the event stream with GET")
@@ -198,10 +212,7 @@ mod tests {
         }
         /// Sends a request and returns the HTTP answer it gets.
         async fn send(&self, request: &HttpRequest) -> HttpResponse {
-            match self.edge().handle(request).await {
-                Outcome::Reply(r) | Outcome::Broadcast { reply: r, .. } => r,
-                other => panic!("expected a direct reply, got {other:?}"),
-            }
+            self.edge().handle(request).await.into_reply()
         }
         async fn push(&self, tenant: &str, c: &TenantConfig) -> HttpResponse {
             let env = SignedConfig::sign(c, &self.key).unwrap();
@@ -404,17 +415,19 @@ mod tests {
         );
         let Outcome::Broadcast {
             tenant,
-            events,
+            changes,
             reply,
         } = f.edge().handle(&push).await
         else {
             panic!("broadcasts")
         };
         assert_eq!((tenant.as_str(), reply.status), ("acme", 200));
-        assert!(
-            events.contains("notifications/tools/list_changed"),
-            "{events}"
+        assert_eq!(
+            changes,
+            ListChanges {
+                tools: true,
+                ..Default::default()
+            }
         );
-        assert!(!events.contains("prompts"), "{events}");
     }
 }

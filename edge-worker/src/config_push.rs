@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::app::Outcome;
 use crate::http::HttpResponse;
-use crate::mcp::sse;
+use crate::mcp::subscriptions::ListChanges;
 use crate::store::ConfigStore;
 
 /// Handles `PUT /internal/tenants/{tenant}/config` with a [`SignedConfig`]
@@ -27,40 +27,15 @@ pub async fn accept(
                 200,
                 &json!({ "accepted": true, "tenant": tenant, "version": config.version }),
             );
+            let changes = ListChanges::between(previous.as_ref(), &config);
             Outcome::Broadcast {
                 tenant: tenant.to_owned(),
-                events: change_events(previous.as_ref(), &config),
+                changes,
                 reply,
             }
         }
         Err(refusal) => Outcome::Reply(refusal),
     }
-}
-
-/// `notifications/*/list_changed` events for what differs between versions.
-pub fn change_events(previous: Option<&TenantConfig>, config: &TenantConfig) -> String {
-    let changed = [
-        ("tools", previous.is_none_or(|p| p.tools != config.tools)),
-        (
-            "prompts",
-            previous.is_none_or(|p| p.prompts != config.prompts),
-        ),
-        (
-            "resources",
-            previous.is_none_or(|p| {
-                p.resources != config.resources || p.resource_templates != config.resource_templates
-            }),
-        ),
-    ];
-    changed
-        .iter()
-        .filter(|(_, differs)| *differs)
-        .map(|(list, _)| {
-            let note =
-                json!({ "jsonrpc": "2.0", "method": format!("notifications/{list}/list_changed") });
-            sse::event("message", &note.to_string())
-        })
-        .collect()
 }
 
 /// Verifies and stores a pushed config; returns the one it replaced.
@@ -118,40 +93,4 @@ fn storage_failure(e: crate::store::StoreError) -> HttpResponse {
         "unavailable",
         "config storage is unavailable, retry later",
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::test_fixtures::{catalog_tenant, tenant};
-
-    #[test]
-    fn announces_exactly_the_lists_that_changed() {
-        let before = catalog_tenant();
-        let count = |events: &str| events.matches("event: message").count();
-        assert_eq!(
-            count(&change_events(None, &before)),
-            3,
-            "a first version changes everything"
-        );
-        assert_eq!(change_events(Some(&before), &before), "");
-        let mut fewer_tools = before.clone();
-        fewer_tools.tools.pop();
-        let events = change_events(Some(&before), &fewer_tools);
-        assert_eq!(count(&events), 1);
-        assert!(
-            events.contains("notifications/tools/list_changed"),
-            "{events}"
-        );
-        let mut new_template = before.clone();
-        new_template.resource_templates.clear();
-        assert!(
-            change_events(Some(&before), &new_template)
-                .contains("notifications/resources/list_changed")
-        );
-        assert!(
-            change_events(Some(&tenant("acme", 1, &[])), &tenant("acme", 2, &["x"]))
-                .contains("tools")
-        );
-    }
 }

@@ -66,3 +66,100 @@ async fn publishing_tells_connected_clients_their_tools_changed() {
     );
     assert_eq!(seen["after"], json!(["one", "two"]), "{seen}");
 }
+
+/// Reads the event stream until `needle` shows up (or a timeout passes).
+async fn read_until(stream: &mut reqwest::Response, seen: &mut String, needle: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !seen.contains(needle) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let chunk = tokio::time::timeout(left, stream.chunk()).await;
+        match chunk {
+            Ok(Ok(Some(bytes))) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+            other => panic!("no {needle:?} on the stream ({other:?}); so far: {seen}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publishing_reaches_modern_listen_streams_that_asked() {
+    let stack = Stack::without_edge("e2e_listen").await;
+    let edge = stack
+        .start_edge(
+            SigningKey::from_bytes(&SIGNING_SEED)
+                .verifying_key()
+                .as_bytes(),
+        )
+        .await;
+    assert_eq!(
+        stack
+            .call(Method::POST, "/tenants", Some(json!({"slug": "acme"})))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        stack
+            .call(Method::POST, "/tenants/acme/publish", None)
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+
+    let listen = json!({
+        "jsonrpc": "2.0", "id": "sub-1", "method": "subscriptions/listen",
+        "params": {
+            "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}},
+            "notifications": {"toolsListChanged": true}
+        }
+    });
+    let mut stream = edge
+        .request(Method::POST, "acme.localhost", "/mcp")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "subscriptions/listen")
+        .json(&listen)
+        .send()
+        .await
+        .expect("edge answers");
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let mut seen = String::new();
+    read_until(
+        &mut stream,
+        &mut seen,
+        "notifications/subscriptions/acknowledged",
+    )
+    .await;
+    assert!(
+        seen.contains(r#""notifications":{"toolsListChanged":true}"#),
+        "{seen}"
+    );
+
+    assert_eq!(
+        stack
+            .call(Method::POST, "/tenants/acme/tools", Some(tool("fresh")))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        stack
+            .call(Method::POST, "/tenants/acme/publish", None)
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    read_until(&mut stream, &mut seen, "notifications/tools/list_changed").await;
+    let note = seen
+        .lines()
+        .find(|l| l.contains("tools/list_changed"))
+        .expect("the notification line");
+    assert!(
+        note.contains(r#""io.modelcontextprotocol/subscriptionId":"sub-1""#),
+        "{note}"
+    );
+    assert!(
+        !seen.contains("prompts/list_changed"),
+        "only what it asked for: {seen}"
+    );
+}

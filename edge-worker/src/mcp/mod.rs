@@ -5,6 +5,7 @@ pub mod jsonrpc;
 pub mod methods;
 pub mod modern;
 pub mod sse;
+pub mod subscriptions;
 pub mod transport;
 
 #[cfg(test)]

@@ -10,7 +10,9 @@ use serde_json::{Map, Value, json};
 
 use super::jsonrpc::{RpcError, code, failure, success};
 use super::methods::{Call, capabilities, dispatch};
-use super::{MODERN_VERSIONS, all_versions};
+use super::transport::rpc_reply;
+use super::{MODERN_VERSIONS, all_versions, subscriptions};
+use crate::app::Outcome;
 use crate::auth::Caller;
 use crate::http::HttpRequest;
 
@@ -42,9 +44,9 @@ const CACHEABLE_METHODS: &[&str] = &[
     "resources/read",
 ];
 
-/// How long clients may reuse a cacheable result. Zero until list-changed
-/// notifications reach modern clients (`subscriptions/listen`): a publish
-/// must show on the very next request.
+/// How long clients may reuse a cacheable result. Zero: a client that does
+/// not listen for list changes must still see a publish on its very next
+/// request.
 const CACHE_TTL_MS: u64 = 0;
 
 /// A request is modern when its `MCP-Protocol-Version` header names a
@@ -79,20 +81,29 @@ impl Reply {
             Err(error) => failure(id, error),
         }
     }
+
+    fn into_outcome(self, id: Value) -> Outcome {
+        let status = self.status;
+        Outcome::Reply(rpc_reply(status, self.into_message(id)))
+    }
 }
 
 pub fn handle(
     config: &TenantConfig,
     caller: &Caller,
     request: &HttpRequest,
+    id: Value,
     method: &str,
     params: Option<Map<String, Value>>,
-) -> Reply {
+) -> Outcome {
     let params = params.unwrap_or_default();
     let version = match check_request(request, method, &params) {
         Ok(v) => v,
-        Err(reply) => return reply,
+        Err(reply) => return reply.into_outcome(id),
     };
+    if method == "subscriptions/listen" {
+        return subscriptions::listen(config, id, &params);
+    }
     let outcome = match method {
         "server/discover" => Ok(discover()),
         removed if REMOVED_METHODS.contains(&removed) => Err(RpcError::new(
@@ -109,7 +120,7 @@ pub fn handle(
             method,
         ),
     };
-    match outcome {
+    let reply = match outcome {
         Ok(mut result) => {
             decorate(config, caller, method, &mut result);
             Reply {
@@ -124,7 +135,8 @@ pub fn handle(
             status: 200,
             outcome: Err(e),
         },
-    }
+    };
+    reply.into_outcome(id)
 }
 
 /// Validates `_meta` and the mirrored headers; returns the protocol version.
@@ -250,10 +262,15 @@ mod tests {
             &catalog_tenant(),
             &Caller::Anonymous,
             &request,
+            json!(7),
             method,
             params,
-        );
-        (reply.status, reply.into_message(json!(7)))
+        )
+        .into_reply();
+        (
+            reply.status,
+            serde_json::from_slice(&reply.body).expect("a JSON-RPC reply"),
+        )
     }
 
     #[test]

@@ -67,7 +67,7 @@ fn exchange(revision: &str, message: Value) -> Value {
         body: message.to_string().into_bytes(),
         ..Default::default()
     };
-    let response = handle(&config(), &Caller::Anonymous, &request);
+    let response = handle(&config(), &Caller::Anonymous, &request).into_reply();
     serde_json::from_slice(&response.body).expect("a JSON reply")
 }
 
@@ -154,7 +154,7 @@ fn modern_exchange(revision: &str, id: usize, method: &str, params: &Value) -> V
         body: body.to_string().into_bytes(),
         ..Default::default()
     };
-    let response = handle(&config(), &Caller::Anonymous, &request);
+    let response = handle(&config(), &Caller::Anonymous, &request).into_reply();
     serde_json::from_slice(&response.body).expect("a JSON reply")
 }
 
@@ -229,5 +229,51 @@ fn replies_validate_against_each_negotiated_revision() {
             assert!(reply.get("error").is_some(), "{revision}: {reply}");
             assert_valid(revision, error_def, &reply);
         }
+    }
+}
+
+#[test]
+fn notifications_validate_against_their_revision() {
+    use crate::mcp::subscriptions::{ListChanges, StreamKind, listen, render};
+    let all = ListChanges {
+        tools: true,
+        prompts: true,
+        resources: true,
+    };
+    let frames = |events: &str| -> Vec<Value> {
+        events
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .map(|d| serde_json::from_str(d).expect("JSON"))
+            .collect()
+    };
+    let params = json!({"notifications": {"toolsListChanged": true, "promptsListChanged": true, "resourcesListChanged": true}});
+    let crate::app::Outcome::OpenTenantStream {
+        first_event,
+        stream,
+        ..
+    } = listen(&config(), json!(5), params.as_object().expect("object"))
+    else {
+        panic!("opens a stream")
+    };
+    for revision in MODERN_VERSIONS {
+        assert_valid(
+            revision,
+            "SubscriptionsAcknowledgedNotification",
+            &frames(&first_event)[0],
+        );
+        let notes = frames(&render(&stream, all));
+        assert_eq!(notes.len(), 3);
+        for (note, definition) in notes.iter().zip([
+            "ToolListChangedNotification",
+            "PromptListChangedNotification",
+            "ResourceListChangedNotification",
+        ]) {
+            assert_valid(revision, definition, note);
+        }
+    }
+    for revision in SUPPORTED_VERSIONS {
+        let note = &frames(&render(&StreamKind::Legacy, all))[0];
+        assert_valid(revision, "ToolListChangedNotification", note);
     }
 }

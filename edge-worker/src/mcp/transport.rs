@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::jsonrpc::{Incoming, RpcError, classify, code, failure, success};
 use super::methods::{Call, dispatch};
+use super::subscriptions::StreamKind;
 use super::{DEFAULT_HEADER_VERSION, MODERN_VERSIONS, SUPPORTED_VERSIONS, all_versions, modern};
 use crate::app::Outcome;
 use crate::auth::Caller;
@@ -38,20 +39,23 @@ pub fn open_notification_stream(config: &TenantConfig, request: &HttpRequest) ->
     // An SSE comment: clients ignore it, but it puts the stream on the wire.
     Outcome::OpenTenantStream {
         tenant: config.tenant.clone(),
+        stream: StreamKind::Legacy,
         first_event: ": notifications for this tenant\n\n".into(),
     }
 }
 
 /// Handles one request to `/mcp`.
-pub fn handle(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> HttpResponse {
+pub fn handle(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Outcome {
     match request.method.as_str() {
         "POST" => post(config, caller, request),
-        _ => HttpResponse::error(
-            405,
-            "method_not_allowed",
-            "this MCP endpoint accepts POST only",
-        )
-        .with_header("allow", "POST"),
+        _ => Outcome::Reply(
+            HttpResponse::error(
+                405,
+                "method_not_allowed",
+                "this MCP endpoint accepts POST only",
+            )
+            .with_header("allow", "POST"),
+        ),
     }
 }
 
@@ -73,38 +77,41 @@ pub fn refuse_foreign_origin(request: &HttpRequest, host: &str) -> Option<HttpRe
     ))
 }
 
-fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> HttpResponse {
+fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Outcome {
     if !accepts_json(request.header("accept")) {
         let error = RpcError::new(code::INVALID_REQUEST, "Accept must allow application/json");
-        return rpc_reply(406, failure(Value::Null, error));
+        return Outcome::Reply(rpc_reply(406, failure(Value::Null, error)));
     }
-    match read_message(request) {
-        Err(refusal) => refusal,
+    let (id, method, params) = match read_message(request) {
+        Err(refusal) => return Outcome::Reply(refusal),
         // "If the input is a JSON-RPC response or notification: If the server
         // accepts the input, the server MUST return HTTP status code 202."
-        Ok(Incoming::Notification { .. } | Incoming::Response) => HttpResponse::empty(202),
-        Ok(Incoming::Request { id, method, params }) => {
-            let header_version = request.header("mcp-protocol-version").map(str::trim);
-            if modern::is_modern(header_version, params.as_ref()) {
-                let reply = modern::handle(config, caller, request, &method, params);
-                return rpc_reply(reply.status, reply.into_message(id));
-            }
-            // "If the server receives a request with an invalid or unsupported
-            // MCP-Protocol-Version, it MUST respond with 400 Bad Request."
-            let version = header_version.unwrap_or(DEFAULT_HEADER_VERSION);
-            if !SUPPORTED_VERSIONS.contains(&version) {
-                let message = format!(
-                    "Unsupported MCP-Protocol-Version {version:?}; supported: {}",
-                    all_versions().join(", ")
-                );
-                return rpc_reply(
-                    400,
-                    failure(id, RpcError::new(code::INVALID_REQUEST, message)),
-                );
-            }
-            rpc_reply(200, answer(config, caller, version, id, &method, params))
+        Ok(Incoming::Notification { .. } | Incoming::Response) => {
+            return Outcome::Reply(HttpResponse::empty(202));
         }
+        Ok(Incoming::Request { id, method, params }) => (id, method, params),
+    };
+    let header_version = request.header("mcp-protocol-version").map(str::trim);
+    if modern::is_modern(header_version, params.as_ref()) {
+        return modern::handle(config, caller, request, id, &method, params);
     }
+    // "If the server receives a request with an invalid or unsupported
+    // MCP-Protocol-Version, it MUST respond with 400 Bad Request."
+    let version = header_version.unwrap_or(DEFAULT_HEADER_VERSION);
+    if !SUPPORTED_VERSIONS.contains(&version) {
+        let message = format!(
+            "Unsupported MCP-Protocol-Version {version:?}; supported: {}",
+            all_versions().join(", ")
+        );
+        return Outcome::Reply(rpc_reply(
+            400,
+            failure(id, RpcError::new(code::INVALID_REQUEST, message)),
+        ));
+    }
+    Outcome::Reply(rpc_reply(
+        200,
+        answer(config, caller, version, id, &method, params),
+    ))
 }
 
 /// Reads the one JSON-RPC message a POST carries, or the response refusing it.
@@ -223,7 +230,7 @@ mod tests {
         };
         let host = "acme.localhost:8787";
         refuse_foreign_origin(&request, host)
-            .unwrap_or_else(|| handle(&config(), &Caller::Anonymous, &request))
+            .unwrap_or_else(|| handle(&config(), &Caller::Anonymous, &request).into_reply())
     }
 
     fn rpc_code(r: &HttpResponse) -> i64 {
@@ -288,7 +295,7 @@ mod tests {
             path: "/mcp".into(),
             ..Default::default()
         };
-        let r = handle(&config(), &Caller::Anonymous, &get);
+        let r = handle(&config(), &Caller::Anonymous, &get).into_reply();
         assert_eq!((r.status, r.header("allow")), (405, Some("POST")));
     }
 }

@@ -74,13 +74,14 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
         } => sse_sessions::deliver(env, &session, event, accepted).await,
         Outcome::OpenTenantStream {
             tenant,
+            stream,
             first_event,
-        } => tenant_streams::open(env, &tenant, first_event).await,
+        } => tenant_streams::open(env, &tenant, &stream, first_event).await,
         Outcome::Broadcast {
             tenant,
-            events,
+            changes,
             reply,
-        } => tenant_streams::broadcast(env, &tenant, events, reply).await,
+        } => tenant_streams::broadcast(env, &tenant, changes, reply).await,
     }
 }
 

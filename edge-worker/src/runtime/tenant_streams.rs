@@ -7,31 +7,56 @@
 
 use std::cell::RefCell;
 
+use serde::{Deserialize, Serialize};
 use web_sys::WritableStreamDefaultWriter;
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use super::sse_sessions::call_object;
 use super::{event_stream, into_worker_response, log_error};
 use crate::http::HttpResponse;
+use crate::mcp::subscriptions::{ListChanges, StreamKind, render};
+
+/// What the object is asked to open.
+#[derive(Serialize, Deserialize)]
+struct OpenRequest {
+    stream: StreamKind,
+    first_event: String,
+}
 
 const BINDING: &str = "MCP_TENANT_STREAMS";
 
 /// Opens a notification stream of `tenant`; the response is the stream.
-pub async fn open(env: &Env, tenant: &str, first_event: String) -> worker::Result<Response> {
-    call_object(env, BINDING, tenant, "/open", first_event).await
+pub async fn open(
+    env: &Env,
+    tenant: &str,
+    stream: &StreamKind,
+    first_event: String,
+) -> worker::Result<Response> {
+    let body = serde_json::to_string(&OpenRequest {
+        stream: stream.clone(),
+        first_event,
+    })?;
+    call_object(env, BINDING, tenant, "/open", body).await
 }
 
-/// Puts `events` on every open stream of `tenant`, then answers `reply`.
-/// A failure to notify is logged, never turned into a failed publish: the
-/// config is stored already.
+/// Tells every open stream of `tenant` about `changes`, then answers
+/// `reply`. A failure to notify is logged, never turned into a failed
+/// publish: the config is stored already.
 pub async fn broadcast(
     env: &Env,
     tenant: &str,
-    events: String,
+    changes: ListChanges,
     reply: HttpResponse,
 ) -> worker::Result<Response> {
-    if !events.is_empty()
-        && let Err(e) = call_object(env, BINDING, tenant, "/broadcast", events).await
+    if changes.any()
+        && let Err(e) = call_object(
+            env,
+            BINDING,
+            tenant,
+            "/broadcast",
+            serde_json::to_string(&changes)?,
+        )
+        .await
     {
         log_error(&format!("notifying the streams of {tenant}: {e}"));
     }
@@ -40,7 +65,7 @@ pub async fn broadcast(
 
 #[durable_object(fetch)]
 pub struct McpTenantStreams {
-    streams: RefCell<Vec<WritableStreamDefaultWriter>>,
+    streams: RefCell<Vec<(WritableStreamDefaultWriter, StreamKind)>>,
 }
 
 impl DurableObject for McpTenantStreams {
@@ -54,16 +79,21 @@ impl DurableObject for McpTenantStreams {
         let body = req.bytes().await?;
         match req.path().as_str() {
             "/open" => {
-                let (writer, response) = event_stream::open(&body)?;
-                self.streams.borrow_mut().push(writer);
+                let open: OpenRequest = serde_json::from_slice(&body)?;
+                let (writer, response) = event_stream::open(open.first_event.as_bytes())?;
+                self.streams.borrow_mut().push((writer, open.stream));
                 Ok(response)
             }
             "/broadcast" => {
+                let changes: ListChanges = serde_json::from_slice(&body)?;
                 let mut streams = self.streams.borrow_mut();
-                streams.retain(event_stream::is_open);
-                for writer in streams.iter() {
-                    // Not awaited: a slow reader must not hold up a publish.
-                    let _ = event_stream::write(writer, &body);
+                streams.retain(|(writer, _)| event_stream::is_open(writer));
+                for (writer, kind) in streams.iter() {
+                    let events = render(kind, changes);
+                    if !events.is_empty() {
+                        // Not awaited: a slow reader must not hold up a publish.
+                        let _ = event_stream::write(writer, events.as_bytes());
+                    }
                 }
                 Ok(Response::empty()?.with_status(204))
             }

@@ -34,15 +34,14 @@ pub fn initialize(call: &Call<'_>) -> Result<Value, RpcError> {
     }))
 }
 
-/// What this server offers. Legacy clients hear of list changes on their
-/// GET stream and can set a log level; modern clients name their log level
-/// in `_meta`, and `subscriptions/listen` is not offered yet.
+/// What this server offers. Publishes reach legacy clients on their GET
+/// stream and modern ones on `subscriptions/listen`; only legacy sessions
+/// set a log level this way (modern requests name theirs in `_meta`).
 pub fn capabilities(modern: bool) -> Value {
-    let list_changed = !modern;
     let mut caps = json!({
-        "tools": { "listChanged": list_changed },
-        "prompts": { "listChanged": list_changed },
-        "resources": { "subscribe": false, "listChanged": list_changed },
+        "tools": { "listChanged": true },
+        "prompts": { "listChanged": true },
+        "resources": { "subscribe": false, "listChanged": true },
         "completions": {},
     });
     if !modern {

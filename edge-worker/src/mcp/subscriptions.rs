@@ -1,0 +1,242 @@
+//! Telling connected clients that a publish changed a list: the legacy GET
+//! stream hears every `list_changed`; a modern `subscriptions/listen`
+//! stream (2026-07-28) hears only what it asked for, each notification
+//! tagged with its subscription id.
+
+use portcullis_tenant_config::TenantConfig;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::jsonrpc::{RpcError, failure};
+use super::sse::event;
+use super::transport::rpc_reply;
+use crate::app::Outcome;
+
+const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
+
+/// Which lists a new config version changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListChanges {
+    pub tools: bool,
+    pub prompts: bool,
+    pub resources: bool,
+}
+
+impl ListChanges {
+    pub fn between(previous: Option<&TenantConfig>, config: &TenantConfig) -> Self {
+        Self {
+            tools: previous.is_none_or(|p| p.tools != config.tools),
+            prompts: previous.is_none_or(|p| p.prompts != config.prompts),
+            resources: previous.is_none_or(|p| {
+                p.resources != config.resources || p.resource_templates != config.resource_templates
+            }),
+        }
+    }
+
+    pub fn any(self) -> bool {
+        self.tools || self.prompts || self.resources
+    }
+}
+
+/// What one open stream is for; kept with the stream by the runtime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum StreamKind {
+    /// A Streamable HTTP GET stream: every list change.
+    Legacy,
+    /// A `subscriptions/listen` stream: the lists it opted in to.
+    Modern {
+        subscription_id: Value,
+        wants: ListChanges,
+    },
+}
+
+/// The events `kind` gets for `changes` (maybe none).
+pub fn render(kind: &StreamKind, changes: ListChanges) -> String {
+    let (wants, meta) = match kind {
+        StreamKind::Legacy => (
+            ListChanges {
+                tools: true,
+                prompts: true,
+                resources: true,
+            },
+            None,
+        ),
+        StreamKind::Modern {
+            subscription_id,
+            wants,
+        } => (
+            *wants,
+            Some(json!({ META_SUBSCRIPTION_ID: subscription_id })),
+        ),
+    };
+    [
+        ("tools", changes.tools && wants.tools),
+        ("prompts", changes.prompts && wants.prompts),
+        ("resources", changes.resources && wants.resources),
+    ]
+    .iter()
+    .filter(|(_, send)| *send)
+    .map(|(list, _)| {
+        let mut note =
+            json!({ "jsonrpc": "2.0", "method": format!("notifications/{list}/list_changed") });
+        if let Some(meta) = &meta {
+            note["params"] = json!({ "_meta": meta });
+        }
+        event("message", &note.to_string())
+    })
+    .collect()
+}
+
+/// `subscriptions/listen`: opens a stream acknowledging the notification
+/// types this server honours among those requested (list changes; resource
+/// subscriptions are not offered, so they are left out of the answer).
+pub fn listen(config: &TenantConfig, id: Value, params: &Map<String, Value>) -> Outcome {
+    let Some(requested) = params.get("notifications").and_then(Value::as_object) else {
+        let error = RpcError::invalid_params(
+            "subscriptions/listen needs a \"notifications\" filter object",
+        );
+        return Outcome::Reply(rpc_reply(400, failure(id, error)));
+    };
+    let asked = |key: &str| requested.get(key).and_then(Value::as_bool) == Some(true);
+    let wants = ListChanges {
+        tools: asked("toolsListChanged"),
+        prompts: asked("promptsListChanged"),
+        resources: asked("resourcesListChanged"),
+    };
+    let mut agreed = Map::new();
+    for (key, yes) in [
+        ("toolsListChanged", wants.tools),
+        ("promptsListChanged", wants.prompts),
+        ("resourcesListChanged", wants.resources),
+    ] {
+        if yes {
+            agreed.insert(key.into(), Value::Bool(true));
+        }
+    }
+    let ack = json!({
+        "jsonrpc": "2.0",
+        "method": "notifications/subscriptions/acknowledged",
+        "params": { "notifications": agreed, "_meta": { META_SUBSCRIPTION_ID: id } },
+    });
+    Outcome::OpenTenantStream {
+        tenant: config.tenant.clone(),
+        stream: StreamKind::Modern {
+            subscription_id: id,
+            wants,
+        },
+        first_event: event("message", &ack.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_fixtures::{catalog_tenant, tenant};
+
+    #[test]
+    fn changes_name_exactly_the_lists_that_differ() {
+        let before = catalog_tenant();
+        assert_eq!(
+            ListChanges::between(None, &before),
+            ListChanges {
+                tools: true,
+                prompts: true,
+                resources: true
+            }
+        );
+        assert!(!ListChanges::between(Some(&before), &before).any());
+        let mut after = before.clone();
+        after.tools.pop();
+        assert_eq!(
+            ListChanges::between(Some(&before), &after),
+            ListChanges {
+                tools: true,
+                ..Default::default()
+            }
+        );
+        let mut after = before.clone();
+        after.resource_templates.clear();
+        assert!(ListChanges::between(Some(&before), &after).resources);
+        assert!(ListChanges::between(Some(&tenant("a1", 1, &[])), &tenant("a1", 2, &["x"])).tools);
+    }
+
+    #[test]
+    fn streams_hear_what_they_asked_for() {
+        let tools_only = ListChanges {
+            tools: true,
+            ..Default::default()
+        };
+        let all = ListChanges {
+            tools: true,
+            prompts: true,
+            resources: true,
+        };
+        assert_eq!(
+            render(&StreamKind::Legacy, all)
+                .matches("event: message")
+                .count(),
+            3
+        );
+        let modern = StreamKind::Modern {
+            subscription_id: json!(7),
+            wants: tools_only,
+        };
+        let events = render(&modern, all);
+        assert_eq!(events.matches("event: message").count(), 1);
+        assert!(
+            events.contains("notifications/tools/list_changed")
+                && events.contains(r#""io.modelcontextprotocol/subscriptionId":7"#),
+            "{events}"
+        );
+        assert_eq!(
+            render(
+                &modern,
+                ListChanges {
+                    prompts: true,
+                    ..Default::default()
+                }
+            ),
+            ""
+        );
+    }
+
+    #[test]
+    fn listen_acknowledges_what_it_honours() {
+        let params = json!({"notifications": {"toolsListChanged": true, "resourceSubscriptions": ["test://x"], "promptsListChanged": false}});
+        let Outcome::OpenTenantStream {
+            tenant,
+            stream,
+            first_event,
+        } = listen(&catalog_tenant(), json!("s1"), params.as_object().unwrap())
+        else {
+            panic!("opens a stream")
+        };
+        assert_eq!(tenant, "acme");
+        assert_eq!(
+            stream,
+            StreamKind::Modern {
+                subscription_id: json!("s1"),
+                wants: ListChanges {
+                    tools: true,
+                    ..Default::default()
+                }
+            }
+        );
+        let ack: Value = serde_json::from_str(
+            first_event
+                .strip_prefix("event: message\ndata: ")
+                .unwrap()
+                .trim_end(),
+        )
+        .unwrap();
+        assert_eq!(
+            ack["params"]["notifications"],
+            json!({"toolsListChanged": true})
+        );
+        assert_eq!(ack["params"]["_meta"][META_SUBSCRIPTION_ID], "s1");
+        assert!(
+            matches!(listen(&catalog_tenant(), json!(1), &Map::new()), Outcome::Reply(r) if r.status == 400)
+        );
+    }
+}
