@@ -4,20 +4,17 @@
 
 use portcullis_e2e::clients::admin_ui_smoke;
 use portcullis_e2e::stack::Stack;
-use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_tenant_list_renders_and_hydrates_in_chromium() {
     let stack = Stack::without_edge("e2e_admin_ui").await;
-    let (status, _) = stack
-        .call(
-            Method::POST,
+    stack
+        .create(
             "/tenants",
             Some(json!({"slug": "acme", "displayName": "Acme Corp"})),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED);
 
     let artifacts = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-artifacts");
     std::fs::create_dir_all(&artifacts).expect("artifact dir");

@@ -4,12 +4,10 @@
 //! yet are listed, with reasons, in `tests/conformance/expected-failures-*.yaml`;
 //! the suite also fails when a listed scenario starts passing.
 
-use ed25519_dalek::SigningKey;
 use portcullis_e2e::clients::conformance_suite;
 use portcullis_e2e::repo_root;
 use portcullis_e2e::seed::seed_tenant;
-use portcullis_e2e::stack::{SIGNING_SEED, Stack};
-use reqwest::{Method, StatusCode};
+use portcullis_e2e::stack::Stack;
 use serde_json::Value;
 
 async fn run(requirements: &str) {
@@ -18,22 +16,15 @@ async fn run(requirements: &str) {
         requirements.replace('-', "_")
     ))
     .await;
-    let edge = stack
-        .start_edge(
-            SigningKey::from_bytes(&SIGNING_SEED)
-                .verifying_key()
-                .as_bytes(),
-        )
-        .await;
+    let edge = stack.start_edge().await;
     let dir = repo_root().join("tests/conformance");
     let fixture: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("fixture.json")).expect("fixture"))
             .expect("fixture is JSON");
     let tenant = seed_tenant(&stack, &fixture).await;
-    let (status, body) = stack
-        .call(Method::POST, &format!("/tenants/{tenant}/publish"), None)
+    stack
+        .create(&format!("/tenants/{tenant}/publish"), None)
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
 
     let baseline = dir.join(format!("expected-failures-{requirements}.yaml"));
     let result = conformance_suite(&edge.mcp_url(&tenant), requirements, &baseline).await;

@@ -2,9 +2,8 @@
 //! `notifications/tools/list_changed` on its GET stream when the tenant
 //! publishes, and its next `tools/list` shows the change.
 
-use ed25519_dalek::SigningKey;
 use portcullis_e2e::clients::ListChangedWatcher;
-use portcullis_e2e::stack::{SIGNING_SEED, Stack};
+use portcullis_e2e::stack::Stack;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -15,47 +14,16 @@ fn tool(name: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn publishing_tells_connected_clients_their_tools_changed() {
     let stack = Stack::without_edge("e2e_live_config").await;
-    let edge = stack
-        .start_edge(
-            SigningKey::from_bytes(&SIGNING_SEED)
-                .verifying_key()
-                .as_bytes(),
-        )
+    let edge = stack.start_edge().await;
+    stack
+        .create("/tenants", Some(json!({"slug": "acme"})))
         .await;
-    assert_eq!(
-        stack
-            .call(Method::POST, "/tenants", Some(json!({"slug": "acme"})))
-            .await
-            .0,
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        stack
-            .call(Method::POST, "/tenants/acme/tools", Some(tool("one")))
-            .await
-            .0,
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        stack
-            .call(Method::POST, "/tenants/acme/publish", None)
-            .await
-            .0,
-        StatusCode::CREATED
-    );
+    stack.create("/tenants/acme/tools", Some(tool("one"))).await;
+    stack.create("/tenants/acme/publish", None).await;
 
     let watcher = ListChangedWatcher::start(&edge.mcp_url("acme")).await;
-    assert_eq!(
-        stack
-            .call(Method::POST, "/tenants/acme/tools", Some(tool("two")))
-            .await
-            .0,
-        StatusCode::CREATED
-    );
-    let (status, body) = stack
-        .call(Method::POST, "/tenants/acme/publish", None)
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    stack.create("/tenants/acme/tools", Some(tool("two"))).await;
+    stack.create("/tenants/acme/publish", None).await;
 
     let seen = watcher.finish().await;
     assert_eq!(seen["capabilities"]["tools"]["listChanged"], true, "{seen}");
@@ -83,27 +51,11 @@ async fn read_until(stream: &mut reqwest::Response, seen: &mut String, needle: &
 #[tokio::test(flavor = "multi_thread")]
 async fn publishing_reaches_modern_listen_streams_that_asked() {
     let stack = Stack::without_edge("e2e_listen").await;
-    let edge = stack
-        .start_edge(
-            SigningKey::from_bytes(&SIGNING_SEED)
-                .verifying_key()
-                .as_bytes(),
-        )
+    let edge = stack.start_edge().await;
+    stack
+        .create("/tenants", Some(json!({"slug": "acme"})))
         .await;
-    assert_eq!(
-        stack
-            .call(Method::POST, "/tenants", Some(json!({"slug": "acme"})))
-            .await
-            .0,
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        stack
-            .call(Method::POST, "/tenants/acme/publish", None)
-            .await
-            .0,
-        StatusCode::CREATED
-    );
+    stack.create("/tenants/acme/publish", None).await;
 
     let listen = json!({
         "jsonrpc": "2.0", "id": "sub-1", "method": "subscriptions/listen",
@@ -135,20 +87,10 @@ async fn publishing_reaches_modern_listen_streams_that_asked() {
         "{seen}"
     );
 
-    assert_eq!(
-        stack
-            .call(Method::POST, "/tenants/acme/tools", Some(tool("fresh")))
-            .await
-            .0,
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        stack
-            .call(Method::POST, "/tenants/acme/publish", None)
-            .await
-            .0,
-        StatusCode::CREATED
-    );
+    stack
+        .create("/tenants/acme/tools", Some(tool("fresh")))
+        .await;
+    stack.create("/tenants/acme/publish", None).await;
     read_until(&mut stream, &mut seen, "notifications/tools/list_changed").await;
     let note = seen
         .lines()

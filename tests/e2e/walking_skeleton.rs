@@ -75,7 +75,7 @@ async fn a_real_mcp_client_calls_a_published_tool() {
     );
 
     // Edge up: publishing again succeeds, with the next version.
-    let edge = api.start_edge(key.verifying_key().as_bytes()).await;
+    let edge = api.start_edge().await;
     let (status, body) = api.call(Method::POST, "/tenants/acme/publish", None).await;
     assert_eq!(
         (status, body["version"].clone(), body["status"].clone()),

@@ -1,7 +1,6 @@
 //! Seeding a tenant through the control plane's public API, from a fixture
 //! file shaped like `tests/conformance/fixture.json`.
 
-use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::stack::Stack;
@@ -13,11 +12,9 @@ pub async fn seed_tenant(stack: &Stack, fixture: &Value) -> String {
         .as_str()
         .expect("fixture names a tenant slug")
         .to_owned();
-    let post = |path: String, body: Value| async move {
-        let (status, reply) = stack.call(Method::POST, &path, Some(body.clone())).await;
-        assert_eq!(status, StatusCode::CREATED, "POST {path} {body} → {reply}");
-    };
-    post("/tenants".into(), fixture["tenant"].clone()).await;
+    stack
+        .create("/tenants", Some(fixture["tenant"].clone()))
+        .await;
     for (section, path) in [
         ("tools", "tools"),
         ("prompts", "prompts"),
@@ -25,7 +22,9 @@ pub async fn seed_tenant(stack: &Stack, fixture: &Value) -> String {
         ("resourceTemplates", "resource-templates"),
     ] {
         for entry in fixture[section].as_array().into_iter().flatten() {
-            post(format!("/tenants/{slug}/{path}"), entry.clone()).await;
+            stack
+                .create(&format!("/tenants/{slug}/{path}"), Some(entry.clone()))
+                .await;
         }
     }
     slug

@@ -1,6 +1,9 @@
 //! The whole platform for one test: a fresh database, the control plane and
 //! (when the test says so) the edge, sharing one signing key.
 
+use ed25519_dalek::SigningKey;
+use portcullis_tenant_config::envelope::encode_hex;
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::control_plane::ControlPlane;
@@ -22,24 +25,37 @@ impl Stack {
     pub async fn without_edge(name: &str) -> Self {
         let edge_port = free_port();
         let db = fresh_database(name).await;
-        let control_plane = ControlPlane::start(&db, edge_port, &hex(&SIGNING_SEED)).await;
+        let control_plane = ControlPlane::start(&db, edge_port, &encode_hex(&SIGNING_SEED)).await;
         Self {
             control_plane,
             edge_port,
         }
     }
 
-    pub async fn start_edge(&self, public_key: &[u8; 32]) -> Edge {
-        Edge::start(self.edge_port, &hex(public_key)).await
+    /// Starts the edge, trusting the control plane's signing key.
+    pub async fn start_edge(&self) -> Edge {
+        let public_key = SigningKey::from_bytes(&SIGNING_SEED).verifying_key();
+        Edge::start(self.edge_port, &encode_hex(public_key.as_bytes())).await
+    }
+
+    /// POSTs to the API and insists on 201 Created; returns the body.
+    pub async fn create(&self, path: &str, body: Option<Value>) -> Value {
+        let (status, reply) = self.call(Method::POST, path, body.clone()).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "POST {path} {body:?} → {reply}"
+        );
+        reply
     }
 
     /// Calls the control plane's JSON API (`path` below `/api/v1`).
     pub async fn call(
         &self,
-        method: reqwest::Method,
+        method: Method,
         path: &str,
         body: Option<Value>,
-    ) -> (reqwest::StatusCode, Value) {
+    ) -> (StatusCode, Value) {
         let mut req = reqwest::Client::new().request(
             method,
             format!("{}/api/v1{path}", self.control_plane.base_url),
@@ -51,8 +67,4 @@ impl Stack {
         let status = resp.status();
         (status, resp.json().await.unwrap_or(Value::Null))
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
