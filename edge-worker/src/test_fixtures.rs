@@ -78,3 +78,19 @@ pub fn catalog_tenant() -> TenantConfig {
     config.validate().expect("the fixture is valid");
     config
 }
+
+/// A POST to `path`; later `headers` replace earlier ones of the same name.
+pub fn post(path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> crate::http::HttpRequest {
+    let mut all: Vec<(String, String)> = Vec::new();
+    for (name, value) in headers {
+        all.retain(|(n, _)| n != name);
+        all.push((name.to_string(), value.to_string()));
+    }
+    crate::http::HttpRequest {
+        method: "POST".into(),
+        path: path.into(),
+        headers: all,
+        body,
+        ..Default::default()
+    }
+}

@@ -243,20 +243,9 @@ mod tests {
     }
 
     fn send(method: &str, params: Value, headers: &[(&str, &str)]) -> (u16, Value) {
-        let mut all: Vec<(String, String)> = vec![
-            ("mcp-protocol-version".into(), V.into()),
-            ("mcp-method".into(), method.into()),
-        ];
-        for (n, v) in headers {
-            all.retain(|(k, _)| k != n);
-            all.push((n.to_string(), v.to_string()));
-        }
-        let request = HttpRequest {
-            method: "POST".into(),
-            path: "/mcp".into(),
-            headers: all,
-            ..Default::default()
-        };
+        let mut all = vec![("mcp-protocol-version", V), ("mcp-method", method)];
+        all.extend_from_slice(headers);
+        let request = crate::test_fixtures::post("/mcp", &all, Vec::new());
         let params = params.as_object().cloned();
         let reply = handle(
             &catalog_tenant(),

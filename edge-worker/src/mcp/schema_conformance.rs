@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use super::transport::handle;
 use super::{MODERN_VERSIONS, SUPPORTED_VERSIONS};
 use crate::auth::Caller;
-use crate::http::HttpRequest;
 
 fn schema_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/mcp-schema")
@@ -51,24 +50,21 @@ fn config() -> TenantConfig {
     crate::test_fixtures::catalog_tenant()
 }
 
-/// Sends one message as a client of `revision` and returns the JSON reply.
-fn exchange(revision: &str, message: Value) -> Value {
-    let request = HttpRequest {
-        method: "POST".into(),
-        path: "/mcp".into(),
-        headers: vec![
-            ("content-type".into(), "application/json".into()),
-            (
-                "accept".into(),
-                "application/json, text/event-stream".into(),
-            ),
-            ("mcp-protocol-version".into(), revision.into()),
-        ],
-        body: message.to_string().into_bytes(),
-        ..Default::default()
-    };
+/// POSTs `message` to `/mcp` with `headers` and returns the JSON reply.
+fn send(headers: &[(&str, &str)], message: Value) -> Value {
+    let mut all = vec![
+        ("content-type", "application/json"),
+        ("accept", "application/json, text/event-stream"),
+    ];
+    all.extend_from_slice(headers);
+    let request = crate::test_fixtures::post("/mcp", &all, message.to_string().into_bytes());
     let response = handle(&config(), &Caller::Anonymous, &request).into_reply();
     serde_json::from_slice(&response.body).expect("a JSON reply")
+}
+
+/// Sends one message as a client of `revision` and returns the JSON reply.
+fn exchange(revision: &str, message: Value) -> Value {
+    send(&[("mcp-protocol-version", revision)], message)
 }
 
 /// One request of every method both eras serve, with the schema
@@ -130,32 +126,19 @@ fn modern_exchange(revision: &str, id: usize, method: &str, params: &Value) -> V
         "io.modelcontextprotocol/clientCapabilities": {},
         "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
     });
-    let mut headers = vec![
-        ("content-type".to_string(), "application/json".to_string()),
-        (
-            "accept".to_string(),
-            "application/json, text/event-stream".to_string(),
-        ),
-        ("mcp-protocol-version".to_string(), revision.to_string()),
-        ("mcp-method".to_string(), method.to_string()),
-    ];
-    if let Some(name) = params
+    let name = params
         .get("name")
         .or_else(|| params.get("uri"))
         .and_then(Value::as_str)
-    {
-        headers.push(("mcp-name".to_string(), name.to_string()));
+        .map(str::to_owned);
+    let mut headers = vec![("mcp-protocol-version", revision), ("mcp-method", method)];
+    if let Some(name) = &name {
+        headers.push(("mcp-name", name));
     }
-    let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-    let request = HttpRequest {
-        method: "POST".into(),
-        path: "/mcp".into(),
-        headers,
-        body: body.to_string().into_bytes(),
-        ..Default::default()
-    };
-    let response = handle(&config(), &Caller::Anonymous, &request).into_reply();
-    serde_json::from_slice(&response.body).expect("a JSON reply")
+    send(
+        &headers,
+        json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+    )
 }
 
 #[test]

@@ -210,24 +210,12 @@ mod tests {
 
     fn post(headers: &[(&str, &str)], body: &str) -> HttpResponse {
         let mut all = vec![
-            ("host".to_string(), "acme.localhost:8787".to_string()),
-            ("content-type".to_string(), "application/json".to_string()),
-            (
-                "accept".to_string(),
-                "application/json, text/event-stream".to_string(),
-            ),
+            ("host", "acme.localhost:8787"),
+            ("content-type", "application/json"),
+            ("accept", "application/json, text/event-stream"),
         ];
-        for (n, v) in headers {
-            all.retain(|(k, _)| k != n);
-            all.push((n.to_string(), v.to_string()));
-        }
-        let request = HttpRequest {
-            method: "POST".into(),
-            path: "/mcp".into(),
-            headers: all,
-            body: body.as_bytes().to_vec(),
-            ..Default::default()
-        };
+        all.extend_from_slice(headers);
+        let request = crate::test_fixtures::post("/mcp", &all, body.as_bytes().to_vec());
         let host = "acme.localhost:8787";
         refuse_foreign_origin(&request, host)
             .unwrap_or_else(|| handle(&config(), &Caller::Anonymous, &request).into_reply())
