@@ -27,6 +27,15 @@ fi
 PORTCULLIS_SIGNING_KEY="$(cat "$state/signing-key")"
 export PORTCULLIS_SIGNING_KEY
 public_key="$(PORTCULLIS_SIGNING_KEY="$PORTCULLIS_SIGNING_KEY" "$cp_bin" public-key)"
+# The key sealing IdP secrets for the edge (shared), and the edge's own
+# access-token key.
+for key in seal-key token-key; do
+  if [ ! -s "$state/$key" ]; then
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$state/$key")
+  fi
+done
+PORTCULLIS_EDGE_SEAL_KEY="$(cat "$state/seal-key")"
+export PORTCULLIS_EDGE_SEAL_KEY
 
 pids=()
 cleanup() {
@@ -44,7 +53,8 @@ fi
 
 pc_log "starting the edge on :$edge_port (data in $state/edge)"
 (cd "$PORTCULLIS_ROOT/deploy/edge" && exec wrangler dev --config wrangler.toml --ip 127.0.0.1 --port "$edge_port" \
-  --var "CONFIG_PUBLIC_KEY:$public_key" --persist-to "$state/edge" --show-interactive-dev-session=false \
+  --var "CONFIG_PUBLIC_KEY:$public_key" --var "SEAL_KEY:$PORTCULLIS_EDGE_SEAL_KEY" \
+  --var "TOKEN_KEY:$(cat "$state/token-key")" --persist-to "$state/edge" --show-interactive-dev-session=false \
   --log-level warn) &
 pids+=($!)
 pc_wait_http "http://127.0.0.1:$edge_port/healthz" "localhost:$edge_port"

@@ -2,9 +2,14 @@
 
 use portcullis_tenant_config::SignatureVerifier;
 
+use portcullis_tenant_config::{AuthConfig, TenantConfig};
+
+use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::mcp::subscriptions::{ListChanges, StreamKind};
 use crate::mcp::{sse, transport};
+use crate::oauth::tokens::AccessTokens;
+use crate::oauth::{AUTHORITY_PATHS, metadata};
 use crate::routing::{Site, site_for_host};
 use crate::store::ConfigStore;
 use crate::{auth, config_push};
@@ -17,6 +22,10 @@ pub struct Edge<'a, S, V> {
     pub verifier: &'a V,
     /// A fresh random id for a new session.
     pub new_session_id: &'a dyn Fn() -> String,
+    /// The edge's secret from which each tenant's access-token key derives.
+    pub token_key: &'a [u8; 32],
+    /// Seconds since the epoch.
+    pub now: u64,
 }
 
 /// What the runtime must do to answer a request.
@@ -50,6 +59,11 @@ pub enum Outcome {
         tenant: String,
         changes: ListChanges,
         reply: HttpResponse,
+    },
+    /// Pass the request to the tenant's authorization server (its auth
+    /// Durable Object, see [`crate::oauth`]).
+    Authority {
+        tenant: String,
     },
 }
 
@@ -120,7 +134,26 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
             }
         };
         let path = request.path.as_str();
-        if ![MCP_PATH, SSE_PATH, sse::MESSAGES_PATH].contains(&path) {
+        let origin = request.origin();
+        let oauth = match &config.auth {
+            AuthConfig::OAuth(oauth) => Some(oauth),
+            AuthConfig::None => None,
+        };
+        let is_oauth_path = path.starts_with("/.well-known/") || AUTHORITY_PATHS.contains(&path);
+        if request.method == "OPTIONS" && (is_oauth_path || MCP_PATHS.contains(&path)) {
+            return Outcome::Reply(metadata::preflight());
+        }
+        if let (Some(oauth), true) = (oauth, is_oauth_path) {
+            if AUTHORITY_PATHS.contains(&path) {
+                return Outcome::Authority {
+                    tenant: config.tenant.clone(),
+                };
+            }
+            if let Some(document) = metadata::document(path, &origin, oauth, &config.display_name) {
+                return Outcome::Reply(document);
+            }
+        }
+        if !MCP_PATHS.contains(&path) {
             let message =
                 "no such endpoint; MCP is served at /mcp (and /sse for 2024-11-05 clients)";
             return Outcome::Reply(HttpResponse::error(404, "not_found", message));
@@ -128,7 +161,7 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
         if let Some(refusal) = transport::refuse_foreign_origin(request, host_of(request)) {
             return Outcome::Reply(refusal);
         }
-        let caller = match auth::authenticate(&config, request) {
+        let caller = match self.authenticate(&config, request, &origin).await {
             Ok(caller) => caller,
             Err(challenge) => return Outcome::Reply(challenge),
         };
@@ -151,6 +184,37 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
 
 const MCP_PATH: &str = "/mcp";
 const SSE_PATH: &str = "/sse";
+const MCP_PATHS: &[&str] = &[MCP_PATH, SSE_PATH, sse::MESSAGES_PATH];
+
+impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
+    /// The token check ([`auth::authenticate`]) plus the revocation list.
+    async fn authenticate(
+        &self,
+        config: &TenantConfig,
+        request: &HttpRequest,
+        origin: &str,
+    ) -> Result<Caller, HttpResponse> {
+        let tokens = AccessTokens::for_tenant(self.token_key, &config.tenant);
+        let caller = auth::authenticate(config, request, origin, &tokens, self.now)?;
+        let (Caller::User(claims), AuthConfig::OAuth(oauth)) = (&caller, &config.auth) else {
+            return Ok(caller);
+        };
+        match self.store.is_revoked(&config.tenant, &claims.g).await {
+            Ok(false) => Ok(caller),
+            Ok(true) => Err(auth::challenge(
+                401,
+                origin,
+                oauth,
+                Some(("invalid_token", "the access token was revoked")),
+            )),
+            Err(e) => {
+                crate::runtime::log_error(&format!("revocation list: {}", e.0));
+                let message = "authorization cannot be checked right now, retry later";
+                Err(HttpResponse::error(503, "unavailable", message))
+            }
+        }
+    }
+}
 
 fn host_of(request: &HttpRequest) -> &str {
     request.header("host").unwrap_or_default()
@@ -208,6 +272,8 @@ mod tests {
                 store: &self.store,
                 verifier: &self.verifier,
                 new_session_id: &|| "5e55-10ab".to_string(),
+                token_key: &[9; 32],
+                now: 1_000,
             }
         }
         /// Sends a request and returns the HTTP answer it gets.

@@ -16,6 +16,8 @@ pub struct HttpRequest {
     /// Header names are lower-case.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Whether it arrived over https (then cookies are `Secure`/`__Host-`).
+    pub secure: bool,
 }
 
 impl HttpRequest {
@@ -32,6 +34,13 @@ impl HttpRequest {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// `scheme://host` as the client addressed it: a tenant's issuer and
+    /// the base of its resource identifier.
+    pub fn origin(&self) -> String {
+        let scheme = if self.secure { "https" } else { "http" };
+        format!("{scheme}://{}", self.header("host").unwrap_or_default())
     }
 }
 

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config_push;
 pub mod http;
 pub mod mcp;
+pub mod oauth;
 pub mod routing;
 pub mod runtime;
 pub mod store;

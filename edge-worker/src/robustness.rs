@@ -57,6 +57,8 @@ fn run(request: HttpRequest) -> Outcome {
             store: &store,
             verifier: &verifier,
             new_session_id: &|| "0123456789ab".into(),
+            token_key: &[9; 32],
+            now: 1_000,
         };
         edge.handle(&request).await
     })
@@ -88,6 +90,7 @@ fn request(path: &str, query: &str, headers: Vec<(String, String)>, body: Vec<u8
     ];
     all.extend(headers);
     HttpRequest {
+        secure: false,
         method: "POST".into(),
         path: path.into(),
         query: query.into(),

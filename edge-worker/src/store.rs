@@ -12,6 +12,14 @@ pub struct StoreError(pub String);
 pub trait ConfigStore {
     async fn load(&self, tenant: &str) -> Result<Option<TenantConfig>, StoreError>;
     async fn save(&self, config: &TenantConfig) -> Result<(), StoreError>;
+    /// Whether the tenant's authorization server revoked `grant`.
+    async fn is_revoked(&self, tenant: &str, grant: &str) -> Result<bool, StoreError>;
+}
+
+/// The storage key marking a revoked grant; it expires with the grant's
+/// last possible access token.
+pub fn revocation_key(tenant: &str, grant: &str) -> String {
+    format!("tenant/{tenant}/revoked/{grant}")
 }
 
 /// The storage key of a tenant's live config.
@@ -28,7 +36,10 @@ pub mod memory {
     use super::*;
 
     #[derive(Default)]
-    pub struct MemoryStore(pub RefCell<HashMap<String, TenantConfig>>);
+    pub struct MemoryStore(
+        pub RefCell<HashMap<String, TenantConfig>>,
+        pub RefCell<Vec<String>>,
+    );
 
     impl ConfigStore for MemoryStore {
         async fn load(&self, tenant: &str) -> Result<Option<TenantConfig>, StoreError> {
@@ -39,6 +50,9 @@ pub mod memory {
                 .borrow_mut()
                 .insert(config_key(&config.tenant), config.clone());
             Ok(())
+        }
+        async fn is_revoked(&self, tenant: &str, grant: &str) -> Result<bool, StoreError> {
+            Ok(self.1.borrow().contains(&revocation_key(tenant, grant)))
         }
     }
 }

@@ -14,6 +14,7 @@ pub fn tool(name: &str, content: Vec<ContentBlock>) -> ToolConfig {
         input_schema: schema,
         content,
         is_error: false,
+        scopes: Vec::new(),
     }
 }
 

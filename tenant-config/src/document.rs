@@ -7,6 +7,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::args::ArgSchema;
+use crate::auth::{AuthConfig, AuthError};
 use crate::catalog::{PromptConfig, ResourceConfig, ResourceTemplateConfig};
 use crate::content::ContentBlock;
 use crate::names::{NameError, validate_tenant_slug, validate_tool_name};
@@ -33,6 +34,9 @@ pub struct TenantConfig {
     pub resources: Vec<ResourceConfig>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource_templates: Vec<ResourceTemplateConfig>,
+    /// Who may call: a public server, or the tenant's OAuth authorization server.
+    #[serde(default)]
+    pub auth: AuthConfig,
 }
 
 /// One tool as MCP clients will see it, plus what the edge needs to run it.
@@ -52,6 +56,10 @@ pub struct ToolConfig {
     /// Whether that result reports a tool execution error (`isError`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub is_error: bool,
+    /// Scopes a token must carry to see and call the tool (all of them).
+    /// Not enforced on a public (`auth: none`) tenant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
 }
 
 /// Why a document is not servable.
@@ -69,6 +77,8 @@ pub enum ConfigError {
     DuplicateTool(String),
     #[error("tool {0:?}: the input schema must be a JSON Schema object with \"type\": \"object\"")]
     InputSchema(String),
+    #[error("{0}")]
+    Auth(#[from] AuthError),
     #[error("{0}")]
     Catalog(#[from] crate::catalog::CatalogError),
     #[error("content of {owner}: {error}")]
@@ -90,6 +100,7 @@ impl TenantConfig {
             prompts: Vec::new(),
             resources: Vec::new(),
             resource_templates: Vec::new(),
+            auth: AuthConfig::None,
         }
     }
 
@@ -125,6 +136,17 @@ impl TenantConfig {
                 }
             })?;
         }
+        if let AuthConfig::OAuth(oauth) = &self.auth {
+            oauth.validate()?;
+            for tool in &self.tools {
+                if let Some(unknown) = tool.scopes.iter().find(|s| oauth.scope(s).is_none()) {
+                    return Err(ConfigError::Auth(AuthError::UnknownScope {
+                        owner: format!("tool {:?}", tool.name),
+                        scope: unknown.clone(),
+                    }));
+                }
+            }
+        }
         crate::catalog::validate_catalog(&self.prompts, &self.resources, &self.resource_templates)?;
         Ok(())
     }
@@ -157,6 +179,7 @@ pub(crate) mod tests {
                 text: "sunny".into(),
             }],
             is_error: false,
+            scopes: Vec::new(),
         });
         config
     }

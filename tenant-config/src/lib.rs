@@ -7,16 +7,21 @@
 //! the edge can check cheaply, and the signed envelope — never I/O.
 
 pub mod args;
+pub mod auth;
 pub mod catalog;
 pub mod content;
 pub mod document;
+pub mod encoding;
 pub mod envelope;
 pub mod names;
+pub mod redirect_uri;
+pub mod sealing;
 
 #[cfg(test)]
 mod robustness;
 
 pub use args::{ArgSchema, CompileError, Violation};
+pub use auth::{AuthConfig, OAuthConfig};
 pub use catalog::{
     PromptArgument, PromptConfig, PromptMessage, ResourceConfig, ResourceTemplateConfig,
 };

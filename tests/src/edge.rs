@@ -14,9 +14,10 @@ pub struct Edge {
 }
 
 impl Edge {
-    /// Starts `wrangler dev` on `port` with the control plane's public key,
-    /// and waits until the Worker answers.
-    pub async fn start(port: u16, public_key_hex: &str) -> Self {
+    /// Starts `wrangler dev` on `port` with the control plane's public key
+    /// and the sealing key it shares with the control plane (plus a token key
+    /// of its own), and waits until the Worker answers.
+    pub async fn start(port: u16, public_key_hex: &str, seal_key_hex: &str) -> Self {
         let bundle = repo_root().join("edge-worker/build/index.js");
         assert!(
             bundle.exists(),
@@ -44,6 +45,8 @@ impl Edge {
                 &port.to_string(),
             ])
             .args(["--var", &format!("CONFIG_PUBLIC_KEY:{public_key_hex}")])
+            .args(["--var", &format!("SEAL_KEY:{seal_key_hex}")])
+            .args(["--var", &format!("TOKEN_KEY:{}", "e7".repeat(32))])
             .args(["--inspector-port", &crate::free_port().to_string()])
             .arg("--persist-to")
             .arg(state.0.join("data"))

@@ -13,6 +13,8 @@ use crate::free_port;
 
 /// The seed of the test signing key (tests may forge pushes with it).
 pub const SIGNING_SEED: [u8; 32] = [42; 32];
+/// The AES key the control plane seals IdP secrets with for the edge.
+pub const SEAL_KEY: [u8; 32] = [24; 32];
 
 pub struct Stack {
     pub control_plane: ControlPlane,
@@ -35,7 +37,12 @@ impl Stack {
     /// Starts the edge, trusting the control plane's signing key.
     pub async fn start_edge(&self) -> Edge {
         let public_key = SigningKey::from_bytes(&SIGNING_SEED).verifying_key();
-        Edge::start(self.edge_port, &encode_hex(public_key.as_bytes())).await
+        Edge::start(
+            self.edge_port,
+            &encode_hex(public_key.as_bytes()),
+            &encode_hex(&SEAL_KEY),
+        )
+        .await
     }
 
     /// POSTs to the API and insists on 201 Created; returns the body.

@@ -44,6 +44,7 @@ pub fn compile_tenant_config(
                 arguments,
                 content,
                 is_error: row.is_error,
+                scopes: Vec::new(),
             })
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;

@@ -223,9 +223,10 @@ fn decorate(config: &TenantConfig, caller: &Caller, method: &str, result: &mut V
     obj.insert("_meta".into(), json!({ META_SERVER_INFO: server_info }));
     if CACHEABLE_METHODS.contains(&method) {
         obj.insert("ttlMs".into(), json!(CACHE_TTL_MS));
-        // Nothing here depends on who asks while every caller is anonymous.
+        // Lists are filtered by the caller's scopes once a token is involved.
         let scope = match caller {
             Caller::Anonymous => "public",
+            Caller::User(_) => "private",
         };
         obj.insert("cacheScope".into(), json!(scope));
     }

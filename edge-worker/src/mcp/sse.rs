@@ -99,6 +99,7 @@ mod tests {
 
     fn post_message(query: &str, body: Value) -> Outcome {
         let request = HttpRequest {
+            secure: false,
             method: "POST".into(),
             path: MESSAGES_PATH.into(),
             query: query.into(),

@@ -91,6 +91,9 @@ fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Outcom
         }
         Ok(Incoming::Request { id, method, params }) => (id, method, params),
     };
+    if let Some(required) = crate::auth::missing_scopes(config, caller, &method, params.as_ref()) {
+        return Outcome::Reply(crate::auth::insufficient_scope(&request.origin(), required));
+    }
     let header_version = request.header("mcp-protocol-version").map(str::trim);
     if modern::is_modern(header_version, params.as_ref()) {
         return modern::handle(config, caller, request, id, &method, params);

@@ -6,7 +6,7 @@
 use portcullis_tenant_config::TenantConfig;
 use worker::kv::KvStore;
 
-use crate::store::{ConfigStore, StoreError, config_key};
+use crate::store::{ConfigStore, StoreError, config_key, revocation_key};
 
 pub struct KvConfigStore(KvStore);
 
@@ -39,5 +39,15 @@ impl ConfigStore for KvConfigStore {
             .execute()
             .await
             .map_err(|e| StoreError(e.to_string()))
+    }
+
+    async fn is_revoked(&self, tenant: &str, grant: &str) -> Result<bool, StoreError> {
+        let value = self
+            .0
+            .get(&revocation_key(tenant, grant))
+            .text()
+            .await
+            .map_err(|e| StoreError(e.to_string()))?;
+        Ok(value.is_some())
     }
 }

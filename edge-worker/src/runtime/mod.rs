@@ -5,6 +5,7 @@
 mod event_stream;
 mod kv;
 mod sse_sessions;
+mod tenant_auth;
 mod tenant_streams;
 mod webcrypto;
 
@@ -39,12 +40,8 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 
 async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
     let edge_domain = required_var(env, "EDGE_DOMAIN")?;
-    let public_key = required_var(env, "CONFIG_PUBLIC_KEY")?;
-    let public_key = decode_hex(&public_key)
-        .and_then(|k| <[u8; 32]>::try_from(k).ok())
-        .ok_or_else(|| {
-            worker::Error::RustError("CONFIG_PUBLIC_KEY must be 32 bytes of hex".into())
-        })?;
+    let public_key = required_key(env, "CONFIG_PUBLIC_KEY")?;
+    let token_key = required_key(env, "TOKEN_KEY")?;
     let store = kv::KvConfigStore::new(env.kv("CONFIGS")?);
     let verifier = webcrypto::Ed25519WebCrypto::new(public_key);
     let Some(request) = into_http_request(request).await? else {
@@ -60,6 +57,8 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
         store: &store,
         verifier: &verifier,
         new_session_id: &new_session_id,
+        token_key: &token_key,
+        now: now_seconds(),
     };
     match edge.handle(&request).await {
         Outcome::Reply(response) => into_worker_response(response),
@@ -82,7 +81,19 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
             changes,
             reply,
         } => tenant_streams::broadcast(env, &tenant, changes, reply).await,
+        Outcome::Authority { tenant } => tenant_auth::forward(env, &tenant, &request).await,
     }
+}
+
+/// A 32-byte key given to the Worker as hex (a secret in production).
+fn required_key(env: &Env, name: &str) -> worker::Result<[u8; 32]> {
+    decode_hex(&required_var(env, name)?)
+        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+        .ok_or_else(|| worker::Error::RustError(format!("{name} must be 32 bytes of hex")))
+}
+
+fn now_seconds() -> u64 {
+    worker::Date::now().as_millis() / 1000
 }
 
 fn required_var(env: &Env, name: &str) -> worker::Result<String> {
@@ -117,6 +128,7 @@ async fn into_http_request(mut request: Request) -> worker::Result<Option<HttpRe
         .unwrap_or_default();
     let body = request.bytes().await.unwrap_or_default();
     Ok(Some(HttpRequest {
+        secure: raw_url.starts_with("https://"),
         method,
         path,
         query,
@@ -129,7 +141,7 @@ fn into_worker_response(response: HttpResponse) -> worker::Result<Response> {
     let mut out = Response::from_bytes(response.body)?.with_status(response.status);
     let headers = out.headers_mut();
     for (name, value) in &response.headers {
-        headers.set(name, value)?;
+        headers.append(name, value)?;
     }
     Ok(out)
 }

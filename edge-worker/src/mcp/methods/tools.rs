@@ -9,7 +9,13 @@ use crate::mcp::jsonrpc::RpcError;
 
 pub fn list(call: &Call<'_>) -> Result<Value, RpcError> {
     call.refuse_cursor()?;
-    let tools: Vec<Value> = call.config.tools.iter().map(view).collect();
+    let tools: Vec<Value> = call
+        .config
+        .tools
+        .iter()
+        .filter(|t| call.caller.may_use(t))
+        .map(view)
+        .collect();
     Ok(json!({ "tools": tools }))
 }
 
@@ -41,6 +47,18 @@ pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
         .config
         .tool(name)
         .ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {name}")))?;
+    // Over Streamable HTTP this is answered earlier with HTTP 403 and a
+    // scope challenge; an HTTP+SSE session can only be told here.
+    if !call.caller.may_use(tool) {
+        let message = format!(
+            "The access token lacks the scopes tool {name} requires: {}",
+            tool.scopes.join(" ")
+        );
+        return Err(RpcError::new(
+            crate::mcp::jsonrpc::code::INVALID_REQUEST,
+            message,
+        ));
+    }
     let arguments = Value::Object(params.arguments.unwrap_or_default());
     if let Err(violations) = tool.arguments.check(&arguments) {
         let summary: Vec<String> = violations.iter().map(ToString::to_string).collect();

@@ -1,0 +1,138 @@
+//! Each tenant's OAuth 2.1 authorization server, as plain Rust.
+//!
+//! [`Authority`] answers the stateful endpoints (`/authorize`, the provider
+//! callback, consent, `/token`, `/register`, `/revoke`) for one tenant. It
+//! runs inside the tenant's auth Durable Object, so its requests are
+//! serialized and its [`records::AuthStore`] is strongly consistent. The
+//! discovery documents ([`metadata`]) and the access-token check on `/mcp`
+//! ([`tokens`], used by [`crate::auth`]) need no state and run in the Worker.
+
+mod authorize;
+pub mod form;
+pub mod metadata;
+mod pages;
+pub mod records;
+mod register;
+mod token;
+pub mod tokens;
+pub mod upstream;
+
+#[cfg(test)]
+mod tests;
+
+use portcullis_tenant_config::{OAuthConfig, TenantConfig};
+use serde_json::json;
+
+use crate::http::{HttpRequest, HttpResponse};
+use records::{AuthStore, StorageError};
+use tokens::AccessTokens;
+use upstream::{EdgeCrypto, Fetch};
+
+/// The paths [`Authority`] answers; everything else of a tenant is not its.
+pub const AUTHORITY_PATHS: &[&str] = &[
+    "/authorize",
+    "/oauth/login",
+    "/oauth/callback",
+    "/oauth/consent",
+    "/token",
+    "/register",
+    "/revoke",
+];
+
+/// One tenant's authorization server, for the duration of one request.
+pub struct Authority<'a, S, C, F> {
+    pub config: &'a TenantConfig,
+    pub oauth: &'a OAuthConfig,
+    /// `https://acme.<edge-domain>`: the issuer.
+    pub origin: String,
+    /// Whether the edge is reached over https (cookies get `__Host-`/`Secure`).
+    pub secure: bool,
+    pub store: &'a S,
+    pub crypto: &'a C,
+    pub fetch: &'a F,
+    pub tokens: AccessTokens,
+    /// Seconds since the epoch.
+    pub now: u64,
+}
+
+/// A client as the authorization server knows it, however it was registered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Client {
+    pub client_id: String,
+    pub client_name: String,
+    pub redirect_uris: Vec<String>,
+}
+
+impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
+    pub async fn handle(&self, request: &HttpRequest) -> HttpResponse {
+        let path = request.path.as_str();
+        let method = request.method.as_str();
+        let answer = match (method, path) {
+            ("GET", "/authorize") => authorize::start(self, request).await,
+            ("GET", "/oauth/login") => authorize::login(self, request).await,
+            ("GET", "/oauth/callback") => authorize::callback(self, request).await,
+            ("POST", "/oauth/consent") => authorize::consent(self, request).await,
+            ("POST", "/token") => token::token(self, request).await,
+            ("POST", "/revoke") => token::revoke(self, request).await,
+            ("POST", "/register") => register::register(self, request).await,
+            (_, "/authorize" | "/oauth/login" | "/oauth/callback") => {
+                return method_not_allowed("GET");
+            }
+            _ => return method_not_allowed("POST"),
+        };
+        answer.unwrap_or_else(|StorageError(e)| {
+            crate::runtime::log_error(&format!("auth storage of {}: {e}", self.config.tenant));
+            oauth_error(
+                503,
+                "temporarily_unavailable",
+                "storage is unavailable; retry later",
+            )
+        })
+    }
+
+    /// A pre-registered client from the config, else a registered one.
+    async fn client(&self, client_id: &str) -> Result<Option<Client>, StorageError> {
+        if let Some(c) = self.oauth.client(client_id) {
+            return Ok(Some(Client {
+                client_id: c.client_id.clone(),
+                client_name: c.client_name.clone(),
+                redirect_uris: c.redirect_uris.clone(),
+            }));
+        }
+        let registered: Option<records::RegisteredClient> =
+            records::load(self.store, &records::client_key(client_id)).await?;
+        Ok(registered.map(|c| Client {
+            client_id: c.client_id,
+            client_name: c.client_name,
+            redirect_uris: c.redirect_uris,
+        }))
+    }
+
+    /// Revokes a grant and every token issued under it.
+    async fn revoke_grant(&self, grant_id: &str) -> Result<(), StorageError> {
+        let key = records::grant_key(grant_id);
+        if let Some(mut grant) = records::load::<records::Grant>(self.store, &key).await? {
+            grant.revoked = true;
+            grant.refresh_hash = None;
+            records::save(self.store, &key, &grant).await?;
+        }
+        self.store.announce_revocation(grant_id).await
+    }
+
+    fn resource(&self) -> String {
+        metadata::resource_uri(&self.origin)
+    }
+}
+
+/// An OAuth error response (RFC 6749 §5.2), never cached.
+pub fn oauth_error(status: u16, error: &str, description: &str) -> HttpResponse {
+    metadata::with_cors(HttpResponse::json(
+        status,
+        &json!({ "error": error, "error_description": description }),
+    ))
+    .with_header("cache-control", "no-store")
+}
+
+fn method_not_allowed(allow: &str) -> HttpResponse {
+    oauth_error(405, "invalid_request", &format!("use {allow}")).with_header("allow", allow)
+}

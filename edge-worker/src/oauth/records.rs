@@ -1,0 +1,174 @@
+//! What the tenant's authorization server remembers, and where.
+//!
+//! All of it lives in the tenant's auth Durable Object, whose storage is
+//! strongly consistent and whose requests run one at a time: that is what
+//! makes code redemption and refresh rotation race-free. Codes and refresh
+//! tokens are stored under their hashes only.
+
+use portcullis_tenant_config::auth::UserClaims;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// A storage failure; its text is logged, never shown.
+#[derive(Debug)]
+pub struct StorageError(pub String);
+
+/// Key-value storage with read-your-writes consistency.
+#[allow(async_fn_in_trait)] // Workers are single-threaded; no Send bound wanted.
+pub trait AuthStore {
+    async fn get(&self, key: &str) -> Result<Option<String>, StorageError>;
+    async fn put(&self, key: &str, value: String) -> Result<(), StorageError>;
+    async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// Tells every edge isolate that `grant` is revoked, so its access
+    /// tokens stop working before they expire.
+    async fn announce_revocation(&self, grant: &str) -> Result<(), StorageError>;
+}
+
+/// Typed access over an [`AuthStore`].
+pub async fn load<T: DeserializeOwned>(
+    store: &impl AuthStore,
+    key: &str,
+) -> Result<Option<T>, StorageError> {
+    match store.get(key).await? {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| StorageError(format!("record {key}: {e}"))),
+    }
+}
+
+pub async fn save<T: Serialize>(
+    store: &impl AuthStore,
+    key: &str,
+    value: &T,
+) -> Result<(), StorageError> {
+    let text = serde_json::to_string(value).map_err(|e| StorageError(e.to_string()))?;
+    store.put(key, text).await
+}
+
+/// A dynamically registered client (RFC 7591).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegisteredClient {
+    pub client_id: String,
+    pub client_name: String,
+    pub redirect_uris: Vec<String>,
+    pub issued_at: u64,
+}
+
+/// An authorization request on its way through login and consent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transaction {
+    pub client_id: String,
+    pub client_name: String,
+    pub redirect_uri: String,
+    pub state: Option<String>,
+    pub code_challenge: String,
+    pub scopes: Vec<String>,
+    /// The value of the browser-binding cookie set with this transaction.
+    pub browser: String,
+    pub expires_at: u64,
+    /// Set when the user chose a provider and was sent there.
+    pub upstream: Option<UpstreamAttempt>,
+    /// Set once the provider vouched for the user.
+    pub user: Option<UserClaims>,
+    /// The provider's token, sealed, kept for tools (never given to clients).
+    pub upstream_token: Option<String>,
+    /// The consent form's CSRF token.
+    pub csrf: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpstreamAttempt {
+    pub provider: String,
+    pub nonce: String,
+    pub code_verifier: String,
+}
+
+/// An issued authorization code, stored under its hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodeRecord {
+    pub grant: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub expires_at: u64,
+    pub redeemed: bool,
+}
+
+/// One user's authorization of one client: what its tokens may do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grant {
+    pub id: String,
+    pub client_id: String,
+    pub user: UserClaims,
+    pub scopes: Vec<String>,
+    pub upstream_token: Option<String>,
+    /// Hash of the one refresh token that may be used next.
+    pub refresh_hash: Option<String>,
+    pub expires_at: u64,
+    pub revoked: bool,
+}
+
+/// What a refresh token hash points at; old hashes stay to detect reuse.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    pub grant: String,
+}
+
+/// Scopes a user already approved for a client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Consent {
+    pub scopes: Vec<String>,
+}
+
+pub fn client_key(client_id: &str) -> String {
+    format!("client/{client_id}")
+}
+pub fn transaction_key(id: &str) -> String {
+    format!("txn/{id}")
+}
+pub fn code_key(hash: &str) -> String {
+    format!("code/{hash}")
+}
+pub fn grant_key(id: &str) -> String {
+    format!("grant/{id}")
+}
+pub fn refresh_key(hash: &str) -> String {
+    format!("refresh/{hash}")
+}
+pub fn consent_key(user_id: &str, client_id: &str) -> String {
+    format!("consent/{user_id}/{client_id}")
+}
+
+#[cfg(test)]
+pub mod memory {
+    //! An in-memory store for native tests.
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[derive(Default)]
+    pub struct MemoryAuthStore {
+        pub entries: RefCell<BTreeMap<String, String>>,
+        pub revoked: RefCell<Vec<String>>,
+    }
+
+    impl AuthStore for MemoryAuthStore {
+        async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
+            Ok(self.entries.borrow().get(key).cloned())
+        }
+        async fn put(&self, key: &str, value: String) -> Result<(), StorageError> {
+            self.entries.borrow_mut().insert(key.to_owned(), value);
+            Ok(())
+        }
+        async fn delete(&self, key: &str) -> Result<(), StorageError> {
+            self.entries.borrow_mut().remove(key);
+            Ok(())
+        }
+        async fn announce_revocation(&self, grant: &str) -> Result<(), StorageError> {
+            self.revoked.borrow_mut().push(grant.to_owned());
+            Ok(())
+        }
+    }
+}

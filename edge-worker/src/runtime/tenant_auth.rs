@@ -1,0 +1,211 @@
+//! Each tenant's authorization server runs in one Durable Object named after
+//! the tenant: its storage is strongly consistent and its requests are
+//! handled one at a time, so a code is redeemed and a refresh token rotated
+//! exactly once, whatever races the clients run.
+
+use portcullis_tenant_config::AuthConfig;
+use worker::{
+    DurableObject, Env, Fetch as WorkerFetch, Headers, Method, Request, RequestInit, Response,
+    State, durable_object,
+};
+
+use super::{into_http_request, into_worker_response, kv, required_key, webcrypto};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::oauth::records::{AuthStore, StorageError};
+use crate::oauth::tokens::{ACCESS_TOKEN_TTL, AccessTokens};
+use crate::oauth::upstream::{Fetch, Fetched, MAX_UPSTREAM_BODY, Outbound};
+use crate::oauth::{Authority, oauth_error};
+use crate::store::{ConfigStore, revocation_key};
+
+const BINDING: &str = "MCP_TENANT_AUTH";
+
+/// Hands a request for `/authorize`, `/token`, … to the tenant's object.
+pub async fn forward(env: &Env, tenant: &str, request: &HttpRequest) -> worker::Result<Response> {
+    let stub = env
+        .durable_object(BINDING)?
+        .id_from_name(&format!("auth:{tenant}"))?
+        .get_stub()?;
+    let headers = Headers::new();
+    for (name, value) in &request.headers {
+        headers.append(name, value)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::from(request.method.clone()))
+        .with_headers(headers);
+    if !request.body.is_empty() {
+        init.with_body(Some(js_sys::Uint8Array::from(&request.body[..]).into()));
+    }
+    let query = if request.query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", request.query)
+    };
+    let url = format!("{}{}{query}", request.origin(), request.path);
+    stub.fetch_with_request(Request::new_with_init(&url, &init)?)
+        .await
+}
+
+/// One tenant's authorization server and its records.
+#[durable_object(fetch)]
+pub struct McpTenantAuth {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for McpTenantAuth {
+    fn new(state: State, env: Env) -> Self {
+        Self { state, env }
+    }
+
+    async fn fetch(&self, request: Request) -> worker::Result<Response> {
+        let Some(request) = into_http_request(request).await? else {
+            return into_worker_response(oauth_error(
+                413,
+                "invalid_request",
+                "request body too large",
+            ));
+        };
+        let host = request.header("host").unwrap_or_default().to_owned();
+        let edge_domain = super::required_var(&self.env, "EDGE_DOMAIN")?;
+        let crate::routing::Site::Tenant(tenant) =
+            crate::routing::site_for_host(&host, &edge_domain)
+        else {
+            return into_worker_response(HttpResponse::error(
+                404,
+                "unknown_host",
+                "no tenant here",
+            ));
+        };
+        let configs = kv::KvConfigStore::new(self.env.kv("CONFIGS")?);
+        let config = match configs.load(tenant).await {
+            Ok(Some(config)) => config,
+            Ok(None) => {
+                return into_worker_response(HttpResponse::error(
+                    404,
+                    "unknown_tenant",
+                    "no such tenant",
+                ));
+            }
+            Err(e) => {
+                super::log_error(&format!("config store: {}", e.0));
+                return into_worker_response(oauth_error(
+                    503,
+                    "temporarily_unavailable",
+                    "retry later",
+                ));
+            }
+        };
+        let AuthConfig::OAuth(oauth) = &config.auth else {
+            return into_worker_response(HttpResponse::error(
+                404,
+                "not_found",
+                "this server needs no authorization",
+            ));
+        };
+        let store = ObjectStore {
+            state: &self.state,
+            env: &self.env,
+            tenant,
+        };
+        let crypto = webcrypto::EdgeWebCrypto::new(required_key(&self.env, "SEAL_KEY")?);
+        let authority = Authority {
+            config: &config,
+            oauth,
+            origin: request.origin(),
+            secure: request.secure,
+            store: &store,
+            crypto: &crypto,
+            fetch: &RuntimeFetch,
+            tokens: AccessTokens::for_tenant(&required_key(&self.env, "TOKEN_KEY")?, tenant),
+            now: super::now_seconds(),
+        };
+        into_worker_response(authority.handle(&request).await)
+    }
+}
+
+/// The object's storage; it holds one tenant's records only.
+struct ObjectStore<'a> {
+    state: &'a State,
+    env: &'a Env,
+    tenant: &'a str,
+}
+
+fn storage_error(e: impl std::fmt::Display) -> StorageError {
+    StorageError(e.to_string())
+}
+
+impl AuthStore for ObjectStore<'_> {
+    async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
+        self.state
+            .storage()
+            .get::<String>(key)
+            .await
+            .map_err(storage_error)
+    }
+
+    async fn put(&self, key: &str, value: String) -> Result<(), StorageError> {
+        self.state
+            .storage()
+            .put(key, value)
+            .await
+            .map_err(storage_error)
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        self.state
+            .storage()
+            .delete(key)
+            .await
+            .map(|_| ())
+            .map_err(storage_error)
+    }
+
+    async fn announce_revocation(&self, grant: &str) -> Result<(), StorageError> {
+        // Kept as long as an access token of the grant can still be valid.
+        self.env
+            .kv("CONFIGS")
+            .map_err(storage_error)?
+            .put(&revocation_key(self.tenant, grant), "revoked")
+            .map_err(storage_error)?
+            .expiration_ttl(ACCESS_TOKEN_TTL + 60)
+            .execute()
+            .await
+            .map_err(storage_error)
+    }
+}
+
+/// Outbound requests to identity providers through the runtime's fetch.
+struct RuntimeFetch;
+
+impl Fetch for RuntimeFetch {
+    async fn fetch(&self, outbound: Outbound) -> Result<Fetched, String> {
+        let send = async {
+            let headers = Headers::new();
+            for (name, value) in &outbound.headers {
+                headers.set(name, value)?;
+            }
+            let mut init = RequestInit::new();
+            init.with_method(Method::from(outbound.method.to_owned()))
+                .with_headers(headers);
+            if let Some(body) = &outbound.body {
+                init.with_body(Some(body.as_str().into()));
+            }
+            let request = Request::new_with_init(&outbound.url, &init)?;
+            let mut response = WorkerFetch::Request(request).send().await?;
+            let declared = response
+                .headers()
+                .get("content-length")?
+                .and_then(|l| l.parse::<usize>().ok())
+                .unwrap_or(0);
+            if declared > MAX_UPSTREAM_BODY {
+                return Err(worker::Error::RustError("response too large".into()));
+            }
+            let body = response.bytes().await?;
+            Ok::<_, worker::Error>(Fetched {
+                status: response.status_code(),
+                body,
+            })
+        };
+        send.await.map_err(|e| e.to_string())
+    }
+}
