@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use portcullis_tenant_config::envelope::decode_hex;
 use thiserror::Error;
 
 /// Everything the control plane reads from its environment.
@@ -16,6 +17,10 @@ pub struct Settings {
     /// `PORTCULLIS_SIGNING_KEY`: Ed25519 seed, 64 hex digits. The edge holds
     /// the matching public key (`portcullis-control-plane public-key`).
     pub signing_key_hex: String,
+    /// `PORTCULLIS_EDGE_SEAL_KEY`: 32 bytes as 64 hex digits, shared with the
+    /// edge (its `SEAL_KEY`); identity providers' client secrets are sealed
+    /// with it (AES-256-GCM) before they are stored or published.
+    pub edge_seal_key: [u8; 32],
     /// `PORTCULLIS_EDGE_URL`: where configs are pushed (the edge apex).
     pub edge_url: String,
     /// `PORTCULLIS_TENANT_ORIGIN` (default `http://{tenant}.localhost:8787`):
@@ -63,6 +68,12 @@ impl Settings {
             database_url: required("DATABASE_URL")?,
             listen,
             signing_key_hex: required("PORTCULLIS_SIGNING_KEY")?,
+            edge_seal_key: decode_hex(&required("PORTCULLIS_EDGE_SEAL_KEY")?)
+                .and_then(|k| <[u8; 32]>::try_from(k).ok())
+                .ok_or(SettingsError::Invalid {
+                    name: "PORTCULLIS_EDGE_SEAL_KEY",
+                    reason: "must be 32 bytes as 64 hex digits".into(),
+                })?,
             edge_url: required("PORTCULLIS_EDGE_URL")?
                 .trim_end_matches('/')
                 .to_owned(),
@@ -113,6 +124,7 @@ mod tests {
             ("DATABASE_URL", "postgres://x"),
             ("PORTCULLIS_SIGNING_KEY", "00"),
             ("PORTCULLIS_EDGE_URL", "http://localhost:8787/"),
+            ("PORTCULLIS_EDGE_SEAL_KEY", &"ab".repeat(32)),
         ];
         let s = Settings::from_lookup(lookup(&base)).unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
@@ -125,6 +137,13 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("PORTCULLIS_LISTEN")
+        );
+        let mut short_key = base.to_vec();
+        short_key[3].1 = "abcd";
+        let err = Settings::from_lookup(lookup(&short_key)).unwrap_err();
+        assert!(
+            err.to_string().contains("PORTCULLIS_EDGE_SEAL_KEY"),
+            "{err}"
         );
     }
 }

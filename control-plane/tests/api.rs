@@ -26,6 +26,7 @@ fn app(pool: PgPool) -> Router {
     let settings = Settings::from_lookup(|name| match name {
         "DATABASE_URL" => Some("unused: the pool is given".into()),
         "PORTCULLIS_SIGNING_KEY" => Some("11".repeat(32)),
+        "PORTCULLIS_EDGE_SEAL_KEY" => Some("22".repeat(32)),
         "PORTCULLIS_EDGE_URL" => Some(format!("http://127.0.0.1:{closed_port}")),
         _ => None,
     })
@@ -523,5 +524,169 @@ async fn prompts_resources_and_templates(pool: PgPool) {
             .await
             .0,
         StatusCode::NOT_FOUND
+    );
+}
+
+fn oauth_settings(secret: Option<&str>) -> Value {
+    let mut provider = json!({
+        "id": "acme-sso", "kind": "oidc", "displayName": "Acme SSO",
+        "clientId": "portcullis", "issuer": "https://sso.acme.example/"
+    });
+    if let Some(secret) = secret {
+        provider["clientSecret"] = json!(secret);
+    }
+    json!({
+        "mode": "oauth",
+        "providers": [provider],
+        "scopes": [{"name": "weather:read", "description": "Read the weather"}],
+        "allow": [{"emailDomains": ["acme.com"]}],
+        "roles": [{"name": "staff", "when": {"emailDomains": ["acme.com"]}, "scopes": ["weather:read"]}],
+        "clients": [{"clientId": "desktop", "clientName": "Acme Desktop", "redirectUris": ["http://127.0.0.1:3000/cb"]}]
+    })
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn auth_settings_keep_secrets_sealed_and_write_only(pool: PgPool) {
+    let app = app(pool.clone());
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        Some(json!({"slug": "acme"})),
+    )
+    .await;
+    let (status, public) = call(&app, "GET", "/api/v1/tenants/acme/auth", None).await;
+    assert_eq!(
+        (status, public["mode"].clone()),
+        (StatusCode::OK, json!("public"))
+    );
+
+    // A new provider needs its secret; nothing is saved without it.
+    let (status, body) = call(
+        &app,
+        "PUT",
+        "/api/v1/tenants/acme/auth",
+        Some(oauth_settings(None)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "providers");
+
+    let (status, saved) = call(
+        &app,
+        "PUT",
+        "/api/v1/tenants/acme/auth",
+        Some(oauth_settings(Some("hunter2-very-secret"))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["providers"][0]["clientSecretSet"], true);
+    assert_eq!(saved["providers"][0]["issuer"], "https://sso.acme.example");
+    assert!(!saved.to_string().contains("hunter2"), "{saved}");
+
+    // At rest: sealed, bound to the tenant and provider, openable by the edge's key.
+    let stored: (Value,) = sqlx::query_as("SELECT settings FROM tenant_auth")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!stored.0.to_string().contains("hunter2"));
+    let sealed = stored.0["providers"][0]["clientSecret"].as_str().unwrap();
+    let key = [0x22; 32];
+    let aad = portcullis_tenant_config::sealing::provider_secret_aad("acme", "acme-sso");
+    let opened = portcullis_tenant_config::sealing::open(&key, &aad, sealed).unwrap();
+    assert_eq!(opened, b"hunter2-very-secret");
+    let other_tenant = portcullis_tenant_config::sealing::provider_secret_aad("globex", "acme-sso");
+    assert_eq!(
+        portcullis_tenant_config::sealing::open(&key, &other_tenant, sealed),
+        None
+    );
+
+    // Saving again without the secret keeps it; GET never shows it.
+    let (status, _) = call(
+        &app,
+        "PUT",
+        "/api/v1/tenants/acme/auth",
+        Some(oauth_settings(None)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, got) = call(&app, "GET", "/api/v1/tenants/acme/auth", None).await;
+    assert_eq!(got["providers"][0]["clientSecretSet"], true);
+    assert!(!got.to_string().contains(sealed));
+
+    // Bad settings are refused with the reason, and the saved ones stay.
+    let mut bad = oauth_settings(None);
+    bad["clients"][0]["redirectUris"] = json!(["javascript:alert(1)"]);
+    let (status, body) = call(&app, "PUT", "/api/v1/tenants/acme/auth", Some(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("forbidden scheme"),
+        "{body}"
+    );
+    let mut bad = oauth_settings(None);
+    bad["roles"][0]["scopes"] = json!(["nope"]);
+    let (status, _) = call(&app, "PUT", "/api/v1/tenants/acme/auth", Some(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, still) = call(&app, "GET", "/api/v1/tenants/acme/auth", None).await;
+    assert_eq!(
+        still["clients"][0]["redirectUris"][0],
+        "http://127.0.0.1:3000/cb"
+    );
+
+    // Published: the document carries the sealed secret, never the plain one.
+    let mut scoped = tool("get_weather");
+    scoped["scopes"] = json!(["weather:read"]);
+    call(&app, "POST", "/api/v1/tenants/acme/tools", Some(scoped)).await;
+    call(&app, "POST", "/api/v1/tenants/acme/publish", None).await;
+    let payload: (String,) = sqlx::query_as("SELECT payload FROM config_versions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let document: Value = serde_json::from_str(&payload.0).unwrap();
+    assert_eq!(document["oauth"]["providers"][0]["clientSecret"], sealed);
+    assert_eq!(document["tools"][0]["scopes"], json!(["weather:read"]));
+    assert!(!payload.0.contains("hunter2"));
+
+    // Back to public.
+    let (_, public) = call(
+        &app,
+        "PUT",
+        "/api/v1/tenants/acme/auth",
+        Some(json!({"mode": "public"})),
+    )
+    .await;
+    assert_eq!(public["mode"], "public");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_tool_requiring_an_unknown_scope_stops_the_publish(pool: PgPool) {
+    let app = app(pool);
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        Some(json!({"slug": "acme"})),
+    )
+    .await;
+    call(
+        &app,
+        "PUT",
+        "/api/v1/tenants/acme/auth",
+        Some(oauth_settings(Some("s"))),
+    )
+    .await;
+    let mut scoped = tool("wipe");
+    scoped["scopes"] = json!(["admin"]);
+    let (status, _) = call(&app, "POST", "/api/v1/tenants/acme/tools", Some(scoped)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = call(&app, "POST", "/api/v1/tenants/acme/publish", None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("tool \"wipe\"") && message.contains("admin"),
+        "{message}"
     );
 }

@@ -52,11 +52,11 @@ pc_pg_stop() {
 pc_build_web_ui() {
   export PORTCULLIS_SITE_ROOT="${PORTCULLIS_SITE_ROOT:-$CARGO_TARGET_DIR/site}"
   pc_log "building the admin UI (wasm)"
-  cargo build --quiet --package portcullis-web-ui --lib --release \
+  cargo build --quiet --package portcullis-web-ui --lib --profile wasm-release \
     --target wasm32-unknown-unknown --no-default-features --features hydrate
   mkdir -p "$PORTCULLIS_SITE_ROOT/pkg"
   wasm-bindgen --target web --no-typescript --out-dir "$PORTCULLIS_SITE_ROOT/pkg" \
-    --out-name portcullis_web_ui "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/portcullis_web_ui.wasm"
+    --out-name portcullis_web_ui "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/portcullis_web_ui.wasm"
   # binaryen from npm (Debian's is too old and breaks hydration): ~30% smaller.
   "$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-reference-types --enable-multivalue \

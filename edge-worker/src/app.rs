@@ -2,7 +2,7 @@
 
 use portcullis_tenant_config::SignatureVerifier;
 
-use portcullis_tenant_config::{AuthConfig, TenantConfig};
+use portcullis_tenant_config::TenantConfig;
 
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
@@ -135,10 +135,7 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
         };
         let path = request.path.as_str();
         let origin = request.origin();
-        let oauth = match &config.auth {
-            AuthConfig::OAuth(oauth) => Some(oauth),
-            AuthConfig::None => None,
-        };
+        let oauth = config.oauth.as_ref();
         let is_oauth_path = path.starts_with("/.well-known/") || AUTHORITY_PATHS.contains(&path);
         if request.method == "OPTIONS" && (is_oauth_path || MCP_PATHS.contains(&path)) {
             return Outcome::Reply(metadata::preflight());
@@ -196,7 +193,7 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
     ) -> Result<Caller, HttpResponse> {
         let tokens = AccessTokens::for_tenant(self.token_key, &config.tenant);
         let caller = auth::authenticate(config, request, origin, &tokens, self.now)?;
-        let (Caller::User(claims), AuthConfig::OAuth(oauth)) = (&caller, &config.auth) else {
+        let (Caller::User(claims), Some(oauth)) = (&caller, &config.oauth) else {
             return Ok(caller);
         };
         match self.store.is_revoked(&config.tenant, &claims.g).await {

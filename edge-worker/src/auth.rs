@@ -6,7 +6,7 @@
 //! by its MAC, tenant, audience and expiry alone — no storage round trip —
 //! and then against the revocation list by the caller of [`authenticate`].
 
-use portcullis_tenant_config::{AuthConfig, OAuthConfig, TenantConfig, ToolConfig};
+use portcullis_tenant_config::{OAuthConfig, TenantConfig, ToolConfig};
 use serde_json::{Map, Value, json};
 
 use crate::http::{HttpRequest, HttpResponse};
@@ -41,7 +41,7 @@ pub fn authenticate(
     tokens: &AccessTokens,
     now: u64,
 ) -> Result<Caller, HttpResponse> {
-    let AuthConfig::OAuth(oauth) = &config.auth else {
+    let Some(oauth) = &config.oauth else {
         return Ok(Caller::Anonymous);
     };
     if request

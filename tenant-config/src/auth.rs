@@ -12,19 +12,9 @@ use thiserror::Error;
 
 use crate::redirect_uri::{RedirectUriError, validate_redirect_uri};
 
-/// How a tenant's `/mcp` is protected.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(tag = "mode", rename_all = "camelCase")]
-pub enum AuthConfig {
-    /// A public server: `/mcp` is open and no OAuth metadata is served.
-    #[default]
-    None,
-    /// Bearer tokens issued by the tenant's own authorization server.
-    #[serde(rename = "oauth")]
-    OAuth(OAuthConfig),
-}
-
-/// The tenant's authorization server.
+/// The tenant's authorization server. A tenant without one (the document's
+/// `oauth` absent) is a public server: `/mcp` is open and no OAuth metadata
+/// is served.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OAuthConfig {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::args::ArgSchema;
-use crate::auth::{AuthConfig, AuthError};
+use crate::auth::{AuthError, OAuthConfig};
 use crate::catalog::{PromptConfig, ResourceConfig, ResourceTemplateConfig};
 use crate::content::ContentBlock;
 use crate::names::{NameError, validate_tenant_slug, validate_tool_name};
@@ -34,9 +34,9 @@ pub struct TenantConfig {
     pub resources: Vec<ResourceConfig>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource_templates: Vec<ResourceTemplateConfig>,
-    /// Who may call: a public server, or the tenant's OAuth authorization server.
-    #[serde(default)]
-    pub auth: AuthConfig,
+    /// The tenant's OAuth authorization server; `None` for a public server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<OAuthConfig>,
 }
 
 /// One tool as MCP clients will see it, plus what the edge needs to run it.
@@ -57,7 +57,7 @@ pub struct ToolConfig {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub is_error: bool,
     /// Scopes a token must carry to see and call the tool (all of them).
-    /// Not enforced on a public (`auth: none`) tenant.
+    /// Not enforced on a public tenant (one without `oauth`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
 }
@@ -100,7 +100,7 @@ impl TenantConfig {
             prompts: Vec::new(),
             resources: Vec::new(),
             resource_templates: Vec::new(),
-            auth: AuthConfig::None,
+            oauth: None,
         }
     }
 
@@ -136,7 +136,7 @@ impl TenantConfig {
                 }
             })?;
         }
-        if let AuthConfig::OAuth(oauth) = &self.auth {
+        if let Some(oauth) = &self.oauth {
             oauth.validate()?;
             for tool in &self.tools {
                 if let Some(unknown) = tool.scopes.iter().find(|s| oauth.scope(s).is_none()) {

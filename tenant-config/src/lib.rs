@@ -21,7 +21,7 @@ pub mod sealing;
 mod robustness;
 
 pub use args::{ArgSchema, CompileError, Violation};
-pub use auth::{AuthConfig, OAuthConfig};
+pub use auth::OAuthConfig;
 pub use catalog::{
     PromptArgument, PromptConfig, PromptMessage, ResourceConfig, ResourceTemplateConfig,
 };

@@ -1,6 +1,7 @@
 //! The JSON API under `/api`: thin handlers that build a request context,
 //! call one service method and render its result.
 
+mod auth;
 mod catalog;
 mod error;
 mod extract;
@@ -44,6 +45,10 @@ fn api_router(services: AppState) -> Router {
             get(tenants::tenant_list).post(tenants::tenant_create),
         )
         .route("/v1/tenants/{tenant}", get(tenants::tenant_get))
+        .route(
+            "/v1/tenants/{tenant}/auth",
+            get(auth::auth_get).put(auth::auth_put),
+        )
         .route(
             "/v1/tenants/{tenant}/tools",
             get(tools::tool_list).post(tools::tool_create),

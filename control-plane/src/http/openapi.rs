@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{catalog, publish, tenants, tools};
+use super::{auth, catalog, publish, tenants, tools};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +15,8 @@ use super::{catalog, publish, tenants, tools};
         tenants::tenant_create,
         tenants::tenant_list,
         tenants::tenant_get,
+        auth::auth_get,
+        auth::auth_put,
         tools::tool_create,
         tools::tool_list,
         tools::tool_delete,

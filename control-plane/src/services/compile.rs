@@ -2,7 +2,8 @@
 //! publish pipeline loads the rows, this turns them into a [`TenantConfig`].
 
 use portcullis_tenant_config::{
-    ContentBlock, PromptConfig, ResourceConfig, ResourceTemplateConfig, TenantConfig, ToolConfig,
+    ContentBlock, OAuthConfig, PromptConfig, ResourceConfig, ResourceTemplateConfig, TenantConfig,
+    ToolConfig,
 };
 
 use super::ServiceError;
@@ -18,15 +19,28 @@ pub struct Catalog {
     pub resource_templates: Vec<ResourceTemplateConfig>,
 }
 
+/// Everything of a tenant that goes into its config besides the tenant row.
+#[derive(Debug, Default)]
+pub struct TenantParts {
+    pub tools: Vec<ToolRow>,
+    pub catalog: Catalog,
+    /// The authorization server; `None` for a public server.
+    pub oauth: Option<OAuthConfig>,
+}
+
 /// Builds version `version` of a tenant's config. Rows are re-validated:
 /// a rule tightened since a row was saved must stop the publish, with the
 /// entry named, rather than reach the edge.
 pub fn compile_tenant_config(
     tenant: &TenantRow,
-    tools: &[ToolRow],
-    catalog: Catalog,
+    parts: TenantParts,
     version: u64,
 ) -> Result<TenantConfig, ServiceError> {
+    let TenantParts {
+        tools,
+        catalog,
+        oauth,
+    } = parts;
     let tools = tools
         .iter()
         .map(|row| {
@@ -44,7 +58,7 @@ pub fn compile_tenant_config(
                 arguments,
                 content,
                 is_error: row.is_error,
-                scopes: Vec::new(),
+                scopes: row.scopes.clone(),
             })
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
@@ -53,6 +67,7 @@ pub fn compile_tenant_config(
     config.prompts = catalog.prompts;
     config.resources = catalog.resources;
     config.resource_templates = catalog.resource_templates;
+    config.oauth = oauth;
     config
         .validate()
         .map_err(|e| ServiceError::invalid("config", e.to_string()))?;
@@ -84,6 +99,7 @@ mod tests {
             input_schema: Json(schema),
             content: Json(json!([{"type": "text", "text": "hi"}])),
             is_error: false,
+            scopes: Vec::new(),
             created_at: Utc::now(),
         }
     }
@@ -92,8 +108,10 @@ mod tests {
     fn compiles_rows_into_a_valid_document() {
         let config = compile_tenant_config(
             &tenant(),
-            &[tool("a", json!({"type": "object"}))],
-            Catalog::default(),
+            TenantParts {
+                tools: vec![tool("a", json!({"type": "object"}))],
+                ..Default::default()
+            },
             3,
         )
         .unwrap();
@@ -112,8 +130,10 @@ mod tests {
     fn names_the_tool_that_stops_a_publish() {
         let err = compile_tenant_config(
             &tenant(),
-            &[tool("bad", json!({"type": "string"}))],
-            Catalog::default(),
+            TenantParts {
+                tools: vec![tool("bad", json!({"type": "string"}))],
+                ..Default::default()
+            },
             1,
         )
         .unwrap_err();

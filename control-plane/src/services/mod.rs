@@ -2,6 +2,7 @@
 //! [`RequestContext`](crate::context::RequestContext) first, validates its
 //! input, and calls storage; none knows about HTTP.
 
+pub mod auth;
 pub mod catalog;
 pub mod compile;
 pub mod error;
@@ -22,6 +23,8 @@ use crate::signing::parse_signing_key;
 pub struct Services {
     db: PgPool,
     signing_key: SigningKey,
+    /// Seals secrets for the edge (`PORTCULLIS_EDGE_SEAL_KEY`).
+    seal_key: [u8; 32],
     edge: EdgeClient,
     settings: Settings,
 }
@@ -31,6 +34,7 @@ impl Services {
         Ok(Self {
             db,
             signing_key: parse_signing_key(&settings.signing_key_hex)?,
+            seal_key: settings.edge_seal_key,
             edge: EdgeClient::new(&settings.edge_url)
                 .map_err(|e| format!("cannot build the edge client: {e}"))?,
             settings: settings.clone(),

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::compile::{Catalog, compile_tenant_config};
+use super::compile::{Catalog, TenantParts, compile_tenant_config};
 use super::{ServiceError, Services};
 use crate::context::RequestContext;
 use crate::storage::config_versions::{ConfigVersionRow, NewConfigVersion};
@@ -57,13 +57,16 @@ impl Services {
             .await?
             .ok_or_else(|| super::tenants::tenant_not_found(tenant))?;
         let version = versions::config_version_next(&mut tx, tenant_row.id).await?;
-        let tools = storage::tools::tool_list(&mut *tx, tenant_row.id).await?;
-        let catalog = Catalog {
-            prompts: self.catalog_load(&mut *tx, tenant_row.id).await?,
-            resources: self.catalog_load(&mut *tx, tenant_row.id).await?,
-            resource_templates: self.catalog_load(&mut *tx, tenant_row.id).await?,
+        let parts = TenantParts {
+            tools: storage::tools::tool_list(&mut *tx, tenant_row.id).await?,
+            catalog: Catalog {
+                prompts: self.catalog_load(&mut *tx, tenant_row.id).await?,
+                resources: self.catalog_load(&mut *tx, tenant_row.id).await?,
+                resource_templates: self.catalog_load(&mut *tx, tenant_row.id).await?,
+            },
+            oauth: super::auth::auth_for_publish(&mut *tx, tenant_row.id).await?,
         };
-        let config = compile_tenant_config(&tenant_row, &tools, catalog, version as u64)?;
+        let config = compile_tenant_config(&tenant_row, parts, version as u64)?;
         let signed = SignedConfig::sign(&config, &self.signing_key)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let sha256 = hex_sha256(signed.payload.as_bytes());

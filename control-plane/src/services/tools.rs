@@ -30,6 +30,10 @@ pub struct ToolCreate {
     /// Return the content as a tool execution error (`isError: true`).
     #[serde(default)]
     pub is_error: bool,
+    /// Scopes a token must carry to see and call the tool (all of them);
+    /// each must be one of the tenant's scopes when it publishes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -43,6 +47,7 @@ pub struct Tool {
     #[schema(value_type = Vec<Object>)]
     pub content: Value,
     pub is_error: bool,
+    pub scopes: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -55,6 +60,7 @@ impl From<ToolRow> for Tool {
             input_schema: r.input_schema.0,
             content: r.content.0,
             is_error: r.is_error,
+            scopes: r.scopes,
             created_at: r.created_at,
         }
     }
@@ -78,6 +84,7 @@ impl Services {
             input_schema: &input.input_schema,
             content: &content,
             is_error: input.is_error,
+            scopes: &input.scopes,
         };
         let row = storage::tools::tool_create(&self.db, tenant_row.id, &new)
             .await
@@ -139,6 +146,10 @@ pub fn validate_tool(input: &ToolCreate) -> Result<(), ServiceError> {
     validate_input_schema(&input.input_schema)?;
     portcullis_tenant_config::content::validate_blocks(&input.content)
         .map_err(|e| ServiceError::invalid("content", e.to_string()))?;
+    for scope in &input.scopes {
+        portcullis_tenant_config::auth::validate_scope_name(scope)
+            .map_err(|e| ServiceError::invalid("scopes", e.to_string()))?;
+    }
     Ok(())
 }
 

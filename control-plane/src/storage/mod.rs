@@ -1,6 +1,7 @@
 //! Postgres access: every SQL statement of the control plane lives here, one
 //! file per table, functions named after the service methods they serve.
 
+pub mod auth;
 pub mod catalog;
 pub mod config_versions;
 pub mod error;

@@ -15,6 +15,7 @@ pub struct ToolRow {
     pub input_schema: Json<Value>,
     pub content: Json<Value>,
     pub is_error: bool,
+    pub scopes: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -26,9 +27,11 @@ pub struct NewTool<'a> {
     pub input_schema: &'a Value,
     pub content: &'a Value,
     pub is_error: bool,
+    pub scopes: &'a [String],
 }
 
-const COLUMNS: &str = "name, title, description, input_schema, content, is_error, created_at";
+const COLUMNS: &str =
+    "name, title, description, input_schema, content, is_error, scopes, created_at";
 
 pub async fn tool_create(
     db: impl PgExecutor<'_>,
@@ -36,8 +39,8 @@ pub async fn tool_create(
     tool: &NewTool<'_>,
 ) -> Result<ToolRow, StorageError> {
     sqlx::query_as(&format!(
-        "INSERT INTO tools (tenant_id, name, title, description, input_schema, content, is_error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+        "INSERT INTO tools (tenant_id, name, title, description, input_schema, content, is_error, scopes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
     ))
     .bind(tenant_id)
     .bind(tool.name)
@@ -46,6 +49,7 @@ pub async fn tool_create(
     .bind(Json(tool.input_schema))
     .bind(Json(tool.content))
     .bind(tool.is_error)
+    .bind(tool.scopes)
     .fetch_one(db)
     .await
     .map_err(classify)

@@ -4,12 +4,12 @@
 
 use std::cell::{Cell, RefCell};
 
+use portcullis_tenant_config::TenantConfig;
 use portcullis_tenant_config::auth::{
     ClientConfig, IdentityProvider, OAuthConfig, ProviderKind, RoleConfig, ScopeConfig, UserMatch,
 };
 use portcullis_tenant_config::encoding::{decode_base64url, encode_base64url};
 use portcullis_tenant_config::sealing::{self, provider_secret_aad};
-use portcullis_tenant_config::{AuthConfig, TenantConfig};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -179,7 +179,7 @@ pub fn oauth_tenant() -> TenantConfig {
     let mut config = crate::test_fixtures::tenant("acme", 1, &["forecast", "wipe"]);
     config.tools[0].scopes = vec!["weather:read".into()];
     config.tools[1].scopes = vec!["admin".into()];
-    config.auth = AuthConfig::OAuth(oauth_config());
+    config.oauth = Some(oauth_config());
     config.validate().expect("the fixture is valid");
     config
 }
@@ -214,7 +214,7 @@ impl Harness {
     }
 
     pub async fn send(&self, request: HttpRequest) -> HttpResponse {
-        let AuthConfig::OAuth(oauth) = &self.config.auth else {
+        let Some(oauth) = &self.config.oauth else {
             unreachable!()
         };
         let authority = Authority {

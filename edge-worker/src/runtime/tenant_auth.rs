@@ -3,7 +3,6 @@
 //! handled one at a time, so a code is redeemed and a refresh token rotated
 //! exactly once, whatever races the clients run.
 
-use portcullis_tenant_config::AuthConfig;
 use worker::{
     DurableObject, Env, Fetch as WorkerFetch, Headers, Method, Request, RequestInit, Response,
     State, durable_object,
@@ -95,7 +94,7 @@ impl DurableObject for McpTenantAuth {
                 ));
             }
         };
-        let AuthConfig::OAuth(oauth) = &config.auth else {
+        let Some(oauth) = &config.oauth else {
             return into_worker_response(HttpResponse::error(
                 404,
                 "not_found",

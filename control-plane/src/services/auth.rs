@@ -1,0 +1,265 @@
+//! A tenant's authorization settings: whether `/mcp` is public or protected
+//! by the tenant's own OAuth authorization server, and that server's
+//! identity providers, scopes, access rules, roles and clients.
+//!
+//! Client secrets are write-only: sealed for the edge the moment they arrive
+//! (AES-256-GCM under `PORTCULLIS_EDGE_SEAL_KEY`, bound to tenant and
+//! provider), stored and published only sealed, and shown as set or unset.
+
+use chrono::{DateTime, Utc};
+use portcullis_tenant_config::OAuthConfig;
+use portcullis_tenant_config::auth::{
+    ClientConfig, IdentityProvider, ProviderKind, RoleConfig, ScopeConfig, UserMatch,
+};
+use portcullis_tenant_config::sealing::{provider_secret_aad, seal};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ServiceError, Services};
+use crate::context::RequestContext;
+use crate::storage;
+
+/// `public`: anyone may call `/mcp`. `oauth`: bearer tokens from the
+/// tenant's authorization server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum AuthMode {
+    Public,
+    Oauth,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuthSettingsInput {
+    pub mode: AuthMode,
+    #[serde(default)]
+    pub providers: Vec<ProviderInput>,
+    /// `{name, description}`; the description is shown on consent.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub scopes: Vec<ScopeConfig>,
+    /// Who may sign in: any matching rule admits (none: everyone).
+    /// A rule: `{emailDomains, emails, githubLogins, githubOrgs, groups}`.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub allow: Vec<UserMatch>,
+    /// `{name, when: <rule>, scopes}`: the scopes users matching `when` may grant.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub roles: Vec<RoleConfig>,
+    /// Pre-registered public clients: `{clientId, clientName, redirectUris}`.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub clients: Vec<ClientConfig>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProviderInput {
+    /// A slug, unique per tenant; part of every user id it vouches for.
+    pub id: String,
+    /// `github`, `google` or `oidc`.
+    #[schema(value_type = String)]
+    pub kind: ProviderKind,
+    pub display_name: String,
+    pub client_id: String,
+    /// Write-only. Omit to keep the secret already saved for this provider.
+    pub client_secret: Option<String>,
+    /// The OpenID issuer (required for `oidc`); GitHub's or Google's own
+    /// when omitted for those.
+    pub issuer: Option<String>,
+    /// GitHub's API base (GitHub Enterprise); `https://api.github.com` by default.
+    pub api_base: Option<String>,
+    #[serde(default)]
+    pub upstream_scopes: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthSettings {
+    pub mode: AuthMode,
+    pub providers: Vec<ProviderView>,
+    #[schema(value_type = Vec<Object>)]
+    pub scopes: Vec<ScopeConfig>,
+    #[schema(value_type = Vec<Object>)]
+    pub allow: Vec<UserMatch>,
+    #[schema(value_type = Vec<Object>)]
+    pub roles: Vec<RoleConfig>,
+    #[schema(value_type = Vec<Object>)]
+    pub clients: Vec<ClientConfig>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderView {
+    pub id: String,
+    #[schema(value_type = String)]
+    pub kind: ProviderKind,
+    pub display_name: String,
+    pub client_id: String,
+    /// Whether a client secret is saved (it is never returned).
+    pub client_secret_set: bool,
+    pub issuer: String,
+    pub api_base: Option<String>,
+    pub upstream_scopes: Vec<String>,
+}
+
+impl Services {
+    pub async fn auth_get(
+        &self,
+        _ctx: &RequestContext,
+        tenant: &str,
+    ) -> Result<AuthSettings, ServiceError> {
+        let tenant_row = self.tenant_row(tenant).await?;
+        let row = storage::auth::auth_get(&self.db, tenant_row.id).await?;
+        let Some(row) = row else {
+            return Ok(public_settings());
+        };
+        let oauth = stored_oauth(&row.settings.0)?;
+        Ok(view(oauth, Some(row.updated_at)))
+    }
+
+    pub async fn auth_put(
+        &self,
+        _ctx: &RequestContext,
+        tenant: &str,
+        input: AuthSettingsInput,
+    ) -> Result<AuthSettings, ServiceError> {
+        let tenant_row = self.tenant_row(tenant).await?;
+        if input.mode == AuthMode::Public {
+            storage::auth::auth_delete(&self.db, tenant_row.id).await?;
+            tracing::info!(tenant, "authorization set to public");
+            return Ok(public_settings());
+        }
+        let saved = match storage::auth::auth_get(&self.db, tenant_row.id).await? {
+            Some(row) => Some(stored_oauth(&row.settings.0)?),
+            None => None,
+        };
+        let oauth = self.oauth_from_input(tenant, input, saved.as_ref())?;
+        oauth
+            .validate()
+            .map_err(|e| ServiceError::invalid("auth", e.to_string()))?;
+        let settings =
+            serde_json::to_value(&oauth).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let row = storage::auth::auth_put(&self.db, tenant_row.id, &settings).await?;
+        tracing::info!(
+            tenant,
+            providers = oauth.providers.len(),
+            "authorization settings saved"
+        );
+        Ok(view(oauth, Some(row.updated_at)))
+    }
+
+    fn oauth_from_input(
+        &self,
+        tenant: &str,
+        input: AuthSettingsInput,
+        saved: Option<&OAuthConfig>,
+    ) -> Result<OAuthConfig, ServiceError> {
+        let providers = input
+            .providers
+            .into_iter()
+            .map(|p| {
+                let aad = provider_secret_aad(tenant, &p.id);
+                let client_secret = match p.client_secret.filter(|s| !s.is_empty()) {
+                    Some(secret) => seal(&self.seal_key, &aad, secret.as_bytes()),
+                    // Keep the saved secret only for the same provider id.
+                    None => saved
+                        .and_then(|s| s.provider(&p.id))
+                        .map(|saved| saved.client_secret.clone())
+                        .ok_or_else(|| {
+                            ServiceError::invalid(
+                                "providers",
+                                format!("provider {:?} needs a clientSecret", p.id),
+                            )
+                        })?,
+                };
+                let issuer = match (p.issuer, p.kind) {
+                    (Some(issuer), _) => issuer.trim_end_matches('/').to_owned(),
+                    (None, ProviderKind::Github) => "https://github.com".to_owned(),
+                    (None, ProviderKind::Google) => "https://accounts.google.com".to_owned(),
+                    (None, ProviderKind::Oidc) => {
+                        return Err(ServiceError::invalid(
+                            "providers",
+                            format!(
+                                "provider {:?} needs the issuer URL of its OpenID provider",
+                                p.id
+                            ),
+                        ));
+                    }
+                };
+                Ok(IdentityProvider {
+                    id: p.id,
+                    kind: p.kind,
+                    display_name: p.display_name,
+                    client_id: p.client_id,
+                    client_secret,
+                    issuer,
+                    api_base: p.api_base,
+                    upstream_scopes: p.upstream_scopes,
+                })
+            })
+            .collect::<Result<Vec<_>, ServiceError>>()?;
+        Ok(OAuthConfig {
+            providers,
+            scopes: input.scopes,
+            allow: input.allow,
+            roles: input.roles,
+            clients: input.clients,
+        })
+    }
+}
+
+/// The tenant's OAuth settings as they go into its config, if any.
+pub(super) async fn auth_for_publish(
+    db: impl sqlx::PgExecutor<'_>,
+    tenant_id: i64,
+) -> Result<Option<OAuthConfig>, ServiceError> {
+    match storage::auth::auth_get(db, tenant_id).await? {
+        Some(row) => Ok(Some(stored_oauth(&row.settings.0)?)),
+        None => Ok(None),
+    }
+}
+
+fn stored_oauth(settings: &serde_json::Value) -> Result<OAuthConfig, ServiceError> {
+    serde_json::from_value(settings.clone())
+        .map_err(|e| ServiceError::Internal(format!("stored authorization settings: {e}")))
+}
+
+fn public_settings() -> AuthSettings {
+    AuthSettings {
+        mode: AuthMode::Public,
+        providers: Vec::new(),
+        scopes: Vec::new(),
+        allow: Vec::new(),
+        roles: Vec::new(),
+        clients: Vec::new(),
+        updated_at: None,
+    }
+}
+
+fn view(oauth: OAuthConfig, updated_at: Option<DateTime<Utc>>) -> AuthSettings {
+    AuthSettings {
+        mode: AuthMode::Oauth,
+        providers: oauth
+            .providers
+            .into_iter()
+            .map(|p| ProviderView {
+                client_secret_set: !p.client_secret.is_empty(),
+                id: p.id,
+                kind: p.kind,
+                display_name: p.display_name,
+                client_id: p.client_id,
+                issuer: p.issuer,
+                api_base: p.api_base,
+                upstream_scopes: p.upstream_scopes,
+            })
+            .collect(),
+        scopes: oauth.scopes,
+        allow: oauth.allow,
+        roles: oauth.roles,
+        clients: oauth.clients,
+        updated_at,
+    }
+}

@@ -1,0 +1,52 @@
+//! The `tenant_auth` table.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgExecutor};
+
+use super::error::StorageError;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AuthRow {
+    /// The tenant's `OAuthConfig`, secrets sealed.
+    pub settings: Json<Value>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn auth_get(
+    db: impl PgExecutor<'_>,
+    tenant_id: i64,
+) -> Result<Option<AuthRow>, StorageError> {
+    Ok(
+        sqlx::query_as("SELECT settings, updated_at FROM tenant_auth WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+pub async fn auth_put(
+    db: impl PgExecutor<'_>,
+    tenant_id: i64,
+    settings: &Value,
+) -> Result<AuthRow, StorageError> {
+    Ok(sqlx::query_as(
+        "INSERT INTO tenant_auth (tenant_id, settings) VALUES ($1, $2)
+         ON CONFLICT (tenant_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()
+         RETURNING settings, updated_at",
+    )
+    .bind(tenant_id)
+    .bind(Json(settings))
+    .fetch_one(db)
+    .await?)
+}
+
+/// Makes the tenant a public server again; `false` if it already was.
+pub async fn auth_delete(db: impl PgExecutor<'_>, tenant_id: i64) -> Result<bool, StorageError> {
+    let done = sqlx::query("DELETE FROM tenant_auth WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
