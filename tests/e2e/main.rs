@@ -5,4 +5,5 @@
 mod admin_ui;
 mod conformance;
 mod live_config;
+mod oauth;
 mod walking_skeleton;

@@ -168,3 +168,28 @@ impl ListChangedWatcher {
             .unwrap_or_else(|e| panic!("client output is not JSON ({e}): {line}"))
     }
 }
+
+/// The official TypeScript SDK's OAuth client flow against `url`, with
+/// `login` signing in at the upstream provider in headless Chromium (see
+/// `tests/clients/oauth-flow.mjs`); page screenshots go to `screenshots`.
+pub async fn oauth_flow(url: &str, login: &str, screenshots: &std::path::Path) -> Value {
+    let dir = repo_root().join("tests/clients");
+    let run = Command::new("node")
+        .current_dir(&dir)
+        .arg("oauth-flow.mjs")
+        .args([url, login])
+        .arg(screenshots)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("the OAuth flow finished within two minutes")
+        .expect("node runs (npm ci in tests/clients, chromium installed)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "OAuth flow output is not JSON ({e}); stdout: {stdout}; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}

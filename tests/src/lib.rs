@@ -10,6 +10,7 @@ pub mod clients;
 pub mod control_plane;
 pub mod database;
 pub mod edge;
+pub mod identity_provider;
 pub mod seed;
 pub mod stack;
 

@@ -76,9 +76,12 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
             ("POST", "/revoke") => token::revoke(self, request).await,
             ("POST", "/register") => register::register(self, request).await,
             (_, "/authorize" | "/oauth/login" | "/oauth/callback") => {
-                return method_not_allowed("GET");
+                return method_not_allowed(method, "GET");
             }
-            _ => return method_not_allowed("POST"),
+            (_, "/oauth/consent" | "/token" | "/revoke" | "/register") => {
+                return method_not_allowed(method, "POST");
+            }
+            _ => return oauth_error(404, "invalid_request", &format!("no endpoint at {path}")),
         };
         answer.unwrap_or_else(|StorageError(e)| {
             crate::runtime::log_error(&format!("auth storage of {}: {e}", self.config.tenant));
@@ -133,6 +136,7 @@ pub fn oauth_error(status: u16, error: &str, description: &str) -> HttpResponse 
     .with_header("cache-control", "no-store")
 }
 
-fn method_not_allowed(allow: &str) -> HttpResponse {
-    oauth_error(405, "invalid_request", &format!("use {allow}")).with_header("allow", allow)
+fn method_not_allowed(method: &str, allow: &str) -> HttpResponse {
+    let message = format!("{method} is not allowed here; use {allow}");
+    oauth_error(405, "invalid_request", &message).with_header("allow", allow)
 }

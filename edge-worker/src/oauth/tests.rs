@@ -102,8 +102,14 @@ impl Fetch for FakeIdp {
             }
             ("POST", Some("/token")) => {
                 let form = Params::parse(request.body.as_deref().unwrap_or_default());
+                // HTTP Basic, OpenID Connect's default: "acme-client:s3cret".
+                let basic = request
+                    .headers
+                    .iter()
+                    .any(|(n, v)| *n == "authorization" && v == "Basic YWNtZS1jbGllbnQ6czNjcmV0");
                 if form.get("code") != Some("idp-code")
-                    || form.get("client_secret") != Some("s3cret")
+                    || !basic
+                    || form.get("client_secret").is_some()
                 {
                     return Ok(Fetched {
                         status: 400,

@@ -7,7 +7,7 @@
 //! every claim rule (`iss`, `aud`/`azp`, `exp`, `nonce`) is plain Rust here.
 
 use portcullis_tenant_config::auth::{IdentityProvider, ProviderKind, UserClaims};
-use portcullis_tenant_config::encoding::decode_base64url;
+use portcullis_tenant_config::encoding::{decode_base64url, encode_base64url};
 use portcullis_tenant_config::sealing::provider_secret_aad;
 use serde::Deserialize;
 use serde_json::Value;
@@ -145,15 +145,37 @@ pub async fn complete(
     let redirect_uri = callback_uri(origin);
     if provider.kind.is_openid() {
         let discovery = discover(provider, fetch).await?;
-        let body = encode_pairs(&[
+        let mut pairs = vec![
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", &redirect_uri),
             ("code_verifier", &attempt.code_verifier),
-            ("client_id", &provider.client_id),
-            ("client_secret", &secret),
-        ]);
-        let tokens: TokenResponse = post_form(fetch, &discovery.token_endpoint, body).await?;
+        ];
+        // OpenID Connect's default is HTTP Basic; the body only for
+        // providers that say they take nothing else.
+        let post_only = discovery
+            .token_endpoint_auth_methods_supported
+            .as_deref()
+            .is_some_and(|m| {
+                m.iter().any(|m| m == "client_secret_post")
+                    && !m.iter().any(|m| m == "client_secret_basic")
+            });
+        let basic = if post_only {
+            pairs.extend([
+                ("client_id", provider.client_id.as_str()),
+                ("client_secret", secret.as_str()),
+            ]);
+            None
+        } else {
+            Some(basic_credentials(&provider.client_id, &secret))
+        };
+        let tokens: TokenResponse = post_form(
+            fetch,
+            &discovery.token_endpoint,
+            encode_pairs(&pairs),
+            basic,
+        )
+        .await?;
         let Some(id_token) = tokens.id_token else {
             return fail("the provider answered without an ID token");
         };
@@ -181,7 +203,7 @@ pub async fn complete(
             "{}/login/oauth/access_token",
             provider.issuer.trim_end_matches('/')
         );
-        let tokens: TokenResponse = post_form(fetch, &url, body).await?;
+        let tokens: TokenResponse = post_form(fetch, &url, body, None).await?;
         let user = github_user(provider, &tokens.access_token, fetch).await?;
         Ok(UpstreamLogin {
             user,
@@ -196,6 +218,8 @@ struct Discovery {
     authorization_endpoint: String,
     token_endpoint: String,
     jwks_uri: String,
+    #[serde(default)]
+    token_endpoint_auth_methods_supported: Option<Vec<String>>,
 }
 
 async fn discover(
@@ -227,18 +251,43 @@ struct TokenResponse {
     error: Option<String>,
 }
 
+/// `Authorization: Basic` for a client (RFC 6749 §2.3.1: each part
+/// form-encoded first).
+fn basic_credentials(client_id: &str, secret: &str) -> String {
+    let pair = format!(
+        "{}:{}",
+        super::form::encode(client_id),
+        super::form::encode(secret)
+    );
+    let mut encoded = encode_base64url(pair.as_bytes())
+        .replace('-', "+")
+        .replace('_', "/");
+    while encoded.len() % 4 != 0 {
+        encoded.push('=');
+    }
+    format!("Basic {encoded}")
+}
+
 async fn post_form(
     fetch: &impl Fetch,
     url: &str,
     body: String,
+    authorization: Option<String>,
 ) -> Result<TokenResponse, UpstreamError> {
+    let mut headers = vec![
+        (
+            "content-type",
+            "application/x-www-form-urlencoded".to_owned(),
+        ),
+        ("accept", "application/json".to_owned()),
+    ];
+    if let Some(authorization) = authorization {
+        headers.push(("authorization", authorization));
+    }
     let request = Outbound {
         method: "POST",
         url: url.to_owned(),
-        headers: vec![
-            ("content-type", "application/x-www-form-urlencoded".into()),
-            ("accept", "application/json".into()),
-        ],
+        headers,
         body: Some(body),
     };
     let fetched = send(fetch, request).await?;

@@ -141,7 +141,13 @@ fn into_worker_response(response: HttpResponse) -> worker::Result<Response> {
     let mut out = Response::from_bytes(response.body)?.with_status(response.status);
     let headers = out.headers_mut();
     for (name, value) in &response.headers {
-        headers.append(name, value)?;
+        // Cookies are the one header that may repeat; every other one
+        // replaces a default (e.g. the body's content type).
+        if name == "set-cookie" {
+            headers.append(name, value)?;
+        } else {
+            headers.set(name, value)?;
+        }
     }
     Ok(out)
 }

@@ -4,8 +4,8 @@
 //! exactly once, whatever races the clients run.
 
 use worker::{
-    DurableObject, Env, Fetch as WorkerFetch, Headers, Method, Request, RequestInit, Response,
-    State, durable_object,
+    DurableObject, Env, Fetch as WorkerFetch, Headers, Method, Request, RequestInit,
+    RequestRedirect, Response, State, durable_object,
 };
 
 use super::{into_http_request, into_worker_response, kv, required_key, webcrypto};
@@ -29,8 +29,11 @@ pub async fn forward(env: &Env, tenant: &str, request: &HttpRequest) -> worker::
         headers.append(name, value)?;
     }
     let mut init = RequestInit::new();
+    // The object's redirects (to the provider, back to the client) are for
+    // the browser, not to be followed here.
     init.with_method(Method::from(request.method.clone()))
-        .with_headers(headers);
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual);
     if !request.body.is_empty() {
         init.with_body(Some(js_sys::Uint8Array::from(&request.body[..]).into()));
     }

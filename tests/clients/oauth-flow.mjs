@@ -1,0 +1,177 @@
+// The official TypeScript SDK's OAuth client (an `OAuthClientProvider`) against
+// a tenant, with a real browser (headless Chromium) for the user's part:
+// 401 → discovery → dynamic registration → /authorize → upstream login at the
+// OpenID provider → the edge's consent page → code → tokens → MCP calls;
+// then a refresh, a revocation, and what happens after it. Prints JSON.
+//
+//   node oauth-flow.mjs <mcp-url> <login> <screenshot-dir>
+import "./localhost-resolver.mjs";
+import http from "node:http";
+import { chromium } from "playwright-core";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+
+const [mcpUrl, login, shots] = process.argv.slice(2);
+const out = { problems: [], steps: [] };
+const step = (name, value) => out.steps.push({ name, ...value });
+
+// The client's redirect URI: a loopback listener, as native apps use.
+let deliverCode;
+const codeArrived = new Promise((resolve) => (deliverCode = resolve));
+const callbackServer = http.createServer((req, res) => {
+  const url = new URL(req.url, "http://127.0.0.1");
+  res.end("You can close this window.");
+  deliverCode(Object.fromEntries(url.searchParams));
+});
+await new Promise((r) => callbackServer.listen(0, "127.0.0.1", r));
+const redirectUrl = `http://127.0.0.1:${callbackServer.address().port}/callback`;
+
+class Provider {
+  constructor() {
+    this.saved = {};
+  }
+  get redirectUrl() {
+    return redirectUrl;
+  }
+  get clientMetadata() {
+    return {
+      client_name: "Portcullis e2e client",
+      redirect_uris: [redirectUrl],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "none",
+    };
+  }
+  clientInformation() {
+    return this.saved.client;
+  }
+  saveClientInformation(info) {
+    this.saved.client = info;
+  }
+  tokens() {
+    return this.saved.tokens;
+  }
+  saveTokens(tokens) {
+    this.saved.tokens = tokens;
+  }
+  redirectToAuthorization(url) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier) {
+    this.saved.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.saved.verifier;
+  }
+}
+const provider = new Provider();
+const info = { name: "portcullis-e2e", version: "1.0.0" };
+
+async function connected() {
+  const client = new Client(info);
+  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
+  await client.connect(transport);
+  return client;
+}
+
+async function attempt(name, fn) {
+  try {
+    step(name, { ok: true, value: await fn() });
+  } catch (e) {
+    step(name, { ok: false, error: String(e?.message ?? e), unauthorized: e instanceof UnauthorizedError });
+  }
+}
+
+let page;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+try {
+  const bare = await fetch(mcpUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+  });
+  step("challenge", { status: bare.status, wwwAuthenticate: bare.headers.get("www-authenticate") });
+
+  // The SDK discovers, registers and asks the user to go to the authorization URL.
+  await attempt("connect without tokens", () => connected());
+  const authorizationUrl = String(provider.authorizationUrl ?? "");
+  step("authorization url", { value: authorizationUrl, clientId: provider.saved.client?.client_id ?? null });
+
+  page = await browser.newPage();
+  page.on("pageerror", (e) => out.problems.push(`page error: ${e}`));
+  out.navigations = [];
+  page.on("framenavigated", (f) => f === page.mainFrame() && out.navigations.push(f.url()));
+  await page.goto(authorizationUrl);
+  // The OpenID provider's own login and consent pages.
+  await page.locator("input[name=login]").fill(login);
+  await page.locator("input[name=password]").fill("any");
+  await page.locator("button[type=submit]").click();
+  await page.waitForLoadState();
+  if (await page.locator("button[autofocus], button[type=submit]").count()) {
+    if (!page.url().startsWith(new URL(mcpUrl).origin)) await page.locator("button[type=submit]").first().click();
+  }
+  await page.waitForURL((u) => u.origin === new URL(mcpUrl).origin || u.origin === new URL(redirectUrl).origin);
+  await page.waitForLoadState();
+  step("edge page", { url: page.url(), title: await page.title(), text: await page.locator("main").innerText().catch(() => "") });
+  await page.screenshot({ path: `${shots}/edge-page-${login.replace(/[^a-z0-9]/gi, "_")}.png`, fullPage: true });
+  if ((await page.getByRole("button", { name: "Allow" }).count()) > 0) {
+    await page.getByRole("button", { name: "Allow" }).click();
+    const params = await codeArrived;
+    step("redirect", { params: Object.keys(params).sort(), iss: params.iss ?? null });
+    await attempt("finish auth", async () => {
+      // A fresh transport finishes the exchange, as an app would after its callback.
+      const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
+      await transport.finishAuth(params.code);
+      return { scope: provider.saved.tokens?.scope ?? null };
+    });
+    const client = await connected();
+    await attempt("list tools", async () => (await client.listTools()).tools.map((t) => t.name));
+    await attempt("call allowed tool", () => client.callTool({ name: "forecast", arguments: { city: "Oslo" } }));
+    await attempt("call tool outside scopes", () => client.callTool({ name: "wipe", arguments: { city: "Oslo" } }));
+
+    // An expired or broken access token: the SDK refreshes and carries on.
+    const before = { ...provider.saved.tokens };
+    provider.saved.tokens = { ...before, access_token: "pca1.e30.AAAA" };
+    await attempt("list tools after refresh", async () => (await (await connected()).listTools()).tools.map((t) => t.name));
+    const after = provider.saved.tokens;
+    step("refresh", { rotated: after.refresh_token !== before.refresh_token, newAccess: after.access_token !== before.access_token });
+
+    // Revocation: the grant ends; its tokens stop working everywhere.
+    const revoke = await fetch(new URL("/revoke", mcpUrl), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: after.refresh_token, client_id: provider.saved.client.client_id }),
+    });
+    step("revoke", { status: revoke.status });
+    const raw = await fetch(mcpUrl, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${after.access_token}`,
+        "mcp-protocol-version": "2025-11-25",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    step("revoked access token", { status: raw.status, wwwAuthenticate: raw.headers.get("www-authenticate") });
+    const refresh = await fetch(new URL("/token", mcpUrl), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: after.refresh_token, client_id: provider.saved.client.client_id }),
+    });
+    step("refresh after revocation", { status: refresh.status, body: await refresh.json().catch(() => null) });
+    await attempt("connect after revocation", () => connected());
+  }
+} catch (e) {
+  out.problems.push(`driver: ${e?.stack ?? e}`);
+  if (page) out.lastPage = { url: page.url(), text: await page.locator("body").innerText().catch(() => "") };
+} finally {
+  await browser.close();
+  callbackServer.close();
+}
+process.stdout.write(JSON.stringify(out) + "\n");
+process.exit(0);

@@ -1,0 +1,186 @@
+//! A tenant protected by its own authorization server, federated to a real
+//! OpenID Provider, used by the official TypeScript SDK's OAuth client with
+//! a real browser for the user: discovery, registration, login, consent,
+//! tokens, scopes, refresh and revocation. Screenshots of the pages the user
+//! sees go to `target/e2e-artifacts/`.
+
+use portcullis_e2e::clients::oauth_flow;
+use portcullis_e2e::identity_provider::OpenIdProvider;
+use portcullis_e2e::stack::Stack;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn step<'a>(run: &'a Value, name: &str) -> &'a Value {
+    run["steps"]
+        .as_array()
+        .and_then(|steps| steps.iter().find(|s| s["name"] == name))
+        .unwrap_or_else(|| panic!("no step {name:?} in {run}"))
+}
+
+fn tool(name: &str, scope: &str) -> Value {
+    json!({
+        "name": name, "description": format!("{name} things"),
+        "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}}},
+        "content": [{"type": "text", "text": format!("{name} done")}],
+        "scopes": [scope]
+    })
+}
+
+/// `acme`, protected: users of acme.com may grant `weather:read`; the
+/// `mcp-admins` group may also grant `admin`.
+async fn protected_tenant(api: &Stack, idp: &OpenIdProvider) {
+    api.create(
+        "/tenants",
+        Some(json!({"slug": "acme", "displayName": "Acme Corp"})),
+    )
+    .await;
+    api.create(
+        "/tenants/acme/tools",
+        Some(tool("forecast", "weather:read")),
+    )
+    .await;
+    api.create("/tenants/acme/tools", Some(tool("wipe", "admin")))
+        .await;
+    let settings = json!({
+        "mode": "oauth",
+        "providers": [{
+            "id": "acme-sso", "kind": "oidc", "displayName": "Acme SSO",
+            "clientId": idp.client_id, "clientSecret": idp.client_secret, "issuer": idp.issuer
+        }],
+        "scopes": [
+            {"name": "weather:read", "description": "Read forecasts"},
+            {"name": "admin", "description": "Wipe everything"}
+        ],
+        "allow": [{"emailDomains": ["acme.com"]}],
+        "roles": [
+            {"name": "staff", "scopes": ["weather:read"]},
+            {"name": "admins", "when": {"groups": ["mcp-admins"]}, "scopes": ["admin"]}
+        ]
+    });
+    let (status, body) = api
+        .call(Method::PUT, "/tenants/acme/auth", Some(settings))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    api.create("/tenants/acme/publish", None).await;
+}
+
+fn artifacts() -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-artifacts/oauth");
+    std::fs::create_dir_all(&dir).expect("artifact dir");
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sdk_oauth_client_signs_in_through_the_tenants_identity_provider() {
+    let api = Stack::without_edge("e2e_oauth").await;
+    let origin = format!("http://acme.localhost:{}", api.edge_port);
+    let idp = OpenIdProvider::start(&format!("{origin}/oauth/callback")).await;
+    let _edge = api.start_edge().await;
+    protected_tenant(&api, &idp).await;
+
+    let run = oauth_flow(&format!("{origin}/mcp"), "alice@acme.com", &artifacts()).await;
+    assert_eq!(run["problems"], json!([]), "{run}");
+
+    let challenge = step(&run, "challenge");
+    assert_eq!(challenge["status"], 401, "{run}");
+    let www = challenge["wwwAuthenticate"].as_str().unwrap_or_default();
+    assert!(
+        www.contains(&format!(
+            "resource_metadata=\"{origin}/.well-known/oauth-protected-resource/mcp\""
+        )),
+        "{www}"
+    );
+    let authorize = step(&run, "authorization url")["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        authorize.starts_with(&format!("{origin}/authorize?")),
+        "{run}"
+    );
+    assert!(
+        authorize.contains("code_challenge_method=S256"),
+        "{authorize}"
+    );
+
+    // The edge's consent page, in the tenant's name, for the registered client.
+    let page = step(&run, "edge page");
+    let text = page["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("Acme Corp") && text.contains("Portcullis e2e client"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Read forecasts") && !text.contains("Wipe everything"),
+        "{text}"
+    );
+    assert!(
+        text.contains("127.0.0.1"),
+        "the redirect URI's host is shown: {text}"
+    );
+
+    let redirect = step(&run, "redirect");
+    assert_eq!(redirect["iss"], origin.as_str(), "{run}");
+    assert_eq!(
+        step(&run, "finish auth")["value"]["scope"],
+        "weather:read",
+        "{run}"
+    );
+    assert_eq!(
+        step(&run, "list tools")["value"],
+        json!(["forecast"]),
+        "{run}"
+    );
+    let call = step(&run, "call allowed tool");
+    assert_eq!(
+        call["value"]["content"][0]["text"], "forecast done",
+        "{run}"
+    );
+    // Outside its scopes: 403 insufficient_scope, and the SDK wants to step up.
+    let refused = step(&run, "call tool outside scopes");
+    assert_eq!(refused["ok"], false, "{run}");
+
+    let refreshed = step(&run, "list tools after refresh");
+    assert_eq!(refreshed["value"], json!(["forecast"]), "{run}");
+    assert_eq!(step(&run, "refresh")["rotated"], true, "{run}");
+
+    assert_eq!(step(&run, "revoke")["status"], 200, "{run}");
+    let revoked = step(&run, "revoked access token");
+    assert_eq!(revoked["status"], 401, "{run}");
+    let refused = step(&run, "refresh after revocation");
+    assert_eq!(
+        (refused["status"].clone(), refused["body"]["error"].clone()),
+        (json!(400), json!("invalid_grant")),
+        "{run}"
+    );
+    assert_eq!(step(&run, "connect after revocation")["ok"], false, "{run}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_the_tenant_does_not_admit_sees_why() {
+    let api = Stack::without_edge("e2e_oauth_denied").await;
+    let origin = format!("http://acme.localhost:{}", api.edge_port);
+    let idp = OpenIdProvider::start(&format!("{origin}/oauth/callback")).await;
+    let _edge = api.start_edge().await;
+    protected_tenant(&api, &idp).await;
+
+    let run = oauth_flow(
+        &format!("{origin}/mcp"),
+        "mallory@evil.example",
+        &artifacts(),
+    )
+    .await;
+    let page = step(&run, "edge page");
+    let text = page["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("can't use Acme Corp") && text.contains("mallory@evil.example"),
+        "{run}"
+    );
+    assert!(
+        run["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["name"] != "list tools"),
+        "{run}"
+    );
+}
