@@ -262,7 +262,7 @@ fn basic_credentials(client_id: &str, secret: &str) -> String {
     let mut encoded = encode_base64url(pair.as_bytes())
         .replace('-', "+")
         .replace('_', "/");
-    while encoded.len() % 4 != 0 {
+    while !encoded.len().is_multiple_of(4) {
         encoded.push('=');
     }
     format!("Basic {encoded}")
