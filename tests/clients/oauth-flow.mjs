@@ -4,15 +4,15 @@
 // OpenID provider → the edge's consent page → code → tokens → MCP calls;
 // then a refresh, a revocation, and what happens after it. Prints JSON.
 //
-//   node oauth-flow.mjs <mcp-url> <login> <screenshot-dir>
+//   node oauth-flow.mjs <mcp-url> <login> <screenshot-dir> [<sign-in choice>]
 import "./localhost-resolver.mjs";
 import http from "node:http";
-import { chromium } from "playwright-core";
+import { launch, signIn } from "./browser-user.mjs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 
-const [mcpUrl, login, shots] = process.argv.slice(2);
+const [mcpUrl, login, shots, choice] = process.argv.slice(2);
 const out = { problems: [], steps: [] };
 const step = (name, value) => out.steps.push({ name, ...value });
 
@@ -84,10 +84,7 @@ async function attempt(name, fn) {
 }
 
 let page;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 try {
   const bare = await fetch(mcpUrl, {
     method: "POST",
@@ -101,21 +98,8 @@ try {
   const authorizationUrl = String(provider.authorizationUrl ?? "");
   step("authorization url", { value: authorizationUrl, clientId: provider.saved.client?.client_id ?? null });
 
-  page = await browser.newPage();
-  page.on("pageerror", (e) => out.problems.push(`page error: ${e}`));
   out.navigations = [];
-  page.on("framenavigated", (f) => f === page.mainFrame() && out.navigations.push(f.url()));
-  await page.goto(authorizationUrl);
-  // The OpenID provider's own login and consent pages.
-  await page.locator("input[name=login]").fill(login);
-  await page.locator("input[name=password]").fill("any");
-  await page.locator("button[type=submit]").click();
-  await page.waitForLoadState();
-  if (await page.locator("button[autofocus], button[type=submit]").count()) {
-    if (!page.url().startsWith(new URL(mcpUrl).origin)) await page.locator("button[type=submit]").first().click();
-  }
-  await page.waitForURL((u) => u.origin === new URL(mcpUrl).origin || u.origin === new URL(redirectUrl).origin);
-  await page.waitForLoadState();
+  page = await signIn(browser, authorizationUrl, login, { choice, problems: out.problems, navigations: out.navigations });
   step("edge page", { url: page.url(), title: await page.title(), text: await page.locator("main").innerText().catch(() => "") });
   await page.screenshot({ path: `${shots}/edge-page-${login.replace(/[^a-z0-9]/gi, "_")}.png`, fullPage: true });
   if ((await page.getByRole("button", { name: "Allow" }).count()) > 0) {

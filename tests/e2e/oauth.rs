@@ -4,8 +4,8 @@
 //! tokens, scopes, refresh and revocation. Screenshots of the pages the user
 //! sees go to `target/e2e-artifacts/`.
 
-use portcullis_e2e::clients::oauth_flow;
-use portcullis_e2e::identity_provider::OpenIdProvider;
+use portcullis_e2e::clients::{authorization_conformance, oauth_flow, oauth_flow_choosing};
+use portcullis_e2e::identity_provider::IdentityProvider;
 use portcullis_e2e::stack::Stack;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -27,8 +27,8 @@ fn tool(name: &str, scope: &str) -> Value {
 }
 
 /// `acme`, protected: users of acme.com may grant `weather:read`; the
-/// `mcp-admins` group may also grant `admin`.
-async fn protected_tenant(api: &Stack, idp: &OpenIdProvider) {
+/// `mcp-admins` group may also grant `admin`. `clients` are pre-registered.
+async fn protected_tenant(api: &Stack, idp: &IdentityProvider, clients: Value) {
     api.create(
         "/tenants",
         Some(json!({"slug": "acme", "displayName": "Acme Corp"})),
@@ -45,7 +45,7 @@ async fn protected_tenant(api: &Stack, idp: &OpenIdProvider) {
         "mode": "oauth",
         "providers": [{
             "id": "acme-sso", "kind": "oidc", "displayName": "Acme SSO",
-            "clientId": idp.client_id, "clientSecret": idp.client_secret, "issuer": idp.issuer
+            "clientId": idp.client_id, "clientSecret": idp.client_secret, "issuer": idp.base
         }],
         "scopes": [
             {"name": "weather:read", "description": "Read forecasts"},
@@ -55,7 +55,8 @@ async fn protected_tenant(api: &Stack, idp: &OpenIdProvider) {
         "roles": [
             {"name": "staff", "scopes": ["weather:read"]},
             {"name": "admins", "when": {"groups": ["mcp-admins"]}, "scopes": ["admin"]}
-        ]
+        ],
+        "clients": clients
     });
     let (status, body) = api
         .call(Method::PUT, "/tenants/acme/auth", Some(settings))
@@ -74,9 +75,9 @@ fn artifacts() -> std::path::PathBuf {
 async fn the_sdk_oauth_client_signs_in_through_the_tenants_identity_provider() {
     let api = Stack::without_edge("e2e_oauth").await;
     let origin = format!("http://acme.localhost:{}", api.edge_port);
-    let idp = OpenIdProvider::start(&format!("{origin}/oauth/callback")).await;
+    let idp = IdentityProvider::openid(&format!("{origin}/oauth/callback")).await;
     let _edge = api.start_edge().await;
-    protected_tenant(&api, &idp).await;
+    protected_tenant(&api, &idp, json!([])).await;
 
     let run = oauth_flow(&format!("{origin}/mcp"), "alice@acme.com", &artifacts()).await;
     assert_eq!(run["problems"], json!([]), "{run}");
@@ -159,9 +160,9 @@ async fn the_sdk_oauth_client_signs_in_through_the_tenants_identity_provider() {
 async fn a_user_the_tenant_does_not_admit_sees_why() {
     let api = Stack::without_edge("e2e_oauth_denied").await;
     let origin = format!("http://acme.localhost:{}", api.edge_port);
-    let idp = OpenIdProvider::start(&format!("{origin}/oauth/callback")).await;
+    let idp = IdentityProvider::openid(&format!("{origin}/oauth/callback")).await;
     let _edge = api.start_edge().await;
-    protected_tenant(&api, &idp).await;
+    protected_tenant(&api, &idp, json!([])).await;
 
     let run = oauth_flow(
         &format!("{origin}/mcp"),
@@ -181,6 +182,107 @@ async fn a_user_the_tenant_does_not_admit_sees_why() {
             .unwrap()
             .iter()
             .all(|s| s["name"] != "list tools"),
+        "{run}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_authorization_server_scenarios_pass() {
+    let api = Stack::without_edge("e2e_oauth_conformance").await;
+    let origin = format!("http://acme.localhost:{}", api.edge_port);
+    let idp = IdentityProvider::openid(&format!("{origin}/oauth/callback")).await;
+    let _edge = api.start_edge().await;
+    let callback_port = portcullis_e2e::free_port();
+    let client = json!([{
+        "clientId": "conformance-suite", "clientName": "MCP conformance suite",
+        "redirectUris": [format!("http://127.0.0.1:{callback_port}/callback")]
+    }]);
+    protected_tenant(&api, &idp, client).await;
+
+    let run = authorization_conformance(
+        &origin,
+        "conformance-suite",
+        callback_port,
+        "alice@acme.com",
+    )
+    .await;
+    let output = run["output"].as_str().unwrap_or_default();
+    assert_eq!(run["problems"], json!([]), "{output}");
+    assert_eq!(run["exitCode"], 0, "{output}");
+    for scenario in [
+        "authorization-server-metadata-endpoint",
+        "authorization-code-grant",
+    ] {
+        assert!(
+            output.contains(scenario),
+            "{scenario} did not run: {output}"
+        );
+    }
+    assert!(
+        !output.contains("FAILURE") && !output.contains("✗"),
+        "{output}"
+    );
+}
+
+/// `acme` with two sign-in options: GitHub (members of the `acme`
+/// organisation) and Google (acme.com accounts).
+#[tokio::test(flavor = "multi_thread")]
+async fn github_and_google_sign_in_through_the_chooser() {
+    let api = Stack::without_edge("e2e_oauth_github").await;
+    let origin = format!("http://acme.localhost:{}", api.edge_port);
+    let github = IdentityProvider::github().await;
+    let google = IdentityProvider::openid(&format!("{origin}/oauth/callback")).await;
+    let _edge = api.start_edge().await;
+    api.create(
+        "/tenants",
+        Some(json!({"slug": "acme", "displayName": "Acme Corp"})),
+    )
+    .await;
+    api.create(
+        "/tenants/acme/tools",
+        Some(tool("forecast", "weather:read")),
+    )
+    .await;
+    let settings = json!({
+        "mode": "oauth",
+        "providers": [
+            {"id": "github", "kind": "github", "displayName": "GitHub", "clientId": github.client_id,
+             "clientSecret": github.client_secret, "issuer": github.base, "apiBase": github.base},
+            {"id": "google", "kind": "google", "displayName": "Google", "clientId": google.client_id,
+             "clientSecret": google.client_secret, "issuer": google.base}
+        ],
+        "scopes": [{"name": "weather:read", "description": "Read forecasts"}],
+        "allow": [{"githubOrgs": ["acme"]}, {"emailDomains": ["acme.com"]}]
+    });
+    let (status, body) = api
+        .call(Method::PUT, "/tenants/acme/auth", Some(settings))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    api.create("/tenants/acme/publish", None).await;
+    let mcp = format!("{origin}/mcp");
+
+    for (login, choice) in [("octocat", "GitHub"), ("alice@acme.com", "Google")] {
+        let run = oauth_flow_choosing(&mcp, login, &artifacts(), Some(choice)).await;
+        assert_eq!(run["problems"], json!([]), "{choice}: {run}");
+        assert_eq!(
+            step(&run, "list tools")["value"],
+            json!(["forecast"]),
+            "{choice}: {run}"
+        );
+        let text = step(&run, "edge page")["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(text.contains("Acme Corp"), "{choice}: {text}");
+    }
+    // A GitHub user outside the organisation is turned away.
+    let run = oauth_flow_choosing(&mcp, "stranger", &artifacts(), Some("GitHub")).await;
+    let text = step(&run, "edge page")["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        text.contains("can't use Acme Corp") && text.contains("stranger"),
         "{run}"
     );
 }

@@ -173,12 +173,24 @@ impl ListChangedWatcher {
 /// `login` signing in at the upstream provider in headless Chromium (see
 /// `tests/clients/oauth-flow.mjs`); page screenshots go to `screenshots`.
 pub async fn oauth_flow(url: &str, login: &str, screenshots: &std::path::Path) -> Value {
+    oauth_flow_choosing(url, login, screenshots, None).await
+}
+
+/// [`oauth_flow`], choosing the sign-in option `choice` (e.g. "GitHub") on
+/// the edge's chooser page.
+pub async fn oauth_flow_choosing(
+    url: &str,
+    login: &str,
+    screenshots: &std::path::Path,
+    choice: Option<&str>,
+) -> Value {
     let dir = repo_root().join("tests/clients");
     let run = Command::new("node")
         .current_dir(&dir)
         .arg("oauth-flow.mjs")
         .args([url, login])
         .arg(screenshots)
+        .args(choice)
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(Duration::from_secs(120), run)
@@ -189,6 +201,38 @@ pub async fn oauth_flow(url: &str, login: &str, screenshots: &std::path::Path) -
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
         panic!(
             "OAuth flow output is not JSON ({e}); stdout: {stdout}; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// Runs the official conformance suite's authorization-server scenarios
+/// against a tenant's `issuer` as the pre-registered `client_id` (whose
+/// redirect URI is `http://127.0.0.1:<callback_port>/callback`), with `login`
+/// signing in (see `tests/clients/as-conformance.mjs`).
+pub async fn authorization_conformance(
+    issuer: &str,
+    client_id: &str,
+    callback_port: u16,
+    login: &str,
+) -> Value {
+    let dir = repo_root().join("tests/clients");
+    let run = Command::new("node")
+        .current_dir(&dir)
+        .arg("as-conformance.mjs")
+        .args([issuer, client_id, &callback_port.to_string()])
+        .arg(format!("{issuer}/mcp"))
+        .arg(login)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(180), run)
+        .await
+        .expect("the authorization conformance run finished within three minutes")
+        .expect("node runs (npm ci in tests/clients, chromium installed)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "conformance runner output is not JSON ({e}); stdout: {stdout}; stderr: {}",
             String::from_utf8_lossy(&output.stderr)
         )
     })

@@ -1,5 +1,7 @@
-//! A real OpenID Provider (npm `oidc-provider`) on a loopback port, as a
-//! tenant's upstream identity provider (`tests/clients/oidc-provider.mjs`).
+//! Upstream identity providers for a tenant, on loopback ports: a real
+//! OpenID Provider (npm `oidc-provider`, `tests/clients/oidc-provider.mjs`)
+//! and a stand-in speaking GitHub's OAuth and REST wire format
+//! (`tests/clients/github-standin.mjs`).
 
 use std::time::Duration;
 
@@ -8,24 +10,36 @@ use tokio::process::{Child, Command};
 
 use crate::{free_port, repo_root};
 
-pub struct OpenIdProvider {
-    /// `http://127.0.0.1:<port>`
-    pub issuer: String,
+pub struct IdentityProvider {
+    /// The OpenID issuer, or GitHub's base URL (site and API in one).
+    pub base: String,
     pub client_id: String,
     pub client_secret: String,
     _child: Child,
 }
 
-impl OpenIdProvider {
-    /// Starts it with one confidential client allowed to redirect to
-    /// `redirect_uri`, and returns once it listens.
-    pub async fn start(redirect_uri: &str) -> Self {
+impl IdentityProvider {
+    /// An OpenID Provider with one confidential client allowed to redirect
+    /// to `redirect_uri`.
+    pub async fn openid(redirect_uri: &str) -> Self {
+        Self::start("oidc-provider.mjs", &[redirect_uri]).await
+    }
+
+    /// The GitHub stand-in, with one OAuth app.
+    pub async fn github() -> Self {
+        Self::start("github-standin.mjs", &[]).await
+    }
+
+    /// Runs `script <port> <client-id> <client-secret> <extra>…` and returns
+    /// once it prints `ready <base-url>`.
+    async fn start(script: &str, extra: &[&str]) -> Self {
         let port = free_port();
         let (client_id, client_secret) = ("portcullis-edge", "edge-secret-for-tests");
         let mut child = Command::new("node")
             .current_dir(repo_root().join("tests/clients"))
-            .arg("oidc-provider.mjs")
-            .args([&port.to_string(), client_id, client_secret, redirect_uri])
+            .arg(script)
+            .args([&port.to_string(), client_id, client_secret])
+            .args(extra)
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -34,17 +48,17 @@ impl OpenIdProvider {
         let mut lines = BufReader::new(stdout).lines();
         let ready = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
             .await
-            .expect("the OpenID provider starts within 30 s")
+            .unwrap_or_else(|_| panic!("{script} starts within 30 s"))
             .expect("its output is readable")
             .expect("it prints a ready line");
         // Keep reading: a closed pipe would kill it at its next log line.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let issuer = ready
+        let base = ready
             .strip_prefix("ready ")
             .unwrap_or_else(|| panic!("unexpected first line {ready:?}"))
             .to_owned();
         Self {
-            issuer,
+            base,
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             _child: child,

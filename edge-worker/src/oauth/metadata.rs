@@ -61,6 +61,7 @@ pub fn document(
             "token_endpoint_auth_methods_supported": ["none"],
             "revocation_endpoint_auth_methods_supported": ["none"],
             "authorization_response_iss_parameter_supported": true,
+            "client_id_metadata_document_supported": true,
         }),
         _ => return None,
     };

@@ -8,6 +8,7 @@
 //! ([`tokens`], used by [`crate::auth`]) need no state and run in the Worker.
 
 mod authorize;
+pub mod cimd;
 pub mod form;
 pub mod metadata;
 mod pages;
@@ -101,6 +102,9 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
                 client_name: c.client_name.clone(),
                 redirect_uris: c.redirect_uris.clone(),
             }));
+        }
+        if cimd::is_document_url(client_id) {
+            return cimd::client(self, client_id).await;
         }
         let registered: Option<records::RegisteredClient> =
             records::load(self.store, &records::client_key(client_id)).await?;

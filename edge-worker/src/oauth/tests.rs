@@ -27,6 +27,7 @@ pub const TOKEN_KEY: [u8; 32] = [9; 32];
 const REDIRECT: &str = "http://127.0.0.1:5555/callback";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const NOW: u64 = 1_000;
+const CIMD_URL: &str = "https://app.example.com/oauth/client.json";
 
 /// Real AES-GCM (the native twin of the edge's Web Crypto sealing), a
 /// deterministic token source, and JWS "signatures" that are a SHA-256 of
@@ -58,6 +59,8 @@ pub struct FakeIdp {
     pub claims: RefCell<Value>,
     pub nonce: RefCell<String>,
     pub requests: RefCell<Vec<Outbound>>,
+    /// What `CIMD_URL` serves.
+    pub client_document: RefCell<Value>,
 }
 
 impl Default for FakeIdp {
@@ -69,6 +72,10 @@ impl Default for FakeIdp {
             })),
             nonce: RefCell::default(),
             requests: RefCell::default(),
+            client_document: RefCell::new(json!({
+                "client_id": CIMD_URL, "client_name": "Documented App",
+                "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"
+            })),
         }
     }
 }
@@ -124,6 +131,7 @@ impl Fetch for FakeIdp {
                     json!({"access_token": "upstream-token", "token_type": "Bearer", "id_token": id_token(&claims)}),
                 )
             }
+            _ if request.url == CIMD_URL => ok(self.client_document.borrow().clone()),
             _ => Err("unreachable host".into()),
         }
     }
@@ -1187,4 +1195,70 @@ mod resource_server {
                 .contains("revoked")
         );
     }
+}
+
+#[tokio::test]
+async fn clients_described_by_a_metadata_document_need_no_registration() {
+    let h = Harness::new();
+    let page = h
+        .sign_in(h.authorize(&[("client_id", CIMD_URL)]).await)
+        .await;
+    assert!(String::from_utf8_lossy(&page.body).contains("Documented App"));
+    let fetches = |h: &Harness| {
+        h.idp
+            .requests
+            .borrow()
+            .iter()
+            .filter(|r| r.url == CIMD_URL)
+            .count()
+    };
+    assert_eq!(fetches(&h), 1);
+    h.authorize(&[("client_id", CIMD_URL)]).await;
+    assert_eq!(fetches(&h), 1, "cached");
+    h.now.set(NOW + super::cimd::CACHE_SECONDS + 1);
+    h.authorize(&[("client_id", CIMD_URL)]).await;
+    assert_eq!(fetches(&h), 2, "refetched once stale");
+}
+
+#[tokio::test]
+async fn attack_metadata_documents_that_lie_or_point_inward() {
+    let h = Harness::new();
+    h.idp.client_document.borrow_mut()["client_id"] =
+        json!("https://other.example.com/client.json");
+    assert_page(
+        &h.authorize(&[("client_id", CIMD_URL)]).await,
+        400,
+        "not registered",
+    );
+    let h = Harness::new();
+    h.idp.client_document.borrow_mut()["redirect_uris"] = json!(["javascript:alert(1)"]);
+    assert_page(
+        &h.authorize(&[("client_id", CIMD_URL)]).await,
+        400,
+        "not registered",
+    );
+    let h = Harness::new();
+    h.idp.client_document.borrow_mut()["client_secret"] = json!("leaked");
+    assert_page(
+        &h.authorize(&[("client_id", CIMD_URL)]).await,
+        400,
+        "not registered",
+    );
+    for url in [
+        "https://localhost/client.json",
+        "https://127.0.0.1/client.json",
+        "https://[::1]/client.json",
+        "https://metadata.internal.localhost/c.json",
+        "https://intranet/client.json",
+        "https://app.example.com",
+        "https://app.example.com/#frag",
+    ] {
+        assert!(super::cimd::check_url(url).is_err(), "{url}");
+    }
+    assert_eq!(super::cimd::check_url(CIMD_URL), Ok(()));
+    let big = format!(
+        r#"{{"client_id": "{CIMD_URL}", "redirect_uris": ["{REDIRECT}"], "pad": "{}"}}"#,
+        "x".repeat(6000)
+    );
+    assert!(super::cimd::parse_document(CIMD_URL, big.as_bytes()).is_err());
 }

@@ -176,6 +176,9 @@ impl AuthStore for ObjectStore<'_> {
     }
 }
 
+/// How long a provider (or a client's metadata document) may take to answer.
+const UPSTREAM_TIMEOUT_MS: u32 = 5_000;
+
 /// Outbound requests to identity providers through the runtime's fetch.
 struct RuntimeFetch;
 
@@ -193,7 +196,11 @@ impl Fetch for RuntimeFetch {
                 init.with_body(Some(body.as_str().into()));
             }
             let request = Request::new_with_init(&outbound.url, &init)?;
-            let mut response = WorkerFetch::Request(request).send().await?;
+            // A provider that does not answer within the limit is down.
+            let signal = web_sys::AbortSignal::timeout_with_u32(UPSTREAM_TIMEOUT_MS);
+            let mut response = WorkerFetch::Request(request)
+                .send_with_signal(&signal.into())
+                .await?;
             let declared = response
                 .headers()
                 .get("content-length")?

@@ -1,0 +1,35 @@
+// The user's part of an authorization, in headless Chromium: pick a sign-in
+// option on the edge's chooser (when there is one), sign in at the identity
+// provider (the oidc-provider dev pages and the GitHub stand-in share the
+// `login`/`password` form), pass the provider's own consent, and stop at the
+// first page the edge shows afterwards (its consent page or an error).
+import { chromium } from "playwright-core";
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
+
+/// Opens `authorizationUrl` and signs in as `login`, choosing the option
+/// named `choice` on a chooser page. Returns the page, on the edge.
+export async function signIn(browser, authorizationUrl, login, { choice, problems, navigations } = {}) {
+  const page = await browser.newPage();
+  page.on("pageerror", (e) => problems?.push(`page error: ${e}`));
+  page.on("framenavigated", (f) => f === page.mainFrame() && navigations?.push(f.url()));
+  const edge = new URL(authorizationUrl).origin;
+  await page.goto(authorizationUrl);
+  if (choice) await page.getByRole("link", { name: `Continue with ${choice}` }).click();
+  await page.locator("input[name=login]").fill(login);
+  await page.locator("input[name=password]").fill("any");
+  await page.locator("button[type=submit]").click();
+  await page.waitForLoadState();
+  // oidc-provider asks for its own consent once.
+  if (new URL(page.url()).origin !== edge && (await page.locator("button[type=submit]").count())) {
+    await page.locator("button[type=submit]").first().click();
+  }
+  await page.waitForURL((u) => u.origin === edge);
+  await page.waitForLoadState();
+  return page;
+}
