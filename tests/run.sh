@@ -16,6 +16,7 @@ pc_build_edge
 pc_build_web_ui
 pc_log "installing the test clients (npm ci)"
 (cd tests/clients && npm ci --loglevel=error --no-fund --no-audit >&2)
+pc_python_clients
 
 pc_log "cargo fmt --check and clippy"
 cargo fmt --all --check

@@ -101,3 +101,21 @@ pc_require_chromium() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
 }
+
+# The official MCP Python SDK (tests/clients/python/requirements.txt) in a
+# venv under the cache; exports PORTCULLIS_PYTHON, the venv's interpreter.
+pc_python_clients() {
+  local venv="$PORTCULLIS_CACHE/tools/python" req="$PORTCULLIS_ROOT/tests/clients/python/requirements.txt"
+  local stamp="$venv/.requirements"
+  if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$stamp"; then
+    pc_log "installing the Python MCP SDK (PyPI)"
+    if ! python3 -m venv --clear "$venv" >/dev/null 2>&1; then
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get install -y -q python3-venv >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q python3-venv >/dev/null; }
+      python3 -m venv --clear "$venv"
+    fi
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2
+    cp "$req" "$stamp"
+  fi
+  export PORTCULLIS_PYTHON="$venv/bin/python"
+}

@@ -6,4 +6,5 @@ mod admin_ui;
 mod conformance;
 mod live_config;
 mod oauth;
+mod python_client;
 mod walking_skeleton;

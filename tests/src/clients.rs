@@ -237,3 +237,43 @@ pub async fn authorization_conformance(
         )
     })
 }
+
+/// How the official Python SDK client connects (see
+/// `tests/clients/python/mcp_python_client.py`).
+#[derive(Debug, Clone, Copy)]
+pub enum PythonMode {
+    /// `mcp.Client`, negotiating with `server/discover` (2026-07-28).
+    Modern,
+    /// `mcp.Client` in legacy mode: `initialize` over Streamable HTTP.
+    Legacy,
+    /// `ClientSession` over HTTP+SSE (2024-11-05, `/sse`).
+    Sse,
+}
+
+/// Runs the official Python SDK client against `url`: lists tools, calls
+/// `tool` with `arguments`, lists resources; returns what it saw.
+pub async fn python_client(url: &str, mode: PythonMode, tool: &str, arguments: Value) -> Value {
+    let python = std::env::var("PORTCULLIS_PYTHON")
+        .expect("PORTCULLIS_PYTHON names the venv with the MCP Python SDK (tests/run.sh sets it)");
+    let mode = match mode {
+        PythonMode::Modern => "modern",
+        PythonMode::Legacy => "legacy",
+        PythonMode::Sse => "sse",
+    };
+    let run = Command::new(python)
+        .arg(repo_root().join("tests/clients/python/mcp_python_client.py"))
+        .args([url, mode, tool, &arguments.to_string()])
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the Python client finished within a minute")
+        .expect("the venv's python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "Python client output is not JSON ({e}); stdout: {stdout}; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
