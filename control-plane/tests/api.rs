@@ -690,3 +690,36 @@ async fn a_tool_requiring_an_unknown_scope_stops_the_publish(pool: PgPool) {
         "{message}"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn tool_notifications_are_checked_and_kept(pool: PgPool) {
+    let app = app(pool);
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        Some(json!({"slug": "acme"})),
+    )
+    .await;
+    let mut noisy = tool("noisy");
+    noisy["notifications"] = json!([{"log": {"level": "shouting", "data": "x"}}]);
+    let (status, body) = call(&app, "POST", "/api/v1/tenants/acme/tools", Some(noisy)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "notifications");
+    let mut backwards = tool("backwards");
+    backwards["notifications"] =
+        json!([{"progress": {"progress": 9}}, {"progress": {"progress": 3}}]);
+    let (status, _) = call(&app, "POST", "/api/v1/tenants/acme/tools", Some(backwards)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut good = tool("good");
+    good["notifications"] = json!([{"log": {"level": "info", "data": "started"}}, {"progress": {"progress": 1, "total": 2}}]);
+    let (status, created) = call(&app, "POST", "/api/v1/tenants/acme/tools", Some(good)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["notifications"][1]["progress"]["total"], 2.0);
+    let (_, tools) = call(&app, "GET", "/api/v1/tenants/acme/tools", None).await;
+    assert_eq!(
+        tools.as_array().unwrap().len(),
+        1,
+        "only the valid tool was saved"
+    );
+}

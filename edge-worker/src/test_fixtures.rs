@@ -15,6 +15,7 @@ pub fn tool(name: &str, content: Vec<ContentBlock>) -> ToolConfig {
         content,
         is_error: false,
         scopes: Vec::new(),
+        notifications: Vec::new(),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::auth::{AuthError, OAuthConfig};
 use crate::catalog::{PromptConfig, ResourceConfig, ResourceTemplateConfig};
 use crate::content::ContentBlock;
 use crate::names::{NameError, validate_tenant_slug, validate_tool_name};
+use crate::notifications::{NotificationError, ToolNotification, validate_notifications};
 
 /// Format of the document; bumped on any change an older edge cannot read.
 pub const FORMAT: u32 = 1;
@@ -60,6 +61,9 @@ pub struct ToolConfig {
     /// Not enforced on a public tenant (one without `oauth`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
+    /// Logs and progress the tool reports while it runs, before its result.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notifications: Vec<ToolNotification>,
 }
 
 /// Why a document is not servable.
@@ -79,6 +83,11 @@ pub enum ConfigError {
     InputSchema(String),
     #[error("{0}")]
     Auth(#[from] AuthError),
+    #[error("notifications of tool {tool:?}: {error}")]
+    Notifications {
+        tool: String,
+        error: NotificationError,
+    },
     #[error("{0}")]
     Catalog(#[from] crate::catalog::CatalogError),
     #[error("content of {owner}: {error}")]
@@ -135,6 +144,12 @@ impl TenantConfig {
                     error,
                 }
             })?;
+            validate_notifications(&tool.notifications).map_err(|error| {
+                ConfigError::Notifications {
+                    tool: tool.name.clone(),
+                    error,
+                }
+            })?;
         }
         if let Some(oauth) = &self.oauth {
             oauth.validate()?;
@@ -180,6 +195,7 @@ pub(crate) mod tests {
             }],
             is_error: false,
             scopes: Vec::new(),
+            notifications: Vec::new(),
         });
         config
     }

@@ -14,6 +14,7 @@ pub mod document;
 pub mod encoding;
 pub mod envelope;
 pub mod names;
+pub mod notifications;
 pub mod redirect_uri;
 pub mod sealing;
 

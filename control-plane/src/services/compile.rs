@@ -50,6 +50,8 @@ pub fn compile_tenant_config(
             let arguments = validate_input_schema(&row.input_schema.0).map_err(in_tool)?;
             let content: Vec<ContentBlock> = serde_json::from_value(row.content.0.clone())
                 .map_err(|e| in_tool(ServiceError::invalid("content", e.to_string())))?;
+            let notifications = serde_json::from_value(row.notifications.0.clone())
+                .map_err(|e| in_tool(ServiceError::invalid("notifications", e.to_string())))?;
             Ok(ToolConfig {
                 name: row.name.clone(),
                 title: row.title.clone(),
@@ -59,6 +61,7 @@ pub fn compile_tenant_config(
                 content,
                 is_error: row.is_error,
                 scopes: row.scopes.clone(),
+                notifications,
             })
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
@@ -100,6 +103,7 @@ mod tests {
             content: Json(json!([{"type": "text", "text": "hi"}])),
             is_error: false,
             scopes: Vec::new(),
+            notifications: Json(json!([])),
             created_at: Utc::now(),
         }
     }

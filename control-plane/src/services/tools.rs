@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use portcullis_tenant_config::names::validate_tool_name;
+use portcullis_tenant_config::notifications::ToolNotification;
 use portcullis_tenant_config::{ArgSchema, ContentBlock};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -34,6 +35,13 @@ pub struct ToolCreate {
     /// each must be one of the tenant's scopes when it publishes.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// Logs and progress reported while the tool runs, in order, before its
+    /// result: `{"log": {"level", "data", "logger"?}}` or
+    /// `{"progress": {"progress", "total"?, "message"?}}` (progress only
+    /// rises; sent when the client passes a progress token).
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub notifications: Vec<ToolNotification>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,6 +56,8 @@ pub struct Tool {
     pub content: Value,
     pub is_error: bool,
     pub scopes: Vec<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub notifications: Value,
     pub created_at: DateTime<Utc>,
 }
 
@@ -61,6 +71,7 @@ impl From<ToolRow> for Tool {
             content: r.content.0,
             is_error: r.is_error,
             scopes: r.scopes,
+            notifications: r.notifications.0,
             created_at: r.created_at,
         }
     }
@@ -77,6 +88,8 @@ impl Services {
         let tenant_row = self.tenant_row(tenant).await?;
         let content = serde_json::to_value(&input.content)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let notifications = serde_json::to_value(&input.notifications)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let new = NewTool {
             name: &input.name,
             title: input.title.as_deref(),
@@ -85,6 +98,7 @@ impl Services {
             content: &content,
             is_error: input.is_error,
             scopes: &input.scopes,
+            notifications: &notifications,
         };
         let row = storage::tools::tool_create(&self.db, tenant_row.id, &new)
             .await
@@ -146,6 +160,8 @@ pub fn validate_tool(input: &ToolCreate) -> Result<(), ServiceError> {
     validate_input_schema(&input.input_schema)?;
     portcullis_tenant_config::content::validate_blocks(&input.content)
         .map_err(|e| ServiceError::invalid("content", e.to_string()))?;
+    portcullis_tenant_config::notifications::validate_notifications(&input.notifications)
+        .map_err(|e| ServiceError::invalid("notifications", e.to_string()))?;
     for scope in &input.scopes {
         portcullis_tenant_config::auth::validate_scope_name(scope)
             .map_err(|e| ServiceError::invalid("scopes", e.to_string()))?;

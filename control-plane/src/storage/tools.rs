@@ -16,6 +16,7 @@ pub struct ToolRow {
     pub content: Json<Value>,
     pub is_error: bool,
     pub scopes: Vec<String>,
+    pub notifications: Json<Value>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -28,10 +29,11 @@ pub struct NewTool<'a> {
     pub content: &'a Value,
     pub is_error: bool,
     pub scopes: &'a [String],
+    pub notifications: &'a Value,
 }
 
 const COLUMNS: &str =
-    "name, title, description, input_schema, content, is_error, scopes, created_at";
+    "name, title, description, input_schema, content, is_error, scopes, notifications, created_at";
 
 pub async fn tool_create(
     db: impl PgExecutor<'_>,
@@ -39,8 +41,8 @@ pub async fn tool_create(
     tool: &NewTool<'_>,
 ) -> Result<ToolRow, StorageError> {
     sqlx::query_as(&format!(
-        "INSERT INTO tools (tenant_id, name, title, description, input_schema, content, is_error, scopes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
+        "INSERT INTO tools (tenant_id, name, title, description, input_schema, content, is_error, scopes, notifications)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
     ))
     .bind(tenant_id)
     .bind(tool.name)
@@ -50,6 +52,7 @@ pub async fn tool_create(
     .bind(Json(tool.content))
     .bind(tool.is_error)
     .bind(tool.scopes)
+    .bind(Json(tool.notifications))
     .fetch_one(db)
     .await
     .map_err(classify)

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::jsonrpc::{RpcError, code, failure, success};
 use super::methods::{Call, capabilities, dispatch};
-use super::transport::rpc_reply;
+use super::transport::{Answer, rpc_reply};
 use super::{MODERN_VERSIONS, all_versions, subscriptions};
 use crate::app::Outcome;
 use crate::auth::Caller;
@@ -104,21 +104,14 @@ pub fn handle(
     if method == "subscriptions/listen" {
         return subscriptions::listen(config, id, &params);
     }
+    let call = Call::new(config, caller, version, params);
     let outcome = match method {
         "server/discover" => Ok(discover()),
         removed if REMOVED_METHODS.contains(&removed) => Err(RpcError::new(
             code::METHOD_NOT_FOUND,
             format!("method not found: {removed} (removed in {version})"),
         )),
-        _ => dispatch(
-            &Call {
-                config,
-                caller,
-                version,
-                params,
-            },
-            method,
-        ),
+        _ => dispatch(&call, method),
     };
     let reply = match outcome {
         Ok(mut result) => {
@@ -136,7 +129,15 @@ pub fn handle(
             outcome: Err(e),
         },
     };
-    reply.into_outcome(id)
+    let notifications = call.emitted.take();
+    if notifications.is_empty() || reply.status != 200 {
+        return reply.into_outcome(id);
+    }
+    let answer = Answer {
+        notifications,
+        message: reply.into_message(id),
+    };
+    Outcome::Reply(answer.into_reply(request))
 }
 
 /// Validates `_meta` and the mirrored headers; returns the protocol version.

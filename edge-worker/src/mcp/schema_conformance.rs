@@ -260,3 +260,111 @@ fn notifications_validate_against_their_revision() {
         assert_valid(revision, "ToolListChangedNotification", note);
     }
 }
+
+#[test]
+fn tool_logs_and_progress_stream_before_the_result_in_each_era() {
+    use portcullis_tenant_config::notifications::ToolNotification;
+    let mut config = config();
+    config.tools[0].notifications = serde_json::from_value::<Vec<ToolNotification>>(json!([
+        {"log": {"level": "info", "data": "Tool execution started", "logger": "acme"}},
+        {"progress": {"progress": 0, "total": 100, "message": "starting"}},
+        {"progress": {"progress": 100, "total": 100}},
+        {"log": {"level": "info", "data": {"done": true}}}
+    ]))
+    .expect("notifications");
+    let tool = config.tools[0].name.clone();
+    let frames = |body: &[u8]| -> Vec<Value> {
+        String::from_utf8_lossy(body)
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .map(|d| serde_json::from_str(d).expect("JSON"))
+            .collect()
+    };
+    let call = |revision: &str, accept: &str, token: bool| {
+        let mut params = json!({"name": tool, "arguments": {"city": "Oslo"}});
+        if token {
+            params["_meta"] = json!({"progressToken": "p-1"});
+        }
+        if MODERN_VERSIONS.contains(&revision) {
+            params["_meta"]["io.modelcontextprotocol/protocolVersion"] = json!(revision);
+            params["_meta"]["io.modelcontextprotocol/clientInfo"] =
+                json!({"name": "t", "version": "1"});
+            params["_meta"]["io.modelcontextprotocol/clientCapabilities"] = json!({});
+        }
+        let message = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": params});
+        let headers = [
+            ("content-type", "application/json"),
+            ("accept", accept),
+            ("mcp-protocol-version", revision),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", tool.as_str()),
+        ];
+        let request =
+            crate::test_fixtures::post("/mcp", &headers, message.to_string().into_bytes());
+        handle(&config, &Caller::Anonymous, &request).into_reply()
+    };
+    for revision in SUPPORTED_VERSIONS.iter().chain(MODERN_VERSIONS) {
+        let reply = call(revision, "application/json, text/event-stream", true);
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/event-stream"),
+            "{revision}"
+        );
+        let messages = frames(&reply.body);
+        let methods: Vec<&str> = messages
+            .iter()
+            .filter_map(|m| m["method"].as_str())
+            .collect();
+        let logs = if MODERN_VERSIONS.contains(revision) {
+            0
+        } else {
+            2
+        };
+        assert_eq!(
+            methods
+                .iter()
+                .filter(|m| **m == "notifications/message")
+                .count(),
+            logs,
+            "{revision}"
+        );
+        assert_eq!(
+            methods
+                .iter()
+                .filter(|m| **m == "notifications/progress")
+                .count(),
+            2,
+            "{revision}"
+        );
+        for message in &messages[..messages.len() - 1] {
+            let definition = match message["method"].as_str() {
+                Some("notifications/message") => "LoggingMessageNotification",
+                _ => "ProgressNotification",
+            };
+            assert_valid(revision, definition, message);
+            assert_eq!(
+                message["params"]
+                    .get("progressToken")
+                    .is_none_or(|t| t == "p-1"),
+                true
+            );
+        }
+        let last = messages.last().expect("the response comes last");
+        assert_eq!(last["id"], 9, "{revision}");
+        assert_valid(revision, "CallToolResult", &last["result"]);
+        // Without a token, no progress; without SSE in Accept, just the JSON.
+        let quiet = frames(&call(revision, "application/json, text/event-stream", false).body);
+        assert!(
+            quiet
+                .iter()
+                .all(|m| m["method"] != "notifications/progress"),
+            "{revision}"
+        );
+        let json_only = call(revision, "application/json", true);
+        assert_eq!(
+            json_only.header("content-type"),
+            Some("application/json"),
+            "{revision}"
+        );
+    }
+}

@@ -10,7 +10,7 @@ use portcullis_tenant_config::TenantConfig;
 use serde_json::Value;
 
 use super::jsonrpc::Incoming;
-use super::transport::{answer, read_message};
+use super::transport::{Answer, answer, read_message};
 use crate::app::Outcome;
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse};
@@ -67,7 +67,7 @@ pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Ou
         .header("mcp-protocol-version")
         .map(str::trim)
         .unwrap_or(SSE_VERSION);
-    let reply: Option<Value> = match read_message(request) {
+    let reply: Option<Answer> = match read_message(request) {
         Err(refusal) => return Outcome::Reply(refusal),
         Ok(Incoming::Notification { .. } | Incoming::Response) => None,
         Ok(Incoming::Request { id, method, params }) => {
@@ -77,9 +77,9 @@ pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Ou
     let accepted = HttpResponse::empty(202);
     match reply {
         None => Outcome::Reply(accepted),
-        Some(message) => Outcome::Deliver {
+        Some(answer) => Outcome::Deliver {
             session: session_key(&config.tenant, session_id),
-            event: event("message", &message.to_string()),
+            event: answer.events(),
             accepted,
         },
     }

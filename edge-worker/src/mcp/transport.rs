@@ -18,11 +18,7 @@ use crate::http::{HttpRequest, HttpResponse};
 /// `GET /mcp` (2025-03-26 … 2025-11-25): a stream of the tenant's server
 /// notifications — list changes on publish. The modern era has no GET.
 pub fn open_notification_stream(config: &TenantConfig, request: &HttpRequest) -> Outcome {
-    let wants_stream = request.header("accept").is_some_and(|a| {
-        a.split(',')
-            .map(media_type)
-            .any(|m| m.eq_ignore_ascii_case("text/event-stream"))
-    });
+    let wants_stream = accepts_event_stream(request.header("accept"));
     let modern = request
         .header("mcp-protocol-version")
         .is_some_and(|v| MODERN_VERSIONS.contains(&v.trim()));
@@ -111,10 +107,7 @@ fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Outcom
             failure(id, RpcError::new(code::INVALID_REQUEST, message)),
         ));
     }
-    Outcome::Reply(rpc_reply(
-        200,
-        answer(config, caller, version, id, &method, params),
-    ))
+    Outcome::Reply(answer(config, caller, version, id, &method, params).into_reply(request))
 }
 
 /// Reads the one JSON-RPC message a POST carries, or the response refusing it.
@@ -155,17 +148,53 @@ pub fn answer(
     id: Value,
     method: &str,
     params: Option<serde_json::Map<String, Value>>,
-) -> Value {
-    let call = Call {
-        config,
-        caller,
-        version,
-        params: params.unwrap_or_default(),
-    };
-    match dispatch(&call, method) {
+) -> Answer {
+    let call = Call::new(config, caller, version, params.unwrap_or_default());
+    let message = match dispatch(&call, method) {
         Ok(result) => success(id, result),
         Err(error) => failure(id, error),
+    };
+    Answer {
+        notifications: call.emitted.into_inner(),
+        message,
     }
+}
+
+/// A request's response and the notifications to send before it.
+pub struct Answer {
+    pub notifications: Vec<Value>,
+    pub message: Value,
+}
+
+impl Answer {
+    /// The whole exchange as server-sent events, in order.
+    pub fn events(&self) -> String {
+        self.notifications
+            .iter()
+            .chain([&self.message])
+            .map(|m| super::sse::event("message", &m.to_string()))
+            .collect()
+    }
+
+    /// The HTTP reply: an event stream when there are notifications and the
+    /// client takes one, else the response alone as JSON.
+    pub fn into_reply(self, request: &HttpRequest) -> HttpResponse {
+        if self.notifications.is_empty() || !accepts_event_stream(request.header("accept")) {
+            return rpc_reply(200, self.message);
+        }
+        HttpResponse::empty(200)
+            .with_header("content-type", "text/event-stream")
+            .with_header("cache-control", "no-cache")
+            .with_body(self.events().into_bytes())
+    }
+}
+
+fn accepts_event_stream(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| {
+        a.split(',')
+            .map(media_type)
+            .any(|m| m.eq_ignore_ascii_case("text/event-stream"))
+    })
 }
 
 pub(super) fn rpc_reply(status: u16, body: Value) -> HttpResponse {

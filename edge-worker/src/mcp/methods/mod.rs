@@ -6,6 +6,8 @@ mod prompts;
 mod resources;
 mod tools;
 
+use std::cell::RefCell;
+
 use portcullis_tenant_config::{ContentBlock, TenantConfig};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -22,9 +24,42 @@ pub struct Call<'a> {
     /// The protocol revision the client speaks on this request.
     pub version: &'a str,
     pub params: Map<String, Value>,
+    /// Notifications the request produced, to send before its result on
+    /// the request's event stream.
+    pub emitted: RefCell<Vec<Value>>,
 }
 
-impl Call<'_> {
+impl<'a> Call<'a> {
+    pub fn new(
+        config: &'a TenantConfig,
+        caller: &'a Caller,
+        version: &'a str,
+        params: Map<String, Value>,
+    ) -> Self {
+        Self {
+            config,
+            caller,
+            version,
+            params,
+            emitted: RefCell::default(),
+        }
+    }
+
+    /// Queues a JSON-RPC notification for the client.
+    fn notify(&self, method: &str, params: Value) {
+        self.emitted
+            .borrow_mut()
+            .push(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// The request's `_meta.progressToken`, if the client wants progress.
+    fn progress_token(&self) -> Option<&Value> {
+        self.params
+            .get("_meta")?
+            .get("progressToken")
+            .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
+    }
+
     /// Parses the params into a method's typed parameters; a mismatch is
     /// Invalid params naming what serde found wrong.
     fn params<T: DeserializeOwned>(&self) -> Result<T, RpcError> {
@@ -74,12 +109,7 @@ pub(crate) fn call_for_test(
         _ => Map::new(),
     };
     dispatch(
-        &Call {
-            config,
-            caller: &Caller::Anonymous,
-            version,
-            params,
-        },
+        &Call::new(config, &Caller::Anonymous, version, params),
         method,
     )
 }

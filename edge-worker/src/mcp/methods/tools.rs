@@ -1,6 +1,7 @@
 //! `tools/list` and `tools/call`.
 
 use portcullis_tenant_config::ToolConfig;
+use portcullis_tenant_config::notifications::ToolNotification;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -68,7 +69,48 @@ pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
         ))
         .with_data(json!({ "violations": violations })));
     }
+    report(call, &tool.notifications);
     Ok(json!({ "content": wire_content(call.version, &tool.content), "isError": tool.is_error }))
+}
+
+/// The tool's logs (in the eras with server logging) and progress (when
+/// the client asked for it with a token), in order.
+fn report(call: &Call<'_>, notifications: &[ToolNotification]) {
+    let logging = !crate::mcp::MODERN_VERSIONS.contains(&call.version);
+    for notification in notifications {
+        match notification {
+            ToolNotification::Log {
+                level,
+                logger,
+                data,
+            } if logging => {
+                let mut params = json!({ "level": level, "data": data });
+                if let Some(logger) = logger {
+                    params["logger"] = json!(logger);
+                }
+                call.notify("notifications/message", params);
+            }
+            ToolNotification::Log { .. } => {}
+            ToolNotification::Progress {
+                progress,
+                total,
+                message,
+            } => {
+                let Some(token) = call.progress_token() else {
+                    continue;
+                };
+                let mut params = json!({ "progressToken": token, "progress": progress });
+                if let Some(total) = total {
+                    params["total"] = json!(total);
+                }
+                // Progress messages arrived in 2025-03-26.
+                if let (Some(message), true) = (message, call.version >= "2025-03-26") {
+                    params["message"] = json!(message);
+                }
+                call.notify("notifications/progress", params);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
