@@ -7,7 +7,6 @@
 //! named by [`session_key`]; this module only decides what goes where.
 
 use portcullis_tenant_config::TenantConfig;
-use serde_json::Value;
 
 use super::jsonrpc::Incoming;
 use super::transport::{Answer, answer, read_message};
@@ -92,7 +91,7 @@ fn is_session_id(id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::test_fixtures::tenant;
