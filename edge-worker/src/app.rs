@@ -6,6 +6,7 @@ use portcullis_tenant_config::TenantConfig;
 
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::mcp::sessions::SessionOwner;
 use crate::mcp::subscriptions::{ListChanges, StreamKind};
 use crate::mcp::{sse, transport};
 use crate::oauth::tokens::AccessTokens;
@@ -65,6 +66,23 @@ pub enum Outcome {
     Authority {
         tenant: String,
     },
+    /// Start a legacy session for `owner`, then answer `reply` carrying its
+    /// new id in `Mcp-Session-Id`.
+    StartSession {
+        owner: SessionOwner,
+        reply: HttpResponse,
+    },
+    /// Answer `reply` if `owner` has the live session `session`, else 404.
+    InSession {
+        owner: SessionOwner,
+        session: String,
+        reply: HttpResponse,
+    },
+    /// End `owner`'s session `session` (204, or 404 if there is none).
+    EndSession {
+        owner: SessionOwner,
+        session: String,
+    },
 }
 
 #[cfg(test)]
@@ -72,7 +90,10 @@ impl Outcome {
     /// The direct answer, for tests of requests that get one.
     pub fn into_reply(self) -> HttpResponse {
         match self {
-            Outcome::Reply(r) | Outcome::Broadcast { reply: r, .. } => r,
+            Outcome::Reply(r)
+            | Outcome::Broadcast { reply: r, .. }
+            | Outcome::InSession { reply: r, .. }
+            | Outcome::StartSession { reply: r, .. } => r,
             other => panic!("expected a direct reply, got {other:?}"),
         }
     }

@@ -7,4 +7,5 @@ mod conformance;
 mod live_config;
 mod oauth;
 mod python_client;
+mod sessions;
 mod walking_skeleton;

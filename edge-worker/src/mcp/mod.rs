@@ -4,6 +4,7 @@
 pub mod jsonrpc;
 pub mod methods;
 pub mod modern;
+pub mod sessions;
 pub mod sse;
 pub mod subscriptions;
 pub mod transport;

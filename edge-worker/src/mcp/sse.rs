@@ -9,6 +9,7 @@
 use portcullis_tenant_config::TenantConfig;
 
 use super::jsonrpc::Incoming;
+use super::sessions::is_session_id;
 use super::transport::{Answer, answer, read_message};
 use crate::app::Outcome;
 use crate::auth::Caller;
@@ -82,11 +83,6 @@ pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Ou
             accepted,
         },
     }
-}
-
-/// Session ids are the runtime's random UUIDs; anything else names nothing.
-fn is_session_id(id: &str) -> bool {
-    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::jsonrpc::{Incoming, RpcError, classify, code, failure, success};
 use super::methods::{Call, dispatch};
+use super::sessions;
 use super::subscriptions::StreamKind;
 use super::{DEFAULT_HEADER_VERSION, MODERN_VERSIONS, SUPPORTED_VERSIONS, all_versions, modern};
 use crate::app::Outcome;
@@ -44,13 +45,14 @@ pub fn open_notification_stream(config: &TenantConfig, request: &HttpRequest) ->
 pub fn handle(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Outcome {
     match request.method.as_str() {
         "POST" => post(config, caller, request),
+        "DELETE" => sessions::end(&config.tenant, caller, request),
         _ => Outcome::Reply(
             HttpResponse::error(
                 405,
                 "method_not_allowed",
-                "this MCP endpoint accepts POST only",
+                "this MCP endpoint takes POST, GET (a notification stream) and DELETE (ending a session)",
             )
-            .with_header("allow", "POST"),
+            .with_header("allow", "GET, POST, DELETE"),
         ),
     }
 }
@@ -107,7 +109,8 @@ fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Outcom
             failure(id, RpcError::new(code::INVALID_REQUEST, message)),
         ));
     }
-    Outcome::Reply(answer(config, caller, version, id, &method, params).into_reply(request))
+    let reply = answer(config, caller, version, id, &method, params).into_reply(request);
+    sessions::route_reply(&config.tenant, caller, request, &method, reply)
 }
 
 /// Reads the one JSON-RPC message a POST carries, or the response refusing it.
@@ -316,6 +319,9 @@ mod tests {
             ..Default::default()
         };
         let r = handle(&config(), &Caller::Anonymous, &get).into_reply();
-        assert_eq!((r.status, r.header("allow")), (405, Some("POST")));
+        assert_eq!(
+            (r.status, r.header("allow")),
+            (405, Some("GET, POST, DELETE"))
+        );
     }
 }

@@ -7,6 +7,7 @@ mod kv;
 mod sse_sessions;
 mod tenant_auth;
 mod tenant_streams;
+mod user_state;
 mod webcrypto;
 
 use portcullis_tenant_config::envelope::decode_hex;
@@ -82,6 +83,13 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
             reply,
         } => tenant_streams::broadcast(env, &tenant, changes, reply).await,
         Outcome::Authority { tenant } => tenant_auth::forward(env, &tenant, &request).await,
+        Outcome::StartSession { owner, reply } => user_state::start(env, &owner, reply).await,
+        Outcome::InSession {
+            owner,
+            session,
+            reply,
+        } => user_state::within(env, &owner, &session, reply).await,
+        Outcome::EndSession { owner, session } => user_state::end(env, &owner, &session).await,
     }
 }
 

@@ -1,0 +1,236 @@
+//! Legacy Streamable HTTP sessions (MCP 2025-03-26 … 2025-11-25,
+//! "Session Management"): a successful `initialize` starts one and its id
+//! comes back in `Mcp-Session-Id`; later requests carrying the id are
+//! served only while the session lives (`404` once it ended, so the client
+//! starts over), and `DELETE` ends it.
+//!
+//! Sessions live in the Durable Object of the user they belong to (named
+//! by [`SessionOwner::object_name`]), so one user's session ids mean nothing
+//! to another user of the same tenant, or to any other tenant. Requests
+//! without a session id are still answered statelessly, as before sessions
+//! existed, for clients that never keep one.
+
+use serde_json::{Value, json};
+
+use super::jsonrpc::{RpcError, code, failure};
+use crate::app::Outcome;
+use crate::auth::Caller;
+use crate::http::{HttpRequest, HttpResponse};
+
+pub const SESSION_HEADER: &str = "mcp-session-id";
+
+/// Whose session it is; this decides which Durable Object holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionOwner {
+    /// A signed-in user of an OAuth tenant: all of the user's sessions share
+    /// one object, named from tenant and user id.
+    User { tenant: String, user: String },
+    /// A caller of a public tenant, known only by the session itself.
+    Anonymous { tenant: String },
+}
+
+impl SessionOwner {
+    pub fn of(tenant: &str, caller: &Caller) -> Self {
+        match caller {
+            Caller::User(claims) => Self::User {
+                tenant: tenant.to_owned(),
+                user: claims.u.clone(),
+            },
+            Caller::Anonymous => Self::Anonymous {
+                tenant: tenant.to_owned(),
+            },
+        }
+    }
+
+    /// The name of the Durable Object holding `session`.
+    pub fn object_name(&self, session: &str) -> String {
+        match self {
+            Self::User { tenant, user } => format!("user:{tenant}:{user}"),
+            Self::Anonymous { tenant } => format!("anonymous:{tenant}:{session}"),
+        }
+    }
+}
+
+/// Session ids are the runtime's random UUIDs; anything else names nothing.
+pub fn is_session_id(id: &str) -> bool {
+    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+/// What to do with a legacy POST's `reply` given its session header.
+pub fn route_reply(
+    tenant: &str,
+    caller: &Caller,
+    request: &HttpRequest,
+    method: &str,
+    reply: HttpResponse,
+) -> Outcome {
+    let owner = SessionOwner::of(tenant, caller);
+    match request.header(SESSION_HEADER).map(str::trim) {
+        Some(id) if is_session_id(id) => Outcome::InSession {
+            owner,
+            session: id.to_owned(),
+            reply,
+        },
+        Some(_) => Outcome::Reply(session_not_found()),
+        None if method == "initialize" && reply.status == 200 && is_success(&reply) => {
+            Outcome::StartSession { owner, reply }
+        }
+        None => Outcome::Reply(reply),
+    }
+}
+
+/// `DELETE /mcp`: the client ends its session.
+pub fn end(tenant: &str, caller: &Caller, request: &HttpRequest) -> Outcome {
+    match request.header(SESSION_HEADER).map(str::trim) {
+        Some(id) if is_session_id(id) => Outcome::EndSession {
+            owner: SessionOwner::of(tenant, caller),
+            session: id.to_owned(),
+        },
+        Some(_) => Outcome::Reply(session_not_found()),
+        None => Outcome::Reply(HttpResponse::json(
+            400,
+            &failure(
+                Value::Null,
+                RpcError::new(
+                    code::INVALID_REQUEST,
+                    "DELETE ends a session: send its Mcp-Session-Id",
+                ),
+            ),
+        )),
+    }
+}
+
+/// The answer for a session that does not exist (any more): the client
+/// must initialize a new one.
+pub fn session_not_found() -> HttpResponse {
+    HttpResponse::json(
+        404,
+        &json!({
+            "jsonrpc": "2.0",
+            "id": null,
+            "error": { "code": code::INVALID_REQUEST, "message": "Session not found; initialize a new session" },
+        }),
+    )
+}
+
+fn is_success(reply: &HttpResponse) -> bool {
+    serde_json::from_slice::<Value>(&reply.body).is_ok_and(|m| m.get("result").is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::tokens::AccessClaims;
+
+    fn user(u: &str) -> Caller {
+        Caller::User(AccessClaims {
+            t: "acme".into(),
+            g: "g".into(),
+            u: u.into(),
+            c: "c".into(),
+            s: String::new(),
+            a: "https://acme.example/mcp".into(),
+            e: 0,
+        })
+    }
+
+    #[test]
+    fn each_user_and_each_anonymous_session_has_its_own_object() {
+        let session = "0f8e2a4c-1b2d-4e5f-8a9b-0c1d2e3f4a5b";
+        let alice = SessionOwner::of("acme", &user("oidc:alice"));
+        let bob = SessionOwner::of("acme", &user("oidc:bob"));
+        assert_eq!(alice.object_name(session), "user:acme:oidc:alice");
+        assert_ne!(alice.object_name(session), bob.object_name(session));
+        let anon = SessionOwner::of("acme", &Caller::Anonymous);
+        assert_ne!(
+            anon.object_name(session),
+            anon.object_name("another-session-id")
+        );
+        let other_tenant = SessionOwner::of("globex", &Caller::Anonymous);
+        assert_ne!(anon.object_name(session), other_tenant.object_name(session));
+    }
+
+    #[test]
+    fn session_ids_are_plain_tokens() {
+        assert!(is_session_id("0f8e2a4c-1b2d-4e5f-8a9b-0c1d2e3f4a5b"));
+        for bad in ["", "short", "../../etc", "user:acme:x", &"a".repeat(65)] {
+            assert!(!is_session_id(bad), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod routing_tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::mcp::transport::handle;
+
+    fn send(method: &str, headers: &[(&str, &str)], body: Value) -> Outcome {
+        let mut all = vec![
+            ("content-type", "application/json"),
+            ("accept", "application/json, text/event-stream"),
+            ("mcp-protocol-version", "2025-11-25"),
+        ];
+        all.extend_from_slice(headers);
+        let mut request = crate::test_fixtures::post("/mcp", &all, body.to_string().into_bytes());
+        request.method = method.into();
+        let config = crate::test_fixtures::tenant("acme", 1, &["t"]);
+        handle(&config, &Caller::Anonymous, &request)
+    }
+
+    fn rpc(method: &str) -> Value {
+        json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "c", "version": "1"}}})
+    }
+
+    const ID: &str = "0f8e2a4c-1b2d-4e5f-8a9b-0c1d2e3f4a5b";
+
+    #[test]
+    fn initialize_starts_a_session_and_its_id_routes_later_requests() {
+        let anonymous = SessionOwner::Anonymous {
+            tenant: "acme".into(),
+        };
+        match send("POST", &[], rpc("initialize")) {
+            Outcome::StartSession { owner, reply } => {
+                assert_eq!(owner, anonymous);
+                assert_eq!(reply.status, 200);
+            }
+            other => panic!("{other:?}"),
+        }
+        match send("POST", &[(SESSION_HEADER, ID)], rpc("tools/list")) {
+            Outcome::InSession { session, reply, .. } => {
+                assert_eq!((session.as_str(), reply.status), (ID, 200));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without a session id, requests are still answered statelessly.
+        assert!(
+            matches!(send("POST", &[], rpc("tools/list")), Outcome::Reply(r) if r.status == 200)
+        );
+        // A failed initialize starts nothing.
+        let bad = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}});
+        assert!(matches!(send("POST", &[], bad), Outcome::Reply(_)));
+    }
+
+    #[test]
+    fn delete_ends_a_session_and_malformed_ids_are_unknown() {
+        assert_eq!(
+            send("DELETE", &[(SESSION_HEADER, ID)], Value::Null),
+            Outcome::EndSession {
+                owner: SessionOwner::Anonymous {
+                    tenant: "acme".into()
+                },
+                session: ID.into()
+            }
+        );
+        assert!(matches!(send("DELETE", &[], Value::Null), Outcome::Reply(r) if r.status == 400));
+        for bad in ["../x", "user:acme:bob"] {
+            let outcome = send("POST", &[(SESSION_HEADER, bad)], rpc("tools/list"));
+            assert!(
+                matches!(outcome, Outcome::Reply(r) if r.status == 404),
+                "{bad}"
+            );
+        }
+    }
+}
