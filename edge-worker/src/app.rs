@@ -83,6 +83,13 @@ pub enum Outcome {
         owner: SessionOwner,
         session: String,
     },
+    /// Open the notification stream of `owner`'s session `session`,
+    /// replaying the events after `last_event_id` first.
+    OpenSessionStream {
+        owner: SessionOwner,
+        session: String,
+        last_event_id: Option<u64>,
+    },
 }
 
 #[cfg(test)]
@@ -184,7 +191,7 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
             Err(challenge) => return Outcome::Reply(challenge),
         };
         match (path, request.method.as_str()) {
-            (MCP_PATH, "GET") => transport::open_notification_stream(&config, request),
+            (MCP_PATH, "GET") => transport::open_notification_stream(&config, &caller, request),
             (MCP_PATH, _) => transport::handle(&config, &caller, request),
             (SSE_PATH, "GET") => sse::open(&config.tenant, &(self.new_session_id)()),
             (SSE_PATH, _) => Outcome::Reply(

@@ -121,3 +121,86 @@ async fn sessions_live_until_deleted_and_survive_a_restart() {
     // A new initialize starts a new session.
     assert_ne!(initialize(&edge).await, session);
 }
+
+/// Reads `stream` until its text contains every one of `needles`.
+async fn read_until(stream: &mut reqwest::Response, needles: &[&str]) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !needles.iter().all(|n| seen.contains(n)) {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("waited for {needles:?}; the stream said: {seen}"))
+            .expect("the stream stays readable");
+        match chunk {
+            Some(bytes) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+            None => panic!("the stream ended before {needles:?}: {seen}"),
+        }
+    }
+    seen
+}
+
+async fn session_stream(
+    edge: &Edge,
+    session: &str,
+    last_event_id: Option<u64>,
+) -> reqwest::Response {
+    let mut request = edge
+        .request(Method::GET, "acme.localhost", "/mcp")
+        .header("accept", "text/event-stream")
+        .header("mcp-protocol-version", VERSION)
+        .header("mcp-session-id", session);
+    if let Some(id) = last_event_id {
+        request = request.header("last-event-id", id.to_string());
+    }
+    request.send().await.expect("the edge answers")
+}
+
+async fn publish_another_tool(api: &Stack, name: &str) {
+    let tool = json!({"name": name, "description": "More", "inputSchema": {"type": "object"},
+        "content": [{"type": "text", "text": "more"}]});
+    api.create("/tenants/acme/tools", Some(tool)).await;
+    api.create("/tenants/acme/publish", None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_stream_resumes_after_its_last_event_even_across_a_restart() {
+    let api = Stack::without_edge("e2e_session_streams").await;
+    let mut edge = api.start_edge().await;
+    api.create("/tenants", Some(json!({"slug": "acme"}))).await;
+    publish_another_tool(&api, "first").await;
+    let session = initialize(&edge).await;
+
+    let unknown = session_stream(&edge, "00000000-0000-4000-8000-000000000000", None).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    let mut stream = session_stream(&edge, &session, None).await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    read_until(&mut stream, &[": session notifications"]).await;
+    publish_another_tool(&api, "second").await;
+    let first = read_until(
+        &mut stream,
+        &["id: 1\n", "notifications/tools/list_changed"],
+    )
+    .await;
+    assert!(!first.contains("id: 2"), "{first}");
+
+    // Disconnected while the tenant publishes again: the event is kept.
+    drop(stream);
+    publish_another_tool(&api, "third").await;
+    let mut resumed = session_stream(&edge, &session, Some(1)).await;
+    let missed = read_until(&mut resumed, &["id: 2\n"]).await;
+    assert!(
+        !missed.contains("id: 1\n"),
+        "only what came after event 1: {missed}"
+    );
+    drop(resumed);
+
+    // The log is in the user's Durable Object storage, on disk.
+    edge.restart().await;
+    let mut replayed = session_stream(&edge, &session, Some(0)).await;
+    read_until(&mut replayed, &["id: 1\n", "id: 2\n"]).await;
+    // And the stream carries on with new events after the restart.
+    publish_another_tool(&api, "fourth").await;
+    read_until(&mut replayed, &["id: 3\n"]).await;
+}

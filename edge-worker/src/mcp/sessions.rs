@@ -100,6 +100,21 @@ pub fn end(tenant: &str, caller: &Caller, request: &HttpRequest) -> Outcome {
     }
 }
 
+/// `GET /mcp` with a session id: the session's own resumable stream.
+pub fn open_stream(tenant: &str, caller: &Caller, request: &HttpRequest) -> Outcome {
+    match request.header(SESSION_HEADER).map(str::trim) {
+        Some(id) if is_session_id(id) => Outcome::OpenSessionStream {
+            owner: SessionOwner::of(tenant, caller),
+            session: id.to_owned(),
+            // An id this server never issued resumes nothing.
+            last_event_id: request
+                .header("last-event-id")
+                .and_then(|v| v.trim().parse().ok()),
+        },
+        _ => Outcome::Reply(session_not_found()),
+    }
+}
+
 /// The answer for a session that does not exist (any more): the client
 /// must initialize a new one.
 pub fn session_not_found() -> HttpResponse {

@@ -29,7 +29,14 @@ pub fn session_key(tenant: &str, session_id: &str) -> String {
 
 /// One server-sent event (`data` split into `data:` lines).
 pub fn event(name: &str, data: &str) -> String {
-    let mut out = format!("event: {name}\n");
+    event_with_id(None, name, data)
+}
+
+/// A server-sent event with an `id`, which a client reconnecting sends back
+/// as `Last-Event-ID` to resume after it.
+pub fn event_with_id(id: Option<u64>, name: &str, data: &str) -> String {
+    let mut out = id.map(|id| format!("id: {id}\n")).unwrap_or_default();
+    out.push_str(&format!("event: {name}\n"));
     for line in data.split('\n') {
         out.push_str("data: ");
         out.push_str(line);

@@ -53,6 +53,14 @@ pub enum StreamKind {
 
 /// The events `kind` gets for `changes` (maybe none).
 pub fn render(kind: &StreamKind, changes: ListChanges) -> String {
+    messages(kind, changes)
+        .iter()
+        .map(|note| event("message", &note.to_string()))
+        .collect()
+}
+
+/// The notifications `changes` mean for a stream of `kind`, in order.
+pub fn messages(kind: &StreamKind, changes: ListChanges) -> Vec<Value> {
     let (wants, meta) = match kind {
         StreamKind::Legacy => (
             ListChanges {
@@ -83,7 +91,7 @@ pub fn render(kind: &StreamKind, changes: ListChanges) -> String {
         if let Some(meta) = &meta {
             note["params"] = json!({ "_meta": meta });
         }
-        event("message", &note.to_string())
+        note
     })
     .collect()
 }

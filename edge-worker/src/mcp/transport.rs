@@ -18,7 +18,15 @@ use crate::http::{HttpRequest, HttpResponse};
 
 /// `GET /mcp` (2025-03-26 … 2025-11-25): a stream of the tenant's server
 /// notifications — list changes on publish. The modern era has no GET.
-pub fn open_notification_stream(config: &TenantConfig, request: &HttpRequest) -> Outcome {
+///
+/// With an `Mcp-Session-Id` the stream is the session's own, held by its
+/// user's object: its events carry ids and a reconnect with `Last-Event-ID`
+/// gets what it missed.
+pub fn open_notification_stream(
+    config: &TenantConfig,
+    caller: &Caller,
+    request: &HttpRequest,
+) -> Outcome {
     let wants_stream = accepts_event_stream(request.header("accept"));
     let modern = request
         .header("mcp-protocol-version")
@@ -32,6 +40,9 @@ pub fn open_notification_stream(config: &TenantConfig, request: &HttpRequest) ->
             )
             .with_header("allow", "GET, POST"),
         );
+    }
+    if request.header(sessions::SESSION_HEADER).is_some() {
+        return sessions::open_stream(&config.tenant, caller, request);
     }
     // An SSE comment: clients ignore it, but it puts the stream on the wire.
     Outcome::OpenTenantStream {

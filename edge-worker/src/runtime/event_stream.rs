@@ -35,3 +35,8 @@ pub fn write(writer: &WritableStreamDefaultWriter, bytes: &[u8]) -> Promise {
 pub fn is_open(writer: &WritableStreamDefaultWriter) -> bool {
     matches!(writer.desired_size(), Ok(Some(_)))
 }
+
+/// Ends the stream: the client sees it close.
+pub fn close(writer: &WritableStreamDefaultWriter) {
+    let _ = writer.close();
+}

@@ -90,6 +90,11 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
             reply,
         } => user_state::within(env, &owner, &session, reply).await,
         Outcome::EndSession { owner, session } => user_state::end(env, &owner, &session).await,
+        Outcome::OpenSessionStream {
+            owner,
+            session,
+            last_event_id,
+        } => user_state::open_stream(env, &owner, &session, last_event_id).await,
     }
 }
 

@@ -3,7 +3,9 @@
 //! tell all of them at once which lists changed.
 //!
 //! The streams are live connections and so live only in memory; a client
-//! whose stream ends reconnects and lists again.
+//! whose stream ends reconnects and lists again. Sessions' own streams live
+//! in their users' objects ([`super::user_state`]); those objects register
+//! here (in SQLite, so it survives eviction) to be told of changes too.
 
 use std::cell::RefCell;
 
@@ -63,14 +65,57 @@ pub async fn broadcast(
     into_worker_response(reply)
 }
 
+/// Asks `tenant`'s object to pass its changes on to the user object `object`.
+pub async fn register(env: &Env, tenant: &str, object: &str) -> worker::Result<()> {
+    call_object(env, BINDING, tenant, "/register", object.to_owned()).await?;
+    Ok(())
+}
+
 #[durable_object(fetch)]
 pub struct McpTenantStreams {
+    state: State,
+    env: Env,
     streams: RefCell<Vec<(WritableStreamDefaultWriter, StreamKind)>>,
 }
 
+#[derive(Deserialize)]
+struct ObjectRow {
+    name: String,
+}
+
+impl McpTenantStreams {
+    /// Passes `changes` to every registered user object, forgetting those
+    /// with no streaming session left.
+    async fn tell_user_objects(&self, changes: ListChanges) -> worker::Result<()> {
+        let sql = self.state.storage().sql();
+        let objects: Vec<ObjectRow> = sql
+            .exec("SELECT name FROM user_objects", None)?
+            .to_array()?;
+        for ObjectRow { name } in objects {
+            match super::user_state::notify(&self.env, &name, changes).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    sql.exec(
+                        "DELETE FROM user_objects WHERE name = ?",
+                        vec![name.as_str().into()],
+                    )?;
+                }
+                Err(e) => log_error(&format!("notifying {name}: {e}")),
+            }
+        }
+        Ok(())
+    }
+}
+
 impl DurableObject for McpTenantStreams {
-    fn new(_state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
+        let schema = "CREATE TABLE IF NOT EXISTS user_objects (name TEXT PRIMARY KEY)";
+        if let Err(e) = state.storage().sql().exec(schema, None) {
+            log_error(&format!("tenant streams schema: {e}"));
+        }
         Self {
+            state,
+            env,
             streams: RefCell::new(Vec::new()),
         }
     }
@@ -95,6 +140,16 @@ impl DurableObject for McpTenantStreams {
                         let _ = event_stream::write(writer, events.as_bytes());
                     }
                 }
+                drop(streams);
+                self.tell_user_objects(changes).await?;
+                Ok(Response::empty()?.with_status(204))
+            }
+            "/register" => {
+                let name = String::from_utf8_lossy(&body).into_owned();
+                self.state.storage().sql().exec(
+                    "INSERT OR IGNORE INTO user_objects (name) VALUES (?)",
+                    vec![name.as_str().into()],
+                )?;
                 Ok(Response::empty()?.with_status(204))
             }
             _ => Ok(Response::empty()?.with_status(404)),

@@ -2,14 +2,28 @@
 //! public tenant; see [`SessionOwner::object_name`]), holding the user's
 //! legacy Streamable HTTP sessions in its SQLite storage, so a session
 //! outlives the object's eviction and a restart of the runtime.
+//!
+//! Each session's notifications are logged with increasing ids before they
+//! are written to its open stream (if any), so a client that reconnects
+//! with `Last-Event-ID` gets what it missed. The open streams themselves are
+//! live connections and only in memory.
 
-use serde::Deserialize;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use web_sys::WritableStreamDefaultWriter;
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use super::sse_sessions::call_object;
-use super::{into_worker_response, log_error, webcrypto};
+use super::{event_stream, into_worker_response, log_error, tenant_streams, webcrypto};
 use crate::http::HttpResponse;
 use crate::mcp::sessions::{SESSION_HEADER, SessionOwner, session_not_found};
+use crate::mcp::sse::event_with_id;
+use crate::mcp::subscriptions::{ListChanges, StreamKind, messages};
+
+/// How many events of a session are kept for resumption.
+const EVENT_LOG_LEN: i64 = 100;
 
 const BINDING: &str = "MCP_USER_STATE";
 
@@ -80,15 +94,74 @@ pub async fn end(env: &Env, owner: &SessionOwner, session: &str) -> worker::Resu
     into_worker_response(HttpResponse::empty(204))
 }
 
+/// Opens `owner`'s session stream, replaying what came after `last_event_id`.
+pub async fn open_stream(
+    env: &Env,
+    owner: &SessionOwner,
+    session: &str,
+    last_event_id: Option<u64>,
+) -> worker::Result<Response> {
+    let object = owner.object_name(session);
+    let tenant = match owner {
+        SessionOwner::User { tenant, .. } | SessionOwner::Anonymous { tenant } => tenant.clone(),
+    };
+    let body = serde_json::to_string(&StreamRequest {
+        session: session.to_owned(),
+        last_event_id: last_event_id.unwrap_or(0),
+        tenant,
+        object: object.clone(),
+    })?;
+    let opened = call_object(env, BINDING, &object, "/stream", body).await?;
+    if opened.status_code() == 404 {
+        return into_worker_response(session_not_found());
+    }
+    Ok(opened)
+}
+
+/// Tells the user object `object` that the tenant's lists changed; `false`
+/// when it has no streaming session left and need not be told again.
+pub async fn notify(env: &Env, object: &str, changes: ListChanges) -> worker::Result<bool> {
+    let told = call_object(
+        env,
+        BINDING,
+        object,
+        "/notify",
+        serde_json::to_string(&changes)?,
+    )
+    .await?;
+    Ok(told.status_code() != 410)
+}
+
+#[derive(Serialize, Deserialize)]
+struct StreamRequest {
+    session: String,
+    last_event_id: u64,
+    tenant: String,
+    object: String,
+}
+
 /// A user's sessions.
 #[durable_object(fetch)]
 pub struct McpUserState {
     state: State,
+    env: Env,
+    streams: RefCell<HashMap<String, WritableStreamDefaultWriter>>,
 }
 
 #[derive(Deserialize)]
 struct SessionRow {
     ended_at: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct EventRow {
+    seq: f64,
+    data: String,
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: String,
 }
 
 impl McpUserState {
@@ -107,6 +180,81 @@ impl McpUserState {
             .to_array()?;
         Ok(rows.first().is_some_and(|r| r.ended_at.is_none()))
     }
+
+    async fn stream(&self, request: StreamRequest) -> worker::Result<Response> {
+        if !self.is_live(&request.session)? {
+            return status(404);
+        }
+        let (writer, response) = event_stream::open(b": session notifications\n\n")?;
+        let missed: Vec<EventRow> = self
+            .sessions()
+            .exec(
+                "SELECT seq, data FROM events WHERE session = ? AND seq > ? ORDER BY seq",
+                vec![
+                    request.session.as_str().into(),
+                    (request.last_event_id as i64).into(),
+                ],
+            )?
+            .to_array()?;
+        for event in missed {
+            let _ = event_stream::write(
+                &writer,
+                event_with_id(Some(event.seq as u64), "message", &event.data).as_bytes(),
+            );
+        }
+        self.sessions().exec(
+            "UPDATE sessions SET streaming = 1 WHERE id = ?",
+            vec![request.session.as_str().into()],
+        )?;
+        // A new stream for the session replaces an old one.
+        self.streams.borrow_mut().insert(request.session, writer);
+        tenant_streams::register(&self.env, &request.tenant, &request.object).await?;
+        Ok(response)
+    }
+
+    /// Logs the notifications for every streaming session and writes them
+    /// to the streams that are open. 410 when no session streams any more.
+    fn notify(&self, changes: ListChanges) -> worker::Result<Response> {
+        let sessions: Vec<IdRow> = self
+            .sessions()
+            .exec(
+                "SELECT id FROM sessions WHERE streaming = 1 AND ended_at IS NULL",
+                None,
+            )?
+            .to_array()?;
+        if sessions.is_empty() {
+            return status(410);
+        }
+        let notes = messages(&StreamKind::Legacy, changes);
+        let mut streams = self.streams.borrow_mut();
+        streams.retain(|_, writer| event_stream::is_open(writer));
+        for IdRow { id } in sessions {
+            for note in &notes {
+                let data = note.to_string();
+                let seq: Vec<EventRow> = self
+                    .sessions()
+                    .exec(
+                        "INSERT INTO events (session, seq, data)
+                         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE session = ?), ?)
+                         RETURNING seq, data",
+                        vec![id.as_str().into(), id.as_str().into(), data.as_str().into()],
+                    )?
+                    .to_array()?;
+                if let (Some(event), Some(writer)) = (seq.first(), streams.get(&id)) {
+                    // Not awaited: a slow reader must not hold up the others.
+                    let _ = event_stream::write(
+                        writer,
+                        event_with_id(Some(event.seq as u64), "message", &event.data).as_bytes(),
+                    );
+                }
+            }
+            self.sessions().exec(
+                "DELETE FROM events WHERE session = ? AND seq <= (SELECT MAX(seq) FROM events WHERE session = ?) - ?",
+                vec![id.as_str().into(), id.as_str().into(), EVENT_LOG_LEN.into()],
+            )?;
+        }
+        status(204)
+    }
 }
 
 fn status(code: u16) -> worker::Result<Response> {
@@ -114,15 +262,29 @@ fn status(code: u16) -> worker::Result<Response> {
 }
 
 impl DurableObject for McpUserState {
-    fn new(state: State, _env: Env) -> Self {
-        let object = Self { state };
-        let schema = "CREATE TABLE IF NOT EXISTS sessions (
-            id TEXT PRIMARY KEY,
-            created_at INTEGER NOT NULL,
-            ended_at INTEGER
-        )";
-        if let Err(e) = object.sessions().exec(schema, None) {
-            log_error(&format!("user state schema: {e}"));
+    fn new(state: State, env: Env) -> Self {
+        let object = Self {
+            state,
+            env,
+            streams: RefCell::default(),
+        };
+        for schema in [
+            "CREATE TABLE IF NOT EXISTS sessions (
+                id TEXT PRIMARY KEY,
+                created_at INTEGER NOT NULL,
+                ended_at INTEGER,
+                streaming INTEGER NOT NULL DEFAULT 0
+            )",
+            "CREATE TABLE IF NOT EXISTS events (
+                session TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                data TEXT NOT NULL,
+                PRIMARY KEY (session, seq)
+            )",
+        ] {
+            if let Err(e) = object.sessions().exec(schema, None) {
+                log_error(&format!("user state schema: {e}"));
+            }
         }
         object
     }
@@ -131,6 +293,8 @@ impl DurableObject for McpUserState {
         let session = req.text().await?;
         let now = (worker::Date::now().as_millis() / 1000) as i64;
         match req.path().as_str() {
+            "/stream" => self.stream(serde_json::from_str(&session)?).await,
+            "/notify" => self.notify(serde_json::from_str(&session)?),
             "/create" => {
                 self.sessions().exec(
                     "INSERT INTO sessions (id, created_at) VALUES (?, ?)",
@@ -147,6 +311,13 @@ impl DurableObject for McpUserState {
                     "UPDATE sessions SET ended_at = ? WHERE id = ?",
                     vec![now.into(), session.as_str().into()],
                 )?;
+                self.sessions().exec(
+                    "DELETE FROM events WHERE session = ?",
+                    vec![session.as_str().into()],
+                )?;
+                if let Some(writer) = self.streams.borrow_mut().remove(&session) {
+                    event_stream::close(&writer);
+                }
                 status(204)
             }
             _ => status(404),
