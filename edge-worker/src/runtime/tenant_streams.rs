@@ -84,6 +84,19 @@ struct ObjectRow {
 }
 
 impl McpTenantStreams {
+    /// Writes `changes` to the streams this object holds itself.
+    fn tell_own_streams(&self, changes: ListChanges) {
+        let mut streams = self.streams.borrow_mut();
+        streams.retain(|(writer, _)| event_stream::is_open(writer));
+        for (writer, kind) in streams.iter() {
+            let events = render(kind, changes);
+            if !events.is_empty() {
+                // Not awaited: a slow reader must not hold up a publish.
+                let _ = event_stream::write(writer, events.as_bytes());
+            }
+        }
+    }
+
     /// Passes `changes` to every registered user object, forgetting those
     /// with no streaming session left.
     async fn tell_user_objects(&self, changes: ListChanges) -> worker::Result<()> {
@@ -131,16 +144,7 @@ impl DurableObject for McpTenantStreams {
             }
             "/broadcast" => {
                 let changes: ListChanges = serde_json::from_slice(&body)?;
-                let mut streams = self.streams.borrow_mut();
-                streams.retain(|(writer, _)| event_stream::is_open(writer));
-                for (writer, kind) in streams.iter() {
-                    let events = render(kind, changes);
-                    if !events.is_empty() {
-                        // Not awaited: a slow reader must not hold up a publish.
-                        let _ = event_stream::write(writer, events.as_bytes());
-                    }
-                }
-                drop(streams);
+                self.tell_own_streams(changes);
                 self.tell_user_objects(changes).await?;
                 Ok(Response::empty()?.with_status(204))
             }
