@@ -204,3 +204,82 @@ async fn a_session_stream_resumes_after_its_last_event_even_across_a_restart() {
     publish_another_tool(&api, "fourth").await;
     read_until(&mut replayed, &["id: 3\n"]).await;
 }
+
+/// A bearer token for `user` of `acme`, minted with the edge's key as its
+/// authorization server would after a sign-in.
+fn token_for(edge: &Edge, user: &str) -> String {
+    use portcullis_edge_worker::oauth::tokens::{AccessClaims, AccessTokens};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    AccessTokens::for_tenant(&portcullis_e2e::edge::TOKEN_KEY, "acme").mint(&AccessClaims {
+        t: "acme".into(),
+        g: format!("grant-of-{user}"),
+        u: user.into(),
+        c: "e2e-client".into(),
+        s: String::new(),
+        a: format!("http://acme.localhost:{}/mcp", edge.port),
+        e: now + 600,
+    })
+}
+
+async fn as_user(
+    edge: &Edge,
+    token: &str,
+    verb: Method,
+    session: Option<&str>,
+    body: Value,
+) -> reqwest::Response {
+    let mut request = edge
+        .request(verb, "acme.localhost", "/mcp")
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", VERSION);
+    if let Some(session) = session {
+        request = request.header("mcp-session-id", session);
+    }
+    if !body.is_null() {
+        request = request.body(body.to_string());
+    }
+    request.send().await.expect("the edge answers")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_users_session_means_nothing_to_another_user() {
+    let api = Stack::without_edge("e2e_session_users").await;
+    let edge = api.start_edge().await;
+    api.create("/tenants", Some(json!({"slug": "acme"}))).await;
+    let settings = json!({"mode": "oauth", "providers": [{"id": "sso", "kind": "oidc", "displayName": "SSO",
+        "clientId": "c", "clientSecret": "s", "issuer": "http://127.0.0.1:9"}]});
+    let (status, body) = api
+        .call(Method::PUT, "/tenants/acme/auth", Some(settings))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    publish_another_tool(&api, "echo").await;
+    let (alice, bob) = (token_for(&edge, "sso:alice"), token_for(&edge, "sso:bob"));
+
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": VERSION, "capabilities": {}, "clientInfo": {"name": "e2e", "version": "1"}}});
+    let started = as_user(&edge, &alice, Method::POST, None, init).await;
+    assert_eq!(started.status(), StatusCode::OK);
+    let session = started.headers()["mcp-session-id"]
+        .to_str()
+        .expect("id")
+        .to_owned();
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+
+    let stolen = as_user(&edge, &bob, Method::POST, Some(&session), list.clone()).await;
+    assert_eq!(
+        stolen.status(),
+        StatusCode::NOT_FOUND,
+        "bob cannot use alice's session"
+    );
+    let ended = as_user(&edge, &bob, Method::DELETE, Some(&session), Value::Null).await;
+    assert_eq!(ended.status(), StatusCode::NOT_FOUND, "nor end it");
+    let own = as_user(&edge, &alice, Method::POST, Some(&session), list).await;
+    assert_eq!(own.status(), StatusCode::OK, "alice's session is untouched");
+    let anonymous = rpc(&edge, Method::POST, Some(&session), call(3)).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
