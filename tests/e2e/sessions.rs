@@ -11,6 +11,18 @@ use serde_json::{Value, json};
 const VERSION: &str = "2025-11-25";
 
 async fn rpc(edge: &Edge, verb: Method, session: Option<&str>, body: Value) -> reqwest::Response {
+    as_user(edge, None, verb, session, body).await
+}
+
+/// A JSON-RPC exchange with `/mcp`, with `token` if given and in `session`
+/// if given (`body` null: no body).
+async fn as_user(
+    edge: &Edge,
+    token: Option<&str>,
+    verb: Method,
+    session: Option<&str>,
+    body: Value,
+) -> reqwest::Response {
     let mut request = edge
         .request(verb, "acme.localhost", "/mcp")
         .header("content-type", "application/json")
@@ -18,6 +30,9 @@ async fn rpc(edge: &Edge, verb: Method, session: Option<&str>, body: Value) -> r
         .header("mcp-protocol-version", VERSION);
     if let Some(session) = session {
         request = request.header("mcp-session-id", session);
+    }
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
     }
     if !body.is_null() {
         request = request.body(body.to_string());
@@ -224,28 +239,6 @@ fn token_for(edge: &Edge, user: &str) -> String {
     })
 }
 
-async fn as_user(
-    edge: &Edge,
-    token: &str,
-    verb: Method,
-    session: Option<&str>,
-    body: Value,
-) -> reqwest::Response {
-    let mut request = edge
-        .request(verb, "acme.localhost", "/mcp")
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", VERSION);
-    if let Some(session) = session {
-        request = request.header("mcp-session-id", session);
-    }
-    if !body.is_null() {
-        request = request.body(body.to_string());
-    }
-    request.send().await.expect("the edge answers")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn one_users_session_means_nothing_to_another_user() {
     let api = Stack::without_edge("e2e_session_users").await;
@@ -262,7 +255,7 @@ async fn one_users_session_means_nothing_to_another_user() {
 
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": VERSION, "capabilities": {}, "clientInfo": {"name": "e2e", "version": "1"}}});
-    let started = as_user(&edge, &alice, Method::POST, None, init).await;
+    let started = as_user(&edge, Some(&alice), Method::POST, None, init).await;
     assert_eq!(started.status(), StatusCode::OK);
     let session = started.headers()["mcp-session-id"]
         .to_str()
@@ -270,15 +263,29 @@ async fn one_users_session_means_nothing_to_another_user() {
         .to_owned();
     let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
 
-    let stolen = as_user(&edge, &bob, Method::POST, Some(&session), list.clone()).await;
+    let stolen = as_user(
+        &edge,
+        Some(&bob),
+        Method::POST,
+        Some(&session),
+        list.clone(),
+    )
+    .await;
     assert_eq!(
         stolen.status(),
         StatusCode::NOT_FOUND,
         "bob cannot use alice's session"
     );
-    let ended = as_user(&edge, &bob, Method::DELETE, Some(&session), Value::Null).await;
+    let ended = as_user(
+        &edge,
+        Some(&bob),
+        Method::DELETE,
+        Some(&session),
+        Value::Null,
+    )
+    .await;
     assert_eq!(ended.status(), StatusCode::NOT_FOUND, "nor end it");
-    let own = as_user(&edge, &alice, Method::POST, Some(&session), list).await;
+    let own = as_user(&edge, Some(&alice), Method::POST, Some(&session), list).await;
     assert_eq!(own.status(), StatusCode::OK, "alice's session is untouched");
     let anonymous = rpc(&edge, Method::POST, Some(&session), call(3)).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);

@@ -1,5 +1,6 @@
 //! `initialize` and the utilities every session has.
 
+use portcullis_tenant_config::notifications::LOG_LEVELS;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -49,17 +50,6 @@ pub fn capabilities(modern: bool) -> Value {
     }
     caps
 }
-
-const LOG_LEVELS: &[&str] = &[
-    "debug",
-    "info",
-    "notice",
-    "warning",
-    "error",
-    "critical",
-    "alert",
-    "emergency",
-];
 
 #[derive(Deserialize)]
 struct SetLevelParams {
