@@ -12,7 +12,8 @@ use portcullis_tenant_config::auth::UserClaims;
 use super::form::{Params, with_query};
 use super::pages::{error_page, escape, page};
 use super::records::{
-    self, AuthStore, CodeRecord, Consent, Grant, StorageError, Transaction, UpstreamAttempt,
+    self, AuthStore, CodeRecord, Consent, Grant, SealedUser, StorageError, Transaction,
+    UpstreamAttempt,
 };
 use super::tokens::{CODE_TTL, REFRESH_TOKEN_TTL, constant_time_eq, token_hash};
 use super::upstream::{self, EdgeCrypto, Fetch};
@@ -274,8 +275,20 @@ pub async fn callback<S: AuthStore, C: EdgeCrypto, F: Fetch>(
         )
         .await;
     transaction.upstream_token = sealed;
-    transaction.user = Some(login.user);
-    let user_id = transaction.user.as_ref().map_or("", |u| u.user_id.as_str());
+    let claims = serde_json::to_vec(&login.user).unwrap_or_default();
+    let aad = records::claims_aad(tenant, &login.user.user_id);
+    let Some(sealed_claims) = authority.crypto.seal(&aad, &claims).await else {
+        authority.store.delete(&key).await?;
+        return Ok(provider_failed(
+            &provider.display_name,
+            "the sign-in could not be stored safely; try again",
+        ));
+    };
+    transaction.user = Some(SealedUser {
+        user_id: login.user.user_id.clone(),
+        claims: sealed_claims,
+    });
+    let user_id = login.user.user_id.as_str();
     let remembered: Option<Consent> = records::load(
         authority.store,
         &records::consent_key(user_id, &transaction.client_id),
@@ -287,7 +300,13 @@ pub async fn callback<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     let csrf = authority.crypto.random_token();
     transaction.csrf = Some(csrf.clone());
     records::save(authority.store, &key, &transaction).await?;
-    Ok(consent_page(authority, id, &transaction, &csrf))
+    Ok(consent_page(
+        authority,
+        id,
+        &transaction,
+        &login.user,
+        &csrf,
+    ))
 }
 
 /// The sealing binding of a user's upstream token.
@@ -376,6 +395,7 @@ fn consent_page<S, C, F>(
     authority: &Authority<'_, S, C, F>,
     id: &str,
     t: &Transaction,
+    user: &UserClaims,
     csrf: &str,
 ) -> HttpResponse {
     let scopes: String = t
@@ -399,11 +419,7 @@ fn consent_page<S, C, F>(
         .ok()
         .and_then(|u| u.host.or(Some(u.scheme)))
         .unwrap_or_default();
-    let who = t
-        .user
-        .as_ref()
-        .and_then(|u| u.email.clone().or(u.name.clone()))
-        .unwrap_or_default();
+    let who = user.email.clone().or(user.name.clone()).unwrap_or_default();
     let body = format!(
         "<h1>Allow {client} to use {tenant}?</h1>\
 <p><strong>{client}</strong> (returning to <strong>{host}</strong>) asks to use <strong>{tenant}</strong> on your behalf.</p>\

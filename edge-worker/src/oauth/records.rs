@@ -5,7 +5,6 @@
 //! makes code redemption and refresh rotation race-free. Codes and refresh
 //! tokens are stored under their hashes only.
 
-use portcullis_tenant_config::auth::UserClaims;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -70,7 +69,7 @@ pub struct Transaction {
     /// Set when the user chose a provider and was sent there.
     pub upstream: Option<UpstreamAttempt>,
     /// Set once the provider vouched for the user.
-    pub user: Option<UserClaims>,
+    pub user: Option<SealedUser>,
     /// The provider's token, sealed, kept for tools (never given to clients).
     pub upstream_token: Option<String>,
     /// The consent form's CSRF token.
@@ -82,6 +81,20 @@ pub struct UpstreamAttempt {
     pub provider: String,
     pub nonce: String,
     pub code_verifier: String,
+}
+
+/// A signed-in user as stored: the id in the clear (it names keys and
+/// goes into tokens), everything the provider said about them sealed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SealedUser {
+    pub user_id: String,
+    /// [`UserClaims`] as JSON, sealed with [`claims_aad`].
+    pub claims: String,
+}
+
+/// The sealing binding of a user's claims.
+pub fn claims_aad(tenant: &str, user_id: &str) -> String {
+    format!("portcullis/user-claims/{tenant}/{user_id}")
 }
 
 /// An issued authorization code, stored under its hash.
@@ -100,7 +113,7 @@ pub struct CodeRecord {
 pub struct Grant {
     pub id: String,
     pub client_id: String,
-    pub user: UserClaims,
+    pub user: SealedUser,
     pub scopes: Vec<String>,
     pub upstream_token: Option<String>,
     /// Hash of the one refresh token that may be used next.

@@ -553,6 +553,17 @@ async fn full_flow_issues_audience_bound_scoped_tokens_and_refreshes() {
     assert_ne!(again.refresh, tokens.refresh);
     assert_eq!(claims_of(&again.access)["g"], claims["g"]);
 
+    // What the provider said about the user is sealed too; only the id shows.
+    assert_eq!(grant.user.user_id, "acme-sso:alice");
+    let claims = sealing::open(
+        &SEAL_KEY,
+        &records::claims_aad("acme", "acme-sso:alice"),
+        &grant.user.claims,
+    )
+    .expect("opens with the edge's key");
+    assert!(String::from_utf8_lossy(&claims).contains("alice@acme.com"));
+    assert!(!format!("{:?}", h.store.entries.borrow()).contains("alice@acme.com"));
+
     // Secrets are stored hashed only.
     let stored = format!("{:?}", h.store.entries.borrow());
     assert!(
