@@ -6,8 +6,8 @@ use portcullis_tenant_config::TenantConfig;
 
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
-use crate::mcp::sessions::SessionOwner;
-use crate::mcp::subscriptions::{ListChanges, StreamKind};
+use crate::mcp::sessions::{SessionOwner, Subscription};
+use crate::mcp::subscriptions::{Published, StreamKind};
 use crate::mcp::{sse, transport};
 use crate::oauth::tokens::AccessTokens;
 use crate::oauth::{AUTHORITY_PATHS, metadata};
@@ -58,7 +58,7 @@ pub enum Outcome {
     /// answer `reply`.
     Broadcast {
         tenant: String,
-        changes: ListChanges,
+        changes: Published,
         reply: HttpResponse,
     },
     /// Pass the request to the tenant's authorization server (its auth
@@ -72,11 +72,13 @@ pub enum Outcome {
         owner: SessionOwner,
         reply: HttpResponse,
     },
-    /// Answer `reply` if `owner` has the live session `session`, else 404.
+    /// Answer `reply` if `owner` has the live session `session` (first
+    /// keeping its `subscription` change, if any), else 404.
     InSession {
         owner: SessionOwner,
         session: String,
         reply: HttpResponse,
+        subscription: Option<Subscription>,
     },
     /// End `owner`'s session `session` (204, or 404 if there is none).
     EndSession {
@@ -514,11 +516,12 @@ mod tests {
         };
         assert_eq!((tenant.as_str(), reply.status), ("acme", 200));
         assert_eq!(
-            changes,
-            ListChanges {
+            changes.lists,
+            crate::mcp::subscriptions::ListChanges {
                 tools: true,
                 ..Default::default()
             }
         );
+        assert_eq!(changes.updated, Vec::<String>::new());
     }
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::app::Outcome;
 use crate::http::HttpResponse;
-use crate::mcp::subscriptions::ListChanges;
+use crate::mcp::subscriptions::Published;
 use crate::store::ConfigStore;
 
 /// Handles `PUT /internal/tenants/{tenant}/config` with a [`SignedConfig`]
@@ -27,7 +27,7 @@ pub async fn accept(
                 200,
                 &json!({ "accepted": true, "tenant": tenant, "version": config.version }),
             );
-            let changes = ListChanges::between(previous.as_ref(), &config);
+            let changes = Published::between(previous.as_ref(), &config);
             Outcome::Broadcast {
                 tenant: tenant.to_owned(),
                 changes,

@@ -290,3 +290,76 @@ async fn one_users_session_means_nothing_to_another_user() {
     let anonymous = rpc(&edge, Method::POST, Some(&session), call(3)).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
+
+async fn publish_watched_resource(api: &Stack, text: &str, replace: bool) {
+    if replace {
+        let (status, _) = api
+            .call(
+                Method::DELETE,
+                "/tenants/acme/resources/test%3A%2F%2Fwatched",
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let resource =
+        json!({"uri": "test://watched", "name": "Watched", "mimeType": "text/plain", "text": text});
+    api.create("/tenants/acme/resources", Some(resource)).await;
+    api.create("/tenants/acme/publish", None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_subscribed_to_a_resource_hears_when_a_publish_changes_it() {
+    let api = Stack::without_edge("e2e_session_subscriptions").await;
+    let edge = api.start_edge().await;
+    api.create("/tenants", Some(json!({"slug": "acme"}))).await;
+    publish_watched_resource(&api, "first", false).await;
+    let session = initialize(&edge).await;
+    let mut stream = session_stream(&edge, &session, None).await;
+    read_until(&mut stream, &[": session notifications"]).await;
+
+    let subscribe = json!({"jsonrpc": "2.0", "id": 2, "method": "resources/subscribe", "params": {"uri": "test://watched"}});
+    let reply = rpc(&edge, Method::POST, Some(&session), subscribe).await;
+    assert_eq!(reply.status(), StatusCode::OK);
+    assert_eq!(
+        reply.json::<Value>().await.expect("JSON")["result"],
+        json!({})
+    );
+
+    publish_watched_resource(&api, "second", true).await;
+    let heard = read_until(
+        &mut stream,
+        &["notifications/resources/updated", "test://watched"],
+    )
+    .await;
+    assert!(
+        heard.contains("notifications/resources/list_changed"),
+        "{heard}"
+    );
+
+    let unsubscribe = json!({"jsonrpc": "2.0", "id": 3, "method": "resources/unsubscribe", "params": {"uri": "test://watched"}});
+    assert_eq!(
+        rpc(&edge, Method::POST, Some(&session), unsubscribe)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    publish_watched_resource(&api, "third", true).await;
+    // The next event is the list change alone: no update after unsubscribing.
+    let after = read_until(&mut stream, &["id: 3\n"]).await;
+    assert!(!after.contains("id: 4"), "{after}");
+    let tail = after.split("id: 3\n").nth(1).unwrap_or_default();
+    assert!(
+        tail.contains("list_changed") && !tail.contains("resources/updated"),
+        "{after}"
+    );
+
+    // Without a session there is nothing to keep a subscription in.
+    let stateless = json!({"jsonrpc": "2.0", "id": 4, "method": "resources/subscribe", "params": {"uri": "test://watched"}});
+    let refused: Value = rpc(&edge, Method::POST, None, stateless)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+}

@@ -10,7 +10,8 @@
 //! without a session id are still answered statelessly, as before sessions
 //! existed, for clients that never keep one.
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
 
 use super::jsonrpc::{RpcError, code, failure};
 use crate::app::Outcome;
@@ -56,27 +57,69 @@ pub fn is_session_id(id: &str) -> bool {
     (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
+/// A change to a session's resource subscriptions, for its object to keep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub uri: String,
+    /// `true` for `resources/subscribe`, `false` for `unsubscribe`.
+    pub on: bool,
+}
+
+impl Subscription {
+    /// The subscription change a successful request asks for, if any.
+    fn of(method: &str, params: Option<&Map<String, Value>>, reply: &HttpResponse) -> Option<Self> {
+        let on = match method {
+            "resources/subscribe" => true,
+            "resources/unsubscribe" => false,
+            _ => return None,
+        };
+        let uri = params?.get("uri")?.as_str()?.to_owned();
+        (reply.status == 200 && is_success(reply)).then_some(Self { uri, on })
+    }
+}
+
 /// What to do with a legacy POST's `reply` given its session header.
 pub fn route_reply(
     tenant: &str,
     caller: &Caller,
     request: &HttpRequest,
     method: &str,
+    params: Option<&Map<String, Value>>,
     reply: HttpResponse,
 ) -> Outcome {
     let owner = SessionOwner::of(tenant, caller);
+    let subscription = Subscription::of(method, params, &reply);
     match request.header(SESSION_HEADER).map(str::trim) {
         Some(id) if is_session_id(id) => Outcome::InSession {
             owner,
             session: id.to_owned(),
             reply,
+            subscription,
         },
         Some(_) => Outcome::Reply(session_not_found()),
         None if method == "initialize" && reply.status == 200 && is_success(&reply) => {
             Outcome::StartSession { owner, reply }
         }
+        // Nothing to remember a subscription in.
+        None if subscription.is_some() => Outcome::Reply(HttpResponse::json(
+            200,
+            &failure(
+                request_id(request),
+                RpcError::new(
+                    code::INVALID_REQUEST,
+                    "resource subscriptions live in a session: initialize one and send its Mcp-Session-Id",
+                ),
+            ),
+        )),
         None => Outcome::Reply(reply),
     }
+}
+
+fn request_id(request: &HttpRequest) -> Value {
+    serde_json::from_slice::<Value>(&request.body)
+        .ok()
+        .and_then(|m| m.get("id").cloned())
+        .unwrap_or(Value::Null)
 }
 
 /// `DELETE /mcp`: the client ends its session.
@@ -226,6 +269,52 @@ mod routing_tests {
         // A failed initialize starts nothing.
         let bad = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}});
         assert!(matches!(send("POST", &[], bad), Outcome::Reply(_)));
+    }
+
+    #[test]
+    fn subscriptions_are_kept_by_the_session_and_refused_without_one() {
+        let subscribe = json!({"jsonrpc": "2.0", "id": 7, "method": "resources/subscribe", "params": {"uri": "test://a"}});
+        match send("POST", &[(SESSION_HEADER, ID)], subscribe.clone()) {
+            Outcome::InSession {
+                subscription,
+                reply,
+                ..
+            } => {
+                assert_eq!(reply.status, 200);
+                assert_eq!(
+                    subscription,
+                    Some(Subscription {
+                        uri: "test://a".into(),
+                        on: true
+                    })
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let unsubscribe = json!({"jsonrpc": "2.0", "id": 8, "method": "resources/unsubscribe", "params": {"uri": "test://a"}});
+        assert!(matches!(
+            send("POST", &[(SESSION_HEADER, ID)], unsubscribe),
+            Outcome::InSession {
+                subscription: Some(Subscription { on: false, .. }),
+                ..
+            }
+        ));
+        let Outcome::Reply(refused) = send("POST", &[], subscribe) else {
+            panic!("no session, nothing to keep the subscription in")
+        };
+        let body: Value = serde_json::from_slice(&refused.body).unwrap();
+        assert_eq!(
+            (body["id"].clone(), body["error"]["code"].clone()),
+            (json!(7), json!(-32600))
+        );
+        let bad = json!({"jsonrpc": "2.0", "id": 9, "method": "resources/subscribe", "params": {}});
+        assert!(matches!(
+            send("POST", &[(SESSION_HEADER, ID)], bad),
+            Outcome::InSession {
+                subscription: None,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -38,6 +38,41 @@ impl ListChanges {
     }
 }
 
+/// What a publish changed: which lists, and which resources' contents
+/// (for sessions subscribed to them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Published {
+    pub lists: ListChanges,
+    pub updated: Vec<String>,
+}
+
+impl Published {
+    pub fn between(previous: Option<&TenantConfig>, config: &TenantConfig) -> Self {
+        let updated = match previous {
+            None => Vec::new(),
+            Some(previous) => config
+                .resources
+                .iter()
+                .filter(|r| previous.resources.iter().any(|p| p.uri == r.uri && p != *r))
+                .map(|r| r.uri.clone())
+                .collect(),
+        };
+        Self {
+            lists: ListChanges::between(previous, config),
+            updated,
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.lists.any() || !self.updated.is_empty()
+    }
+}
+
+/// `notifications/resources/updated` for `uri` (MCP 2024-11-05 … 2025-11-25).
+pub fn resource_updated(uri: &str) -> Value {
+    json!({ "jsonrpc": "2.0", "method": "notifications/resources/updated", "params": { "uri": uri } })
+}
+
 /// What one open stream is for; kept with the stream by the runtime.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
@@ -245,6 +280,31 @@ mod tests {
         assert_eq!(ack["params"]["_meta"][META_SUBSCRIPTION_ID], "s1");
         assert!(
             matches!(listen(&catalog_tenant(), json!(1), &Map::new()), Outcome::Reply(r) if r.status == 400)
+        );
+    }
+
+    #[test]
+    fn a_publish_names_the_resources_whose_content_changed() {
+        use portcullis_tenant_config::ResourceConfig;
+        let resource = |uri: &str, text: &str| -> ResourceConfig {
+            serde_json::from_value(json!({"uri": uri, "name": uri, "text": text}))
+                .expect("resource")
+        };
+        let mut before = crate::test_fixtures::tenant("acme", 1, &[]);
+        before.resources = vec![resource("test://a", "one"), resource("test://b", "same")];
+        let mut after = before.clone();
+        after.version = 2;
+        after.resources = vec![
+            resource("test://a", "two"),
+            resource("test://b", "same"),
+            resource("test://c", "new"),
+        ];
+        let published = Published::between(Some(&before), &after);
+        assert_eq!(published.updated, ["test://a"]);
+        assert!(published.lists.resources && !published.lists.tools);
+        assert_eq!(
+            Published::between(None, &after).updated,
+            Vec::<String>::new()
         );
     }
 }

@@ -120,8 +120,15 @@ fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Outcom
             failure(id, RpcError::new(code::INVALID_REQUEST, message)),
         ));
     }
-    let reply = answer(config, caller, version, id, &method, params).into_reply(request);
-    sessions::route_reply(&config.tenant, caller, request, &method, reply)
+    let reply = answer(config, caller, version, id, &method, params.clone()).into_reply(request);
+    sessions::route_reply(
+        &config.tenant,
+        caller,
+        request,
+        &method,
+        params.as_ref(),
+        reply,
+    )
 }
 
 /// Reads the one JSON-RPC message a POST carries, or the response refusing it.

@@ -88,7 +88,8 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
             owner,
             session,
             reply,
-        } => user_state::within(env, &owner, &session, reply).await,
+            subscription,
+        } => user_state::within(env, &owner, &session, reply, subscription).await,
         Outcome::EndSession { owner, session } => user_state::end(env, &owner, &session).await,
         Outcome::OpenSessionStream {
             owner,

@@ -16,7 +16,7 @@ use worker::{DurableObject, Env, Request, Response, State, durable_object};
 use super::sse_sessions::call_object;
 use super::{event_stream, into_worker_response, log_error};
 use crate::http::HttpResponse;
-use crate::mcp::subscriptions::{ListChanges, StreamKind, render};
+use crate::mcp::subscriptions::{ListChanges, Published, StreamKind, render};
 
 /// What the object is asked to open.
 #[derive(Serialize, Deserialize)]
@@ -47,7 +47,7 @@ pub async fn open(
 pub async fn broadcast(
     env: &Env,
     tenant: &str,
-    changes: ListChanges,
+    changes: Published,
     reply: HttpResponse,
 ) -> worker::Result<Response> {
     if changes.any()
@@ -99,7 +99,7 @@ impl McpTenantStreams {
 
     /// Passes `changes` to every registered user object, forgetting those
     /// with no streaming session left.
-    async fn tell_user_objects(&self, changes: ListChanges) -> worker::Result<()> {
+    async fn tell_user_objects(&self, changes: &Published) -> worker::Result<()> {
         let sql = self.state.storage().sql();
         let objects: Vec<ObjectRow> = sql
             .exec("SELECT name FROM user_objects", None)?
@@ -143,9 +143,9 @@ impl DurableObject for McpTenantStreams {
                 Ok(response)
             }
             "/broadcast" => {
-                let changes: ListChanges = serde_json::from_slice(&body)?;
-                self.tell_own_streams(changes);
-                self.tell_user_objects(changes).await?;
+                let changes: Published = serde_json::from_slice(&body)?;
+                self.tell_own_streams(changes.lists);
+                self.tell_user_objects(&changes).await?;
                 Ok(Response::empty()?.with_status(204))
             }
             "/register" => {

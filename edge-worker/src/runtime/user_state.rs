@@ -18,9 +18,9 @@ use worker::{DurableObject, Env, Request, Response, State, durable_object};
 use super::sse_sessions::call_object;
 use super::{event_stream, into_worker_response, log_error, tenant_streams, webcrypto};
 use crate::http::HttpResponse;
-use crate::mcp::sessions::{SESSION_HEADER, SessionOwner, session_not_found};
+use crate::mcp::sessions::{SESSION_HEADER, SessionOwner, Subscription, session_not_found};
 use crate::mcp::sse::event_with_id;
-use crate::mcp::subscriptions::{ListChanges, StreamKind, messages};
+use crate::mcp::subscriptions::{Published, StreamKind, messages, resource_updated};
 
 /// How many events of a session are kept for resumption.
 const EVENT_LOG_LEN: i64 = 100;
@@ -57,21 +57,24 @@ pub async fn start(
     into_worker_response(reply.with_header(SESSION_HEADER, session))
 }
 
-/// Answers `reply` within `owner`'s session `session`, if it lives.
+/// Answers `reply` within `owner`'s session `session`, if it lives, after
+/// keeping its `subscription` change.
 pub async fn within(
     env: &Env,
     owner: &SessionOwner,
     session: &str,
     reply: HttpResponse,
+    subscription: Option<Subscription>,
 ) -> worker::Result<Response> {
-    let live = call_object(
-        env,
-        BINDING,
-        &owner.object_name(session),
-        "/touch",
-        session.to_owned(),
-    )
-    .await?;
+    let object = owner.object_name(session);
+    let live = match subscription {
+        None => call_object(env, BINDING, &object, "/touch", session.to_owned()).await?,
+        Some(change) => {
+            let body =
+                serde_json::json!({ "session": session, "uri": change.uri, "on": change.on });
+            call_object(env, BINDING, &object, "/subscription", body.to_string()).await?
+        }
+    };
     if live.status_code() != 204 {
         return into_worker_response(session_not_found());
     }
@@ -120,13 +123,13 @@ pub async fn open_stream(
 
 /// Tells the user object `object` that the tenant's lists changed; `false`
 /// when it has no streaming session left and need not be told again.
-pub async fn notify(env: &Env, object: &str, changes: ListChanges) -> worker::Result<bool> {
+pub async fn notify(env: &Env, object: &str, changes: &Published) -> worker::Result<bool> {
     let told = call_object(
         env,
         BINDING,
         object,
         "/notify",
-        serde_json::to_string(&changes)?,
+        serde_json::to_string(changes)?,
     )
     .await?;
     Ok(told.status_code() != 410)
@@ -162,6 +165,18 @@ struct EventRow {
 #[derive(Deserialize)]
 struct IdRow {
     id: String,
+}
+
+#[derive(Deserialize)]
+struct UriRow {
+    uri: String,
+}
+
+#[derive(Deserialize)]
+struct SubscriptionRequest {
+    session: String,
+    uri: String,
+    on: bool,
 }
 
 impl McpUserState {
@@ -214,7 +229,7 @@ impl McpUserState {
 
     /// Logs the notifications for every streaming session and writes them
     /// to the streams that are open. 410 when no session streams any more.
-    fn notify(&self, changes: ListChanges) -> worker::Result<Response> {
+    fn notify(&self, changes: Published) -> worker::Result<Response> {
         let sessions: Vec<IdRow> = self
             .sessions()
             .exec(
@@ -225,10 +240,23 @@ impl McpUserState {
         if sessions.is_empty() {
             return status(410);
         }
-        let notes = messages(&StreamKind::Legacy, changes);
+        let lists = messages(&StreamKind::Legacy, changes.lists);
         let mut streams = self.streams.borrow_mut();
         streams.retain(|_, writer| event_stream::is_open(writer));
         for IdRow { id } in sessions {
+            let subscribed: Vec<UriRow> = self
+                .sessions()
+                .exec(
+                    "SELECT uri FROM subscriptions WHERE session = ?",
+                    vec![id.as_str().into()],
+                )?
+                .to_array()?;
+            let updates = changes
+                .updated
+                .iter()
+                .filter(|uri| subscribed.iter().any(|s| &s.uri == *uri))
+                .map(|uri| resource_updated(uri));
+            let notes: Vec<_> = lists.iter().cloned().chain(updates).collect();
             for note in &notes {
                 let data = note.to_string();
                 let seq: Vec<EventRow> = self
@@ -275,6 +303,11 @@ impl DurableObject for McpUserState {
                 ended_at INTEGER,
                 streaming INTEGER NOT NULL DEFAULT 0
             )",
+            "CREATE TABLE IF NOT EXISTS subscriptions (
+                session TEXT NOT NULL,
+                uri TEXT NOT NULL,
+                PRIMARY KEY (session, uri)
+            )",
             "CREATE TABLE IF NOT EXISTS events (
                 session TEXT NOT NULL,
                 seq INTEGER NOT NULL,
@@ -303,6 +336,20 @@ impl DurableObject for McpUserState {
                 status(204)
             }
             "/touch" => status(if self.is_live(&session)? { 204 } else { 404 }),
+            "/subscription" => {
+                let request: SubscriptionRequest = serde_json::from_str(&session)?;
+                if !self.is_live(&request.session)? {
+                    return status(404);
+                }
+                let query = if request.on {
+                    "INSERT OR IGNORE INTO subscriptions (session, uri) VALUES (?, ?)"
+                } else {
+                    "DELETE FROM subscriptions WHERE session = ? AND uri = ?"
+                };
+                let bindings = vec![request.session.as_str().into(), request.uri.as_str().into()];
+                self.sessions().exec(query, bindings)?;
+                status(204)
+            }
             "/end" => {
                 if !self.is_live(&session)? {
                     return status(404);
@@ -311,10 +358,11 @@ impl DurableObject for McpUserState {
                     "UPDATE sessions SET ended_at = ? WHERE id = ?",
                     vec![now.into(), session.as_str().into()],
                 )?;
-                self.sessions().exec(
-                    "DELETE FROM events WHERE session = ?",
-                    vec![session.as_str().into()],
-                )?;
+                for table in ["events", "subscriptions"] {
+                    let query = format!("DELETE FROM {table} WHERE session = ?");
+                    self.sessions()
+                        .exec(&query, vec![session.as_str().into()])?;
+                }
                 if let Some(writer) = self.streams.borrow_mut().remove(&session) {
                     event_stream::close(&writer);
                 }

@@ -37,12 +37,13 @@ pub fn initialize(call: &Call<'_>) -> Result<Value, RpcError> {
 
 /// What this server offers. Publishes reach legacy clients on their GET
 /// stream and modern ones on `subscriptions/listen`; only legacy sessions
-/// set a log level this way (modern requests name theirs in `_meta`).
+/// set a log level this way (modern requests name theirs in `_meta`) and
+/// subscribe to single resources (the modern era has `subscriptions/listen`).
 pub fn capabilities(modern: bool) -> Value {
     let mut caps = json!({
         "tools": { "listChanged": true },
         "prompts": { "listChanged": true },
-        "resources": { "subscribe": false, "listChanged": true },
+        "resources": { "subscribe": !modern, "listChanged": true },
         "completions": {},
     });
     if !modern {

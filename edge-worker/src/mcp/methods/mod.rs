@@ -90,6 +90,7 @@ pub fn dispatch(call: &Call<'_>, method: &str) -> Result<Value, RpcError> {
         "resources/list" => resources::list(call),
         "resources/templates/list" => resources::list_templates(call),
         "resources/read" => resources::read(call),
+        "resources/subscribe" | "resources/unsubscribe" => resources::subscription(call),
         _ => Err(RpcError::new(
             code::METHOD_NOT_FOUND,
             format!("method not found: {method}"),

@@ -23,6 +23,21 @@ fn describe(view: &mut Value, fields: [(&str, &Option<String>); 3]) {
     }
 }
 
+/// `resources/subscribe` and `resources/unsubscribe` (legacy sessions): the
+/// answer is `{}`; remembering it is the session's business (the transport
+/// passes it on, see [`crate::mcp::sessions::Subscription`]).
+pub fn subscription(call: &Call<'_>) -> Result<Value, RpcError> {
+    #[derive(Deserialize)]
+    struct Params {
+        uri: String,
+    }
+    let Params { uri } = call.params()?;
+    if uri.is_empty() || uri.len() > 2048 {
+        return Err(RpcError::invalid_params("uri must be 1 to 2048 characters"));
+    }
+    Ok(json!({}))
+}
+
 pub fn list(call: &Call<'_>) -> Result<Value, RpcError> {
     call.refuse_cursor()?;
     let resources: Vec<Value> = call
