@@ -716,6 +716,12 @@ async fn tool_notifications_are_checked_and_kept(pool: PgPool) {
     let (status, created) = call(&app, "POST", "/api/v1/tenants/acme/tools", Some(good)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["notifications"][1]["progress"]["total"], 2.0);
+    let mut asking = tool("asking");
+    asking["inputRounds"] =
+        json!([{"q": {"method": "sampling/createMessage", "params": {"messages": []}}}]);
+    let (status, body) = call(&app, "POST", "/api/v1/tenants/acme/tools", Some(asking)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "inputRounds");
     let (_, tools) = call(&app, "GET", "/api/v1/tenants/acme/tools", None).await;
     assert_eq!(
         tools.as_array().unwrap().len(),

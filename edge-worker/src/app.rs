@@ -194,7 +194,7 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
         };
         match (path, request.method.as_str()) {
             (MCP_PATH, "GET") => transport::open_notification_stream(&config, &caller, request),
-            (MCP_PATH, _) => transport::handle(&config, &caller, request),
+            (MCP_PATH, _) => transport::handle(&config, &caller, request, self.token_key),
             (SSE_PATH, "GET") => sse::open(&config.tenant, &(self.new_session_id)()),
             (SSE_PATH, _) => Outcome::Reply(
                 HttpResponse::error(405, "method_not_allowed", "open the event stream with GET")

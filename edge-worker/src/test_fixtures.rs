@@ -16,6 +16,7 @@ pub fn tool(name: &str, content: Vec<ContentBlock>) -> ToolConfig {
         is_error: false,
         scopes: Vec::new(),
         notifications: Vec::new(),
+        input_rounds: Vec::new(),
     }
 }
 

@@ -10,6 +10,7 @@ use crate::args::ArgSchema;
 use crate::auth::{AuthError, OAuthConfig};
 use crate::catalog::{PromptConfig, ResourceConfig, ResourceTemplateConfig};
 use crate::content::ContentBlock;
+use crate::inputs::{InputError, InputRound, validate_rounds};
 use crate::names::{NameError, validate_tenant_slug, validate_tool_name};
 use crate::notifications::{NotificationError, ToolNotification, validate_notifications};
 
@@ -64,6 +65,10 @@ pub struct ToolConfig {
     /// Logs and progress the tool reports while it runs, before its result.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notifications: Vec<ToolNotification>,
+    /// Rounds of input the tool asks the client for before it answers; its
+    /// text content may quote the responses (see [`crate::inputs`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_rounds: Vec<InputRound>,
 }
 
 /// Why a document is not servable.
@@ -83,6 +88,8 @@ pub enum ConfigError {
     InputSchema(String),
     #[error("{0}")]
     Auth(#[from] AuthError),
+    #[error("inputs of tool {tool:?}: {error}")]
+    Inputs { tool: String, error: InputError },
     #[error("notifications of tool {tool:?}: {error}")]
     Notifications {
         tool: String,
@@ -144,6 +151,10 @@ impl TenantConfig {
                     error,
                 }
             })?;
+            validate_rounds(&tool.input_rounds).map_err(|error| ConfigError::Inputs {
+                tool: tool.name.clone(),
+                error,
+            })?;
             validate_notifications(&tool.notifications).map_err(|error| {
                 ConfigError::Notifications {
                     tool: tool.name.clone(),
@@ -196,6 +207,7 @@ pub(crate) mod tests {
             is_error: false,
             scopes: Vec::new(),
             notifications: Vec::new(),
+            input_rounds: Vec::new(),
         });
         config
     }

@@ -13,6 +13,7 @@ pub mod content;
 pub mod document;
 pub mod encoding;
 pub mod envelope;
+pub mod inputs;
 pub mod names;
 pub mod notifications;
 pub mod redirect_uri;

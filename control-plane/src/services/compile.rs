@@ -52,6 +52,8 @@ pub fn compile_tenant_config(
                 .map_err(|e| in_tool(ServiceError::invalid("content", e.to_string())))?;
             let notifications = serde_json::from_value(row.notifications.0.clone())
                 .map_err(|e| in_tool(ServiceError::invalid("notifications", e.to_string())))?;
+            let input_rounds = serde_json::from_value(row.input_rounds.0.clone())
+                .map_err(|e| in_tool(ServiceError::invalid("inputRounds", e.to_string())))?;
             Ok(ToolConfig {
                 name: row.name.clone(),
                 title: row.title.clone(),
@@ -62,6 +64,7 @@ pub fn compile_tenant_config(
                 is_error: row.is_error,
                 scopes: row.scopes.clone(),
                 notifications,
+                input_rounds,
             })
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
@@ -104,6 +107,7 @@ mod tests {
             is_error: false,
             scopes: Vec::new(),
             notifications: Json(json!([])),
+            input_rounds: Json(json!([])),
             created_at: Utc::now(),
         }
     }

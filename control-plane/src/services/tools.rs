@@ -1,6 +1,7 @@
 //! Tools: what a tenant's MCP endpoint offers.
 
 use chrono::{DateTime, Utc};
+use portcullis_tenant_config::inputs::InputRound;
 use portcullis_tenant_config::names::validate_tool_name;
 use portcullis_tenant_config::notifications::ToolNotification;
 use portcullis_tenant_config::{ArgSchema, ContentBlock};
@@ -42,6 +43,13 @@ pub struct ToolCreate {
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     pub notifications: Vec<ToolNotification>,
+    /// Rounds of input asked of the client before the tool answers (MCP
+    /// 2026-07-28): each an object of `name: {"method": "elicitation/create"
+    /// | "sampling/createMessage" | "roots/list", "params": {…}}`; text
+    /// content may quote responses as `{{name.path}}`.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub input_rounds: Vec<InputRound>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -58,6 +66,8 @@ pub struct Tool {
     pub scopes: Vec<String>,
     #[schema(value_type = Vec<Object>)]
     pub notifications: Value,
+    #[schema(value_type = Vec<Object>)]
+    pub input_rounds: Value,
     pub created_at: DateTime<Utc>,
 }
 
@@ -72,6 +82,7 @@ impl From<ToolRow> for Tool {
             is_error: r.is_error,
             scopes: r.scopes,
             notifications: r.notifications.0,
+            input_rounds: r.input_rounds.0,
             created_at: r.created_at,
         }
     }
@@ -90,6 +101,8 @@ impl Services {
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let notifications = serde_json::to_value(&input.notifications)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let input_rounds = serde_json::to_value(&input.input_rounds)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let new = NewTool {
             name: &input.name,
             title: input.title.as_deref(),
@@ -99,6 +112,7 @@ impl Services {
             is_error: input.is_error,
             scopes: &input.scopes,
             notifications: &notifications,
+            input_rounds: &input_rounds,
         };
         let row = storage::tools::tool_create(&self.db, tenant_row.id, &new)
             .await
@@ -160,6 +174,8 @@ pub fn validate_tool(input: &ToolCreate) -> Result<(), ServiceError> {
     validate_input_schema(&input.input_schema)?;
     portcullis_tenant_config::content::validate_blocks(&input.content)
         .map_err(|e| ServiceError::invalid("content", e.to_string()))?;
+    portcullis_tenant_config::inputs::validate_rounds(&input.input_rounds)
+        .map_err(|e| ServiceError::invalid("inputRounds", e.to_string()))?;
     portcullis_tenant_config::notifications::validate_notifications(&input.notifications)
         .map_err(|e| ServiceError::invalid("notifications", e.to_string()))?;
     for scope in &input.scopes {

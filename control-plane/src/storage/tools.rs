@@ -17,6 +17,7 @@ pub struct ToolRow {
     pub is_error: bool,
     pub scopes: Vec<String>,
     pub notifications: Json<Value>,
+    pub input_rounds: Json<Value>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -30,10 +31,10 @@ pub struct NewTool<'a> {
     pub is_error: bool,
     pub scopes: &'a [String],
     pub notifications: &'a Value,
+    pub input_rounds: &'a Value,
 }
 
-const COLUMNS: &str =
-    "name, title, description, input_schema, content, is_error, scopes, notifications, created_at";
+const COLUMNS: &str = "name, title, description, input_schema, content, is_error, scopes, notifications, input_rounds, created_at";
 
 pub async fn tool_create(
     db: impl PgExecutor<'_>,
@@ -41,8 +42,8 @@ pub async fn tool_create(
     tool: &NewTool<'_>,
 ) -> Result<ToolRow, StorageError> {
     sqlx::query_as(&format!(
-        "INSERT INTO tools (tenant_id, name, title, description, input_schema, content, is_error, scopes, notifications)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+        "INSERT INTO tools (tenant_id, name, title, description, input_schema, content, is_error, scopes, notifications, input_rounds)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
     ))
     .bind(tenant_id)
     .bind(tool.name)
@@ -53,6 +54,7 @@ pub async fn tool_create(
     .bind(tool.is_error)
     .bind(tool.scopes)
     .bind(Json(tool.notifications))
+    .bind(Json(tool.input_rounds))
     .fetch_one(db)
     .await
     .map_err(classify)

@@ -15,6 +15,7 @@ use super::{MODERN_VERSIONS, all_versions, subscriptions};
 use crate::app::Outcome;
 use crate::auth::Caller;
 use crate::http::HttpRequest;
+use crate::oauth::tokens::Sealer;
 
 const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
 const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
@@ -92,6 +93,7 @@ pub fn handle(
     config: &TenantConfig,
     caller: &Caller,
     request: &HttpRequest,
+    edge_key: &[u8; 32],
     id: Value,
     method: &str,
     params: Option<Map<String, Value>>,
@@ -104,7 +106,8 @@ pub fn handle(
     if method == "subscriptions/listen" {
         return subscriptions::listen(config, id, &params);
     }
-    let call = Call::new(config, caller, version, params);
+    let states = Sealer::new(edge_key, "portcullis request state/", &config.tenant);
+    let call = Call::new(config, caller, version, params).with_request_states(states);
     let outcome = match method {
         "server/discover" => Ok(discover()),
         removed if REMOVED_METHODS.contains(&removed) => Err(RpcError::new(
@@ -219,7 +222,8 @@ fn decorate(config: &TenantConfig, caller: &Caller, method: &str, result: &mut V
     let Some(obj) = result.as_object_mut() else {
         return;
     };
-    obj.insert("resultType".into(), json!("complete"));
+    // An `input_required` result says so itself.
+    obj.entry("resultType").or_insert(json!("complete"));
     let server_info = json!({ "name": config.tenant, "title": config.display_name, "version": config.version.to_string() });
     obj.insert("_meta".into(), json!({ META_SERVER_INFO: server_info }));
     if CACHEABLE_METHODS.contains(&method) {
@@ -253,6 +257,7 @@ mod tests {
             &catalog_tenant(),
             &Caller::Anonymous,
             &request,
+            &[0; 32],
             json!(7),
             method,
             params,

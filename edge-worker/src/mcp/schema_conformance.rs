@@ -58,7 +58,7 @@ fn send(headers: &[(&str, &str)], message: Value) -> Value {
     ];
     all.extend_from_slice(headers);
     let request = crate::test_fixtures::post("/mcp", &all, message.to_string().into_bytes());
-    let response = handle(&config(), &Caller::Anonymous, &request).into_reply();
+    let response = handle(&config(), &Caller::Anonymous, &request, &[0; 32]).into_reply();
     serde_json::from_slice(&response.body).expect("a JSON reply")
 }
 
@@ -301,7 +301,7 @@ fn tool_logs_and_progress_stream_before_the_result_in_each_era() {
         ];
         let request =
             crate::test_fixtures::post("/mcp", &headers, message.to_string().into_bytes());
-        handle(&config, &Caller::Anonymous, &request).into_reply()
+        handle(&config, &Caller::Anonymous, &request, &[0; 32]).into_reply()
     };
     for revision in SUPPORTED_VERSIONS.iter().chain(MODERN_VERSIONS) {
         let reply = call(revision, "application/json, text/event-stream", true);
@@ -366,4 +366,119 @@ fn tool_logs_and_progress_stream_before_the_result_in_each_era() {
             "{revision}"
         );
     }
+}
+
+#[test]
+fn tools_ask_for_input_in_rounds_with_a_sealed_request_state() {
+    let mut config = config();
+    let tool = config.tools[0].name.clone();
+    config.tools[0].content = vec![portcullis_tenant_config::ContentBlock::Text {
+        text: "Hello {{who.content.name}}, you like {{colour.content.colour}}".into(),
+    }];
+    config.tools[0].input_rounds = serde_json::from_value(json!([
+        {"who": {"method": "elicitation/create", "params": {"message": "Name?", "requestedSchema": {"type": "object", "properties": {"name": {"type": "string"}}}}},
+         "roots": {"method": "roots/list"}},
+        {"colour": {"method": "elicitation/create", "params": {"message": "Colour?", "requestedSchema": {"type": "object"}}}}
+    ]))
+    .expect("rounds");
+    let revision = MODERN_VERSIONS[0];
+    let call = |extra: Value, capabilities: Value| -> Value {
+        let mut params = json!({"name": tool, "arguments": {"city": "Oslo"}, "_meta": {
+            "io.modelcontextprotocol/protocolVersion": revision,
+            "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
+            "io.modelcontextprotocol/clientCapabilities": capabilities}});
+        for (k, v) in extra.as_object().expect("object") {
+            params[k] = v.clone();
+        }
+        let message = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params});
+        let headers = [
+            ("content-type", "application/json"),
+            ("accept", "application/json"),
+            ("mcp-protocol-version", revision),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", tool.as_str()),
+        ];
+        let request =
+            crate::test_fixtures::post("/mcp", &headers, message.to_string().into_bytes());
+        let reply = handle(&config, &Caller::Anonymous, &request, &[4; 32]).into_reply();
+        serde_json::from_slice(&reply.body).expect("JSON")
+    };
+    let all = json!({"elicitation": {}, "roots": {}});
+    let first = call(json!({}), all.clone());
+    assert_valid(revision, "InputRequiredResult", &first["result"]);
+    let asked: Vec<&String> = first["result"]["inputRequests"]
+        .as_object()
+        .expect("requests")
+        .keys()
+        .collect();
+    assert_eq!(asked, ["roots", "who"]);
+    let state = first["result"]["requestState"].clone();
+
+    // Answers for this round (plus one nobody asked for) move to the next.
+    let answers = json!({"who": {"action": "accept", "content": {"name": "Ann"}}, "roots": {"roots": []}, "extra": 1});
+    let second = call(
+        json!({"inputResponses": answers, "requestState": state}),
+        all.clone(),
+    );
+    assert_eq!(second["result"]["resultType"], "input_required");
+    assert!(
+        second["result"]["inputRequests"].get("colour").is_some(),
+        "{second}"
+    );
+    let state2 = second["result"]["requestState"].clone();
+    let done = call(
+        json!({"inputResponses": {"colour": {"action": "accept", "content": {"colour": "teal"}}}, "requestState": state2}),
+        all.clone(),
+    );
+    assert_valid(revision, "CallToolResult", &done["result"]);
+    assert_eq!(done["result"]["resultType"], "complete");
+    assert_eq!(
+        done["result"]["content"][0]["text"],
+        "Hello Ann, you like teal"
+    );
+
+    // A partial answer asks again for what is missing.
+    let partial = call(
+        json!({"inputResponses": {"roots": {"roots": []}}}),
+        all.clone(),
+    );
+    let asked: Vec<&String> = partial["result"]["inputRequests"]
+        .as_object()
+        .expect("requests")
+        .keys()
+        .collect();
+    assert_eq!(asked, ["who"]);
+
+    // Only what the client can answer is asked.
+    let no_roots = call(json!({}), json!({"elicitation": {}}));
+    assert!(
+        no_roots["result"]["inputRequests"].get("roots").is_none(),
+        "{no_roots}"
+    );
+
+    // An answer that is not a result of what was asked is refused.
+    let garbage = call(json!({"inputResponses": {"who": "Ann"}}), all.clone());
+    assert_eq!(garbage["error"]["code"], -32602, "{garbage}");
+
+    // A tampered or foreign state is refused.
+    let mut forged = state2.as_str().expect("string").to_owned();
+    forged.insert(3, 'x');
+    let refused = call(json!({"requestState": forged}), all.clone());
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+
+    // Older eras cannot be asked; the tool says so instead of answering wrongly.
+    let message = json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": tool, "arguments": {"city": "Oslo"}}});
+    let headers = [
+        ("content-type", "application/json"),
+        ("accept", "application/json"),
+        ("mcp-protocol-version", "2025-11-25"),
+    ];
+    let request = crate::test_fixtures::post("/mcp", &headers, message.to_string().into_bytes());
+    let legacy: Value = serde_json::from_slice(
+        &handle(&config, &Caller::Anonymous, &request, &[4; 32])
+            .into_reply()
+            .body,
+    )
+    .expect("JSON");
+    assert_eq!(legacy["result"]["isError"], true, "{legacy}");
 }

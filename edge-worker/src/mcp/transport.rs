@@ -53,9 +53,16 @@ pub fn open_notification_stream(
 }
 
 /// Handles one request to `/mcp`.
-pub fn handle(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Outcome {
+/// `edge_key` is the edge's secret, from which the modern era's
+/// `requestState` seals derive.
+pub fn handle(
+    config: &TenantConfig,
+    caller: &Caller,
+    request: &HttpRequest,
+    edge_key: &[u8; 32],
+) -> Outcome {
     match request.method.as_str() {
-        "POST" => post(config, caller, request),
+        "POST" => post(config, caller, request, edge_key),
         "DELETE" => sessions::end(&config.tenant, caller, request),
         _ => Outcome::Reply(
             HttpResponse::error(
@@ -86,7 +93,12 @@ pub fn refuse_foreign_origin(request: &HttpRequest, host: &str) -> Option<HttpRe
     ))
 }
 
-fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Outcome {
+fn post(
+    config: &TenantConfig,
+    caller: &Caller,
+    request: &HttpRequest,
+    edge_key: &[u8; 32],
+) -> Outcome {
     if !accepts_json(request.header("accept")) {
         let error = RpcError::new(code::INVALID_REQUEST, "Accept must allow application/json");
         return Outcome::Reply(rpc_reply(406, failure(Value::Null, error)));
@@ -105,7 +117,7 @@ fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Outcom
     }
     let header_version = request.header("mcp-protocol-version").map(str::trim);
     if modern::is_modern(header_version, params.as_ref()) {
-        return modern::handle(config, caller, request, id, &method, params);
+        return modern::handle(config, caller, request, edge_key, id, &method, params);
     }
     // "If the server receives a request with an invalid or unsupported
     // MCP-Protocol-Version, it MUST respond with 400 Bad Request."
@@ -270,8 +282,9 @@ mod tests {
         all.extend_from_slice(headers);
         let request = crate::test_fixtures::post("/mcp", &all, body.as_bytes().to_vec());
         let host = "acme.localhost:8787";
-        refuse_foreign_origin(&request, host)
-            .unwrap_or_else(|| handle(&config(), &Caller::Anonymous, &request).into_reply())
+        refuse_foreign_origin(&request, host).unwrap_or_else(|| {
+            handle(&config(), &Caller::Anonymous, &request, &[0; 32]).into_reply()
+        })
     }
 
     fn rpc_code(r: &HttpResponse) -> i64 {
@@ -336,7 +349,7 @@ mod tests {
             path: "/mcp".into(),
             ..Default::default()
         };
-        let r = handle(&config(), &Caller::Anonymous, &get).into_reply();
+        let r = handle(&config(), &Caller::Anonymous, &get, &[0; 32]).into_reply();
         assert_eq!(
             (r.status, r.header("allow")),
             (405, Some("GET, POST, DELETE"))

@@ -8,6 +8,7 @@
 
 use hmac::{Hmac, Mac};
 use portcullis_tenant_config::encoding::{decode_base64url, encode_base64url};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -45,43 +46,59 @@ impl AccessClaims {
     }
 }
 
-/// Mints and checks access tokens for one tenant.
-pub struct AccessTokens {
+/// Tamper-evident values bound to one purpose and one tenant:
+/// `<base64url JSON>.<base64url HMAC-SHA-256>` under a key derived from the
+/// edge's secret, so a value made for one tenant or use is noise elsewhere.
+pub struct Sealer {
     key: [u8; 32],
 }
 
-impl AccessTokens {
-    /// Derives the tenant's key, so a token MAC'd for one tenant is
-    /// meaningless at another even before its claims are read.
-    pub fn for_tenant(edge_key: &[u8; 32], tenant: &str) -> Self {
+impl Sealer {
+    pub fn new(edge_key: &[u8; 32], purpose: &str, tenant: &str) -> Self {
         let mut mac = new_mac(edge_key);
-        mac.update(b"portcullis access token/");
+        mac.update(purpose.as_bytes());
         mac.update(tenant.as_bytes());
         Self {
             key: mac.finalize().into_bytes().into(),
         }
     }
 
-    pub fn mint(&self, claims: &AccessClaims) -> String {
-        let payload = encode_base64url(&serde_json::to_vec(claims).unwrap_or_default());
-        let tag = encode_base64url(&self.tag(&payload));
-        format!("{ACCESS_PREFIX}{payload}.{tag}")
+    pub fn seal<T: Serialize>(&self, value: &T) -> String {
+        let payload = encode_base64url(&serde_json::to_vec(value).unwrap_or_default());
+        let mut mac = new_mac(&self.key);
+        mac.update(payload.as_bytes());
+        let tag = encode_base64url(&mac.finalize().into_bytes());
+        format!("{payload}.{tag}")
     }
 
-    /// The claims of a genuine token; `None` for anything forged or malformed.
-    /// Expiry and audience are the caller's to check.
-    pub fn verify(&self, token: &str) -> Option<AccessClaims> {
-        let (payload, tag) = token.strip_prefix(ACCESS_PREFIX)?.split_once('.')?;
+    /// The value of a genuine seal; `None` for anything forged or malformed.
+    pub fn open<T: DeserializeOwned>(&self, sealed: &str) -> Option<T> {
+        let (payload, tag) = sealed.split_once('.')?;
         let mut mac = new_mac(&self.key);
         mac.update(payload.as_bytes());
         mac.verify_slice(&decode_base64url(tag)?).ok()?;
         serde_json::from_slice(&decode_base64url(payload)?).ok()
     }
+}
 
-    fn tag(&self, payload: &str) -> Vec<u8> {
-        let mut mac = new_mac(&self.key);
-        mac.update(payload.as_bytes());
-        mac.finalize().into_bytes().to_vec()
+/// Mints and checks access tokens for one tenant.
+pub struct AccessTokens(Sealer);
+
+impl AccessTokens {
+    /// The tenant's own key, so a token MAC'd for one tenant is meaningless
+    /// at another even before its claims are read.
+    pub fn for_tenant(edge_key: &[u8; 32], tenant: &str) -> Self {
+        Self(Sealer::new(edge_key, "portcullis access token/", tenant))
+    }
+
+    pub fn mint(&self, claims: &AccessClaims) -> String {
+        format!("{ACCESS_PREFIX}{}", self.0.seal(claims))
+    }
+
+    /// The claims of a genuine token; `None` for anything forged or malformed.
+    /// Expiry and audience are the caller's to check.
+    pub fn verify(&self, token: &str) -> Option<AccessClaims> {
+        self.0.open(token.strip_prefix(ACCESS_PREFIX)?)
     }
 }
 

@@ -4,6 +4,7 @@
 mod lifecycle;
 mod prompts;
 mod resources;
+mod rounds;
 mod tools;
 
 use std::cell::RefCell;
@@ -16,6 +17,7 @@ pub use lifecycle::capabilities;
 
 use super::jsonrpc::{RpcError, code};
 use crate::auth::Caller;
+use crate::oauth::tokens::Sealer;
 
 /// One request as the methods see it.
 pub struct Call<'a> {
@@ -27,6 +29,8 @@ pub struct Call<'a> {
     /// Notifications the request produced, to send before its result on
     /// the request's event stream.
     pub emitted: RefCell<Vec<Value>>,
+    /// Seals `requestState` in the eras with multi round-trip requests.
+    pub request_states: Option<Sealer>,
 }
 
 impl<'a> Call<'a> {
@@ -42,7 +46,14 @@ impl<'a> Call<'a> {
             version,
             params,
             emitted: RefCell::default(),
+            request_states: None,
         }
+    }
+
+    /// The same call able to ask the client for input across rounds.
+    pub fn with_request_states(mut self, states: Sealer) -> Self {
+        self.request_states = Some(states);
+        self
     }
 
     /// Queues a JSON-RPC notification for the client.

@@ -69,8 +69,24 @@ pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
         ))
         .with_data(json!({ "violations": violations })));
     }
+    let content = if tool.input_rounds.is_empty() {
+        tool.content.clone()
+    } else {
+        let Some(states) = &call.request_states else {
+            let text = format!(
+                "Tool {name} asks for input as it runs, which needs MCP 2026-07-28 (multi round-trip requests)"
+            );
+            return Ok(json!({ "content": [{ "type": "text", "text": text }], "isError": true }));
+        };
+        match super::rounds::collect(call, tool, states)? {
+            super::rounds::Progress::NeedInput(result) => return Ok(result),
+            super::rounds::Progress::Complete(responses) => {
+                super::rounds::render_content(&tool.content, &responses)
+            }
+        }
+    };
     report(call, &tool.notifications);
-    Ok(json!({ "content": wire_content(call.version, &tool.content), "isError": tool.is_error }))
+    Ok(json!({ "content": wire_content(call.version, &content), "isError": tool.is_error }))
 }
 
 /// The tool's logs (in the eras with server logging) and progress (when

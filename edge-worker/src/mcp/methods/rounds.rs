@@ -1,0 +1,136 @@
+//! Multi round-trip requests (MCP 2026-07-28, SEP-2322): a tool with input
+//! rounds answers `input_required` with the requests of the first round the
+//! client has not answered yet, and a `requestState` sealed by the edge
+//! (tenant-bound, tamper-evident) that carries the answers so far; the
+//! client calls again with its `inputResponses` and that state. Stateless:
+//! nothing is kept between the calls but what the client carries.
+
+use portcullis_tenant_config::ContentBlock;
+use portcullis_tenant_config::ToolConfig;
+use portcullis_tenant_config::inputs::{InputMethod, render};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::Call;
+use crate::mcp::jsonrpc::RpcError;
+use crate::oauth::tokens::Sealer;
+
+const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+
+/// What travels in `requestState`.
+#[derive(Serialize, Deserialize)]
+struct RoundState {
+    tool: String,
+    round: usize,
+    responses: Map<String, Value>,
+}
+
+pub enum Progress {
+    /// The `input_required` result to answer with.
+    NeedInput(Value),
+    /// Every round answered: the responses by name.
+    Complete(Map<String, Value>),
+}
+
+/// Folds this call's `inputResponses` into the state and finds the next
+/// round still unanswered. Requests for a capability the client did not
+/// declare are left out (and a round left empty is skipped); responses to
+/// anything not asked for are ignored.
+pub fn collect(call: &Call<'_>, tool: &ToolConfig, states: &Sealer) -> Result<Progress, RpcError> {
+    let mut state = match call.params.get("requestState") {
+        None => RoundState {
+            tool: tool.name.clone(),
+            round: 0,
+            responses: Map::new(),
+        },
+        Some(Value::String(sealed)) => states
+            .open::<RoundState>(sealed)
+            .filter(|s| s.tool == tool.name && s.round <= tool.input_rounds.len())
+            .ok_or_else(|| RpcError::invalid_params("requestState failed its integrity check"))?,
+        Some(_) => {
+            return Err(RpcError::invalid_params(
+                "requestState must be the string this server sent",
+            ));
+        }
+    };
+    let empty = Map::new();
+    let given = call
+        .params
+        .get("inputResponses")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let capabilities = call
+        .params
+        .get("_meta")
+        .and_then(|m| m.get(META_CLIENT_CAPABILITIES))
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    while let Some(round) = tool.input_rounds.get(state.round) {
+        let mut missing = Map::new();
+        for (name, request) in round {
+            if !capabilities.contains_key(request.method.capability()) {
+                continue;
+            }
+            match given.get(name) {
+                Some(response) if fits(request.method, response) => {
+                    state.responses.insert(name.clone(), response.clone());
+                }
+                Some(_) => {
+                    let message = format!(
+                        "inputResponses.{name} is not a result of {}",
+                        json!(request.method)
+                    );
+                    return Err(RpcError::invalid_params(message));
+                }
+                None if !state.responses.contains_key(name) => {
+                    missing.insert(
+                        name.clone(),
+                        json!({ "method": request.method, "params": request.params }),
+                    );
+                }
+                None => {}
+            }
+        }
+        if missing.is_empty() {
+            state.round += 1;
+            continue;
+        }
+        return Ok(Progress::NeedInput(json!({
+            "resultType": "input_required",
+            "inputRequests": missing,
+            "requestState": states.seal(&state),
+        })));
+    }
+    Ok(Progress::Complete(state.responses))
+}
+
+/// Whether `response` has the shape of a result of `method` (ElicitResult,
+/// CreateMessageResult, ListRootsResult).
+fn fits(method: InputMethod, response: &Value) -> bool {
+    match method {
+        InputMethod::Elicitation => matches!(
+            response.get("action").and_then(Value::as_str),
+            Some("accept" | "decline" | "cancel")
+        ),
+        InputMethod::Sampling => {
+            response.get("role").is_some_and(Value::is_string) && response.get("content").is_some()
+        }
+        InputMethod::Roots => response.get("roots").is_some_and(Value::is_array),
+    }
+}
+
+/// The tool's content with its text quoting the responses.
+pub fn render_content(
+    content: &[ContentBlock],
+    responses: &Map<String, Value>,
+) -> Vec<ContentBlock> {
+    content
+        .iter()
+        .map(|block| match block {
+            ContentBlock::Text { text } => ContentBlock::Text {
+                text: render(text, responses),
+            },
+            other => other.clone(),
+        })
+        .collect()
+}
