@@ -24,6 +24,10 @@ pub struct PromptConfig {
     pub arguments: Vec<PromptArgument>,
     /// Messages whose strings may hold `{argument}` placeholders.
     pub messages: Vec<PromptMessage>,
+    /// Rounds of input asked of the client first (2026-07-28); message text
+    /// may quote the responses as `{{name.path}}` (see [`crate::inputs`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_rounds: Vec<crate::inputs::InputRound>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -321,6 +325,7 @@ pub fn validate_prompt(p: &PromptConfig) -> Result<(), String> {
             return Err(format!("argument {:?} is declared twice", a.name));
         }
     }
+    crate::inputs::validate_rounds(&p.input_rounds).map_err(|e| format!("inputRounds: {e}"))?;
     if p.messages.is_empty() {
         return Err("messages: needs at least one content block".into());
     }

@@ -6,6 +6,7 @@ use portcullis_tenant_config::PromptConfig;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::rounds::{Progress, render_block};
 use super::{Call, wire_content};
 use crate::mcp::jsonrpc::RpcError;
 
@@ -59,9 +60,20 @@ struct GetParams {
 pub fn get(call: &Call<'_>) -> Result<Value, RpcError> {
     let params: GetParams = call.params()?;
     let prompt = find(call, &params.name)?;
-    let messages = prompt
+    let mut messages = prompt
         .render(&params.arguments)
         .map_err(|e| RpcError::invalid_params(format!("prompt {}: {e}", prompt.name)))?;
+    if !prompt.input_rounds.is_empty() {
+        let subject = format!("prompt {}", prompt.name);
+        match super::rounds::run(call, &subject, &prompt.input_rounds)? {
+            Progress::NeedInput(result) => return Ok(result),
+            Progress::Complete(responses) => {
+                for m in &mut messages {
+                    m.content = render_block(&m.content, &responses);
+                }
+            }
+        }
+    }
     let messages: Vec<Value> = messages
         .iter()
         .map(|m| {

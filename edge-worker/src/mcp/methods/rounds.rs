@@ -6,8 +6,7 @@
 //! nothing is kept between the calls but what the client carries.
 
 use portcullis_tenant_config::ContentBlock;
-use portcullis_tenant_config::ToolConfig;
-use portcullis_tenant_config::inputs::{InputMethod, render};
+use portcullis_tenant_config::inputs::{InputMethod, InputRound, render};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -20,7 +19,8 @@ const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabiliti
 /// What travels in `requestState`.
 #[derive(Serialize, Deserialize)]
 struct RoundState {
-    tool: String,
+    /// `tool:<name>` or `prompt:<name>`: a state is good for one only.
+    subject: String,
     round: usize,
     responses: Map<String, Value>,
 }
@@ -36,16 +36,21 @@ pub enum Progress {
 /// round still unanswered. Requests for a capability the client did not
 /// declare are left out (and a round left empty is skipped); responses to
 /// anything not asked for are ignored.
-pub fn collect(call: &Call<'_>, tool: &ToolConfig, states: &Sealer) -> Result<Progress, RpcError> {
+pub fn collect(
+    call: &Call<'_>,
+    subject: &str,
+    rounds: &[InputRound],
+    states: &Sealer,
+) -> Result<Progress, RpcError> {
     let mut state = match call.params.get("requestState") {
         None => RoundState {
-            tool: tool.name.clone(),
+            subject: subject.to_owned(),
             round: 0,
             responses: Map::new(),
         },
         Some(Value::String(sealed)) => states
             .open::<RoundState>(sealed)
-            .filter(|s| s.tool == tool.name && s.round <= tool.input_rounds.len())
+            .filter(|s| s.subject == subject && s.round <= rounds.len())
             .ok_or_else(|| RpcError::invalid_params("requestState failed its integrity check"))?,
         Some(_) => {
             return Err(RpcError::invalid_params(
@@ -65,7 +70,7 @@ pub fn collect(call: &Call<'_>, tool: &ToolConfig, states: &Sealer) -> Result<Pr
         .and_then(|m| m.get(META_CLIENT_CAPABILITIES))
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    while let Some(round) = tool.input_rounds.get(state.round) {
+    while let Some(round) = rounds.get(state.round) {
         let mut missing = Map::new();
         for (name, request) in round {
             if !capabilities.contains_key(request.method.capability()) {
@@ -119,18 +124,26 @@ fn fits(method: InputMethod, response: &Value) -> bool {
     }
 }
 
-/// The tool's content with its text quoting the responses.
-pub fn render_content(
-    content: &[ContentBlock],
-    responses: &Map<String, Value>,
-) -> Vec<ContentBlock> {
-    content
-        .iter()
-        .map(|block| match block {
-            ContentBlock::Text { text } => ContentBlock::Text {
-                text: render(text, responses),
-            },
-            other => other.clone(),
-        })
-        .collect()
+/// A content block with its text quoting the responses.
+pub fn render_block(block: &ContentBlock, responses: &Map<String, Value>) -> ContentBlock {
+    match block {
+        ContentBlock::Text { text } => ContentBlock::Text {
+            text: render(text, responses),
+        },
+        other => other.clone(),
+    }
+}
+
+/// Runs the rounds of `subject` for a call of an era that can take them;
+/// older eras are told they cannot.
+pub fn run(call: &Call<'_>, subject: &str, rounds: &[InputRound]) -> Result<Progress, RpcError> {
+    match &call.request_states {
+        Some(states) => collect(call, subject, rounds, states),
+        None => Err(RpcError::new(
+            crate::mcp::jsonrpc::code::INVALID_REQUEST,
+            format!(
+                "{subject} asks for input as it runs, which needs MCP 2026-07-28 (multi round-trip requests)"
+            ),
+        )),
+    }
 }

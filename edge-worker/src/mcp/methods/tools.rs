@@ -5,6 +5,7 @@ use portcullis_tenant_config::notifications::ToolNotification;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::rounds::{Progress, render_block};
 use super::{Call, wire_content};
 use crate::mcp::jsonrpc::RpcError;
 
@@ -72,17 +73,20 @@ pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
     let content = if tool.input_rounds.is_empty() {
         tool.content.clone()
     } else {
-        let Some(states) = &call.request_states else {
-            let text = format!(
-                "Tool {name} asks for input as it runs, which needs MCP 2026-07-28 (multi round-trip requests)"
-            );
-            return Ok(json!({ "content": [{ "type": "text", "text": text }], "isError": true }));
-        };
-        match super::rounds::collect(call, tool, states)? {
-            super::rounds::Progress::NeedInput(result) => return Ok(result),
-            super::rounds::Progress::Complete(responses) => {
-                super::rounds::render_content(&tool.content, &responses)
+        match super::rounds::run(call, &format!("tool {name}"), &tool.input_rounds) {
+            Ok(Progress::NeedInput(result)) => return Ok(result),
+            Ok(Progress::Complete(responses)) => tool
+                .content
+                .iter()
+                .map(|b| render_block(b, &responses))
+                .collect(),
+            // A tool execution error the model can read, in older eras.
+            Err(e) if call.request_states.is_none() => {
+                return Ok(
+                    json!({ "content": [{ "type": "text", "text": e.message }], "isError": true }),
+                );
             }
+            Err(e) => return Err(e),
         }
     };
     report(call, &tool.notifications);
