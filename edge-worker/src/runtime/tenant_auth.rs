@@ -190,8 +190,12 @@ impl Fetch for RuntimeFetch {
                 headers.set(name, value)?;
             }
             let mut init = RequestInit::new();
+            // Redirects are not followed: a provider's endpoints answer
+            // directly, and a client's metadata document must not send the
+            // edge elsewhere (a 3xx is then simply not a 200).
             init.with_method(Method::from(outbound.method.to_owned()))
-                .with_headers(headers);
+                .with_headers(headers)
+                .with_redirect(RequestRedirect::Manual);
             if let Some(body) = &outbound.body {
                 init.with_body(Some(body.as_str().into()));
             }
