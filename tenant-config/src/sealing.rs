@@ -43,6 +43,8 @@ mod native {
     use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
     use aes_gcm::{Aes256Gcm, Key, Nonce};
 
+    #[cfg(test)]
+    use super::NONCE_LEN;
     use super::{join, split};
 
     /// Seals `plaintext` under `key`, bound to `aad`.
@@ -82,10 +84,17 @@ mod native {
             assert_eq!(open(&key, "a", &sealed).as_deref(), Some(&b"hunter2"[..]));
             assert_eq!(open(&key, "b", &sealed), None);
             assert_eq!(open(&[8u8; 32], "a", &sealed), None);
-            let mut tampered = sealed.clone();
-            tampered.pop();
-            tampered.push('A');
-            assert_eq!(open(&key, "a", &tampered), None);
+            // Every single flipped bit of nonce, ciphertext or tag is caught.
+            let (nonce, ciphertext) = crate::sealing::split(&sealed).expect("sealed form");
+            for i in 0..NONCE_LEN + ciphertext.len() {
+                let (mut nonce, mut ciphertext) = (nonce, ciphertext.clone());
+                match i.checked_sub(NONCE_LEN) {
+                    None => nonce[i] ^= 1,
+                    Some(j) => ciphertext[j] ^= 1,
+                }
+                let tampered = crate::sealing::join(&nonce, &ciphertext);
+                assert_eq!(open(&key, "a", &tampered), None, "bit of byte {i}");
+            }
             assert_ne!(seal(&key, "a", b"x"), seal(&key, "a", b"x"), "fresh nonces");
         }
     }
