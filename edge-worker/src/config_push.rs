@@ -4,6 +4,8 @@
 //! authority (only the control plane holds the private key) and the version
 //! check makes replaying an older signed document useless.
 
+use std::rc::Rc;
+
 use portcullis_tenant_config::{EnvelopeError, SignatureVerifier, SignedConfig, TenantConfig};
 use serde_json::json;
 
@@ -27,7 +29,7 @@ pub async fn accept(
                 200,
                 &json!({ "accepted": true, "tenant": tenant, "version": config.version }),
             );
-            let changes = Published::between(previous.as_ref(), &config);
+            let changes = Published::between(previous.as_deref(), &config);
             Outcome::Broadcast {
                 tenant: tenant.to_owned(),
                 changes,
@@ -44,7 +46,7 @@ async fn accept_config(
     body: &[u8],
     store: &impl ConfigStore,
     verifier: &impl SignatureVerifier,
-) -> Result<(Option<TenantConfig>, TenantConfig), HttpResponse> {
+) -> Result<(Option<Rc<TenantConfig>>, TenantConfig), HttpResponse> {
     let envelope: SignedConfig = serde_json::from_slice(body).map_err(|e| {
         HttpResponse::error(
             400,

@@ -1,5 +1,7 @@
 //! Where the edge keeps the configs it serves.
 
+use std::rc::Rc;
+
 use portcullis_tenant_config::TenantConfig;
 
 /// A storage failure; its text is logged, never sent to clients.
@@ -10,7 +12,8 @@ pub struct StoreError(pub String);
 /// tenant's lookups can never reach another's document.
 #[allow(async_fn_in_trait)] // Workers are single-threaded; no Send bound wanted.
 pub trait ConfigStore {
-    async fn load(&self, tenant: &str) -> Result<Option<TenantConfig>, StoreError>;
+    /// Shared, not copied: the runtime keeps parsed configs between requests.
+    async fn load(&self, tenant: &str) -> Result<Option<Rc<TenantConfig>>, StoreError>;
     async fn save(&self, config: &TenantConfig) -> Result<(), StoreError>;
     /// Whether the tenant's authorization server revoked `grant`.
     async fn is_revoked(&self, tenant: &str, grant: &str) -> Result<bool, StoreError>;
@@ -42,8 +45,13 @@ pub mod memory {
     );
 
     impl ConfigStore for MemoryStore {
-        async fn load(&self, tenant: &str) -> Result<Option<TenantConfig>, StoreError> {
-            Ok(self.0.borrow().get(&config_key(tenant)).cloned())
+        async fn load(&self, tenant: &str) -> Result<Option<Rc<TenantConfig>>, StoreError> {
+            Ok(self
+                .0
+                .borrow()
+                .get(&config_key(tenant))
+                .cloned()
+                .map(Rc::new))
         }
         async fn save(&self, config: &TenantConfig) -> Result<(), StoreError> {
             self.0

@@ -1,7 +1,14 @@
 //! Tenant configs in Workers KV, one key per tenant.
 //!
-//! TODO-perf: every tenant request reads and parses the config from KV; an
-//! isolate-level cache keyed by version would save both.
+//! Every request still reads the stored text (so a publish is seen at once,
+//! as far as KV itself is), but parsing it happens once per isolate and
+//! version: the parsed config is kept next to the exact text it came from.
+//! TODO-perf: the KV read itself could be skipped for a short time after
+//! the last one, at the price of seeing a publish that much later.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use portcullis_tenant_config::TenantConfig;
 use worker::kv::KvStore;
@@ -16,19 +23,49 @@ impl KvConfigStore {
     }
 }
 
+/// Parsed configs by tenant, with the text each was parsed from.
+type Parsed = BTreeMap<String, (String, Rc<TenantConfig>)>;
+
+thread_local! {
+    static PARSED: RefCell<Parsed> = RefCell::default();
+}
+
+/// More tenants than this in one isolate start the cache afresh.
+const MAX_PARSED: usize = 512;
+
 impl ConfigStore for KvConfigStore {
-    async fn load(&self, tenant: &str) -> Result<Option<TenantConfig>, StoreError> {
+    async fn load(&self, tenant: &str) -> Result<Option<Rc<TenantConfig>>, StoreError> {
         let text = self
             .0
             .get(&config_key(tenant))
             .text()
             .await
             .map_err(|e| StoreError(e.to_string()))?;
-        text.map(|t| {
-            serde_json::from_str(&t)
-                .map_err(|e| StoreError(format!("stored config of {tenant}: {e}")))
-        })
-        .transpose()
+        let Some(text) = text else {
+            return Ok(None);
+        };
+        let cached = PARSED.with(|parsed| {
+            parsed
+                .borrow()
+                .get(tenant)
+                .filter(|(seen, _)| *seen == text)
+                .map(|(_, config)| config.clone())
+        });
+        if let Some(config) = cached {
+            return Ok(Some(config));
+        }
+        let config: Rc<TenantConfig> = Rc::new(
+            serde_json::from_str(&text)
+                .map_err(|e| StoreError(format!("stored config of {tenant}: {e}")))?,
+        );
+        PARSED.with(|parsed| {
+            let mut parsed = parsed.borrow_mut();
+            if parsed.len() >= MAX_PARSED {
+                parsed.clear();
+            }
+            parsed.insert(tenant.to_owned(), (text, config.clone()));
+        });
+        Ok(Some(config))
     }
 
     async fn save(&self, config: &TenantConfig) -> Result<(), StoreError> {
