@@ -6,7 +6,8 @@
 //   node edge-load.mjs <setup.json>
 // setup.json (written by the Rust bench, tests/benches/edge.rs):
 //   {"vars": {...}, "pushes": [{"tenant", "envelope"}], "scenarios": [
-//     {"name", "host", "headers", "body", "initialize"?: true}], "seconds", "concurrency"}
+//     {"name", "host", "headers", "body" (null: GET /healthz), "initialize"?: true}],
+//    "seconds", "concurrency"}
 import { readFileSync, readdirSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
@@ -75,7 +76,10 @@ function request(host, method, path, headers, body) {
   });
 }
 
+/// One MCP request; a body of `null` sends `GET /healthz` instead (the
+/// runtime's own cost, for scale).
 function send(host, headers, body) {
+  if (body === null) return request(host, "GET", "/healthz", headers, undefined);
   const all = { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers };
   return request(host, "POST", "/mcp", all, JSON.stringify(body));
 }
@@ -98,7 +102,7 @@ try {
       if (!headers["mcp-session-id"]) throw new Error(`${scenario.name}: no session (${init.status} ${init.text})`);
     }
     const probe = await send(scenario.host, headers, scenario.body);
-    if (probe.status !== 200 || !probe.text.includes("\"result\"")) {
+    if (probe.status !== 200 || (scenario.body !== null && !probe.text.includes("\"result\""))) {
       throw new Error(`${scenario.name}: ${probe.status} ${probe.text}`);
     }
     // Warm up, then measure for the set time with a fixed number in flight.

@@ -102,6 +102,7 @@ fn main() {
         "seconds": std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or(10),
         "concurrency": 32,
         "scenarios": [
+            {"name": "GET /healthz on the apex: the runtime alone, for scale", "host": "localhost", "headers": {}, "body": null},
             {"name": "tools/call, stateless (2025-11-25, no session), public tenant", "host": "open.localhost", "headers": legacy, "body": call},
             {"name": "tools/call, modern stateless (2026-07-28), public tenant", "host": "open.localhost",
              "headers": {"mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "echo"}, "body": modern_call},
