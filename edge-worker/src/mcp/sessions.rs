@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::jsonrpc::{RpcError, code, failure};
+use super::transport::Answer;
 use crate::app::Outcome;
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse};
@@ -67,28 +68,31 @@ pub struct Subscription {
 
 impl Subscription {
     /// The subscription change a successful request asks for, if any.
-    fn of(method: &str, params: Option<&Map<String, Value>>, reply: &HttpResponse) -> Option<Self> {
+    fn of(method: &str, params: Option<&Map<String, Value>>, succeeded: bool) -> Option<Self> {
         let on = match method {
             "resources/subscribe" => true,
             "resources/unsubscribe" => false,
             _ => return None,
         };
         let uri = params?.get("uri")?.as_str()?.to_owned();
-        (reply.status == 200 && is_success(reply)).then_some(Self { uri, on })
+        succeeded.then_some(Self { uri, on })
     }
 }
 
-/// What to do with a legacy POST's `reply` given its session header.
+/// What to do with a legacy POST's `answer` given its session header.
 pub fn route_reply(
     tenant: &str,
     caller: &Caller,
     request: &HttpRequest,
     method: &str,
     params: Option<&Map<String, Value>>,
-    reply: HttpResponse,
+    answer: Answer,
 ) -> Outcome {
     let owner = SessionOwner::of(tenant, caller);
-    let subscription = Subscription::of(method, params, &reply);
+    let succeeded = answer.message.get("result").is_some();
+    let subscription = Subscription::of(method, params, succeeded);
+    let id = answer.message.get("id").cloned().unwrap_or(Value::Null);
+    let reply = answer.into_reply(request);
     match request.header(SESSION_HEADER).map(str::trim) {
         Some(id) if is_session_id(id) => Outcome::InSession {
             owner,
@@ -97,14 +101,12 @@ pub fn route_reply(
             subscription,
         },
         Some(_) => Outcome::Reply(session_not_found()),
-        None if method == "initialize" && reply.status == 200 && is_success(&reply) => {
-            Outcome::StartSession { owner, reply }
-        }
+        None if method == "initialize" && succeeded => Outcome::StartSession { owner, reply },
         // Nothing to remember a subscription in.
         None if subscription.is_some() => Outcome::Reply(HttpResponse::json(
             200,
             &failure(
-                request_id(request),
+                id,
                 RpcError::new(
                     code::INVALID_REQUEST,
                     "resource subscriptions live in a session: initialize one and send its Mcp-Session-Id",
@@ -113,13 +115,6 @@ pub fn route_reply(
         )),
         None => Outcome::Reply(reply),
     }
-}
-
-fn request_id(request: &HttpRequest) -> Value {
-    serde_json::from_slice::<Value>(&request.body)
-        .ok()
-        .and_then(|m| m.get("id").cloned())
-        .unwrap_or(Value::Null)
 }
 
 /// `DELETE /mcp`: the client ends its session.
@@ -169,10 +164,6 @@ pub fn session_not_found() -> HttpResponse {
             "error": { "code": code::INVALID_REQUEST, "message": "Session not found; initialize a new session" },
         }),
     )
-}
-
-fn is_success(reply: &HttpResponse) -> bool {
-    serde_json::from_slice::<Value>(&reply.body).is_ok_and(|m| m.get("result").is_some())
 }
 
 #[cfg(test)]

@@ -132,14 +132,14 @@ fn post(
             failure(id, RpcError::new(code::INVALID_REQUEST, message)),
         ));
     }
-    let reply = answer(config, caller, version, id, &method, params.clone()).into_reply(request);
+    let answer = answer(config, caller, version, id, &method, params.clone());
     sessions::route_reply(
         &config.tenant,
         caller,
         request,
         &method,
         params.as_ref(),
-        reply,
+        answer,
     )
 }
 
