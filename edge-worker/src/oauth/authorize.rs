@@ -270,7 +270,7 @@ pub async fn callback<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     let sealed = authority
         .crypto
         .seal(
-            &upstream_token_aad(tenant, &login.user.user_id),
+            &records::upstream_token_aad(tenant, &login.user.user_id),
             login.access_token.as_bytes(),
         )
         .await;
@@ -307,11 +307,6 @@ pub async fn callback<S: AuthStore, C: EdgeCrypto, F: Fetch>(
         &login.user,
         &csrf,
     ))
-}
-
-/// The sealing binding of a user's upstream token.
-pub fn upstream_token_aad(tenant: &str, user_id: &str) -> String {
-    format!("portcullis/upstream-token/{tenant}/{user_id}")
 }
 
 /// `POST /oauth/consent`: the user approved or denied.

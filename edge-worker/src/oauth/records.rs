@@ -92,6 +92,11 @@ pub struct SealedUser {
     pub claims: String,
 }
 
+/// The sealing binding of a user's upstream token.
+pub fn upstream_token_aad(tenant: &str, user_id: &str) -> String {
+    format!("portcullis/upstream-token/{tenant}/{user_id}")
+}
+
 /// The sealing binding of a user's claims.
 pub fn claims_aad(tenant: &str, user_id: &str) -> String {
     format!("portcullis/user-claims/{tenant}/{user_id}")

@@ -542,7 +542,7 @@ async fn full_flow_issues_audience_bound_scoped_tokens_and_refreshes() {
             .unwrap();
     let sealed = grant.upstream_token.expect("kept");
     assert!(!sealed.contains("upstream-token"));
-    let aad = super::authorize::upstream_token_aad("acme", "acme-sso:alice");
+    let aad = records::upstream_token_aad("acme", "acme-sso:alice");
     assert_eq!(
         sealing::open(&SEAL_KEY, &aad, &sealed).as_deref(),
         Some(&b"upstream-token"[..])
