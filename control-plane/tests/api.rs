@@ -52,6 +52,18 @@ async fn call(app: &Router, method: &str, uri: &str, body: Option<Value>) -> (St
     )
 }
 
+/// Creates the tenant most tests work in.
+async fn create_acme(app: &Router) {
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/tenants",
+        Some(json!({"slug": "acme"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
 fn tool(name: &str) -> Value {
     json!({
         "name": name,
@@ -160,13 +172,7 @@ async fn bad_input_gets_a_json_error_naming_the_problem(pool: PgPool) {
     assert_eq!(body["error"]["field"], "slug");
     assert!(error(&body).1.contains("lowercase letters"), "{body}");
 
-    call(
-        &app,
-        "POST",
-        "/api/v1/tenants",
-        Some(json!({"slug": "acme"})),
-    )
-    .await;
+    create_acme(&app).await;
     let (status, body) = call(
         &app,
         "POST",
@@ -264,13 +270,7 @@ async fn bad_input_gets_a_json_error_naming_the_problem(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn publishing_to_a_down_edge_is_recorded_as_failed(pool: PgPool) {
     let app = app(pool);
-    call(
-        &app,
-        "POST",
-        "/api/v1/tenants",
-        Some(json!({"slug": "acme"})),
-    )
-    .await;
+    create_acme(&app).await;
     call(
         &app,
         "POST",
@@ -386,13 +386,7 @@ async fn openapi_document_lists_every_route(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn prompts_resources_and_templates(pool: PgPool) {
     let app = app(pool);
-    call(
-        &app,
-        "POST",
-        "/api/v1/tenants",
-        Some(json!({"slug": "acme"})),
-    )
-    .await;
+    create_acme(&app).await;
     let prompt = json!({
         "name": "greet",
         "description": "Greets someone",
@@ -548,13 +542,7 @@ fn oauth_settings(secret: Option<&str>) -> Value {
 #[sqlx::test(migrations = "../migrations")]
 async fn auth_settings_keep_secrets_sealed_and_write_only(pool: PgPool) {
     let app = app(pool.clone());
-    call(
-        &app,
-        "POST",
-        "/api/v1/tenants",
-        Some(json!({"slug": "acme"})),
-    )
-    .await;
+    create_acme(&app).await;
     let (status, public) = call(&app, "GET", "/api/v1/tenants/acme/auth", None).await;
     assert_eq!(
         (status, public["mode"].clone()),
@@ -664,13 +652,7 @@ async fn auth_settings_keep_secrets_sealed_and_write_only(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn a_tool_requiring_an_unknown_scope_stops_the_publish(pool: PgPool) {
     let app = app(pool);
-    call(
-        &app,
-        "POST",
-        "/api/v1/tenants",
-        Some(json!({"slug": "acme"})),
-    )
-    .await;
+    create_acme(&app).await;
     call(
         &app,
         "PUT",
@@ -694,13 +676,7 @@ async fn a_tool_requiring_an_unknown_scope_stops_the_publish(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn tool_notifications_are_checked_and_kept(pool: PgPool) {
     let app = app(pool);
-    call(
-        &app,
-        "POST",
-        "/api/v1/tenants",
-        Some(json!({"slug": "acme"})),
-    )
-    .await;
+    create_acme(&app).await;
     let mut noisy = tool("noisy");
     noisy["notifications"] = json!([{"log": {"level": "shouting", "data": "x"}}]);
     let (status, body) = call(&app, "POST", "/api/v1/tenants/acme/tools", Some(noisy)).await;

@@ -5,6 +5,7 @@
 //! sees go to `target/e2e-artifacts/`.
 
 use portcullis_e2e::clients::{authorization_conformance, oauth_flow, oauth_flow_choosing};
+use portcullis_e2e::edge::Edge;
 use portcullis_e2e::identity_provider::IdentityProvider;
 use portcullis_e2e::stack::Stack;
 use reqwest::{Method, StatusCode};
@@ -65,6 +66,32 @@ async fn protected_tenant(api: &Stack, idp: &IdentityProvider, clients: Value) {
     api.create("/tenants/acme/publish", None).await;
 }
 
+/// The whole stack with [`protected_tenant`] published, its provider a real
+/// OpenID Provider.
+struct ProtectedSite {
+    /// `http://acme.localhost:<edge port>`
+    origin: String,
+    _api: Stack,
+    _edge: Edge,
+    _idp: IdentityProvider,
+}
+
+impl ProtectedSite {
+    async fn start(name: &str, clients: Value) -> Self {
+        let api = Stack::without_edge(name).await;
+        let origin = format!("http://acme.localhost:{}", api.edge_port);
+        let idp = IdentityProvider::openid(&format!("{origin}/oauth/callback")).await;
+        let edge = api.start_edge().await;
+        protected_tenant(&api, &idp, clients).await;
+        Self {
+            origin,
+            _api: api,
+            _edge: edge,
+            _idp: idp,
+        }
+    }
+}
+
 fn artifacts() -> std::path::PathBuf {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-artifacts/oauth");
     std::fs::create_dir_all(&dir).expect("artifact dir");
@@ -73,11 +100,8 @@ fn artifacts() -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sdk_oauth_client_signs_in_through_the_tenants_identity_provider() {
-    let api = Stack::without_edge("e2e_oauth").await;
-    let origin = format!("http://acme.localhost:{}", api.edge_port);
-    let idp = IdentityProvider::openid(&format!("{origin}/oauth/callback")).await;
-    let _edge = api.start_edge().await;
-    protected_tenant(&api, &idp, json!([])).await;
+    let site = ProtectedSite::start("e2e_oauth", json!([])).await;
+    let origin = &site.origin;
 
     let run = oauth_flow(&format!("{origin}/mcp"), "alice@acme.com", &artifacts()).await;
     assert_eq!(run["problems"], json!([]), "{run}");
@@ -158,11 +182,8 @@ async fn the_sdk_oauth_client_signs_in_through_the_tenants_identity_provider() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_user_the_tenant_does_not_admit_sees_why() {
-    let api = Stack::without_edge("e2e_oauth_denied").await;
-    let origin = format!("http://acme.localhost:{}", api.edge_port);
-    let idp = IdentityProvider::openid(&format!("{origin}/oauth/callback")).await;
-    let _edge = api.start_edge().await;
-    protected_tenant(&api, &idp, json!([])).await;
+    let site = ProtectedSite::start("e2e_oauth_denied", json!([])).await;
+    let origin = &site.origin;
 
     let run = oauth_flow(
         &format!("{origin}/mcp"),
@@ -188,24 +209,17 @@ async fn a_user_the_tenant_does_not_admit_sees_why() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_official_authorization_server_scenarios_pass() {
-    let api = Stack::without_edge("e2e_oauth_conformance").await;
-    let origin = format!("http://acme.localhost:{}", api.edge_port);
-    let idp = IdentityProvider::openid(&format!("{origin}/oauth/callback")).await;
-    let _edge = api.start_edge().await;
     let callback_port = portcullis_e2e::free_port();
     let client = json!([{
         "clientId": "conformance-suite", "clientName": "MCP conformance suite",
         "redirectUris": [format!("http://127.0.0.1:{callback_port}/callback")]
     }]);
-    protected_tenant(&api, &idp, client).await;
+    let site = ProtectedSite::start("e2e_oauth_conformance", client).await;
+    let origin = &site.origin;
 
-    let run = authorization_conformance(
-        &origin,
-        "conformance-suite",
-        callback_port,
-        "alice@acme.com",
-    )
-    .await;
+    let run =
+        authorization_conformance(origin, "conformance-suite", callback_port, "alice@acme.com")
+            .await;
     let output = run["output"].as_str().unwrap_or_default();
     assert_eq!(run["problems"], json!([]), "{output}");
     assert_eq!(run["exitCode"], 0, "{output}");
