@@ -6,6 +6,7 @@ use portcullis_tenant_config::TenantConfig;
 
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::mcp::asking::{AnswerToCall, CallToAsk};
 use crate::mcp::sessions::{SessionOwner, Subscription};
 use crate::mcp::subscriptions::{Published, StreamKind};
 use crate::mcp::{sse, transport};
@@ -70,6 +71,8 @@ pub enum Outcome {
     /// new id in `Mcp-Session-Id`.
     StartSession {
         owner: SessionOwner,
+        /// The client's `initialize` capabilities, kept with the session.
+        capabilities: serde_json::Value,
         reply: HttpResponse,
     },
     /// Answer `reply` if `owner` has the live session `session` (first
@@ -79,6 +82,19 @@ pub enum Outcome {
         session: String,
         reply: HttpResponse,
         subscription: Option<Subscription>,
+    },
+    /// Run `call` in `owner`'s session: it may ask the client for input on
+    /// its own event stream and wait there for the answers (404 if the
+    /// session does not live).
+    AskInSession {
+        owner: SessionOwner,
+        call: CallToAsk,
+    },
+    /// Hand the client's `answer` to the call of `owner`'s session waiting
+    /// for it, and answer 202.
+    AnswerInSession {
+        owner: SessionOwner,
+        answer: AnswerToCall,
     },
     /// End `owner`'s session `session` (204, or 404 if there is none).
     EndSession {

@@ -23,6 +23,14 @@ pub enum Caller {
 }
 
 impl Caller {
+    /// The user's claims, or none for an anonymous caller.
+    pub fn claims(&self) -> Option<AccessClaims> {
+        match self {
+            Self::Anonymous => None,
+            Self::User(claims) => Some(claims.clone()),
+        }
+    }
+
     /// Whether the caller's token carries every scope the tool requires.
     pub fn may_use(&self, tool: &ToolConfig) -> bool {
         match self {

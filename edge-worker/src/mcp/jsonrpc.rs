@@ -51,8 +51,13 @@ pub enum Incoming {
     Notification {
         method: String,
     },
-    /// A client's answer to a server request; this server sends none yet.
-    Response,
+    /// A client's answer to a server request (in the legacy eras, to one
+    /// asking for input in the middle of a call).
+    Response {
+        id: Value,
+        /// The `result`, or the `error` the client answered with.
+        outcome: Result<Value, Value>,
+    },
 }
 
 /// Classifies a parsed JSON value; the error carries the id to answer with
@@ -97,7 +102,14 @@ pub fn classify(value: Value) -> Result<Incoming, (Value, RpcError)> {
         }
         Some(_) => invalid("\"method\" must be a string"),
         None if id.is_some() && (obj.contains_key("result") || obj.contains_key("error")) => {
-            Ok(Incoming::Response)
+            let outcome = match obj.remove("result") {
+                Some(result) => Ok(result),
+                None => Err(obj.remove("error").unwrap_or(Value::Null)),
+            };
+            Ok(Incoming::Response {
+                id: id.unwrap_or(Value::Null),
+                outcome,
+            })
         }
         None => invalid("a request needs a \"method\""),
     }
@@ -138,7 +150,10 @@ mod tests {
         );
         assert_eq!(
             classify(json!({"jsonrpc": "2.0", "id": "a", "result": {}})),
-            Ok(Incoming::Response)
+            Ok(Incoming::Response {
+                id: json!("a"),
+                outcome: Ok(json!({}))
+            })
         );
     }
 

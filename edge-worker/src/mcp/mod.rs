@@ -1,6 +1,7 @@
 //! MCP for one tenant: JSON-RPC framing, the Streamable HTTP transport rules
 //! and the methods themselves, kept apart so each is tested on its own.
 
+pub mod asking;
 pub mod jsonrpc;
 pub mod methods;
 pub mod modern;

@@ -9,13 +9,12 @@ use portcullis_tenant_config::TenantConfig;
 use serde_json::{Map, Value, json};
 
 use super::jsonrpc::{RpcError, code, failure, success};
-use super::methods::{Call, capabilities, dispatch};
+use super::methods::{Call, capabilities, dispatch, request_states};
 use super::transport::{Answer, rpc_reply};
 use super::{MODERN_VERSIONS, all_versions, subscriptions};
 use crate::app::Outcome;
 use crate::auth::Caller;
 use crate::http::HttpRequest;
-use crate::oauth::tokens::Sealer;
 
 const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
 const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
@@ -106,7 +105,7 @@ pub fn handle(
     if method == "subscriptions/listen" {
         return subscriptions::listen(config, id, &params);
     }
-    let states = Sealer::new(edge_key, "portcullis request state/", &config.tenant);
+    let states = request_states(edge_key, &config.tenant);
     let call = Call::new(config, caller, version, params).with_request_states(states);
     let outcome = match method {
         "server/discover" => Ok(discover()),

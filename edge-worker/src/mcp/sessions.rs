@@ -13,6 +13,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use portcullis_tenant_config::TenantConfig;
+
+use super::asking::{self, AnswerToCall, CallToAsk};
 use super::jsonrpc::{RpcError, code, failure};
 use super::transport::Answer;
 use crate::app::Outcome;
@@ -101,7 +104,15 @@ pub fn route_reply(
             subscription,
         },
         Some(_) => Outcome::Reply(session_not_found()),
-        None if method == "initialize" && succeeded => Outcome::StartSession { owner, reply },
+        None if method == "initialize" && succeeded => Outcome::StartSession {
+            owner,
+            // What the client can answer when a call asks it for input.
+            capabilities: params
+                .and_then(|p| p.get("capabilities"))
+                .cloned()
+                .unwrap_or_else(|| json!({})),
+            reply,
+        },
         // Nothing to remember a subscription in.
         None if subscription.is_some() => Outcome::Reply(HttpResponse::json(
             200,
@@ -114,6 +125,61 @@ pub fn route_reply(
             ),
         )),
         None => Outcome::Reply(reply),
+    }
+}
+
+/// A legacy request that may ask the client for input as it runs, when it
+/// comes in a session: the session's object runs it and holds it while it
+/// waits ([`super::asking`]). Outside a session, `None`: the request is
+/// answered at once (a tool then says it needs input it cannot ask for).
+pub fn ask(
+    config: &TenantConfig,
+    caller: &Caller,
+    request: &HttpRequest,
+    (id, method, params): (&Value, &str, Option<&Map<String, Value>>),
+    version: &str,
+) -> Option<Outcome> {
+    let session = request.header(SESSION_HEADER).map(str::trim)?;
+    if !is_session_id(session) || !asking::may_ask(config, method, params) {
+        return None;
+    }
+    Some(Outcome::AskInSession {
+        owner: SessionOwner::of(&config.tenant, caller),
+        call: CallToAsk {
+            tenant: config.tenant.clone(),
+            session: session.to_owned(),
+            caller: caller.claims(),
+            id: id.clone(),
+            method: method.to_owned(),
+            params: params.cloned().unwrap_or_default(),
+            version: version.to_owned(),
+        },
+    })
+}
+
+/// A client's answer to a request the server sent: it goes to the call
+/// waiting for it in the session. Outside a session nothing waits, and the
+/// answer is accepted and dropped, as the transport says.
+pub fn answered(
+    tenant: &str,
+    caller: &Caller,
+    request: &HttpRequest,
+    id: Value,
+    outcome: Result<Value, Value>,
+) -> Outcome {
+    match request.header(SESSION_HEADER).map(str::trim) {
+        Some(session) if is_session_id(session) => Outcome::AnswerInSession {
+            owner: SessionOwner::of(tenant, caller),
+            answer: AnswerToCall {
+                tenant: tenant.to_owned(),
+                session: session.to_owned(),
+                caller: caller.claims(),
+                id,
+                outcome,
+            },
+        },
+        Some(_) => Outcome::Reply(session_not_found()),
+        None => Outcome::Reply(HttpResponse::empty(202)),
     }
 }
 
@@ -241,8 +307,13 @@ mod routing_tests {
             tenant: "acme".into(),
         };
         match send("POST", &[], rpc("initialize")) {
-            Outcome::StartSession { owner, reply } => {
+            Outcome::StartSession {
+                owner,
+                reply,
+                capabilities,
+            } => {
                 assert_eq!(owner, anonymous);
+                assert_eq!(capabilities, json!({}));
                 assert_eq!(reply.status, 200);
             }
             other => panic!("{other:?}"),

@@ -76,7 +76,7 @@ pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Ou
         .unwrap_or(SSE_VERSION);
     let reply: Option<Answer> = match read_message(request) {
         Err(refusal) => return Outcome::Reply(refusal),
-        Ok(Incoming::Notification { .. } | Incoming::Response) => None,
+        Ok(Incoming::Notification { .. } | Incoming::Response { .. }) => None,
         Ok(Incoming::Request { id, method, params }) => {
             Some(answer(config, caller, version, id, &method, params))
         }

@@ -107,8 +107,9 @@ fn post(
         Err(refusal) => return Outcome::Reply(refusal),
         // "If the input is a JSON-RPC response or notification: If the server
         // accepts the input, the server MUST return HTTP status code 202."
-        Ok(Incoming::Notification { .. } | Incoming::Response) => {
-            return Outcome::Reply(HttpResponse::empty(202));
+        Ok(Incoming::Notification { .. }) => return Outcome::Reply(HttpResponse::empty(202)),
+        Ok(Incoming::Response { id, outcome }) => {
+            return sessions::answered(&config.tenant, caller, request, id, outcome);
         }
         Ok(Incoming::Request { id, method, params }) => (id, method, params),
     };
@@ -131,6 +132,15 @@ fn post(
             400,
             failure(id, RpcError::new(code::INVALID_REQUEST, message)),
         ));
+    }
+    if let Some(asking) = sessions::ask(
+        config,
+        caller,
+        request,
+        (&id, &method, params.as_ref()),
+        version,
+    ) {
+        return asking;
     }
     let answer = answer(config, caller, version, id, &method, params.clone());
     sessions::route_reply(
@@ -194,6 +204,7 @@ pub fn answer(
 }
 
 /// A request's response and the notifications to send before it.
+#[derive(Debug)]
 pub struct Answer {
     pub notifications: Vec<Value>,
     pub message: Value,
@@ -212,7 +223,14 @@ impl Answer {
     /// The HTTP reply: an event stream when there are notifications and the
     /// client takes one, else the response alone as JSON.
     pub fn into_reply(self, request: &HttpRequest) -> HttpResponse {
-        if self.notifications.is_empty() || !accepts_event_stream(request.header("accept")) {
+        let streams = accepts_event_stream(request.header("accept"));
+        self.reply(streams)
+    }
+
+    /// The HTTP reply, as an event stream if there are notifications and
+    /// `streams` (the client takes one).
+    pub fn reply(self, streams: bool) -> HttpResponse {
+        if self.notifications.is_empty() || !streams {
             return rpc_reply(200, self.message);
         }
         HttpResponse::empty(200)

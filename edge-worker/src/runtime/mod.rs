@@ -83,7 +83,15 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
             reply,
         } => tenant_streams::broadcast(env, &tenant, changes, reply).await,
         Outcome::Authority { tenant } => tenant_auth::forward(env, &tenant, &request).await,
-        Outcome::StartSession { owner, reply } => user_state::start(env, &owner, reply).await,
+        Outcome::StartSession {
+            owner,
+            capabilities,
+            reply,
+        } => user_state::start(env, &owner, &capabilities, reply).await,
+        Outcome::AskInSession { owner, call } => user_state::ask(env, &owner, &call).await,
+        Outcome::AnswerInSession { owner, answer } => {
+            user_state::answer(env, &owner, &answer).await
+        }
         Outcome::InSession {
             owner,
             session,
@@ -100,7 +108,7 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
 }
 
 /// A 32-byte key given to the Worker as hex (a secret in production).
-fn required_key(env: &Env, name: &str) -> worker::Result<[u8; 32]> {
+pub(crate) fn required_key(env: &Env, name: &str) -> worker::Result<[u8; 32]> {
     decode_hex(&required_var(env, name)?)
         .and_then(|k| <[u8; 32]>::try_from(k).ok())
         .ok_or_else(|| worker::Error::RustError(format!("{name} must be 32 bytes of hex")))

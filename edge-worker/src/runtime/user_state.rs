@@ -10,6 +10,10 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
+
+use portcullis_tenant_config::TenantConfig;
+use serde_json::{Value, json};
 
 use serde::{Deserialize, Serialize};
 use web_sys::WritableStreamDefaultWriter;
@@ -19,7 +23,14 @@ use super::sse_sessions::call_object;
 use super::{event_stream, into_worker_response, log_error, tenant_streams, webcrypto};
 use crate::http::HttpResponse;
 use crate::mcp::sessions::{SESSION_HEADER, SessionOwner, Subscription, session_not_found};
-use crate::mcp::sse::event_with_id;
+use crate::mcp::asking::{
+    AnswerToCall, CallToAsk, PendingCall, Recorded, Step, caller_of, step,
+};
+use crate::mcp::methods::request_states;
+use crate::mcp::sse::{event, event_with_id};
+use crate::oauth::tokens::Sealer;
+use crate::store::ConfigStore;
+use super::kv::KvConfigStore;
 use crate::mcp::subscriptions::{Published, StreamKind, messages, resource_updated};
 
 /// How many events of a session are kept for resumption.
@@ -31,16 +42,17 @@ const BINDING: &str = "MCP_USER_STATE";
 pub async fn start(
     env: &Env,
     owner: &SessionOwner,
+    capabilities: &Value,
     reply: HttpResponse,
 ) -> worker::Result<Response> {
-    let session =
-        webcrypto::random_uuid().map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
+    let session = random_id()?;
+    let body = json!({ "session": session, "capabilities": capabilities });
     let created = call_object(
         env,
         BINDING,
         &owner.object_name(&session),
         "/create",
-        session.clone(),
+        body.to_string(),
     )
     .await?;
     if created.status_code() != 204 {
@@ -79,6 +91,42 @@ pub async fn within(
         return into_worker_response(session_not_found());
     }
     into_worker_response(reply.with_header(SESSION_HEADER, session))
+}
+
+/// Runs `call` in its session's object, which holds it while it asks the
+/// client for input.
+pub async fn ask(env: &Env, owner: &SessionOwner, call: &CallToAsk) -> worker::Result<Response> {
+    let object = owner.object_name(&call.session);
+    let asked = call_object(env, BINDING, &object, "/ask", serde_json::to_string(call)?).await?;
+    if asked.status_code() == 404 {
+        return into_worker_response(session_not_found());
+    }
+    Ok(asked)
+}
+
+/// Hands the client's answer to the call waiting for it.
+pub async fn answer(
+    env: &Env,
+    owner: &SessionOwner,
+    answer: &AnswerToCall,
+) -> worker::Result<Response> {
+    let object = owner.object_name(&answer.session);
+    let taken = call_object(
+        env,
+        BINDING,
+        &object,
+        "/answer",
+        serde_json::to_string(answer)?,
+    )
+    .await?;
+    if taken.status_code() == 404 {
+        return into_worker_response(session_not_found());
+    }
+    Ok(taken)
+}
+
+fn random_id() -> worker::Result<String> {
+    webcrypto::random_uuid().map_err(|e| worker::Error::RustError(format!("{e:?}")))
 }
 
 /// Ends `owner`'s session `session`.
@@ -149,6 +197,25 @@ pub struct McpUserState {
     state: State,
     env: Env,
     streams: RefCell<HashMap<String, WritableStreamDefaultWriter>>,
+    /// The event streams of calls waiting for the client's input, by call
+    /// key. The calls themselves are in storage.
+    calls: RefCell<HashMap<String, WritableStreamDefaultWriter>>,
+}
+
+#[derive(Deserialize)]
+struct CreateRequest {
+    session: String,
+    capabilities: Value,
+}
+
+#[derive(Deserialize)]
+struct CapabilitiesRow {
+    capabilities: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PendingRow {
+    data: String,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +261,136 @@ impl McpUserState {
             )?
             .to_array()?;
         Ok(rows.first().is_some_and(|r| r.ended_at.is_none()))
+    }
+
+    /// The `initialize` capabilities of `session`, if it lives.
+    fn capabilities(&self, session: &str) -> worker::Result<Option<Value>> {
+        if !self.is_live(session)? {
+            return Ok(None);
+        }
+        let rows: Vec<CapabilitiesRow> = self
+            .sessions()
+            .exec(
+                "SELECT capabilities FROM sessions WHERE id = ?",
+                vec![session.into()],
+            )?
+            .to_array()?;
+        let stored = rows.into_iter().next().and_then(|r| r.capabilities);
+        Ok(Some(
+            stored
+                .and_then(|c| serde_json::from_str(&c).ok())
+                .unwrap_or_else(|| json!({})),
+        ))
+    }
+
+    /// The tenant's config and the sealer of its round states, to run a
+    /// call with.
+    async fn tenant(&self, tenant: &str) -> worker::Result<Option<(Rc<TenantConfig>, Sealer)>> {
+        let store = KvConfigStore::new(self.env.kv("CONFIGS")?);
+        let config = store
+            .load(tenant)
+            .await
+            .map_err(|e| worker::Error::RustError(e.0))?;
+        let key = super::required_key(&self.env, "TOKEN_KEY")?;
+        Ok(config.map(|c| (c, request_states(&key, tenant))))
+    }
+
+    async fn ask(&self, call: CallToAsk) -> worker::Result<Response> {
+        let Some(capabilities) = self.capabilities(&call.session)? else {
+            return status(404);
+        };
+        let Some((config, states)) = self.tenant(&call.tenant).await? else {
+            return status(404);
+        };
+        let pending = PendingCall::new(
+            random_id()?,
+            call.id,
+            &call.method,
+            call.params,
+            &call.version,
+            &capabilities,
+        );
+        match step(&config, &caller_of(&call.caller), pending, states) {
+            Step::Done(answer) => into_worker_response(answer.reply(true)),
+            Step::Ask { pending, requests } => {
+                let (writer, response) = event_stream::open(b": waiting for your input\n\n")?;
+                send(&writer, &requests);
+                self.keep(&call.session, &pending)?;
+                self.calls.borrow_mut().insert(pending.key, writer);
+                Ok(response)
+            }
+        }
+    }
+
+    async fn answer(&self, answer: AnswerToCall) -> worker::Result<Response> {
+        if !self.is_live(&answer.session)? {
+            return status(404);
+        }
+        let Some(key) = PendingCall::key_of(&answer.id) else {
+            return status(202);
+        };
+        let rows: Vec<PendingRow> = self
+            .sessions()
+            .exec(
+                "SELECT data FROM pending_calls WHERE key = ? AND session = ?",
+                vec![key.into(), answer.session.as_str().into()],
+            )?
+            .to_array()?;
+        let Some(mut pending) = rows
+            .first()
+            .and_then(|r| serde_json::from_str::<PendingCall>(&r.data).ok())
+        else {
+            return status(202);
+        };
+        match pending.record(&answer.id, answer.outcome) {
+            Recorded::Stray => {}
+            Recorded::Waiting => self.keep(&answer.session, &pending)?,
+            Recorded::Failed(end) => self.finish(&pending.key, &[end]),
+            Recorded::Ready => {
+                let Some((config, states)) = self.tenant(&answer.tenant).await? else {
+                    return status(404);
+                };
+                let key = pending.key.clone();
+                match step(&config, &caller_of(&answer.caller), pending, states) {
+                    Step::Ask { pending, requests } => {
+                        if let Some(writer) = self.calls.borrow().get(&pending.key) {
+                            send(writer, &requests);
+                        }
+                        self.keep(&answer.session, &pending)?;
+                    }
+                    Step::Done(done) => {
+                        let messages: Vec<Value> =
+                            done.notifications.into_iter().chain([done.message]).collect();
+                        self.finish(&key, &messages);
+                    }
+                }
+            }
+        }
+        status(202)
+    }
+
+    /// Stores `pending` until its next answer.
+    fn keep(&self, session: &str, pending: &PendingCall) -> worker::Result<()> {
+        self.sessions().exec(
+            "INSERT OR REPLACE INTO pending_calls (key, session, data) VALUES (?, ?, ?)",
+            vec![
+                pending.key.as_str().into(),
+                session.into(),
+                serde_json::to_string(pending)?.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Ends the call `key` with `messages` on its stream.
+    fn finish(&self, key: &str, messages: &[Value]) {
+        if let Some(writer) = self.calls.borrow_mut().remove(key) {
+            send(&writer, messages);
+            event_stream::close(&writer);
+        }
+        let _ = self
+            .sessions()
+            .exec("DELETE FROM pending_calls WHERE key = ?", vec![key.into()]);
     }
 
     async fn stream(&self, request: StreamRequest) -> worker::Result<Response> {
@@ -285,6 +482,13 @@ impl McpUserState {
     }
 }
 
+/// Writes `messages` as events, without waiting for the reader.
+fn send(writer: &WritableStreamDefaultWriter, messages: &[Value]) {
+    for message in messages {
+        let _ = event_stream::write(writer, event("message", &message.to_string()).as_bytes());
+    }
+}
+
 fn status(code: u16) -> worker::Result<Response> {
     Ok(Response::empty()?.with_status(code))
 }
@@ -295,13 +499,20 @@ impl DurableObject for McpUserState {
             state,
             env,
             streams: RefCell::default(),
+            calls: RefCell::default(),
         };
         for schema in [
             "CREATE TABLE IF NOT EXISTS sessions (
                 id TEXT PRIMARY KEY,
                 created_at INTEGER NOT NULL,
                 ended_at INTEGER,
-                streaming INTEGER NOT NULL DEFAULT 0
+                streaming INTEGER NOT NULL DEFAULT 0,
+                capabilities TEXT
+            )",
+            "CREATE TABLE IF NOT EXISTS pending_calls (
+                key TEXT PRIMARY KEY,
+                session TEXT NOT NULL,
+                data TEXT NOT NULL
             )",
             "CREATE TABLE IF NOT EXISTS subscriptions (
                 session TEXT NOT NULL,
@@ -319,6 +530,11 @@ impl DurableObject for McpUserState {
                 log_error(&format!("user state schema: {e}"));
             }
         }
+        // Sessions stored before calls could ask for input have no
+        // capabilities column; where it exists already this fails, harmlessly.
+        let _ = object
+            .sessions()
+            .exec("ALTER TABLE sessions ADD COLUMN capabilities TEXT", None);
         object
     }
 
@@ -328,10 +544,20 @@ impl DurableObject for McpUserState {
         match req.path().as_str() {
             "/stream" => self.stream(serde_json::from_str(&session)?).await,
             "/notify" => self.notify(serde_json::from_str(&session)?),
+            "/ask" => self.ask(serde_json::from_str(&session)?).await,
+            "/answer" => self.answer(serde_json::from_str(&session)?).await,
             "/create" => {
+                let CreateRequest {
+                    session,
+                    capabilities,
+                } = serde_json::from_str(&session)?;
                 self.sessions().exec(
-                    "INSERT INTO sessions (id, created_at) VALUES (?, ?)",
-                    vec![session.as_str().into(), now.into()],
+                    "INSERT INTO sessions (id, created_at, capabilities) VALUES (?, ?, ?)",
+                    vec![
+                        session.as_str().into(),
+                        now.into(),
+                        capabilities.to_string().into(),
+                    ],
                 )?;
                 status(204)
             }
@@ -358,7 +584,7 @@ impl DurableObject for McpUserState {
                     "UPDATE sessions SET ended_at = ? WHERE id = ?",
                     vec![now.into(), session.as_str().into()],
                 )?;
-                for table in ["events", "subscriptions"] {
+                for table in ["events", "subscriptions", "pending_calls"] {
                     let query = format!("DELETE FROM {table} WHERE session = ?");
                     self.sessions()
                         .exec(&query, vec![session.as_str().into()])?;

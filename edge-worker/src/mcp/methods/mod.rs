@@ -19,6 +19,12 @@ use super::jsonrpc::{RpcError, code};
 use crate::auth::Caller;
 use crate::oauth::tokens::Sealer;
 
+/// The sealer of `tenant`'s multi round-trip `requestState`s, derived
+/// from the edge's key.
+pub fn request_states(edge_key: &[u8; 32], tenant: &str) -> Sealer {
+    Sealer::new(edge_key, "portcullis request state/", tenant)
+}
+
 /// One request as the methods see it.
 pub struct Call<'a> {
     pub config: &'a TenantConfig,
