@@ -20,6 +20,11 @@ pub struct InputRequest {
     pub method: InputMethod,
     #[serde(default)]
     pub params: Map<String, Value>,
+    /// The tool cannot run without this answer: a client lacking the
+    /// capability is refused (MCP's MissingRequiredClientCapability) rather
+    /// than the request being left out, as optional ones are.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

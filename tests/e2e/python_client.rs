@@ -46,5 +46,13 @@ async fn the_python_sdk_client_works_in_every_era() {
                 .contains(&json!("test://static-text")),
             "{mode:?}: {seen}"
         );
+        // A tool asking the user's name mid-call: multi round-trip in the
+        // modern era, a request on the call's stream in a legacy session.
+        if mode != PythonMode::Sse {
+            assert_eq!(
+                seen["asked"]["content"][0]["text"], "Hello, Py!",
+                "{mode:?}: {seen}"
+            );
+        }
     }
 }

@@ -240,7 +240,7 @@ pub async fn authorization_conformance(
 
 /// How the official Python SDK client connects (see
 /// `tests/clients/python/mcp_python_client.py`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PythonMode {
     /// `mcp.Client`, negotiating with `server/discover` (2026-07-28).
     Modern,

@@ -198,7 +198,10 @@ impl PendingCall {
                 json!({ "content": [{ "type": "text", "text": message }], "isError": true }),
             )
         } else {
-            failure(self.id.clone(), RpcError::new(code::INVALID_REQUEST, message))
+            failure(
+                self.id.clone(),
+                RpcError::new(code::INVALID_REQUEST, message),
+            )
         }
     }
 }
@@ -277,6 +280,7 @@ mod tests {
                 .as_object()
                 .cloned()
                 .unwrap(),
+            required: false,
         }
     }
 
@@ -287,6 +291,7 @@ mod tests {
                 .as_object()
                 .cloned()
                 .unwrap(),
+            required: false,
         }
     }
 
@@ -382,12 +387,8 @@ mod tests {
             Recorded::Ready
         );
 
-        let (mut pending, requests) = ask(step(
-            &config,
-            &Caller::Anonymous,
-            pending,
-            states("acme"),
-        ));
+        let (mut pending, requests) =
+            ask(step(&config, &Caller::Anonymous, pending, states("acme")));
         assert_eq!(requests.len(), 1);
         assert_eq!(requests[0]["id"], json!("call1/2/colour"));
         // A late answer to the first round is not one to the second.
@@ -457,6 +458,9 @@ mod tests {
         else {
             panic!("refused")
         };
-        assert_eq!(answer.message["error"]["code"], json!(-32602));
+        // A tool error in the legacy eras, naming what failed.
+        assert_eq!(answer.message["result"]["isError"], json!(true));
+        let text = answer.message["result"]["content"][0]["text"].as_str();
+        assert!(text.unwrap().contains("requestState"), "{}", answer.message);
     }
 }

@@ -10,6 +10,9 @@ pub mod code {
     pub const METHOD_NOT_FOUND: i64 = -32601;
     pub const INVALID_PARAMS: i64 = -32602;
     pub const INTERNAL_ERROR: i64 = -32603;
+    /// MCP 2026-07-28: the request needs a capability the client did not
+    /// declare (answered with HTTP 400).
+    pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
 }
 
 /// A JSON-RPC error object.

@@ -126,6 +126,9 @@ pub fn handle(
         // "If the server does not implement the requested RPC method, it MUST
         // respond with 404 Not Found".
         Err(e) if e.code == code::METHOD_NOT_FOUND => Reply::error(404, e),
+        // "On HTTP, the response status MUST be 400 Bad Request" for
+        // MissingRequiredClientCapabilityError.
+        Err(e) if e.code == code::MISSING_CLIENT_CAPABILITY => Reply::error(400, e),
         Err(e) => Reply {
             status: 200,
             outcome: Err(e),

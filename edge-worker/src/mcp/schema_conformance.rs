@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::transport::handle;
 use super::{MODERN_VERSIONS, SUPPORTED_VERSIONS};
 use crate::auth::Caller;
+use crate::http::HttpResponse;
 
 fn schema_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/mcp-schema")
@@ -269,7 +270,7 @@ fn tool_logs_and_progress_stream_before_the_result_in_each_era() {
         {"log": {"level": "info", "data": "Tool execution started", "logger": "acme"}},
         {"progress": {"progress": 0, "total": 100, "message": "starting"}},
         {"progress": {"progress": 100, "total": 100}},
-        {"log": {"level": "info", "data": {"done": true}}}
+        {"log": {"level": "error", "data": {"done": true}}}
     ]))
     .expect("notifications");
     let tool = config.tools[0].name.clone();
@@ -280,7 +281,7 @@ fn tool_logs_and_progress_stream_before_the_result_in_each_era() {
             .map(|d| serde_json::from_str(d).expect("JSON"))
             .collect()
     };
-    let call = |revision: &str, accept: &str, token: bool| {
+    let call_at = |revision: &str, accept: &str, token: bool, log_level: Option<&str>| {
         let mut params = json!({"name": tool, "arguments": {"city": "Oslo"}});
         if token {
             params["_meta"] = json!({"progressToken": "p-1"});
@@ -290,6 +291,9 @@ fn tool_logs_and_progress_stream_before_the_result_in_each_era() {
             params["_meta"]["io.modelcontextprotocol/clientInfo"] =
                 json!({"name": "t", "version": "1"});
             params["_meta"]["io.modelcontextprotocol/clientCapabilities"] = json!({});
+            if let Some(level) = log_level {
+                params["_meta"]["io.modelcontextprotocol/logLevel"] = json!(level);
+            }
         }
         let message = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": params});
         let headers = [
@@ -303,6 +307,27 @@ fn tool_logs_and_progress_stream_before_the_result_in_each_era() {
             crate::test_fixtures::post("/mcp", &headers, message.to_string().into_bytes());
         handle(&config, &Caller::Anonymous, &request, &[0; 32]).into_reply()
     };
+    let call = |revision: &str, accept: &str, token: bool| call_at(revision, accept, token, None);
+    // The modern era logs only when the request opts in, from its level up.
+    for modern in MODERN_VERSIONS {
+        for (level, logs) in [("debug", 2), ("warning", 1), ("emergency", 0)] {
+            let reply = call_at(
+                modern,
+                "application/json, text/event-stream",
+                false,
+                Some(level),
+            );
+            let messages = frames(&reply.body);
+            let sent: Vec<&Value> = messages
+                .iter()
+                .filter(|m| m["method"] == "notifications/message")
+                .collect();
+            assert_eq!(sent.len(), logs, "{modern} at {level}");
+            for message in sent {
+                assert_valid(modern, "LoggingMessageNotification", message);
+            }
+        }
+    }
     for revision in SUPPORTED_VERSIONS.iter().chain(MODERN_VERSIONS) {
         let reply = call(revision, "application/json, text/event-stream", true);
         assert_eq!(
@@ -383,24 +408,7 @@ fn tools_ask_for_input_in_rounds_with_a_sealed_request_state() {
     .expect("rounds");
     let revision = MODERN_VERSIONS[0];
     let call = |extra: Value, capabilities: Value| -> Value {
-        let mut params = json!({"name": tool, "arguments": {"city": "Oslo"}, "_meta": {
-            "io.modelcontextprotocol/protocolVersion": revision,
-            "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
-            "io.modelcontextprotocol/clientCapabilities": capabilities}});
-        for (k, v) in extra.as_object().expect("object") {
-            params[k] = v.clone();
-        }
-        let message = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params});
-        let headers = [
-            ("content-type", "application/json"),
-            ("accept", "application/json"),
-            ("mcp-protocol-version", revision),
-            ("mcp-method", "tools/call"),
-            ("mcp-name", tool.as_str()),
-        ];
-        let request =
-            crate::test_fixtures::post("/mcp", &headers, message.to_string().into_bytes());
-        let reply = handle(&config, &Caller::Anonymous, &request, &[4; 32]).into_reply();
+        let reply = call_first_tool(&config, extra, capabilities);
         serde_json::from_slice(&reply.body).expect("JSON")
     };
     let all = json!({"elicitation": {}, "roots": {}});
@@ -481,4 +489,57 @@ fn tools_ask_for_input_in_rounds_with_a_sealed_request_state() {
     )
     .expect("JSON");
     assert_eq!(legacy["result"]["isError"], true, "{legacy}");
+}
+
+/// A modern-era `tools/call` of `config`'s first tool (arguments for the
+/// fixture's schema), with `extra` params, from a client declaring
+/// `capabilities`.
+fn call_first_tool(config: &TenantConfig, extra: Value, capabilities: Value) -> HttpResponse {
+    let revision = MODERN_VERSIONS[0];
+    let tool = config.tools[0].name.as_str();
+    let mut params = json!({"name": tool, "arguments": {"city": "Oslo"}, "_meta": {
+        "io.modelcontextprotocol/protocolVersion": revision,
+        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": capabilities}});
+    for (k, v) in extra.as_object().expect("object") {
+        params[k] = v.clone();
+    }
+    let message = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params});
+    let headers = [
+        ("content-type", "application/json"),
+        ("accept", "application/json"),
+        ("mcp-protocol-version", revision),
+        ("mcp-method", "tools/call"),
+        ("mcp-name", tool),
+    ];
+    let request = crate::test_fixtures::post("/mcp", &headers, message.to_string().into_bytes());
+    handle(config, &Caller::Anonymous, &request, &[4; 32]).into_reply()
+}
+
+#[test]
+fn a_required_input_the_client_cannot_give_refuses_the_call() {
+    let mut config = config();
+    config.tools[0].input_rounds = serde_json::from_value(json!([
+        {"poem": {"method": "sampling/createMessage", "required": true,
+                  "params": {"messages": [], "maxTokens": 9}}}
+    ]))
+    .expect("rounds");
+    let refused = call_first_tool(&config, json!({}), json!({"elicitation": {}}));
+    assert_eq!(refused.status, 400);
+    let body: Value = serde_json::from_slice(&refused.body).expect("JSON");
+    assert_valid(
+        MODERN_VERSIONS[0],
+        "MissingRequiredClientCapabilityError",
+        &body,
+    );
+    assert_eq!(
+        body["error"]["data"]["requiredCapabilities"],
+        json!({"sampling": {}})
+    );
+    let asked = call_first_tool(&config, json!({}), json!({"sampling": {}}));
+    let body: Value = serde_json::from_slice(&asked.body).expect("JSON");
+    assert_eq!(
+        (asked.status, &body["result"]["resultType"]),
+        (200, &json!("input_required"))
+    );
 }

@@ -19,19 +19,17 @@ use serde::{Deserialize, Serialize};
 use web_sys::WritableStreamDefaultWriter;
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
+use super::kv::KvConfigStore;
 use super::sse_sessions::call_object;
 use super::{event_stream, into_worker_response, log_error, tenant_streams, webcrypto};
 use crate::http::HttpResponse;
-use crate::mcp::sessions::{SESSION_HEADER, SessionOwner, Subscription, session_not_found};
-use crate::mcp::asking::{
-    AnswerToCall, CallToAsk, PendingCall, Recorded, Step, caller_of, step,
-};
+use crate::mcp::asking::{AnswerToCall, CallToAsk, PendingCall, Recorded, Step, caller_of, step};
 use crate::mcp::methods::request_states;
+use crate::mcp::sessions::{SESSION_HEADER, SessionOwner, Subscription, session_not_found};
 use crate::mcp::sse::{event, event_with_id};
+use crate::mcp::subscriptions::{Published, StreamKind, messages, resource_updated};
 use crate::oauth::tokens::Sealer;
 use crate::store::ConfigStore;
-use super::kv::KvConfigStore;
-use crate::mcp::subscriptions::{Published, StreamKind, messages, resource_updated};
 
 /// How many events of a session are kept for resumption.
 const EVENT_LOG_LEN: i64 = 100;
@@ -359,8 +357,11 @@ impl McpUserState {
                         self.keep(&answer.session, &pending)?;
                     }
                     Step::Done(done) => {
-                        let messages: Vec<Value> =
-                            done.notifications.into_iter().chain([done.message]).collect();
+                        let messages: Vec<Value> = done
+                            .notifications
+                            .into_iter()
+                            .chain([done.message])
+                            .collect();
                         self.finish(&key, &messages);
                     }
                 }

@@ -5,6 +5,8 @@ prints what it saw as JSON, for the Rust e2e tests to assert.
 
 modern: `mcp.Client` negotiating with `server/discover` (2026-07-28);
 legacy: `mcp.Client` in legacy mode (`initialize`, Streamable HTTP);
+in both, the client can answer elicitations (with the name "Py"), and
+`asked` is the result of the fixture's tool that asks for a name;
 sse:    `ClientSession` over the deprecated HTTP+SSE transport (`/sse`).
 *.localhost resolves to loopback here as browsers do (RFC 6761).
 """
@@ -26,8 +28,15 @@ def _getaddrinfo(host, *args, **kwargs):
 
 socket.getaddrinfo = _getaddrinfo
 
-from mcp import Client, ClientSession  # noqa: E402
+from mcp import Client, ClientSession, types  # noqa: E402
 from mcp.client.sse import sse_client  # noqa: E402
+
+ASKING_TOOL = "test_input_required_result_elicitation"
+
+
+async def answer_elicitation(context, params):
+    """The user types "Py" into whatever form the server asks to show."""
+    return types.ElicitResult(action="accept", content={"name": "Py"})
 
 
 def dump(model):
@@ -46,12 +55,17 @@ async def run(url, mode, tool, arguments):
                 out["call"] = dump(await session.call_tool(tool, arguments))
                 out["resources"] = [r.uri for r in (await session.list_resources()).resources]
         return out
-    async with Client(url, mode="auto" if mode == "modern" else "legacy") as client:
+    async with Client(
+        url,
+        mode="auto" if mode == "modern" else "legacy",
+        elicitation_callback=answer_elicitation,
+    ) as client:
         out["protocolVersion"] = client.protocol_version
         out["serverName"] = client.server_info.name if client.server_info else None
         out["tools"] = [t.name for t in (await client.list_tools()).tools]
         out["call"] = dump(await client.call_tool(tool, arguments))
         out["resources"] = [str(r.uri) for r in (await client.list_resources()).resources]
+        out["asked"] = dump(await client.call_tool(ASKING_TOOL, {}))
     return out
 
 

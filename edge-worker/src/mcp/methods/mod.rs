@@ -84,6 +84,19 @@ impl<'a> Call<'a> {
             .map_err(|e| RpcError::invalid_params(format!("invalid params: {e}")))
     }
 
+    /// The lowest log level the request opted in to (modern era, `_meta`
+    /// `io.modelcontextprotocol/logLevel`), as a rank; none means no logs.
+    fn log_level(&self) -> Option<usize> {
+        let level = self
+            .params
+            .get("_meta")?
+            .get("io.modelcontextprotocol/logLevel")?
+            .as_str()?;
+        portcullis_tenant_config::notifications::LOG_LEVELS
+            .contains(&level)
+            .then(|| tools::severity(level))
+    }
+
     /// Every list fits on one page, so no cursor this server hands out exists.
     fn refuse_cursor(&self) -> Result<(), RpcError> {
         match self.params.get("cursor") {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::Call;
-use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::jsonrpc::{RpcError, code};
 use crate::oauth::tokens::Sealer;
 
 const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
@@ -33,9 +33,10 @@ pub enum Progress {
 }
 
 /// Folds this call's `inputResponses` into the state and finds the next
-/// round still unanswered. Requests for a capability the client did not
-/// declare are left out (and a round left empty is skipped); responses to
-/// anything not asked for are ignored.
+/// round still unanswered. Optional requests for a capability the client
+/// did not declare are left out (and a round left empty is skipped), a
+/// required one refuses the call; responses to anything not asked for are
+/// ignored.
 pub fn collect(
     call: &Call<'_>,
     subject: &str,
@@ -73,7 +74,15 @@ pub fn collect(
     while let Some(round) = rounds.get(state.round) {
         let mut missing = Map::new();
         for (name, request) in round {
-            if !capabilities.contains_key(request.method.capability()) {
+            let capability = request.method.capability();
+            if !capabilities.contains_key(capability) {
+                if request.required {
+                    return Err(RpcError::new(
+                        code::MISSING_CLIENT_CAPABILITY,
+                        format!("{subject} needs the client's {capability} capability"),
+                    )
+                    .with_data(json!({ "requiredCapabilities": { capability: {} } })));
+                }
                 continue;
             }
             match given.get(name) {
@@ -140,7 +149,7 @@ pub fn run(call: &Call<'_>, subject: &str, rounds: &[InputRound]) -> Result<Prog
     match &call.request_states {
         Some(states) => collect(call, subject, rounds, states),
         None => Err(RpcError::new(
-            crate::mcp::jsonrpc::code::INVALID_REQUEST,
+            code::INVALID_REQUEST,
             format!(
                 "{subject} asks for input as it runs, which needs MCP 2026-07-28 (multi round-trip requests)"
             ),

@@ -1,7 +1,7 @@
 //! `tools/list` and `tools/call`.
 
 use portcullis_tenant_config::ToolConfig;
-use portcullis_tenant_config::notifications::ToolNotification;
+use portcullis_tenant_config::notifications::{LOG_LEVELS, ToolNotification};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -81,7 +81,7 @@ pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
                 .map(|b| render_block(b, &responses))
                 .collect(),
             // A tool execution error the model can read, in older eras.
-            Err(e) if call.request_states.is_none() => {
+            Err(e) if !crate::mcp::MODERN_VERSIONS.contains(&call.version) => {
                 return Ok(
                     json!({ "content": [{ "type": "text", "text": e.message }], "isError": true }),
                 );
@@ -93,17 +93,22 @@ pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
     Ok(json!({ "content": wire_content(call.version, &content), "isError": tool.is_error }))
 }
 
-/// The tool's logs (in the eras with server logging) and progress (when
-/// the client asked for it with a token), in order.
+/// The tool's logs (in the legacy eras, and in the modern one at or above
+/// the level the request opted in to) and progress (when the client asked
+/// for it with a token), in order.
 fn report(call: &Call<'_>, notifications: &[ToolNotification]) {
-    let logging = !crate::mcp::MODERN_VERSIONS.contains(&call.version);
+    let threshold = if crate::mcp::MODERN_VERSIONS.contains(&call.version) {
+        call.log_level()
+    } else {
+        Some(0)
+    };
     for notification in notifications {
         match notification {
             ToolNotification::Log {
                 level,
                 logger,
                 data,
-            } if logging => {
+            } if threshold.is_some_and(|t| severity(level) >= t) => {
                 let mut params = json!({ "level": level, "data": data });
                 if let Some(logger) = logger {
                     params["logger"] = json!(logger);
@@ -131,6 +136,11 @@ fn report(call: &Call<'_>, notifications: &[ToolNotification]) {
             }
         }
     }
+}
+
+/// A level's rank in [`LOG_LEVELS`] (0 = debug).
+pub(super) fn severity(level: &str) -> usize {
+    LOG_LEVELS.iter().position(|l| *l == level).unwrap_or(0)
 }
 
 #[cfg(test)]
