@@ -7,8 +7,9 @@ use portcullis_tenant_config::TenantConfig;
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::mcp::asking::{AnswerToCall, CallToAsk};
-use crate::mcp::sessions::{SessionOwner, Subscription};
+use crate::mcp::sessions::{SessionChange, SessionOwner};
 use crate::mcp::subscriptions::{Published, StreamKind};
+use crate::mcp::transport::Answer;
 use crate::mcp::{sse, transport};
 use crate::oauth::tokens::AccessTokens;
 use crate::oauth::{AUTHORITY_PATHS, metadata};
@@ -75,13 +76,16 @@ pub enum Outcome {
         capabilities: serde_json::Value,
         reply: HttpResponse,
     },
-    /// Answer `reply` if `owner` has the live session `session` (first
-    /// keeping its `subscription` change, if any), else 404.
+    /// Send `answer` (as an event stream if it `streams` and has
+    /// notifications) if `owner` has the live session `session`, first
+    /// keeping its `change` and leaving out the logs below the user's
+    /// level; else 404.
     InSession {
         owner: SessionOwner,
         session: String,
-        reply: HttpResponse,
-        subscription: Option<Subscription>,
+        answer: Answer,
+        streams: bool,
+        change: Option<SessionChange>,
     },
     /// Run `call` in `owner`'s session: it may ask the client for input on
     /// its own event stream and wait there for the answers (404 if the
@@ -117,8 +121,10 @@ impl Outcome {
         match self {
             Outcome::Reply(r)
             | Outcome::Broadcast { reply: r, .. }
-            | Outcome::InSession { reply: r, .. }
             | Outcome::StartSession { reply: r, .. } => r,
+            Outcome::InSession {
+                answer, streams, ..
+            } => answer.reply(streams),
             other => panic!("expected a direct reply, got {other:?}"),
         }
     }

@@ -18,6 +18,11 @@ pub const LOG_LEVELS: &[&str] = &[
     "emergency",
 ];
 
+/// A level's rank, lowest (debug) first; `None` for a name MCP does not have.
+pub fn severity(level: &str) -> Option<usize> {
+    LOG_LEVELS.iter().position(|l| *l == level)
+}
+
 /// More than this many notifications per call are refused.
 pub const MAX_NOTIFICATIONS: usize = 20;
 

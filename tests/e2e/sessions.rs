@@ -239,10 +239,9 @@ fn token_for(edge: &Edge, user: &str) -> String {
     })
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn one_users_session_means_nothing_to_another_user() {
-    let api = Stack::without_edge("e2e_session_users").await;
-    let edge = api.start_edge().await;
+/// Makes acme an OAuth tenant (users come with tokens minted by
+/// [`token_for`]).
+async fn signed_in_users_only(api: &Stack) {
     api.create("/tenants", Some(json!({"slug": "acme"}))).await;
     let settings = json!({"mode": "oauth", "providers": [{"id": "sso", "kind": "oidc", "displayName": "SSO",
         "clientId": "c", "clientSecret": "s", "issuer": "http://127.0.0.1:9"}]});
@@ -250,17 +249,28 @@ async fn one_users_session_means_nothing_to_another_user() {
         .call(Method::PUT, "/tenants/acme/auth", Some(settings))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    publish_another_tool(&api, "echo").await;
-    let (alice, bob) = (token_for(&edge, "sso:alice"), token_for(&edge, "sso:bob"));
+}
 
+/// Starts a session for the user holding `token`.
+async fn initialize_as(edge: &Edge, token: &str) -> String {
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": VERSION, "capabilities": {}, "clientInfo": {"name": "e2e", "version": "1"}}});
-    let started = as_user(&edge, Some(&alice), Method::POST, None, init).await;
+    let started = as_user(edge, Some(token), Method::POST, None, init).await;
     assert_eq!(started.status(), StatusCode::OK);
-    let session = started.headers()["mcp-session-id"]
+    started.headers()["mcp-session-id"]
         .to_str()
         .expect("id")
-        .to_owned();
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_users_session_means_nothing_to_another_user() {
+    let api = Stack::without_edge("e2e_session_users").await;
+    let edge = api.start_edge().await;
+    signed_in_users_only(&api).await;
+    publish_another_tool(&api, "echo").await;
+    let (alice, bob) = (token_for(&edge, "sso:alice"), token_for(&edge, "sso:bob"));
+    let session = initialize_as(&edge, &alice).await;
     let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
 
     let stolen = as_user(
@@ -289,6 +299,44 @@ async fn one_users_session_means_nothing_to_another_user() {
     assert_eq!(own.status(), StatusCode::OK, "alice's session is untouched");
     let anonymous = rpc(&edge, Method::POST, Some(&session), call(3)).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_log_level_lasts_across_their_sessions_and_is_theirs_alone() {
+    let api = Stack::without_edge("e2e_user_state").await;
+    let edge = api.start_edge().await;
+    signed_in_users_only(&api).await;
+    let noisy = json!({"name": "noisy", "description": "Logs", "inputSchema": {"type": "object"},
+        "content": [{"type": "text", "text": "done"}],
+        "notifications": [{"log": {"level": "info", "data": "some detail"}},
+                          {"log": {"level": "error", "data": "real trouble"}}]});
+    api.create("/tenants/acme/tools", Some(noisy)).await;
+    api.create("/tenants/acme/publish", None).await;
+    let (alice, bob) = (token_for(&edge, "sso:alice"), token_for(&edge, "sso:bob"));
+    let run_noisy = json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "noisy", "arguments": {}}});
+    let logs_seen = |token: String, session: String| {
+        let (edge, call) = (&edge, run_noisy.clone());
+        async move {
+            let reply = as_user(edge, Some(&token), Method::POST, Some(&session), call).await;
+            assert_eq!(reply.status(), StatusCode::OK);
+            let body = reply.text().await.expect("body");
+            assert!(body.contains("\"done\""), "{body}");
+            (body.contains("some detail"), body.contains("real trouble"))
+        }
+    };
+
+    let first = initialize_as(&edge, &alice).await;
+    assert_eq!(logs_seen(alice.clone(), first.clone()).await, (true, true));
+    let set_level = json!({"jsonrpc": "2.0", "id": 2, "method": "logging/setLevel", "params": {"level": "error"}});
+    let set = as_user(&edge, Some(&alice), Method::POST, Some(&first), set_level).await;
+    assert_eq!(set.status(), StatusCode::OK);
+    assert_eq!(logs_seen(alice.clone(), first).await, (false, true));
+
+    // A new session of alice's starts at her level; bob's are his own.
+    let second = initialize_as(&edge, &alice).await;
+    assert_eq!(logs_seen(alice, second).await, (false, true));
+    let bobs = initialize_as(&edge, &bob).await;
+    assert_eq!(logs_seen(bob, bobs).await, (true, true));
 }
 
 async fn publish_watched_resource(api: &Stack, text: &str, replace: bool) {

@@ -17,7 +17,7 @@ use portcullis_tenant_config::TenantConfig;
 
 use super::asking::{self, AnswerToCall, CallToAsk};
 use super::jsonrpc::{RpcError, code, failure};
-use super::transport::Answer;
+use super::transport::{Answer, accepts_event_stream};
 use crate::app::Outcome;
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse};
@@ -61,24 +61,35 @@ pub fn is_session_id(id: &str) -> bool {
     (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
-/// A change to a session's resource subscriptions, for its object to keep.
+/// What a request changes in the state its session's object keeps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Subscription {
-    pub uri: String,
-    /// `true` for `resources/subscribe`, `false` for `unsubscribe`.
-    pub on: bool,
+#[serde(rename_all = "camelCase")]
+pub enum SessionChange {
+    /// `resources/subscribe` (`on`) or `resources/unsubscribe`: the
+    /// session's own subscriptions.
+    Subscription { uri: String, on: bool },
+    /// `logging/setLevel`: the user's level, kept across sessions (a new
+    /// session starts where the last one left it).
+    LogLevel(String),
 }
 
-impl Subscription {
-    /// The subscription change a successful request asks for, if any.
+impl SessionChange {
+    /// The change a successful request asks for, if any.
     fn of(method: &str, params: Option<&Map<String, Value>>, succeeded: bool) -> Option<Self> {
-        let on = match method {
-            "resources/subscribe" => true,
-            "resources/unsubscribe" => false,
+        let text = |name: &str| Some(params?.get(name)?.as_str()?.to_owned());
+        let change = match method {
+            "resources/subscribe" => Self::Subscription {
+                uri: text("uri")?,
+                on: true,
+            },
+            "resources/unsubscribe" => Self::Subscription {
+                uri: text("uri")?,
+                on: false,
+            },
+            "logging/setLevel" => Self::LogLevel(text("level")?),
             _ => return None,
         };
-        let uri = params?.get("uri")?.as_str()?.to_owned();
-        succeeded.then_some(Self { uri, on })
+        succeeded.then_some(change)
     }
 }
 
@@ -93,16 +104,23 @@ pub fn route_reply(
 ) -> Outcome {
     let owner = SessionOwner::of(tenant, caller);
     let succeeded = answer.message.get("result").is_some();
-    let subscription = Subscription::of(method, params, succeeded);
+    let change = SessionChange::of(method, params, succeeded);
     let id = answer.message.get("id").cloned().unwrap_or(Value::Null);
-    let reply = answer.into_reply(request);
-    match request.header(SESSION_HEADER).map(str::trim) {
-        Some(id) if is_session_id(id) => Outcome::InSession {
+    if let Some(session) = request
+        .header(SESSION_HEADER)
+        .map(str::trim)
+        .filter(|s| is_session_id(s))
+    {
+        return Outcome::InSession {
             owner,
-            session: id.to_owned(),
-            reply,
-            subscription,
-        },
+            session: session.to_owned(),
+            answer,
+            streams: accepts_event_stream(request.header("accept")),
+            change,
+        };
+    }
+    let reply = answer.into_reply(request);
+    match request.header(SESSION_HEADER) {
         Some(_) => Outcome::Reply(session_not_found()),
         None if method == "initialize" && succeeded => Outcome::StartSession {
             owner,
@@ -114,16 +132,18 @@ pub fn route_reply(
             reply,
         },
         // Nothing to remember a subscription in.
-        None if subscription.is_some() => Outcome::Reply(HttpResponse::json(
-            200,
-            &failure(
-                id,
-                RpcError::new(
-                    code::INVALID_REQUEST,
-                    "resource subscriptions live in a session: initialize one and send its Mcp-Session-Id",
+        None if matches!(change, Some(SessionChange::Subscription { .. })) => {
+            Outcome::Reply(HttpResponse::json(
+                200,
+                &failure(
+                    id,
+                    RpcError::new(
+                        code::INVALID_REQUEST,
+                        "resource subscriptions live in a session: initialize one and send its Mcp-Session-Id",
+                    ),
                 ),
-            ),
-        )),
+            ))
+        }
         None => Outcome::Reply(reply),
     }
 }
@@ -319,8 +339,11 @@ mod routing_tests {
             other => panic!("{other:?}"),
         }
         match send("POST", &[(SESSION_HEADER, ID)], rpc("tools/list")) {
-            Outcome::InSession { session, reply, .. } => {
-                assert_eq!((session.as_str(), reply.status), (ID, 200));
+            Outcome::InSession {
+                session, answer, ..
+            } => {
+                assert_eq!(session, ID);
+                assert!(answer.message.get("result").is_some());
             }
             other => panic!("{other:?}"),
         }
@@ -337,15 +360,10 @@ mod routing_tests {
     fn subscriptions_are_kept_by_the_session_and_refused_without_one() {
         let subscribe = json!({"jsonrpc": "2.0", "id": 7, "method": "resources/subscribe", "params": {"uri": "test://a"}});
         match send("POST", &[(SESSION_HEADER, ID)], subscribe.clone()) {
-            Outcome::InSession {
-                subscription,
-                reply,
-                ..
-            } => {
-                assert_eq!(reply.status, 200);
+            Outcome::InSession { change, .. } => {
                 assert_eq!(
-                    subscription,
-                    Some(Subscription {
+                    change,
+                    Some(SessionChange::Subscription {
                         uri: "test://a".into(),
                         on: true
                     })
@@ -357,7 +375,7 @@ mod routing_tests {
         assert!(matches!(
             send("POST", &[(SESSION_HEADER, ID)], unsubscribe),
             Outcome::InSession {
-                subscription: Some(Subscription { on: false, .. }),
+                change: Some(SessionChange::Subscription { on: false, .. }),
                 ..
             }
         ));
@@ -372,10 +390,7 @@ mod routing_tests {
         let bad = json!({"jsonrpc": "2.0", "id": 9, "method": "resources/subscribe", "params": {}});
         assert!(matches!(
             send("POST", &[(SESSION_HEADER, ID)], bad),
-            Outcome::InSession {
-                subscription: None,
-                ..
-            }
+            Outcome::InSession { change: None, .. }
         ));
     }
 

@@ -5,6 +5,7 @@
 //! otherwise as MCP 2025-03-26 … 2025-11-25 ("Backwards compatibility").
 
 use portcullis_tenant_config::TenantConfig;
+use portcullis_tenant_config::notifications::severity;
 use serde_json::Value;
 
 use super::jsonrpc::{Incoming, RpcError, classify, code, failure, success};
@@ -204,13 +205,28 @@ pub fn answer(
 }
 
 /// A request's response and the notifications to send before it.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     pub notifications: Vec<Value>,
     pub message: Value,
 }
 
 impl Answer {
+    /// Leaves out log messages below `level` (a user's `logging/setLevel`).
+    pub fn logs_from(mut self, level: Option<&str>) -> Self {
+        let Some(min) = level.and_then(severity) else {
+            return self;
+        };
+        self.notifications.retain(|n| {
+            n["method"] != "notifications/message"
+                || n["params"]["level"]
+                    .as_str()
+                    .and_then(severity)
+                    .is_some_and(|l| l >= min)
+        });
+        self
+    }
+
     /// The whole exchange as server-sent events, in order.
     pub fn events(&self) -> String {
         self.notifications
@@ -240,7 +256,7 @@ impl Answer {
     }
 }
 
-fn accepts_event_stream(accept: Option<&str>) -> bool {
+pub(super) fn accepts_event_stream(accept: Option<&str>) -> bool {
     accept.is_some_and(|a| {
         a.split(',')
             .map(media_type)

@@ -95,9 +95,10 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
         Outcome::InSession {
             owner,
             session,
-            reply,
-            subscription,
-        } => user_state::within(env, &owner, &session, reply, subscription).await,
+            answer,
+            streams,
+            change,
+        } => user_state::within(env, &owner, &session, answer, streams, change).await,
         Outcome::EndSession { owner, session } => user_state::end(env, &owner, &session).await,
         Outcome::OpenSessionStream {
             owner,

@@ -3,6 +3,11 @@
 //! legacy Streamable HTTP sessions in its SQLite storage, so a session
 //! outlives the object's eviction and a restart of the runtime.
 //!
+//! Besides sessions it keeps what lasts across them (the user's log level,
+//! [`UserState`]) and the calls waiting for the client's input
+//! ([`crate::mcp::asking`]), so a call survives the object being evicted
+//! between the client's answers (its open stream does not).
+//!
 //! Each session's notifications are logged with increasing ids before they
 //! are written to its open stream (if any), so a client that reconnects
 //! with `Last-Event-ID` gets what it missed. The open streams themselves are
@@ -25,9 +30,10 @@ use super::{event_stream, into_worker_response, log_error, tenant_streams, webcr
 use crate::http::HttpResponse;
 use crate::mcp::asking::{AnswerToCall, CallToAsk, PendingCall, Recorded, Step, caller_of, step};
 use crate::mcp::methods::request_states;
-use crate::mcp::sessions::{SESSION_HEADER, SessionOwner, Subscription, session_not_found};
+use crate::mcp::sessions::{SESSION_HEADER, SessionChange, SessionOwner, session_not_found};
 use crate::mcp::sse::{event, event_with_id};
 use crate::mcp::subscriptions::{Published, StreamKind, messages, resource_updated};
+use crate::mcp::transport::Answer;
 use crate::oauth::tokens::Sealer;
 use crate::store::ConfigStore;
 
@@ -67,27 +73,27 @@ pub async fn start(
     into_worker_response(reply.with_header(SESSION_HEADER, session))
 }
 
-/// Answers `reply` within `owner`'s session `session`, if it lives, after
-/// keeping its `subscription` change.
+/// Sends `answer` within `owner`'s session `session`, if it lives, after
+/// keeping its `change`; log messages below the user's level are left out.
 pub async fn within(
     env: &Env,
     owner: &SessionOwner,
     session: &str,
-    reply: HttpResponse,
-    subscription: Option<Subscription>,
+    answer: Answer,
+    streams: bool,
+    change: Option<SessionChange>,
 ) -> worker::Result<Response> {
     let object = owner.object_name(session);
-    let live = match subscription {
-        None => call_object(env, BINDING, &object, "/touch", session.to_owned()).await?,
-        Some(change) => {
-            let body =
-                serde_json::json!({ "session": session, "uri": change.uri, "on": change.on });
-            call_object(env, BINDING, &object, "/subscription", body.to_string()).await?
-        }
-    };
-    if live.status_code() != 204 {
+    let body = serde_json::to_string(&TouchRequest {
+        session: session.to_owned(),
+        change,
+    })?;
+    let mut live = call_object(env, BINDING, &object, "/touch", body).await?;
+    if live.status_code() != 200 {
         return into_worker_response(session_not_found());
     }
+    let user: UserState = live.json().await?;
+    let reply = answer.logs_from(user.log_level.as_deref()).reply(streams);
     into_worker_response(reply.with_header(SESSION_HEADER, session))
 }
 
@@ -182,6 +188,19 @@ pub async fn notify(env: &Env, object: &str, changes: &Published) -> worker::Res
 }
 
 #[derive(Serialize, Deserialize)]
+struct TouchRequest {
+    session: String,
+    change: Option<SessionChange>,
+}
+
+/// What the user's object keeps across sessions.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct UserState {
+    log_level: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
 struct StreamRequest {
     session: String,
     last_event_id: u64,
@@ -238,10 +257,8 @@ struct UriRow {
 }
 
 #[derive(Deserialize)]
-struct SubscriptionRequest {
-    session: String,
-    uri: String,
-    on: bool,
+struct ValueRow {
+    value: String,
 }
 
 impl McpUserState {
@@ -309,7 +326,10 @@ impl McpUserState {
             &capabilities,
         );
         match step(&config, &caller_of(&call.caller), pending, states) {
-            Step::Done(answer) => into_worker_response(answer.reply(true)),
+            Step::Done(answer) => {
+                let level = self.user_state()?.log_level;
+                into_worker_response(answer.logs_from(level.as_deref()).reply(true))
+            }
             Step::Ask { pending, requests } => {
                 let (writer, response) = event_stream::open(b": waiting for your input\n\n")?;
                 send(&writer, &requests);
@@ -368,6 +388,46 @@ impl McpUserState {
             }
         }
         status(202)
+    }
+
+    /// Keeps a live session's `change`, and answers with the user's state.
+    fn touch(&self, request: TouchRequest) -> worker::Result<Response> {
+        if !self.is_live(&request.session)? {
+            return status(404);
+        }
+        let session = request.session.as_str();
+        match request.change {
+            None => {}
+            Some(SessionChange::Subscription { uri, on }) => {
+                let query = if on {
+                    "INSERT OR IGNORE INTO subscriptions (session, uri) VALUES (?, ?)"
+                } else {
+                    "DELETE FROM subscriptions WHERE session = ? AND uri = ?"
+                };
+                self.sessions()
+                    .exec(query, vec![session.into(), uri.as_str().into()])?;
+            }
+            Some(SessionChange::LogLevel(level)) => {
+                self.sessions().exec(
+                    "INSERT OR REPLACE INTO user_state (name, value) VALUES ('log_level', ?)",
+                    vec![level.as_str().into()],
+                )?;
+            }
+        }
+        Response::from_json(&self.user_state()?)
+    }
+
+    fn user_state(&self) -> worker::Result<UserState> {
+        let rows: Vec<ValueRow> = self
+            .sessions()
+            .exec(
+                "SELECT value FROM user_state WHERE name = 'log_level'",
+                None,
+            )?
+            .to_array()?;
+        Ok(UserState {
+            log_level: rows.into_iter().next().map(|r| r.value),
+        })
     }
 
     /// Stores `pending` until its next answer.
@@ -510,6 +570,10 @@ impl DurableObject for McpUserState {
                 streaming INTEGER NOT NULL DEFAULT 0,
                 capabilities TEXT
             )",
+            "CREATE TABLE IF NOT EXISTS user_state (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )",
             "CREATE TABLE IF NOT EXISTS pending_calls (
                 key TEXT PRIMARY KEY,
                 session TEXT NOT NULL,
@@ -562,21 +626,7 @@ impl DurableObject for McpUserState {
                 )?;
                 status(204)
             }
-            "/touch" => status(if self.is_live(&session)? { 204 } else { 404 }),
-            "/subscription" => {
-                let request: SubscriptionRequest = serde_json::from_str(&session)?;
-                if !self.is_live(&request.session)? {
-                    return status(404);
-                }
-                let query = if request.on {
-                    "INSERT OR IGNORE INTO subscriptions (session, uri) VALUES (?, ?)"
-                } else {
-                    "DELETE FROM subscriptions WHERE session = ? AND uri = ?"
-                };
-                let bindings = vec![request.session.as_str().into(), request.uri.as_str().into()];
-                self.sessions().exec(query, bindings)?;
-                status(204)
-            }
+            "/touch" => self.touch(serde_json::from_str(&session)?),
             "/end" => {
                 if !self.is_live(&session)? {
                     return status(404);

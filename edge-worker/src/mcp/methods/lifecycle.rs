@@ -57,8 +57,8 @@ struct SetLevelParams {
     level: String,
 }
 
-/// Accepts a valid level. The tenant's tools emit no log messages yet, so
-/// there is nothing the level could filter.
+/// Accepts a valid level; in a session, the user's object keeps it and
+/// filters later log messages by it ([`crate::mcp::sessions::SessionChange`]).
 pub fn set_log_level(call: &Call<'_>) -> Result<Value, RpcError> {
     let params: SetLevelParams = call.params()?;
     if !LOG_LEVELS.contains(&params.level.as_str()) {

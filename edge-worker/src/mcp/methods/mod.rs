@@ -92,9 +92,7 @@ impl<'a> Call<'a> {
             .get("_meta")?
             .get("io.modelcontextprotocol/logLevel")?
             .as_str()?;
-        portcullis_tenant_config::notifications::LOG_LEVELS
-            .contains(&level)
-            .then(|| tools::severity(level))
+        portcullis_tenant_config::notifications::severity(level)
     }
 
     /// Every list fits on one page, so no cursor this server hands out exists.

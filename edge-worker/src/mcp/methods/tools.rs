@@ -1,7 +1,7 @@
 //! `tools/list` and `tools/call`.
 
 use portcullis_tenant_config::ToolConfig;
-use portcullis_tenant_config::notifications::{LOG_LEVELS, ToolNotification};
+use portcullis_tenant_config::notifications::{ToolNotification, severity};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -108,7 +108,7 @@ fn report(call: &Call<'_>, notifications: &[ToolNotification]) {
                 level,
                 logger,
                 data,
-            } if threshold.is_some_and(|t| severity(level) >= t) => {
+            } if threshold.is_some_and(|t| severity(level).unwrap_or(0) >= t) => {
                 let mut params = json!({ "level": level, "data": data });
                 if let Some(logger) = logger {
                     params["logger"] = json!(logger);
@@ -136,11 +136,6 @@ fn report(call: &Call<'_>, notifications: &[ToolNotification]) {
             }
         }
     }
-}
-
-/// A level's rank in [`LOG_LEVELS`] (0 = debug).
-pub(super) fn severity(level: &str) -> usize {
-    LOG_LEVELS.iter().position(|l| *l == level).unwrap_or(0)
 }
 
 #[cfg(test)]
