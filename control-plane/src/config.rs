@@ -29,6 +29,10 @@ pub struct Settings {
     /// `PORTCULLIS_SITE_ROOT` (default `target/site`): the built admin UI
     /// (`pkg/` with its wasm, JS and CSS).
     pub site_root: PathBuf,
+    /// `PORTCULLIS_PUBLIC_URL` (default `http://<PORTCULLIS_LISTEN>`): where
+    /// admins reach the control plane; sign-in links and the OpenID Connect
+    /// redirect start with it, and over https the session cookie is `Secure`.
+    pub public_url: String,
 }
 
 #[derive(Debug, Error)]
@@ -81,13 +85,32 @@ impl Settings {
             site_root: lookup("PORTCULLIS_SITE_ROOT")
                 .unwrap_or_else(|| "target/site".into())
                 .into(),
+            public_url: public_url(lookup("PORTCULLIS_PUBLIC_URL"), &listen_text)?,
         })
+    }
+
+    /// Where a one-time sign-in link with `token` signs its admin in.
+    pub fn sign_in_link_url(&self, token: &str) -> String {
+        format!("{}/auth/link/{token}", self.public_url)
     }
 
     /// A tenant's MCP endpoint as clients should be given it.
     pub fn mcp_url(&self, tenant: &str) -> String {
         format!("{}/mcp", self.tenant_origin.replace("{tenant}", tenant))
     }
+}
+
+fn public_url(given: Option<String>, listen: &str) -> Result<String, SettingsError> {
+    let url = given
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| format!("http://{listen}"));
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(SettingsError::Invalid {
+            name: "PORTCULLIS_PUBLIC_URL",
+            reason: "must be an http(s) URL".into(),
+        });
+    }
+    Ok(url.trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]

@@ -1,13 +1,18 @@
-//! `portcullis-control-plane [serve|migrate|keygen|public-key]`
+//! `portcullis-control-plane [serve|migrate|keygen|public-key|sign-in-link <email>]`
 
+use portcullis_control_plane::context::RequestContext;
+use portcullis_control_plane::services::Services;
 use portcullis_control_plane::{Settings, signing, storage};
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: portcullis-control-plane [serve|migrate|keygen|public-key]
-  serve       run the API and admin UI (default)
-  migrate     apply database migrations and exit
-  keygen      print a new PORTCULLIS_SIGNING_KEY
-  public-key  print the edge's CONFIG_PUBLIC_KEY for PORTCULLIS_SIGNING_KEY";
+const USAGE: &str =
+    "usage: portcullis-control-plane [serve|migrate|keygen|public-key|sign-in-link <email>]
+  serve                run the API and admin UI (default)
+  migrate              apply database migrations and exit
+  keygen               print a new PORTCULLIS_SIGNING_KEY
+  public-key           print the edge's CONFIG_PUBLIC_KEY for PORTCULLIS_SIGNING_KEY
+  sign-in-link <email> make <email> a platform operator and print a one-time
+                       sign-in link for them (15 minutes): the first admin's way in";
 
 #[tokio::main]
 async fn main() {
@@ -30,6 +35,21 @@ async fn run(command: &str) -> portcullis_control_plane::StartupResult<()> {
             let url = std::env::var("DATABASE_URL")
                 .map_err(|_| "environment variable DATABASE_URL is required but not set")?;
             storage::migrate(&storage::connect(&url).await?).await?;
+            Ok(())
+        }
+        "sign-in-link" => {
+            let email = std::env::args()
+                .nth(2)
+                .ok_or_else(|| format!("sign-in-link needs an email\n{USAGE}"))?;
+            let settings = Settings::from_env()?;
+            let pool = storage::connect(&settings.database_url).await?;
+            storage::migrate(&pool).await?;
+            let services = Services::new(pool, &settings)?;
+            let link = services
+                .sign_in_link_create(&RequestContext::system(), &email, true)
+                .await?;
+            println!("{}", settings.sign_in_link_url(&link.token));
+            eprintln!("valid until {} and for one use", link.expires_at);
             Ok(())
         }
         "keygen" => {

@@ -12,6 +12,8 @@ use portcullis_web_ui::backend::{
 };
 use portcullis_web_ui::{App, shell};
 
+use tower_sessions::Session;
+
 use crate::config::Settings;
 use crate::context::RequestContext;
 use crate::services::Services;
@@ -19,12 +21,32 @@ use crate::services::Services;
 /// The UI's view of the services.
 struct UiBackend(Arc<Services>);
 
+impl UiBackend {
+    /// The request context of the admin whose session cookie came with the
+    /// page or server-function request being handled.
+    async fn signed_in(&self) -> BackendResult<RequestContext> {
+        let session: Session = leptos_axum::extract().await.map_err(|e| {
+            tracing::error!(error = %e, "no session for a UI request");
+            "sessions are unavailable right now".to_owned()
+        })?;
+        let admin = crate::http::session::admin_of(&session)
+            .await
+            .ok()
+            .flatten();
+        let actor = match admin {
+            Some(id) => self.0.admin_actor(id).await.ok().flatten(),
+            None => None,
+        };
+        actor
+            .map(|actor| RequestContext::new(actor, "ui", None))
+            .ok_or_else(|| "Sign in to see your tenants.".to_owned())
+    }
+}
+
 impl AdminBackend for UiBackend {
     fn list_tenants(&self) -> BoxFuture<'_, BackendResult<Vec<TenantSummary>>> {
         Box::pin(async move {
-            // TODO-security: the UI's context comes from the admin session
-            // once sign-in exists.
-            let ctx = RequestContext::local_operator("ui");
+            let ctx = self.signed_in().await?;
             let tenants = self.0.tenant_list(&ctx).await.map_err(|e| {
                 tracing::error!(error = %e, "listing tenants for the UI");
                 "the tenant list is unavailable right now".to_owned()

@@ -10,14 +10,27 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
+use portcullis_control_plane::context::{RequestContext, Role};
 use portcullis_control_plane::services::Services;
 use portcullis_control_plane::{Settings, http};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-/// An app whose edge is a port nobody listens on.
-fn app(pool: PgPool) -> Router {
+/// The app as one caller sees it: the router and that caller's
+/// credentials (a session cookie with its CSRF token, or an API token).
+#[derive(Clone)]
+struct Client {
+    router: Router,
+    services: Arc<Services>,
+    cookie: Option<String>,
+    csrf: Option<String>,
+    bearer: Option<String>,
+}
+
+/// An app whose edge is a port nobody listens on, with a signed-in
+/// platform operator.
+async fn app(pool: PgPool) -> Client {
     let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -31,11 +44,91 @@ fn app(pool: PgPool) -> Router {
         _ => None,
     })
     .unwrap();
-    http::router(Arc::new(Services::new(pool, &settings).unwrap()), &settings)
+    let services = Arc::new(Services::new(pool, &settings).unwrap());
+    let anonymous = Client {
+        router: http::router(services.clone(), &settings),
+        services,
+        cookie: None,
+        csrf: None,
+        bearer: None,
+    };
+    anonymous.signed_in_as("ops@example.com", true).await
 }
 
-async fn call(app: &Router, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
+impl Client {
+    fn signed_out(&self) -> Self {
+        Self {
+            cookie: None,
+            csrf: None,
+            bearer: None,
+            ..self.clone()
+        }
+    }
+
+    fn with_token(&self, secret: &str) -> Self {
+        Self {
+            bearer: Some(secret.to_owned()),
+            ..self.signed_out()
+        }
+    }
+
+    /// Signs `email` in through a one-time link, as a browser would.
+    async fn signed_in_as(&self, email: &str, operator: bool) -> Self {
+        let link = self
+            .services
+            .sign_in_link_create(&RequestContext::system(), email, operator)
+            .await
+            .unwrap();
+        let resp = self
+            .router
+            .clone()
+            .oneshot(
+                Request::get(format!("/auth/link/{}", link.token))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        let cookie = resp.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let mut client = Self {
+            cookie: Some(cookie),
+            ..self.signed_out()
+        };
+        let (status, session) = call(&client, "GET", "/api/v1/session", None).await;
+        assert_eq!(status, StatusCode::OK, "{session}");
+        client.csrf = session["csrfToken"].as_str().map(str::to_owned);
+        client
+    }
+
+    /// A request carrying the caller's credentials.
+    fn request(&self, method: &str, uri: &str) -> axum::http::request::Builder {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(cookie) = &self.cookie {
+            req = req.header("cookie", cookie);
+        }
+        if let (Some(csrf), false) = (&self.csrf, method == "GET") {
+            req = req.header("x-csrf-token", csrf);
+        }
+        if let Some(bearer) = &self.bearer {
+            req = req.header("authorization", format!("Bearer {bearer}"));
+        }
+        req
+    }
+
+    async fn send(&self, req: Request<Body>) -> axum::response::Response {
+        self.router.clone().oneshot(req).await.unwrap()
+    }
+}
+
+async fn call(app: &Client, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut req = app.request(method, uri);
     let body = match body {
         Some(v) => {
             req = req.header("content-type", "application/json");
@@ -43,7 +136,7 @@ async fn call(app: &Router, method: &str, uri: &str, body: Option<Value>) -> (St
         }
         None => Body::empty(),
     };
-    let resp = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    let resp = app.send(req.body(body).unwrap()).await;
     let status = resp.status();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     (
@@ -52,8 +145,16 @@ async fn call(app: &Router, method: &str, uri: &str, body: Option<Value>) -> (St
     )
 }
 
+/// An API error's code and message.
+fn error(v: &Value) -> (String, String) {
+    (
+        v["error"]["code"].as_str().unwrap_or("").to_owned(),
+        v["error"]["message"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
 /// Creates the tenant most tests work in.
-async fn create_acme(app: &Router) {
+async fn create_acme(app: &Client) {
     let (status, body) = call(
         app,
         "POST",
@@ -76,7 +177,7 @@ fn tool(name: &str) -> Value {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn tenants_and_tools_round_trip(pool: PgPool) {
-    let app = app(pool);
+    let app = app(pool).await;
     let (status, tenant) = call(
         &app,
         "POST",
@@ -153,13 +254,7 @@ async fn tenants_and_tools_round_trip(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn bad_input_gets_a_json_error_naming_the_problem(pool: PgPool) {
-    let app = app(pool);
-    let error = |v: &Value| {
-        (
-            v["error"]["code"].as_str().unwrap_or("").to_owned(),
-            v["error"]["message"].as_str().unwrap_or("").to_owned(),
-        )
-    };
+    let app = app(pool).await;
 
     let (status, body) = call(
         &app,
@@ -244,14 +339,12 @@ async fn bad_input_gets_a_json_error_naming_the_problem(pool: PgPool) {
         (status, error(&body).0.as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
     );
-    let req = Request::post("/api/v1/tenants")
+    let req = app
+        .request("POST", "/api/v1/tenants")
         .header("content-type", "application/json")
         .body(Body::from("{nope"))
         .unwrap();
-    assert_eq!(
-        app.clone().oneshot(req).await.unwrap().status(),
-        StatusCode::BAD_REQUEST
-    );
+    assert_eq!(app.send(req).await.status(), StatusCode::BAD_REQUEST);
     let (status, body) = call(&app, "GET", "/api/v1/nothing-here", None).await;
     assert_eq!(
         (status, error(&body).0.as_str()),
@@ -269,7 +362,7 @@ async fn bad_input_gets_a_json_error_naming_the_problem(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn publishing_to_a_down_edge_is_recorded_as_failed(pool: PgPool) {
-    let app = app(pool);
+    let app = app(pool).await;
     create_acme(&app).await;
     call(
         &app,
@@ -325,7 +418,7 @@ async fn publishing_to_a_down_edge_is_recorded_as_failed(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_admin_ui_lists_tenants_from_the_database(pool: PgPool) {
-    let app = app(pool);
+    let app = app(pool).await;
     call(
         &app,
         "POST",
@@ -334,10 +427,8 @@ async fn the_admin_ui_lists_tenants_from_the_database(pool: PgPool) {
     )
     .await;
     let resp = app
-        .clone()
-        .oneshot(Request::get("/").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+        .send(app.request("GET", "/").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let html = String::from_utf8(
         resp.into_body()
@@ -358,7 +449,7 @@ async fn the_admin_ui_lists_tenants_from_the_database(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn openapi_document_lists_every_route(pool: PgPool) {
-    let app = app(pool);
+    let app = app(pool).await;
     let (status, doc) = call(&app, "GET", "/api/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);
     let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
@@ -385,7 +476,7 @@ async fn openapi_document_lists_every_route(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn prompts_resources_and_templates(pool: PgPool) {
-    let app = app(pool);
+    let app = app(pool).await;
     create_acme(&app).await;
     let prompt = json!({
         "name": "greet",
@@ -541,7 +632,7 @@ fn oauth_settings(secret: Option<&str>) -> Value {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn auth_settings_keep_secrets_sealed_and_write_only(pool: PgPool) {
-    let app = app(pool.clone());
+    let app = app(pool.clone()).await;
     create_acme(&app).await;
     let (status, public) = call(&app, "GET", "/api/v1/tenants/acme/auth", None).await;
     assert_eq!(
@@ -651,7 +742,7 @@ async fn auth_settings_keep_secrets_sealed_and_write_only(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_tool_requiring_an_unknown_scope_stops_the_publish(pool: PgPool) {
-    let app = app(pool);
+    let app = app(pool).await;
     create_acme(&app).await;
     call(
         &app,
@@ -675,7 +766,7 @@ async fn a_tool_requiring_an_unknown_scope_stops_the_publish(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn tool_notifications_are_checked_and_kept(pool: PgPool) {
-    let app = app(pool);
+    let app = app(pool).await;
     create_acme(&app).await;
     let mut noisy = tool("noisy");
     noisy["notifications"] = json!([{"log": {"level": "shouting", "data": "x"}}]);
@@ -704,4 +795,312 @@ async fn tool_notifications_are_checked_and_kept(pool: PgPool) {
         1,
         "only the valid tool was saved"
     );
+}
+
+/// Who calls, in the authorization matrix.
+struct Caller {
+    label: &'static str,
+    client: Client,
+    /// Its role in acme (operators act as owners), `None` for none.
+    role_in_acme: Option<Role>,
+    operator: bool,
+    signed_in: bool,
+}
+
+/// A request body the route accepts when the caller may use it, so that
+/// what refuses a caller is authorization, never validation.
+fn valid_body(method: &str, path: &str) -> Option<Value> {
+    let body = match (method, path.rsplit('/').next().unwrap_or_default()) {
+        ("POST", "tenants") => json!({"slug": "matrix-made"}),
+        ("PUT", "auth") => json!({"mode": "public"}),
+        ("POST", "tools") => tool("matrix_tool"),
+        ("POST", "prompts") => {
+            json!({"name": "matrix_prompt", "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}]})
+        }
+        ("POST", "resources") => json!({"uri": "test://matrix", "name": "m", "text": "x"}),
+        ("POST", "resource-templates") => {
+            json!({"uriTemplate": "test://matrix/{id}", "name": "m", "text": "x"})
+        }
+        ("PUT", "{email}") => json!({"role": "viewer"}),
+        ("POST", "tokens") => json!({"name": "matrix", "role": "viewer"}),
+        _ => return None,
+    };
+    Some(body)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_route_refuses_whoever_may_not_use_it(pool: PgPool) {
+    use portcullis_control_plane::http::{API_ROUTES, Access};
+
+    let operator = app(pool).await;
+    for slug in ["acme", "globex"] {
+        let (status, _) = call(
+            &operator,
+            "POST",
+            "/api/v1/tenants",
+            Some(json!({"slug": slug})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let mut callers = vec![
+        Caller {
+            label: "signed out",
+            client: operator.signed_out(),
+            role_in_acme: None,
+            operator: false,
+            signed_in: false,
+        },
+        Caller {
+            label: "operator",
+            client: operator.clone(),
+            role_in_acme: Some(Role::Owner),
+            operator: true,
+            signed_in: true,
+        },
+    ];
+    for (email, tenant, role) in [
+        ("owner@acme.test", "acme", Role::Owner),
+        ("admin@acme.test", "acme", Role::Admin),
+        ("viewer@acme.test", "acme", Role::Viewer),
+        ("owner@globex.test", "globex", Role::Owner),
+    ] {
+        let path = format!("/api/v1/tenants/{tenant}/members/{email}");
+        let (status, body) = call(&operator, "PUT", &path, Some(json!({"role": role}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        callers.push(Caller {
+            label: email,
+            client: operator.signed_in_as(email, false).await,
+            role_in_acme: (tenant == "acme").then_some(role),
+            operator: false,
+            signed_in: true,
+        });
+    }
+    for (label, role) in [
+        ("acme admin token", Role::Admin),
+        ("acme viewer token", Role::Viewer),
+    ] {
+        let (status, token) = call(
+            &operator,
+            "POST",
+            "/api/v1/tenants/acme/tokens",
+            Some(json!({"name": label, "role": role})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{token}");
+        callers.push(Caller {
+            label,
+            client: operator.with_token(token["secret"].as_str().unwrap()),
+            role_in_acme: Some(role),
+            operator: false,
+            signed_in: true,
+        });
+    }
+
+    // Signing out comes last: it ends the caller's session.
+    let mut routes: Vec<_> = API_ROUTES.iter().collect();
+    routes.sort_by_key(|r| r.path == "/v1/session" && r.method == "DELETE");
+    let mut checked = 0;
+    for route in routes {
+        let path = format!("/api{}", route.path)
+            .replace("{tenant}", "acme")
+            .replace("{name}", "nothing")
+            .replace("{uri}", "test%3A%2F%2Fnothing")
+            .replace("{uri_template}", "test%3A%2F%2Fnothing%2F%7Bid%7D")
+            .replace("{email}", "someone@acme.test")
+            .replace("{id}", "999999");
+        for caller in &callers {
+            let (status, body) = call(
+                &caller.client,
+                route.method,
+                &path,
+                valid_body(route.method, route.path),
+            )
+            .await;
+            let what = format!(
+                "{} {} as {}: {status} {body}",
+                route.method, route.path, caller.label
+            );
+            let hidden = status == StatusCode::NOT_FOUND
+                && body["error"]["message"] == "tenant \"acme\" not found";
+            let allowed =
+                !matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) && !hidden;
+            assert_ne!(body["error"]["message"], "no such API endpoint", "{what}");
+            match route.access {
+                Access::Public => assert!(allowed, "{what}"),
+                _ if !caller.signed_in => assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}"),
+                Access::SignedIn => assert!(allowed, "{what}"),
+                Access::Operator if caller.operator => assert!(allowed, "{what}"),
+                Access::Operator => assert_eq!(status, StatusCode::FORBIDDEN, "{what}"),
+                Access::Tenant(permission) => match caller.role_in_acme {
+                    None => assert!(hidden, "another tenant's member sees nothing: {what}"),
+                    Some(role) if role >= permission.least_role() => assert!(allowed, "{what}"),
+                    Some(_) => assert_eq!(status, StatusCode::FORBIDDEN, "{what}"),
+                },
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, API_ROUTES.len() * callers.len());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_session_change_without_its_csrf_token_is_refused(pool: PgPool) {
+    let app = app(pool).await;
+    let forged = Client {
+        csrf: Some("not-the-token".into()),
+        ..app.clone()
+    };
+    let (status, body) = call(
+        &forged,
+        "POST",
+        "/api/v1/tenants",
+        Some(json!({"slug": "acme"})),
+    )
+    .await;
+    assert_eq!(
+        (status, error(&body).0.as_str()),
+        (StatusCode::FORBIDDEN, "csrf")
+    );
+    let missing = Client {
+        csrf: None,
+        ..app.clone()
+    };
+    let (status, _) = call(
+        &missing,
+        "POST",
+        "/api/v1/tenants",
+        Some(json!({"slug": "acme"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Reading needs no token; the real one works; nothing was created before.
+    let (status, tenants) = call(&missing, "GET", "/api/v1/tenants", None).await;
+    assert_eq!((status, tenants), (StatusCode::OK, json!([])));
+    create_acme(&app).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn api_tokens_are_shown_once_stored_hashed_and_revocable(pool: PgPool) {
+    let app = app(pool.clone()).await;
+    create_acme(&app).await;
+    let (status, created) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tokens",
+        Some(json!({"name": "CI", "role": "admin"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["secret"].as_str().unwrap();
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&stored).contains(&secret[4..]));
+
+    let ci = app.with_token(secret);
+    let (status, _) = call(
+        &ci,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(tool("from_ci")),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "an admin token changes the tenant without CSRF"
+    );
+    let (_, listed) = call(&app, "GET", "/api/v1/tenants/acme/tokens", None).await;
+    assert!(listed[0].get("secret").is_none(), "{listed}");
+    assert!(listed[0]["lastUsedAt"].is_string(), "{listed}");
+
+    let id = created["id"].as_i64().unwrap();
+    let (status, _) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/tenants/acme/tokens/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = call(&ci, "GET", "/api/v1/tenants/acme/tools", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = call(
+        &app.with_token("pct_forged"),
+        "GET",
+        "/api/v1/tenants",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_change_is_audited_and_exportable(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(tool("weather")),
+    )
+    .await;
+    call(&app, "DELETE", "/api/v1/tenants/acme/tools/weather", None).await;
+    let (status, page) = call(&app, "GET", "/api/v1/tenants/acme/audit", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["tool.delete", "tool.create", "tenant.create"]);
+    let deleted = &page["items"][0];
+    assert_eq!(deleted["actor"], "ops@example.com");
+    assert_eq!(deleted["before"]["name"], "weather");
+    assert!(deleted["after"].is_null());
+
+    let (_, tools_only) = call(
+        &app,
+        "GET",
+        "/api/v1/tenants/acme/audit?action=tool&limit=1",
+        None,
+    )
+    .await;
+    assert_eq!(tools_only["items"].as_array().unwrap().len(), 1);
+    let cursor = tools_only["nextCursor"].as_i64().unwrap();
+    let (_, next) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/tenants/acme/audit?action=tool&cursor={cursor}"),
+        None,
+    )
+    .await;
+    assert_eq!(next["items"][0]["action"], "tool.create");
+
+    let req = app
+        .request("GET", "/api/v1/tenants/acme/audit")
+        .header("accept", "application/x-ndjson")
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.send(req).await;
+    assert_eq!(resp.headers()["content-type"], "application/x-ndjson");
+    let text = String::from_utf8(
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[2]["action"], "tenant.create");
 }

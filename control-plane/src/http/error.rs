@@ -17,7 +17,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid_input`, `not_found`, `conflict`,
-    /// `malformed_json`, `edge_push_failed`, `internal_error`.
+    /// `unauthenticated`, `forbidden`, `csrf`, `malformed_json`,
+    /// `edge_push_failed`, `internal_error`.
     pub code: &'static str,
     pub message: String,
     /// The request field at fault, when there is one.
@@ -64,6 +65,14 @@ impl From<ServiceError> for ApiError {
                 format!("{what} not found"),
             ),
             ServiceError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            ServiceError::Forbidden(message) => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+            }
+            ServiceError::Unauthenticated => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "sign in, or send an API token as `Authorization: Bearer …`",
+            ),
             e @ (ServiceError::Storage(_) | ServiceError::Internal(_)) => {
                 tracing::error!(error = %e, "request failed");
                 Self::new(

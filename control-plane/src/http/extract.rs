@@ -1,12 +1,10 @@
 //! Extractors that answer bad requests in the API's own error format.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 
 use super::error::ApiError;
-use crate::context::RequestContext;
 
 /// `axum::Json`, but a body that does not parse is a JSON 400/415/422.
 pub struct ApiJson<T>(pub T);
@@ -33,19 +31,5 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
                 e.body_text(),
             )),
         }
-    }
-}
-
-/// Builds the request context from the authenticated request.
-impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let request_id = parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        Ok(RequestContext::local_operator(request_id))
     }
 }

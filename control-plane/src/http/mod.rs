@@ -1,20 +1,23 @@
 //! The JSON API under `/api`: thin handlers that build a request context,
 //! call one service method and render its result.
 
+mod audit;
 mod auth;
 mod catalog;
 mod error;
 mod extract;
+mod members;
 mod openapi;
 mod publish;
+pub mod session;
 mod tenants;
 mod tools;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderName, StatusCode};
-use axum::routing::{delete, get, post};
+use axum::http::{HeaderName, Method, StatusCode};
+use axum::routing::{MethodFilter, MethodRouter, get, on};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -22,71 +25,287 @@ pub use error::{ApiError, ErrorBody};
 pub use openapi::ApiDoc;
 
 use crate::config::Settings;
+use crate::context::Permission;
 use crate::services::Services;
 
 pub type AppState = Arc<Services>;
 
-/// The whole HTTP surface: API, health check and the admin UI.
+/// What a route needs of its caller. The authorization itself happens in
+/// the services; this table says what they must decide, so the
+/// authorization matrix test can check every route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Anyone signed in (what they see depends on who they are).
+    SignedIn,
+    /// Platform operators only.
+    Operator,
+    /// Members of the tenant in the path with at least this permission.
+    Tenant(Permission),
+}
+
+/// One API route: method, path under `/api`, and its access rule.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const fn route(method: &'static str, path: &'static str, access: Access) -> ApiRoute {
+    ApiRoute {
+        method,
+        path,
+        access,
+    }
+}
+
+use Access::{Operator, Public, SignedIn, Tenant};
+use Permission::{Manage, Read, Write};
+
+/// Every route of the JSON API. [`api_router`] refuses to register a
+/// handler missing from it, so a new route cannot skip the matrix test.
+pub const API_ROUTES: &[ApiRoute] = &[
+    route("GET", "/openapi.json", Public),
+    route("GET", "/v1/session", SignedIn),
+    route("DELETE", "/v1/session", SignedIn),
+    route("GET", "/v1/tenants", SignedIn),
+    route("POST", "/v1/tenants", Operator),
+    route("GET", "/v1/tenants/{tenant}", Tenant(Read)),
+    route("GET", "/v1/tenants/{tenant}/auth", Tenant(Read)),
+    route("PUT", "/v1/tenants/{tenant}/auth", Tenant(Write)),
+    route("GET", "/v1/tenants/{tenant}/tools", Tenant(Read)),
+    route("POST", "/v1/tenants/{tenant}/tools", Tenant(Write)),
+    route("DELETE", "/v1/tenants/{tenant}/tools/{name}", Tenant(Write)),
+    route("GET", "/v1/tenants/{tenant}/prompts", Tenant(Read)),
+    route("POST", "/v1/tenants/{tenant}/prompts", Tenant(Write)),
+    route(
+        "DELETE",
+        "/v1/tenants/{tenant}/prompts/{name}",
+        Tenant(Write),
+    ),
+    route("GET", "/v1/tenants/{tenant}/resources", Tenant(Read)),
+    route("POST", "/v1/tenants/{tenant}/resources", Tenant(Write)),
+    route(
+        "DELETE",
+        "/v1/tenants/{tenant}/resources/{uri}",
+        Tenant(Write),
+    ),
+    route(
+        "GET",
+        "/v1/tenants/{tenant}/resource-templates",
+        Tenant(Read),
+    ),
+    route(
+        "POST",
+        "/v1/tenants/{tenant}/resource-templates",
+        Tenant(Write),
+    ),
+    route(
+        "DELETE",
+        "/v1/tenants/{tenant}/resource-templates/{uri_template}",
+        Tenant(Write),
+    ),
+    route("POST", "/v1/tenants/{tenant}/publish", Tenant(Write)),
+    route("GET", "/v1/tenants/{tenant}/deployments", Tenant(Read)),
+    route("GET", "/v1/tenants/{tenant}/members", Tenant(Read)),
+    route(
+        "PUT",
+        "/v1/tenants/{tenant}/members/{email}",
+        Tenant(Manage),
+    ),
+    route(
+        "DELETE",
+        "/v1/tenants/{tenant}/members/{email}",
+        Tenant(Manage),
+    ),
+    route("GET", "/v1/tenants/{tenant}/tokens", Tenant(Manage)),
+    route("POST", "/v1/tenants/{tenant}/tokens", Tenant(Manage)),
+    route("DELETE", "/v1/tenants/{tenant}/tokens/{id}", Tenant(Manage)),
+    route("GET", "/v1/tenants/{tenant}/audit", Tenant(Read)),
+];
+
+/// The whole HTTP surface: API, sign-in, health check and the admin UI,
+/// all behind the session layer.
 pub fn router(services: AppState, settings: &Settings) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let sessions = session::layer(
+        services.db().clone(),
+        settings.public_url.starts_with("https://"),
+    );
     Router::new()
         .nest("/api", api_router(services.clone()))
+        .route(
+            "/auth/link/{token}",
+            get(session::sign_in_with_link).with_state(services.clone()),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::ui::router(services, settings))
+        .layer(sessions)
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
+/// Registers `handler` for `method` at `path`, which must be in
+/// [`API_ROUTES`].
+fn at(
+    router: Router<AppState>,
+    method: Method,
+    path: &'static str,
+    handler: MethodRouter<AppState>,
+) -> Router<AppState> {
+    assert!(
+        API_ROUTES
+            .iter()
+            .any(|r| r.method == method.as_str() && r.path == path),
+        "{method} {path} is not in API_ROUTES: add it with its access rule"
+    );
+    router.route(path, handler)
+}
+
 fn api_router(services: AppState) -> Router {
-    Router::new()
-        .route(
+    let routes: Vec<(Method, &'static str, MethodRouter<AppState>)> = vec![
+        (Method::GET, "/openapi.json", get(openapi::document)),
+        (Method::GET, "/v1/session", get(session::session_get)),
+        (
+            Method::DELETE,
+            "/v1/session",
+            on(MethodFilter::DELETE, session::session_delete),
+        ),
+        (Method::GET, "/v1/tenants", get(tenants::tenant_list)),
+        (
+            Method::POST,
             "/v1/tenants",
-            get(tenants::tenant_list).post(tenants::tenant_create),
-        )
-        .route("/v1/tenants/{tenant}", get(tenants::tenant_get))
-        .route(
+            on(MethodFilter::POST, tenants::tenant_create),
+        ),
+        (
+            Method::GET,
+            "/v1/tenants/{tenant}",
+            get(tenants::tenant_get),
+        ),
+        (
+            Method::GET,
             "/v1/tenants/{tenant}/auth",
-            get(auth::auth_get).put(auth::auth_put),
-        )
-        .route(
+            get(auth::auth_get),
+        ),
+        (
+            Method::PUT,
+            "/v1/tenants/{tenant}/auth",
+            on(MethodFilter::PUT, auth::auth_put),
+        ),
+        (
+            Method::GET,
             "/v1/tenants/{tenant}/tools",
-            get(tools::tool_list).post(tools::tool_create),
-        )
-        .route(
+            get(tools::tool_list),
+        ),
+        (
+            Method::POST,
+            "/v1/tenants/{tenant}/tools",
+            on(MethodFilter::POST, tools::tool_create),
+        ),
+        (
+            Method::DELETE,
             "/v1/tenants/{tenant}/tools/{name}",
-            delete(tools::tool_delete),
-        )
-        .route(
+            on(MethodFilter::DELETE, tools::tool_delete),
+        ),
+        (
+            Method::GET,
             "/v1/tenants/{tenant}/prompts",
-            get(catalog::prompt_list).post(catalog::prompt_create),
-        )
-        .route(
+            get(catalog::prompt_list),
+        ),
+        (
+            Method::POST,
+            "/v1/tenants/{tenant}/prompts",
+            on(MethodFilter::POST, catalog::prompt_create),
+        ),
+        (
+            Method::DELETE,
             "/v1/tenants/{tenant}/prompts/{name}",
-            delete(catalog::prompt_delete),
-        )
-        .route(
+            on(MethodFilter::DELETE, catalog::prompt_delete),
+        ),
+        (
+            Method::GET,
             "/v1/tenants/{tenant}/resources",
-            get(catalog::resource_list).post(catalog::resource_create),
-        )
-        .route(
+            get(catalog::resource_list),
+        ),
+        (
+            Method::POST,
+            "/v1/tenants/{tenant}/resources",
+            on(MethodFilter::POST, catalog::resource_create),
+        ),
+        (
+            Method::DELETE,
             "/v1/tenants/{tenant}/resources/{uri}",
-            delete(catalog::resource_delete),
-        )
-        .route(
+            on(MethodFilter::DELETE, catalog::resource_delete),
+        ),
+        (
+            Method::GET,
             "/v1/tenants/{tenant}/resource-templates",
-            get(catalog::resource_template_list).post(catalog::resource_template_create),
-        )
-        .route(
+            get(catalog::resource_template_list),
+        ),
+        (
+            Method::POST,
+            "/v1/tenants/{tenant}/resource-templates",
+            on(MethodFilter::POST, catalog::resource_template_create),
+        ),
+        (
+            Method::DELETE,
             "/v1/tenants/{tenant}/resource-templates/{uri_template}",
-            delete(catalog::resource_template_delete),
-        )
-        .route("/v1/tenants/{tenant}/publish", post(publish::publish))
-        .route(
+            on(MethodFilter::DELETE, catalog::resource_template_delete),
+        ),
+        (
+            Method::POST,
+            "/v1/tenants/{tenant}/publish",
+            on(MethodFilter::POST, publish::publish),
+        ),
+        (
+            Method::GET,
             "/v1/tenants/{tenant}/deployments",
             get(publish::deployment_list),
-        )
-        .route("/openapi.json", get(openapi::document))
+        ),
+        (
+            Method::GET,
+            "/v1/tenants/{tenant}/members",
+            get(members::member_list),
+        ),
+        (
+            Method::PUT,
+            "/v1/tenants/{tenant}/members/{email}",
+            on(MethodFilter::PUT, members::member_put),
+        ),
+        (
+            Method::DELETE,
+            "/v1/tenants/{tenant}/members/{email}",
+            on(MethodFilter::DELETE, members::member_delete),
+        ),
+        (
+            Method::GET,
+            "/v1/tenants/{tenant}/tokens",
+            get(members::api_token_list),
+        ),
+        (
+            Method::POST,
+            "/v1/tenants/{tenant}/tokens",
+            on(MethodFilter::POST, members::api_token_create),
+        ),
+        (
+            Method::DELETE,
+            "/v1/tenants/{tenant}/tokens/{id}",
+            on(MethodFilter::DELETE, members::api_token_revoke),
+        ),
+        (
+            Method::GET,
+            "/v1/tenants/{tenant}/audit",
+            get(audit::audit_list),
+        ),
+    ];
+    routes
+        .into_iter()
+        .fold(Router::new(), |router, (method, path, handler)| {
+            at(router, method, path, handler)
+        })
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
         })

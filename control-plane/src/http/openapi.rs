@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{auth, catalog, publish, tenants, tools};
+use super::{audit, auth, catalog, members, publish, session, tenants, tools};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,9 +31,44 @@ use super::{auth, catalog, publish, tenants, tools};
         catalog::resource_template_delete,
         publish::publish,
         publish::deployment_list,
-    )
+        members::member_list,
+        members::member_put,
+        members::member_delete,
+        members::api_token_create,
+        members::api_token_list,
+        members::api_token_revoke,
+        audit::audit_list,
+        session::session_get,
+        session::session_delete,
+    ),
+    modifiers(&Security)
 )]
 pub struct ApiDoc;
+
+/// Declares the two ways in: the session cookie (with `X-CSRF-Token` on
+/// changes) and API tokens.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "apiToken",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("portcullis_session"))),
+        );
+        openapi.security = Some(vec![
+            SecurityRequirement::new("apiToken", Vec::<String>::new()),
+            SecurityRequirement::new("session", Vec::<String>::new()),
+        ]);
+    }
+}
 
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())

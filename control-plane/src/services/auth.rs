@@ -15,8 +15,8 @@ use portcullis_tenant_config::sealing::{provider_secret_aad, seal};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ServiceError, Services};
-use crate::context::RequestContext;
+use super::{ServiceError, Services, to_audit};
+use crate::context::{Permission, RequestContext};
 use crate::storage;
 
 /// `public`: anyone may call `/mcp`. `oauth`: bearer tokens from the
@@ -108,11 +108,15 @@ pub struct ProviderView {
 impl Services {
     pub async fn auth_get(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         tenant: &str,
     ) -> Result<AuthSettings, ServiceError> {
-        let tenant_row = self.tenant_row(tenant).await?;
-        let row = storage::auth::auth_get(&self.db, tenant_row.id).await?;
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        self.auth_view(tenant_row.id).await
+    }
+
+    async fn auth_view(&self, tenant_id: i64) -> Result<AuthSettings, ServiceError> {
+        let row = storage::auth::auth_get(&self.db, tenant_id).await?;
         let Some(row) = row else {
             return Ok(public_settings());
         };
@@ -122,17 +126,37 @@ impl Services {
 
     pub async fn auth_put(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         tenant: &str,
         input: AuthSettingsInput,
     ) -> Result<AuthSettings, ServiceError> {
-        let tenant_row = self.tenant_row(tenant).await?;
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let before = self.auth_view(tenant_row.id).await?;
+        let after = self.auth_store(tenant, tenant_row.id, input).await?;
+        self.audit(
+            ctx,
+            Some(tenant_row.id),
+            "auth.update",
+            "auth",
+            Some(&to_audit(&before)),
+            Some(&to_audit(&after)),
+        )
+        .await?;
+        Ok(after)
+    }
+
+    async fn auth_store(
+        &self,
+        tenant: &str,
+        tenant_id: i64,
+        input: AuthSettingsInput,
+    ) -> Result<AuthSettings, ServiceError> {
         if input.mode == AuthMode::Public {
-            storage::auth::auth_delete(&self.db, tenant_row.id).await?;
+            storage::auth::auth_delete(&self.db, tenant_id).await?;
             tracing::info!(tenant, "authorization set to public");
             return Ok(public_settings());
         }
-        let saved = match storage::auth::auth_get(&self.db, tenant_row.id).await? {
+        let saved = match storage::auth::auth_get(&self.db, tenant_id).await? {
             Some(row) => Some(stored_oauth(&row.settings.0)?),
             None => None,
         };
@@ -142,7 +166,7 @@ impl Services {
             .map_err(|e| ServiceError::invalid("auth", e.to_string()))?;
         let settings =
             serde_json::to_value(&oauth).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let row = storage::auth::auth_put(&self.db, tenant_row.id, &settings).await?;
+        let row = storage::auth::auth_put(&self.db, tenant_id, &settings).await?;
         tracing::info!(
             tenant,
             providers = oauth.providers.len(),

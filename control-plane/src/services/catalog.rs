@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{ServiceError, Services};
-use crate::context::RequestContext;
+use crate::context::{Permission, RequestContext};
 use crate::storage::StorageError;
 use crate::storage::catalog::{self, CatalogKind};
 
@@ -61,13 +61,13 @@ impl CatalogItem for ResourceTemplateConfig {
 impl Services {
     pub async fn catalog_create<T: CatalogItem>(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         tenant: &str,
         item: T,
     ) -> Result<T, ServiceError> {
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
         item.validate()
             .map_err(|m| ServiceError::invalid(T::KEY_FIELD, m))?;
-        let tenant_row = self.tenant_row(tenant).await?;
         let definition =
             serde_json::to_value(&item).map_err(|e| ServiceError::Internal(e.to_string()))?;
         catalog::catalog_create(&self.db, T::KIND, tenant_row.id, item.key(), &definition)
@@ -80,39 +80,45 @@ impl Services {
                 )),
                 e => e.into(),
             })?;
-        tracing::info!(
-            tenant,
-            kind = T::LABEL,
-            key = item.key(),
-            "catalog entry created"
-        );
+        let action = format!("{}.create", T::KIND.label());
+        self.audit(
+            ctx,
+            Some(tenant_row.id),
+            &action,
+            item.key(),
+            None,
+            Some(&definition),
+        )
+        .await?;
         Ok(item)
     }
 
     pub async fn catalog_list<T: CatalogItem>(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         tenant: &str,
     ) -> Result<Vec<T>, ServiceError> {
-        let tenant_row = self.tenant_row(tenant).await?;
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
         self.catalog_load(&self.db, tenant_row.id).await
     }
 
     pub async fn catalog_delete<T: CatalogItem>(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         tenant: &str,
         key: &str,
     ) -> Result<(), ServiceError> {
-        let tenant_row = self.tenant_row(tenant).await?;
-        if !catalog::catalog_delete(&self.db, T::KIND, tenant_row.id, key).await? {
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let Some(before) = catalog::catalog_delete(&self.db, T::KIND, tenant_row.id, key).await?
+        else {
             return Err(ServiceError::NotFound(format!(
                 "{} {key:?} of tenant {tenant:?}",
                 T::LABEL
             )));
-        }
-        tracing::info!(tenant, kind = T::LABEL, key, "catalog entry deleted");
-        Ok(())
+        };
+        let action = format!("{}.delete", T::KIND.label());
+        self.audit(ctx, Some(tenant_row.id), &action, key, Some(&before), None)
+            .await
     }
 
     /// Every stored entry of one kind, parsed back into its type.

@@ -14,6 +14,12 @@ pub enum ServiceError {
     },
     #[error("{0} not found")]
     NotFound(String),
+    /// The caller may see the thing but not do this to it.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// No valid credentials (only the HTTP layer's authentication says so).
+    #[error("sign in first")]
+    Unauthenticated,
     #[error("{0}")]
     Conflict(String),
     #[error("storage failure: {0}")]

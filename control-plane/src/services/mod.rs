@@ -2,6 +2,9 @@
 //! [`RequestContext`](crate::context::RequestContext) first, validates its
 //! input, and calls storage; none knows about HTTP.
 
+mod access;
+pub mod admins;
+pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod compile;
@@ -19,6 +22,11 @@ use crate::config::Settings;
 use crate::edge::EdgeClient;
 use crate::signing::parse_signing_key;
 
+/// A view as the audit log keeps it (views never hold secrets).
+pub(crate) fn to_audit<T: serde::Serialize>(view: &T) -> serde_json::Value {
+    serde_json::to_value(view).unwrap_or(serde_json::Value::Null)
+}
+
 /// The service layer's shared dependencies.
 pub struct Services {
     db: PgPool,
@@ -30,6 +38,11 @@ pub struct Services {
 }
 
 impl Services {
+    /// The pool, for the HTTP layer's session store.
+    pub fn db(&self) -> &PgPool {
+        &self.db
+    }
+
     pub fn new(db: PgPool, settings: &Settings) -> Result<Self, String> {
         Ok(Self {
             db,

@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::compile::{Catalog, TenantParts, compile_tenant_config};
-use super::{ServiceError, Services};
-use crate::context::RequestContext;
+use super::{ServiceError, Services, to_audit};
+use crate::context::{Permission, RequestContext};
 use crate::storage::config_versions::{ConfigVersionRow, NewConfigVersion};
 use crate::storage::{self, config_versions as versions};
 
@@ -52,6 +52,7 @@ impl Services {
         ctx: &RequestContext,
         tenant: &str,
     ) -> Result<Deployment, ServiceError> {
+        self.tenant_for(ctx, tenant, Permission::Write).await?;
         let mut tx = self.db.begin().await.map_err(storage::StorageError::from)?;
         let tenant_row = storage::tenants::tenant_lock(&mut tx, tenant)
             .await?
@@ -96,15 +97,26 @@ impl Services {
             &outcome.detail,
         )
         .await?;
-        Ok(row.into())
+        let deployment = Deployment::from(row);
+        let after = to_audit(&deployment);
+        self.audit(
+            ctx,
+            Some(tenant_row.id),
+            "config.publish",
+            &format!("version {version}"),
+            None,
+            Some(&after),
+        )
+        .await?;
+        Ok(deployment)
     }
 
     pub async fn deployment_list(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         tenant: &str,
     ) -> Result<Vec<Deployment>, ServiceError> {
-        let tenant_row = self.tenant_row(tenant).await?;
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
         let rows = versions::config_version_list(&self.db, tenant_row.id).await?;
         Ok(rows.into_iter().map(Deployment::from).collect())
     }

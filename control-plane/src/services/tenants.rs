@@ -5,9 +5,10 @@ use portcullis_tenant_config::names::validate_tenant_slug;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ServiceError, Services};
-use crate::context::RequestContext;
-use crate::storage::{self, StorageError, tenants::TenantRow};
+use super::{ServiceError, Services, to_audit};
+use crate::context::{Actor, Permission, RequestContext};
+use crate::storage::tenants::{TenantRow, Visible};
+use crate::storage::{self, StorageError};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -33,9 +34,10 @@ pub struct Tenant {
 impl Services {
     pub async fn tenant_create(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         input: TenantCreate,
     ) -> Result<Tenant, ServiceError> {
+        self.require_operator(ctx)?;
         validate_tenant_slug(&input.slug)
             .map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
         let display_name = input.display_name.unwrap_or_else(|| input.slug.clone());
@@ -54,27 +56,50 @@ impl Services {
                 }
                 e => e.into(),
             })?;
-        tracing::info!(tenant = %row.slug, "tenant created");
-        Ok(self.tenant_view(row, 0, None))
+        let tenant_id = row.id;
+        let tenant = self.tenant_view(row, 0, None);
+        let after = to_audit(&tenant);
+        self.audit(
+            ctx,
+            Some(tenant_id),
+            "tenant.create",
+            &tenant.slug,
+            None,
+            Some(&after),
+        )
+        .await?;
+        Ok(tenant)
     }
 
-    pub async fn tenant_list(&self, _ctx: &RequestContext) -> Result<Vec<Tenant>, ServiceError> {
-        self.tenant_summaries(None).await
+    /// The tenants the caller may see: all of them for an operator.
+    pub async fn tenant_list(&self, ctx: &RequestContext) -> Result<Vec<Tenant>, ServiceError> {
+        let visible = match &ctx.actor {
+            _ if ctx.is_operator() => Visible::All,
+            Actor::Admin { id, .. } => Visible::MemberOf(*id),
+            Actor::ApiToken { tenant_id, .. } => Visible::Only(*tenant_id),
+            Actor::System => Visible::All,
+        };
+        self.tenant_summaries(None, visible).await
     }
 
     pub async fn tenant_get(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         slug: &str,
     ) -> Result<Tenant, ServiceError> {
-        self.tenant_summaries(Some(slug))
+        let row = self.tenant_for(ctx, slug, Permission::Read).await?;
+        self.tenant_summaries(Some(slug), Visible::Only(row.id))
             .await?
             .pop()
             .ok_or_else(|| tenant_not_found(slug))
     }
 
-    async fn tenant_summaries(&self, slug: Option<&str>) -> Result<Vec<Tenant>, ServiceError> {
-        let rows = storage::tenants::tenant_list(&self.db, slug).await?;
+    async fn tenant_summaries(
+        &self,
+        slug: Option<&str>,
+        visible: Visible,
+    ) -> Result<Vec<Tenant>, ServiceError> {
+        let rows = storage::tenants::tenant_list(&self.db, slug, visible).await?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -88,13 +113,6 @@ impl Services {
                 self.tenant_view(row, tools, live)
             })
             .collect())
-    }
-
-    /// The tenant row for a slug, or the 404 every tenant-scoped call gives.
-    pub(super) async fn tenant_row(&self, slug: &str) -> Result<TenantRow, ServiceError> {
-        storage::tenants::tenant_fetch(&self.db, slug)
-            .await?
-            .ok_or_else(|| tenant_not_found(slug))
     }
 
     fn tenant_view(&self, row: TenantRow, tool_count: i64, live_version: Option<i64>) -> Tenant {

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{ServiceError, Services};
-use crate::context::RequestContext;
+use super::{ServiceError, Services, to_audit};
+use crate::context::{Permission, RequestContext};
 use crate::storage::tools::{NewTool, ToolRow};
 use crate::storage::{self, StorageError};
 
@@ -91,12 +91,12 @@ impl From<ToolRow> for Tool {
 impl Services {
     pub async fn tool_create(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         tenant: &str,
         input: ToolCreate,
     ) -> Result<Tool, ServiceError> {
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
         validate_tool(&input)?;
-        let tenant_row = self.tenant_row(tenant).await?;
         let content = serde_json::to_value(&input.content)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let notifications = serde_json::to_value(&input.notifications)
@@ -123,34 +123,52 @@ impl Services {
                 )),
                 e => e.into(),
             })?;
-        tracing::info!(tenant, tool = %row.name, "tool created");
-        Ok(row.into())
+        let tool = Tool::from(row);
+        let after = to_audit(&tool);
+        self.audit(
+            ctx,
+            Some(tenant_row.id),
+            "tool.create",
+            &tool.name,
+            None,
+            Some(&after),
+        )
+        .await?;
+        Ok(tool)
     }
 
     pub async fn tool_list(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         tenant: &str,
     ) -> Result<Vec<Tool>, ServiceError> {
-        let tenant_row = self.tenant_row(tenant).await?;
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
         let rows = storage::tools::tool_list(&self.db, tenant_row.id).await?;
         Ok(rows.into_iter().map(Tool::from).collect())
     }
 
     pub async fn tool_delete(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         tenant: &str,
         name: &str,
     ) -> Result<(), ServiceError> {
-        let tenant_row = self.tenant_row(tenant).await?;
-        if !storage::tools::tool_delete(&self.db, tenant_row.id, name).await? {
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let Some(row) = storage::tools::tool_delete(&self.db, tenant_row.id, name).await? else {
             return Err(ServiceError::NotFound(format!(
                 "tool {name:?} of tenant {tenant:?}"
             )));
-        }
-        tracing::info!(tenant, tool = name, "tool deleted");
-        Ok(())
+        };
+        let before = to_audit(&Tool::from(row));
+        self.audit(
+            ctx,
+            Some(tenant_row.id),
+            "tool.delete",
+            name,
+            Some(&before),
+            None,
+        )
+        .await
     }
 }
 

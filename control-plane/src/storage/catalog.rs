@@ -17,6 +17,15 @@ pub enum CatalogKind {
 }
 
 impl CatalogKind {
+    /// How the kind is named in the audit log.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Prompt => "prompt",
+            Self::Resource => "resource",
+            Self::ResourceTemplate => "resource_template",
+        }
+    }
+
     fn table_and_key(self) -> (&'static str, &'static str) {
         match self {
             Self::Prompt => ("prompts", "name"),
@@ -70,14 +79,14 @@ pub async fn catalog_delete(
     kind: CatalogKind,
     tenant_id: i64,
     key: &str,
-) -> Result<bool, StorageError> {
+) -> Result<Option<Value>, StorageError> {
     let (table, key_column) = kind.table_and_key();
-    let done = sqlx::query(&format!(
-        "DELETE FROM {table} WHERE tenant_id = $1 AND {key_column} = $2"
+    let deleted: Option<Json<Value>> = sqlx::query_scalar(&format!(
+        "DELETE FROM {table} WHERE tenant_id = $1 AND {key_column} = $2 RETURNING definition"
     ))
     .bind(tenant_id)
     .bind(key)
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    Ok(done.rows_affected() > 0)
+    Ok(deleted.map(|d| d.0))
 }

@@ -1,6 +1,9 @@
 //! Postgres access: every SQL statement of the control plane lives here, one
 //! file per table, functions named after the service methods they serve.
 
+pub mod admins;
+pub mod api_tokens;
+pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod config_versions;

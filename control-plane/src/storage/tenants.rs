@@ -37,19 +37,41 @@ pub async fn tenant_create(
         .map_err(classify)
 }
 
-/// All tenants, or only the one with `slug`.
+/// Which tenants a listing covers.
+#[derive(Debug, Clone, Copy)]
+pub enum Visible {
+    All,
+    /// Those the admin is a member of.
+    MemberOf(i64),
+    Only(i64),
+}
+
+/// The `visible` tenants, or only the one with `slug` among them.
 pub async fn tenant_list(
     db: &PgPool,
     slug: Option<&str>,
+    visible: Visible,
 ) -> Result<Vec<TenantSummaryRow>, StorageError> {
+    let (member, only) = match visible {
+        Visible::All => (None, None),
+        Visible::MemberOf(admin) => (Some(admin), None),
+        Visible::Only(tenant) => (None, Some(tenant)),
+    };
     Ok(sqlx::query_as(
         "SELECT t.id, t.slug, t.display_name, t.created_at,
                 (SELECT count(*) FROM tools WHERE tenant_id = t.id) AS tool_count,
                 (SELECT max(version) FROM config_versions
                   WHERE tenant_id = t.id AND push_status = 'accepted') AS live_version
-           FROM tenants t WHERE ($1::text IS NULL OR t.slug = $1) ORDER BY t.slug",
+           FROM tenants t
+          WHERE ($1::text IS NULL OR t.slug = $1)
+            AND ($2::bigint IS NULL OR EXISTS
+                  (SELECT 1 FROM memberships m WHERE m.tenant_id = t.id AND m.admin_id = $2))
+            AND ($3::bigint IS NULL OR t.id = $3)
+          ORDER BY t.slug",
     )
     .bind(slug)
+    .bind(member)
+    .bind(only)
     .fetch_all(db)
     .await?)
 }

@@ -77,11 +77,12 @@ pub async fn tool_delete(
     db: impl PgExecutor<'_>,
     tenant_id: i64,
     name: &str,
-) -> Result<bool, StorageError> {
-    let done = sqlx::query("DELETE FROM tools WHERE tenant_id = $1 AND name = $2")
-        .bind(tenant_id)
-        .bind(name)
-        .execute(db)
-        .await?;
-    Ok(done.rows_affected() > 0)
+) -> Result<Option<ToolRow>, StorageError> {
+    Ok(sqlx::query_as(&format!(
+        "DELETE FROM tools WHERE tenant_id = $1 AND name = $2 RETURNING {COLUMNS}"
+    ))
+    .bind(tenant_id)
+    .bind(name)
+    .fetch_optional(db)
+    .await?)
 }

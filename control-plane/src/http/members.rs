@@ -1,0 +1,89 @@
+//! `/api/v1/tenants/{tenant}/members` and `/api/v1/tenants/{tenant}/tokens`:
+//! who may act on a tenant.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use super::AppState;
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::context::RequestContext;
+use crate::services::admins::{ApiToken, ApiTokenCreate, ApiTokenCreated, Member, MemberPut};
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/members", params(("tenant" = String, Path)),
+    responses((status = 200, body = Vec<Member>), (status = 404, body = ErrorBody)))]
+pub async fn member_list(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    Path(tenant): Path<String>,
+) -> Result<Json<Vec<Member>>, ApiError> {
+    Ok(Json(services.member_list(&ctx, &tenant).await?))
+}
+
+/// Invites an admin by email (they sign in with that email), or changes
+/// their role. Owners only; a tenant keeps at least one owner.
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/members/{email}",
+    params(("tenant" = String, Path), ("email" = String, Path)), request_body = MemberPut,
+    responses((status = 200, body = Member), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn member_put(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    Path((tenant, email)): Path<(String, String)>,
+    ApiJson(input): ApiJson<MemberPut>,
+) -> Result<Json<Member>, ApiError> {
+    Ok(Json(
+        services.member_put(&ctx, &tenant, &email, input).await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/members/{email}",
+    params(("tenant" = String, Path), ("email" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn member_delete(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    Path((tenant, email)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    services.member_delete(&ctx, &tenant, &email).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new API token; its secret is in this answer only.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/tokens", params(("tenant" = String, Path)),
+    request_body = ApiTokenCreate,
+    responses((status = 201, body = ApiTokenCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn api_token_create(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    Path(tenant): Path<String>,
+    ApiJson(input): ApiJson<ApiTokenCreate>,
+) -> Result<(StatusCode, Json<ApiTokenCreated>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(services.api_token_create(&ctx, &tenant, input).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tokens", params(("tenant" = String, Path)),
+    responses((status = 200, body = Vec<ApiToken>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn api_token_list(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    Path(tenant): Path<String>,
+) -> Result<Json<Vec<ApiToken>>, ApiError> {
+    Ok(Json(services.api_token_list(&ctx, &tenant).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/tokens/{id}",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn api_token_revoke(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    Path((tenant, id)): Path<(String, i64)>,
+) -> Result<StatusCode, ApiError> {
+    services.api_token_revoke(&ctx, &tenant, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

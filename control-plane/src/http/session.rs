@@ -1,0 +1,212 @@
+//! Who is calling: an API token (`Authorization: Bearer pct_…`, for
+//! automation) or an admin's session cookie (tower-sessions, stored in
+//! Postgres). Session-authenticated changes must carry the session's CSRF
+//! token in `X-CSRF-Token`, so another site cannot make an admin's browser
+//! change anything; tokens need none (a browser never sends them on its
+//! own).
+//!
+//! Also the sign-in and sign-out endpoints: a one-time link from the
+//! command line (the first operator's bootstrap) and OpenID Connect
+//! ([`super::oidc`]).
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::error::{ApiError, ErrorBody};
+use crate::context::{Actor, RequestContext};
+use crate::services::ServiceError;
+use crate::services::admins::Me;
+
+const ADMIN_KEY: &str = "admin_id";
+const CSRF_KEY: &str = "csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Sessions end after this long without a request.
+const IDLE_LIFETIME: time::Duration = time::Duration::hours(12);
+
+/// The session layer: cookie `portcullis_session`, `HttpOnly`,
+/// `SameSite=Lax`, `Secure` when the control plane is served over https.
+pub fn layer(db: sqlx::PgPool, secure: bool) -> SessionManagerLayer<PostgresStore> {
+    let store = PostgresStore::new(db)
+        .with_schema_name("public")
+        .and_then(|s| s.with_table_name("admin_sessions"))
+        .expect("constant, valid identifiers");
+    SessionManagerLayer::new(store)
+        .with_name("portcullis_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure)
+        .with_expiry(Expiry::OnInactivity(IDLE_LIFETIME))
+}
+
+impl FromRequestParts<AppState> for RequestContext {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        services: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let request_id = parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let ip = client_ip(parts);
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let secret = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .ok_or(ServiceError::Unauthenticated)?;
+            let actor = services
+                .api_token_actor(secret.trim())
+                .await?
+                .ok_or(ServiceError::Unauthenticated)?;
+            return Ok(RequestContext::new(actor, request_id, ip));
+        }
+        let session = session_of(parts).await?;
+        let admin = admin_of(&session).await.map_err(session_failed)?;
+        let actor = match admin {
+            Some(id) => services.admin_actor(id).await?,
+            None => None,
+        }
+        .ok_or(ServiceError::Unauthenticated)?;
+        if !parts.method.is_safe() {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            let expected: Option<String> = session.get(CSRF_KEY).await.map_err(session_failed)?;
+            if sent.is_none() || sent != expected.as_deref() {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    "send the session's CSRF token (GET /api/v1/session) in X-CSRF-Token",
+                ));
+            }
+        }
+        Ok(RequestContext::new(actor, request_id, ip))
+    }
+}
+
+/// The admin a session signed in, if any.
+pub async fn admin_of(session: &Session) -> Result<Option<i64>, tower_sessions::session::Error> {
+    session.get(ADMIN_KEY).await
+}
+
+async fn session_of(parts: &mut Parts) -> Result<Session, ApiError> {
+    Session::from_request_parts(parts, &())
+        .await
+        .map_err(|(_, message)| {
+            tracing::error!(message, "session layer missing");
+            ApiError::from(ServiceError::Internal("sessions unavailable".into()))
+        })
+}
+
+fn session_failed(e: tower_sessions::session::Error) -> ApiError {
+    ApiError::from(ServiceError::Internal(format!("session store: {e}")))
+}
+
+/// The client's address as the nearest proxy saw it, else the socket's.
+fn client_ip(parts: &Parts) -> Option<String> {
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned());
+    forwarded.or_else(|| {
+        parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+    })
+}
+
+/// Starts a signed-in session for `actor`: a fresh session id (no fixation)
+/// and a fresh CSRF token.
+pub async fn start(session: &Session, actor: &Actor) -> Result<(), ApiError> {
+    let Actor::Admin { id, .. } = actor else {
+        return Err(ServiceError::Unauthenticated.into());
+    };
+    session.cycle_id().await.map_err(session_failed)?;
+    session
+        .insert(ADMIN_KEY, id)
+        .await
+        .map_err(session_failed)?;
+    let mut csrf = [0u8; 32];
+    getrandom::fill(&mut csrf).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let csrf = portcullis_tenant_config::envelope::encode_hex(&csrf);
+    session
+        .insert(CSRF_KEY, csrf)
+        .await
+        .map_err(session_failed)?;
+    Ok(())
+}
+
+/// `GET /auth/link/{token}`: a one-time sign-in link from the command line.
+pub async fn sign_in_with_link(
+    State(services): State<AppState>,
+    session: Session,
+    Path(token): Path<String>,
+) -> Response {
+    match services.sign_in_link_use(&token).await {
+        Ok(actor) => match start(&session, &actor).await {
+            Ok(()) => Redirect::to("/").into_response(),
+            Err(e) => e.into_response(),
+        },
+        Err(ServiceError::Unauthenticated) => (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "This sign-in link is invalid, already used or expired. Ask for a new one \
+             (portcullis-control-plane sign-in-link <email>).",
+        )
+            .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// The caller and the session's CSRF token for state-changing requests.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    #[serde(flatten)]
+    pub me: Me,
+    /// Send in `X-CSRF-Token` with every change made with the session
+    /// cookie; `None` for API tokens, which need none.
+    pub csrf_token: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/session",
+    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)))]
+pub async fn session_get(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    session: Session,
+) -> Result<Json<SessionView>, ApiError> {
+    let csrf_token = match ctx.actor {
+        Actor::Admin { .. } => session.get(CSRF_KEY).await.map_err(session_failed)?,
+        _ => None,
+    };
+    Ok(Json(SessionView {
+        me: services.me(&ctx).await?,
+        csrf_token,
+    }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/session",
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn session_delete(
+    _ctx: RequestContext,
+    session: Session,
+) -> Result<StatusCode, ApiError> {
+    session.flush().await.map_err(session_failed)?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,441 @@
+//! Admins: signing in with a one-time link (the first operator's
+//! bootstrap, from the command line) or OpenID Connect, tenant members
+//! (owners invite and remove them), and API tokens for automation.
+//!
+//! Link and token secrets are random 32-byte values shown once; only their
+//! SHA-256 is stored, so a database dump signs nobody in.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::{ServiceError, Services, to_audit};
+use crate::context::{Actor, Permission, RequestContext, Role};
+use crate::storage::admins::{AdminRow, MemberRow};
+use crate::storage::api_tokens::ApiTokenRow;
+use crate::storage::{self, StorageError};
+
+/// How long a sign-in link from the command line stays good.
+const SIGN_IN_LINK_LIFETIME: Duration = Duration::minutes(15);
+
+/// API tokens start with this, so secret scanners and people recognise them.
+pub const API_TOKEN_PREFIX: &str = "pct_";
+
+/// A one-time sign-in link's secret, for the command line to print.
+#[derive(Debug)]
+pub struct SignInLink {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The signed-in caller, as the UI and API clients see themselves.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    pub email: Option<String>,
+    pub operator: bool,
+    /// The tenants the caller belongs to, with their role in each.
+    pub memberships: Vec<Membership>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Membership {
+    pub tenant: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MemberPut {
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub email: String,
+    pub role: Role,
+    pub added_at: DateTime<Utc>,
+    /// `None` while the invitation is pending (never signed in).
+    pub signed_in_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApiTokenCreate {
+    /// What the token is for, e.g. "GitHub Actions publish".
+    pub name: String,
+    /// `admin` (change and publish) or `viewer` (read only). Tokens never
+    /// manage members or other tokens.
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A new token with its secret, which is shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiTokenCreated {
+    #[serde(flatten)]
+    pub token: ApiToken,
+    /// Send as `Authorization: Bearer <secret>`; it cannot be shown again.
+    pub secret: String,
+}
+
+impl From<ApiTokenRow> for ApiToken {
+    fn from(r: ApiTokenRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            role: Role::parse(&r.role).unwrap_or(Role::Viewer),
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        }
+    }
+}
+
+impl From<MemberRow> for Member {
+    fn from(r: MemberRow) -> Self {
+        Self {
+            email: r.email,
+            role: Role::parse(&r.role).unwrap_or(Role::Viewer),
+            added_at: r.created_at,
+            signed_in_at: r.signed_in_at,
+        }
+    }
+}
+
+impl Services {
+    /// Creates (or finds) the admin with `email`, an operator if
+    /// `operator`, and a one-time link that signs them in.
+    pub async fn sign_in_link_create(
+        &self,
+        ctx: &RequestContext,
+        email: &str,
+        operator: bool,
+    ) -> Result<SignInLink, ServiceError> {
+        self.require_operator(ctx)?;
+        let email = normalize_email(email)?;
+        let admin = storage::admins::admin_upsert(&self.db, &email, operator).await?;
+        let token = random_secret()?;
+        let expires_at = Utc::now() + SIGN_IN_LINK_LIFETIME;
+        storage::admins::sign_in_link_create(&self.db, &digest(&token), admin.id, expires_at)
+            .await?;
+        self.audit(ctx, None, "admin.sign_in_link", &email, None, None)
+            .await?;
+        Ok(SignInLink { token, expires_at })
+    }
+
+    /// Spends a sign-in link; the admin it signs in.
+    pub async fn sign_in_link_use(&self, token: &str) -> Result<Actor, ServiceError> {
+        let admin_id = storage::admins::sign_in_link_use(&self.db, &digest(token))
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        storage::admins::admin_signed_in(&self.db, admin_id, None).await?;
+        self.admin_actor(admin_id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)
+    }
+
+    /// Signs in the admin an OpenID Provider vouched for: only someone
+    /// already invited (or an operator) by that email, and, once bound,
+    /// only with the same subject.
+    pub async fn oidc_sign_in(&self, email: &str, subject: &str) -> Result<Actor, ServiceError> {
+        let email = normalize_email(email)?;
+        let admin = storage::admins::admin_by_email(&self.db, &email)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::Forbidden(format!("{email} has not been invited to Portcullis"))
+            })?;
+        if let Some(bound) = storage::admins::admin_subject(&self.db, admin.id).await?
+            && bound != subject
+        {
+            return Err(ServiceError::Forbidden(format!(
+                "{email} signed in before as another account of the identity provider"
+            )));
+        }
+        storage::admins::admin_signed_in(&self.db, admin.id, Some(subject)).await?;
+        Ok(actor_of(admin))
+    }
+
+    /// The admin a session names, if they still exist.
+    pub async fn admin_actor(&self, admin_id: i64) -> Result<Option<Actor>, ServiceError> {
+        Ok(storage::admins::admin_fetch(&self.db, admin_id)
+            .await?
+            .map(actor_of))
+    }
+
+    /// The token a bearer secret names, if it is live (its use recorded).
+    pub async fn api_token_actor(&self, secret: &str) -> Result<Option<Actor>, ServiceError> {
+        if !secret.starts_with(API_TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        Ok(
+            storage::api_tokens::api_token_use(&self.db, &digest(secret))
+                .await?
+                .and_then(|row| {
+                    Some(Actor::ApiToken {
+                        id: row.id,
+                        tenant_id: row.tenant_id,
+                        role: Role::parse(&row.role)?,
+                    })
+                }),
+        )
+    }
+
+    pub async fn me(&self, ctx: &RequestContext) -> Result<Me, ServiceError> {
+        let (email, tenants) = match &ctx.actor {
+            Actor::Admin { email, .. } => (Some(email.clone()), self.tenant_list(ctx).await?),
+            _ => (None, self.tenant_list(ctx).await?),
+        };
+        let mut memberships = Vec::new();
+        for tenant in tenants {
+            let row = self.tenant_for(ctx, &tenant.slug, Permission::Read).await?;
+            if let Some(role) = self.role_in(ctx, &row).await? {
+                memberships.push(Membership {
+                    tenant: tenant.slug,
+                    role,
+                });
+            }
+        }
+        Ok(Me {
+            email,
+            operator: ctx.is_operator(),
+            memberships,
+        })
+    }
+
+    pub async fn member_list(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+    ) -> Result<Vec<Member>, ServiceError> {
+        let row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        let members = storage::admins::member_list(&self.db, row.id).await?;
+        Ok(members.into_iter().map(Member::from).collect())
+    }
+
+    /// Invites `email` to the tenant with `role`, or changes their role.
+    pub async fn member_put(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        email: &str,
+        input: MemberPut,
+    ) -> Result<Member, ServiceError> {
+        let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
+        let email = normalize_email(email)?;
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let admin = storage::admins::admin_upsert(&mut *tx, &email, false).await?;
+        let before = storage::admins::membership_role(&mut *tx, row.id, admin.id).await?;
+        storage::admins::member_put(&mut *tx, row.id, admin.id, input.role.as_str()).await?;
+        if storage::admins::owner_count(&mut *tx, row.id).await? == 0 {
+            return Err(last_owner());
+        }
+        tx.commit().await.map_err(StorageError::from)?;
+        self.audit(
+            ctx,
+            Some(row.id),
+            "member.put",
+            &email,
+            before.map(|r| serde_json::json!({ "role": r })).as_ref(),
+            Some(&serde_json::json!({ "role": input.role })),
+        )
+        .await?;
+        Ok(Member {
+            email,
+            role: input.role,
+            added_at: Utc::now(),
+            signed_in_at: admin.signed_in_at,
+        })
+    }
+
+    pub async fn member_delete(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        email: &str,
+    ) -> Result<(), ServiceError> {
+        let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
+        let email = normalize_email(email)?;
+        let not_member =
+            || ServiceError::NotFound(format!("member {email:?} of tenant {tenant:?}"));
+        let admin = storage::admins::admin_by_email(&self.db, &email)
+            .await?
+            .ok_or_else(not_member)?;
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let before = storage::admins::membership_role(&mut *tx, row.id, admin.id).await?;
+        if !storage::admins::member_delete(&mut *tx, row.id, admin.id).await? {
+            return Err(not_member());
+        }
+        if before.as_deref() == Some("owner")
+            && storage::admins::owner_count(&mut *tx, row.id).await? == 0
+        {
+            return Err(last_owner());
+        }
+        tx.commit().await.map_err(StorageError::from)?;
+        self.audit(
+            ctx,
+            Some(row.id),
+            "member.delete",
+            &email,
+            Some(&serde_json::json!({ "role": before })),
+            None,
+        )
+        .await
+    }
+
+    pub async fn api_token_create(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        input: ApiTokenCreate,
+    ) -> Result<ApiTokenCreated, ServiceError> {
+        let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ServiceError::invalid("name", "must be 1 to 100 characters"));
+        }
+        if input.role == Role::Owner {
+            return Err(ServiceError::invalid(
+                "role",
+                "tokens are admin or viewer; owners are people",
+            ));
+        }
+        let secret = random_secret()?;
+        let created_by = match &ctx.actor {
+            Actor::Admin { id, .. } => Some(*id),
+            _ => None,
+        };
+        let token = storage::api_tokens::api_token_create(
+            &self.db,
+            row.id,
+            name,
+            input.role.as_str(),
+            &digest(&secret),
+            created_by,
+        )
+        .await?;
+        let token = ApiToken::from(token);
+        let after = to_audit(&token);
+        self.audit(
+            ctx,
+            Some(row.id),
+            "api_token.create",
+            &token.id.to_string(),
+            None,
+            Some(&after),
+        )
+        .await?;
+        Ok(ApiTokenCreated { token, secret })
+    }
+
+    pub async fn api_token_list(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+    ) -> Result<Vec<ApiToken>, ServiceError> {
+        let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
+        let tokens = storage::api_tokens::api_token_list(&self.db, row.id).await?;
+        Ok(tokens.into_iter().map(ApiToken::from).collect())
+    }
+
+    pub async fn api_token_revoke(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        id: i64,
+    ) -> Result<(), ServiceError> {
+        let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
+        let token = storage::api_tokens::api_token_revoke(&self.db, row.id, id)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!("API token {id} of tenant {tenant:?}"))
+            })?;
+        let after = to_audit(&ApiToken::from(token));
+        self.audit(
+            ctx,
+            Some(row.id),
+            "api_token.revoke",
+            &id.to_string(),
+            None,
+            Some(&after),
+        )
+        .await
+    }
+}
+
+fn actor_of(admin: AdminRow) -> Actor {
+    Actor::Admin {
+        id: admin.id,
+        email: admin.email,
+        operator: admin.is_operator,
+    }
+}
+
+fn last_owner() -> ServiceError {
+    ServiceError::Conflict("a tenant keeps at least one owner".into())
+}
+
+/// Emails are compared lower-cased; anything without one `@` is refused.
+fn normalize_email(email: &str) -> Result<String, ServiceError> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && matches!(email.split_once('@'), Some((local, domain))
+            if !local.is_empty() && !domain.is_empty() && !domain.contains('@'))
+        && !email.chars().any(char::is_whitespace);
+    if valid {
+        Ok(email)
+    } else {
+        Err(ServiceError::invalid("email", "must be an email address"))
+    }
+}
+
+fn random_secret() -> Result<String, ServiceError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    Ok(format!(
+        "{API_TOKEN_PREFIX}{}",
+        portcullis_tenant_config::envelope::encode_hex(&bytes)
+    ))
+}
+
+fn digest(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_or_refused() {
+        assert_eq!(
+            normalize_email(" Ann@Example.COM ").unwrap(),
+            "ann@example.com"
+        );
+        for bad in ["", "ann", "@x", "ann@", "a@b@c", "a b@c"] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_random_and_recognisable() {
+        let (a, b) = (random_secret().unwrap(), random_secret().unwrap());
+        assert_ne!(a, b);
+        assert!(a.starts_with(API_TOKEN_PREFIX) && a.len() == 4 + 64);
+        assert_ne!(digest(&a), digest(&b));
+    }
+}

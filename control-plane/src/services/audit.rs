@@ -1,0 +1,100 @@
+//! Reading the audit log (writing is [`Services::audit`], called by every
+//! change).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ServiceError, Services};
+use crate::context::{Permission, RequestContext};
+use crate::storage::audit::{AuditFilter, AuditRow};
+use crate::storage::{self};
+
+/// Page size when none is asked for, and the most one page holds.
+const DEFAULT_LIMIT: i64 = 50;
+const MAX_LIMIT: i64 = 1000;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditQuery {
+    /// Only entries by this actor (an admin's email, `api-token:<id>`).
+    pub actor: Option<String>,
+    /// Only this action, or every action under it (`tool` = `tool.*`).
+    pub action: Option<String>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<i64>,
+    /// 1–1000, default 50.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<Value>,
+    pub ip: Option<String>,
+}
+
+/// One page of a list, newest first; `nextCursor` fetches the next.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    pub next_cursor: Option<i64>,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        Self {
+            id: r.id,
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            target: r.target,
+            before: r.before.map(|j| j.0),
+            after: r.after.map(|j| j.0),
+            ip: r.ip,
+        }
+    }
+}
+
+impl Services {
+    pub async fn audit_list(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        query: &AuditQuery,
+    ) -> Result<AuditPage, ServiceError> {
+        let row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ServiceError::invalid("limit", "must be 1 to 1000"));
+        }
+        let rows = storage::audit::audit_list(
+            &self.db,
+            row.id,
+            AuditFilter {
+                actor: query.actor.as_deref(),
+                action: query.action.as_deref(),
+                before_id: query.cursor,
+                limit,
+            },
+        )
+        .await?;
+        let next_cursor = (rows.len() as i64 == limit)
+            .then(|| rows.last().map(|r| r.id))
+            .flatten();
+        Ok(AuditPage {
+            items: rows.into_iter().map(AuditEntry::from).collect(),
+            next_cursor,
+        })
+    }
+}
