@@ -1,4 +1,4 @@
-//! The admin UI in a real browser: server-rendered from the database,
+//! The admin UI in a real browser, signed in: server-rendered from the database,
 //! hydrated, and its server functions working, with no console errors or
 //! failed requests. Screenshots go to `target/e2e-artifacts/`.
 
@@ -18,11 +18,9 @@ async fn the_tenant_list_renders_and_hydrates_in_chromium() {
 
     let artifacts = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-artifacts");
     std::fs::create_dir_all(&artifacts).expect("artifact dir");
-    let seen = admin_ui_smoke(
-        &stack.control_plane.base_url,
-        &artifacts.join("tenant-list.png"),
-    )
-    .await;
+    // The browser signs in through a one-time link, which lands on the UI.
+    let sign_in = stack.control_plane.sign_in_link("ann@acme.test").await;
+    let seen = admin_ui_smoke(&sign_in, &artifacts.join("tenant-list.png")).await;
 
     assert_eq!(seen["problems"], json!([]), "{seen}");
     assert!(

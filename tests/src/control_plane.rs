@@ -1,11 +1,17 @@
 //! The control plane, run in-process on a free port.
 
-use portcullis_control_plane::Settings;
+use portcullis_control_plane::context::RequestContext;
+use portcullis_control_plane::services::Services;
+use portcullis_control_plane::{Settings, storage};
 use tokio::net::TcpListener;
 
 pub struct ControlPlane {
     /// e.g. `http://127.0.0.1:41234`
     pub base_url: String,
+    /// The same services over the same database, for what the operator's
+    /// command line does (sign-in links).
+    services: Services,
+    settings: Settings,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -35,7 +41,30 @@ impl ControlPlane {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { base_url, task }
+        let pool = storage::connect(&settings.database_url)
+            .await
+            .expect("database");
+        let services = Services::new(pool, &settings).expect("services");
+        Self {
+            base_url,
+            services,
+            settings,
+            task,
+        }
+    }
+
+    /// A one-time link signing in `email` as a platform operator, as
+    /// `portcullis-control-plane sign-in-link` prints it (but at this
+    /// control plane's address).
+    pub async fn sign_in_link(&self, email: &str) -> String {
+        let link = self
+            .services
+            .sign_in_link_create(&RequestContext::system(), email, true)
+            .await
+            .expect("sign-in link");
+        let url = self.settings.sign_in_link_url(&link.token);
+        let path = url.split_once("/auth/").expect("link path").1;
+        format!("{}/auth/{path}", self.base_url)
     }
 }
 

@@ -20,6 +20,9 @@ pub struct Stack {
     pub control_plane: ControlPlane,
     /// Where the edge listens once started; the control plane pushes there.
     pub edge_port: u16,
+    /// The signed-in operator's session cookie and its CSRF token, which
+    /// every API call carries.
+    session: (String, String),
 }
 
 impl Stack {
@@ -28,9 +31,11 @@ impl Stack {
         let edge_port = free_port();
         let db = fresh_database(name).await;
         let control_plane = ControlPlane::start(&db, edge_port, &encode_hex(&SIGNING_SEED)).await;
+        let session = sign_in(&control_plane).await;
         Self {
             control_plane,
             edge_port,
+            session,
         }
     }
 
@@ -63,10 +68,14 @@ impl Stack {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = reqwest::Client::new().request(
-            method,
-            format!("{}/api/v1{path}", self.control_plane.base_url),
-        );
+        let (cookie, csrf) = &self.session;
+        let mut req = reqwest::Client::new()
+            .request(
+                method,
+                format!("{}/api/v1{path}", self.control_plane.base_url),
+            )
+            .header("cookie", cookie)
+            .header("x-csrf-token", csrf);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -74,4 +83,34 @@ impl Stack {
         let status = resp.status();
         (status, resp.json().await.unwrap_or(Value::Null))
     }
+}
+
+/// Signs the operator in through a one-time link, as a browser would: the
+/// session cookie and the CSRF token for changes.
+async fn sign_in(control_plane: &ControlPlane) -> (String, String) {
+    let link = control_plane.sign_in_link("operator@portcullis.test").await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let signed_in = no_redirects.get(&link).send().await.expect("sign-in");
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "sign-in link works");
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("cookie pair")
+        .to_owned();
+    let session: Value = no_redirects
+        .get(format!("{}/api/v1/session", control_plane.base_url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("session JSON");
+    let csrf = session["csrfToken"].as_str().expect("CSRF token").to_owned();
+    (cookie, csrf)
 }
