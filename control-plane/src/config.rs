@@ -33,6 +33,27 @@ pub struct Settings {
     /// admins reach the control plane; sign-in links and the OpenID Connect
     /// redirect start with it, and over https the session cookie is `Secure`.
     pub public_url: String,
+    /// Admin sign-in with OpenID Connect, when `PORTCULLIS_ADMIN_OIDC_ISSUER`
+    /// is set (then `…_CLIENT_ID` and `…_CLIENT_SECRET` are required; the
+    /// client's redirect URI is `<PORTCULLIS_PUBLIC_URL>/auth/oidc/callback`).
+    pub admin_oidc: Option<AdminOidc>,
+}
+
+/// The identity provider admins sign in with.
+#[derive(Clone)]
+pub struct AdminOidc {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for AdminOidc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminOidc")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Error)]
@@ -86,6 +107,14 @@ impl Settings {
                 .unwrap_or_else(|| "target/site".into())
                 .into(),
             public_url: public_url(lookup("PORTCULLIS_PUBLIC_URL"), &listen_text)?,
+            admin_oidc: match lookup("PORTCULLIS_ADMIN_OIDC_ISSUER").filter(|v| !v.is_empty()) {
+                None => None,
+                Some(issuer) => Some(AdminOidc {
+                    issuer,
+                    client_id: required("PORTCULLIS_ADMIN_OIDC_CLIENT_ID")?,
+                    client_secret: required("PORTCULLIS_ADMIN_OIDC_CLIENT_SECRET")?,
+                }),
+            },
         })
     }
 

@@ -60,13 +60,16 @@ pids+=($!)
 pc_wait_http "http://127.0.0.1:$edge_port/healthz" "localhost:$edge_port"
 
 pc_log "starting the control plane on $listen"
-PORTCULLIS_LISTEN="$listen" \
-PORTCULLIS_EDGE_URL="http://localhost:$edge_port" \
-PORTCULLIS_TENANT_ORIGIN="http://{tenant}.localhost:$edge_port" \
-RUST_LOG="${RUST_LOG:-info,sqlx=warn,tower_http=info}" \
-  "$cp_bin" serve &
+export PORTCULLIS_LISTEN="$listen"
+export PORTCULLIS_EDGE_URL="http://localhost:$edge_port"
+export PORTCULLIS_TENANT_ORIGIN="http://{tenant}.localhost:$edge_port"
+RUST_LOG="${RUST_LOG:-info,sqlx=warn,tower_http=info}" "$cp_bin" serve &
 pids+=($!)
 pc_wait_http "http://$listen/healthz"
+# The first admin's way in: one-time links for the browser and for curl.
+admin="${PORTCULLIS_ADMIN_EMAIL:-admin@localhost.test}"
+browser_link="$("$cp_bin" sign-in-link "$admin" 2>/dev/null)"
+curl_link="$("$cp_bin" sign-in-link "$admin" 2>/dev/null)"
 
 cat <<MSG
 
@@ -76,12 +79,22 @@ cat <<MSG
     Tenant MCP      http://<tenant>.localhost:$edge_port/mcp
     Postgres        $DATABASE_URL
 
-  Try it:
-    curl -s -XPOST http://$listen/api/v1/tenants -H 'content-type: application/json' -d '{"slug":"acme","displayName":"Acme"}'
-    curl -s -XPOST http://$listen/api/v1/tenants/acme/tools -H 'content-type: application/json' \\
+  Sign in as $admin (platform operator; one use, 15 minutes):
+    $browser_link
+
+  Try the API (this second link signs curl in; the session's CSRF token goes
+  with every change):
+    curl -s -c /tmp/portcullis.jar -o /dev/null '$curl_link'
+    csrf=\$(curl -s -b /tmp/portcullis.jar http://$listen/api/v1/session | sed -E 's/.*"csrfToken":"([^"]+)".*/\\1/')
+    api() { curl -s -b /tmp/portcullis.jar -H "x-csrf-token: \$csrf" -H 'content-type: application/json' "\$@"; echo; }
+    api -XPOST http://$listen/api/v1/tenants -d '{"slug":"acme","displayName":"Acme"}'
+    api -XPOST http://$listen/api/v1/tenants/acme/tools \\
       -d '{"name":"hello","description":"Says hello","inputSchema":{"type":"object"},"content":[{"type":"text","text":"Hello from Acme"}]}'
-    curl -s -XPOST http://$listen/api/v1/tenants/acme/publish
+    api -XPOST http://$listen/api/v1/tenants/acme/publish
     npx @modelcontextprotocol/inspector   # then connect to http://acme.localhost:$edge_port/mcp
+  For automation, an owner creates a tenant API token (shown once):
+    api -XPOST http://$listen/api/v1/tenants/acme/tokens -d '{"name":"CI","role":"admin"}'
+    curl -H "Authorization: Bearer pct_…" http://$listen/api/v1/tenants/acme/tools
 
   Ctrl-C stops everything.
 MSG

@@ -2,6 +2,7 @@
 //! the official MCP TypeScript SDK as the client. One binary, so the world
 //! links once.
 
+mod admin_sign_in;
 mod admin_ui;
 mod conformance;
 mod live_config;

@@ -104,22 +104,34 @@ pub async fn conformance_suite(
 /// Drives the admin UI at `base_url` in headless Chromium (see
 /// `tests/clients/admin-ui-smoke.mjs`), saving a screenshot to `screenshot`.
 pub async fn admin_ui_smoke(base_url: &str, screenshot: &std::path::Path) -> Value {
-    let dir = repo_root().join("tests/clients");
+    let screenshot = screenshot.to_string_lossy();
+    browser_script("admin-ui-smoke.mjs", &[base_url, &screenshot]).await
+}
+
+/// An admin signing in at `start` (the control plane's OpenID Connect
+/// sign-in) as `login` in Chromium, then asking the API who they are
+/// (`tests/clients/admin-sign-in.mjs`).
+pub async fn admin_sign_in(start: &str, login: &str) -> Value {
+    browser_script("admin-sign-in.mjs", &[start, login]).await
+}
+
+/// Runs a Chromium-driving script of `tests/clients` and parses the JSON it
+/// prints.
+async fn browser_script(script: &str, args: &[&str]) -> Value {
     let run = Command::new("node")
-        .current_dir(&dir)
-        .arg("admin-ui-smoke.mjs")
-        .arg(base_url)
-        .arg(screenshot)
+        .current_dir(repo_root().join("tests/clients"))
+        .arg(script)
+        .args(args)
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(Duration::from_secs(120), run)
         .await
-        .expect("the browser run finished within two minutes")
+        .unwrap_or_else(|_| panic!("{script} finished within two minutes"))
         .expect("node runs (npm ci in tests/clients, chromium installed)");
     let stdout = String::from_utf8_lossy(&output.stdout);
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
         panic!(
-            "browser driver output is not JSON ({e}); stdout: {stdout}; stderr: {}",
+            "{script} output is not JSON ({e}); stdout: {stdout}; stderr: {}",
             String::from_utf8_lossy(&output.stderr)
         )
     })
@@ -184,26 +196,10 @@ pub async fn oauth_flow_choosing(
     screenshots: &std::path::Path,
     choice: Option<&str>,
 ) -> Value {
-    let dir = repo_root().join("tests/clients");
-    let run = Command::new("node")
-        .current_dir(&dir)
-        .arg("oauth-flow.mjs")
-        .args([url, login])
-        .arg(screenshots)
-        .args(choice)
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(120), run)
-        .await
-        .expect("the OAuth flow finished within two minutes")
-        .expect("node runs (npm ci in tests/clients, chromium installed)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-        panic!(
-            "OAuth flow output is not JSON ({e}); stdout: {stdout}; stderr: {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
+    let screenshots = screenshots.to_string_lossy();
+    let mut args = vec![url, login, &screenshots];
+    args.extend(choice);
+    browser_script("oauth-flow.mjs", &args).await
 }
 
 /// Runs the official conformance suite's authorization-server scenarios

@@ -19,7 +19,22 @@ impl ControlPlane {
     /// Starts it against `database_url`, pushing to an edge on `edge_port`
     /// (which need not be up yet).
     pub async fn start(database_url: &str, edge_port: u16, signing_key_hex: &str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::start_on(listener, database_url, edge_port, signing_key_hex, None).await
+    }
+
+    /// Like [`Self::start`], on `listener`, with admins signing in at
+    /// `admin_oidc` (issuer, client id, client secret) if given.
+    pub async fn start_on(
+        listener: TcpListener,
+        database_url: &str,
+        edge_port: u16,
+        signing_key_hex: &str,
+        admin_oidc: Option<(String, String, String)>,
+    ) -> Self {
         let (db, key) = (database_url.to_owned(), signing_key_hex.to_owned());
+        let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+        let public_url = base_url.clone();
         let settings = Settings::from_lookup(move |name| match name {
             "DATABASE_URL" => Some(db.clone()),
             "PORTCULLIS_SIGNING_KEY" => Some(key.clone()),
@@ -30,14 +45,16 @@ impl ControlPlane {
             "PORTCULLIS_TENANT_ORIGIN" => Some(format!("http://{{tenant}}.localhost:{edge_port}")),
             // The built admin UI, where tests/run.sh put it.
             "PORTCULLIS_SITE_ROOT" => std::env::var("PORTCULLIS_SITE_ROOT").ok(),
+            "PORTCULLIS_PUBLIC_URL" => Some(public_url.clone()),
+            "PORTCULLIS_ADMIN_OIDC_ISSUER" => admin_oidc.as_ref().map(|o| o.0.clone()),
+            "PORTCULLIS_ADMIN_OIDC_CLIENT_ID" => admin_oidc.as_ref().map(|o| o.1.clone()),
+            "PORTCULLIS_ADMIN_OIDC_CLIENT_SECRET" => admin_oidc.as_ref().map(|o| o.2.clone()),
             _ => None,
         })
         .expect("settings");
         let app = portcullis_control_plane::build(&settings)
             .await
             .expect("control plane starts");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -62,9 +79,7 @@ impl ControlPlane {
             .sign_in_link_create(&RequestContext::system(), email, true)
             .await
             .expect("sign-in link");
-        let url = self.settings.sign_in_link_url(&link.token);
-        let path = url.split_once("/auth/").expect("link path").1;
-        format!("{}/auth/{path}", self.base_url)
+        self.settings.sign_in_link_url(&link.token)
     }
 }
 

@@ -28,9 +28,29 @@ pub struct Stack {
 impl Stack {
     /// Database and control plane; the edge is not running yet.
     pub async fn without_edge(name: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        Self::on(name, listener, None).await
+    }
+
+    /// Like [`Self::without_edge`], with the control plane on `listener`
+    /// and admins signing in at `admin_oidc` (issuer, client id, secret).
+    pub async fn on(
+        name: &str,
+        listener: tokio::net::TcpListener,
+        admin_oidc: Option<(String, String, String)>,
+    ) -> Self {
         let edge_port = free_port();
         let db = fresh_database(name).await;
-        let control_plane = ControlPlane::start(&db, edge_port, &encode_hex(&SIGNING_SEED)).await;
+        let control_plane = ControlPlane::start_on(
+            listener,
+            &db,
+            edge_port,
+            &encode_hex(&SIGNING_SEED),
+            admin_oidc,
+        )
+        .await;
         let session = sign_in(&control_plane).await;
         Self {
             control_plane,
@@ -94,7 +114,11 @@ async fn sign_in(control_plane: &ControlPlane) -> (String, String) {
         .build()
         .expect("client");
     let signed_in = no_redirects.get(&link).send().await.expect("sign-in");
-    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "sign-in link works");
+    assert_eq!(
+        signed_in.status(),
+        StatusCode::SEE_OTHER,
+        "sign-in link works"
+    );
     let cookie = signed_in.headers()["set-cookie"]
         .to_str()
         .expect("cookie")
@@ -111,6 +135,9 @@ async fn sign_in(control_plane: &ControlPlane) -> (String, String) {
         .json()
         .await
         .expect("session JSON");
-    let csrf = session["csrfToken"].as_str().expect("CSRF token").to_owned();
+    let csrf = session["csrfToken"]
+        .as_str()
+        .expect("CSRF token")
+        .to_owned();
     (cookie, csrf)
 }

@@ -7,6 +7,7 @@ mod catalog;
 mod error;
 mod extract;
 mod members;
+mod oidc;
 mod openapi;
 mod publish;
 pub mod session;
@@ -139,6 +140,14 @@ pub fn router(services: AppState, settings: &Settings) -> Router {
         .route(
             "/auth/link/{token}",
             get(session::sign_in_with_link).with_state(services.clone()),
+        )
+        .route(
+            "/auth/oidc/start",
+            get(oidc::start).with_state(services.clone()),
+        )
+        .route(
+            "/auth/oidc/callback",
+            get(oidc::callback).with_state(services.clone()),
         )
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::ui::router(services, settings))

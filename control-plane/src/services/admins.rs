@@ -241,7 +241,10 @@ impl Services {
         let admin = storage::admins::admin_upsert(&mut *tx, &email, false).await?;
         let before = storage::admins::membership_role(&mut *tx, row.id, admin.id).await?;
         storage::admins::member_put(&mut *tx, row.id, admin.id, input.role.as_str()).await?;
-        if storage::admins::owner_count(&mut *tx, row.id).await? == 0 {
+        // Demoting the last owner would leave the tenant to operators alone.
+        if before.as_deref() == Some("owner")
+            && storage::admins::owner_count(&mut *tx, row.id).await? == 0
+        {
             return Err(last_owner());
         }
         tx.commit().await.map_err(StorageError::from)?;

@@ -38,6 +38,10 @@ pub struct Services {
 }
 
 impl Services {
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     /// The pool, for the HTTP layer's session store.
     pub fn db(&self) -> &PgPool {
         &self.db
