@@ -37,6 +37,9 @@ pub struct Settings {
     /// is set (then `…_CLIENT_ID` and `…_CLIENT_SECRET` are required; the
     /// client's redirect URI is `<PORTCULLIS_PUBLIC_URL>/auth/oidc/callback`).
     pub admin_oidc: Option<AdminOidc>,
+    /// `PORTCULLIS_PUSH_RETRY_SECONDS` (default 15): how often versions the
+    /// edge has not accepted are pushed again.
+    pub push_retry_interval: std::time::Duration,
 }
 
 /// The identity provider admins sign in with.
@@ -107,6 +110,20 @@ impl Settings {
                 .unwrap_or_else(|| "target/site".into())
                 .into(),
             public_url: public_url(lookup("PORTCULLIS_PUBLIC_URL"), &listen_text)?,
+            push_retry_interval: std::time::Duration::from_secs(
+                match lookup("PORTCULLIS_PUSH_RETRY_SECONDS") {
+                    None => 15,
+                    Some(text) => {
+                        text.parse()
+                            .ok()
+                            .filter(|s| *s > 0)
+                            .ok_or(SettingsError::Invalid {
+                                name: "PORTCULLIS_PUSH_RETRY_SECONDS",
+                                reason: format!("{text:?} is not a positive number of seconds"),
+                            })?
+                    }
+                },
+            ),
             admin_oidc: match lookup("PORTCULLIS_ADMIN_OIDC_ISSUER").filter(|v| !v.is_empty()) {
                 None => None,
                 Some(issuer) => Some(AdminOidc {

@@ -8,6 +8,9 @@ use portcullis_tenant_config::SignedConfig;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushOutcome {
     pub accepted: bool,
+    /// Whether trying again may help (the edge was unreachable or failing),
+    /// as opposed to the edge refusing the document.
+    pub retryable: bool,
     /// The edge's response body, or why it could not be reached.
     pub detail: String,
 }
@@ -36,6 +39,7 @@ impl EdgeClient {
         match self.http.put(&url).json(config).send().await {
             Err(e) => PushOutcome {
                 accepted: false,
+                retryable: true,
                 detail: format!("edge unreachable at {url}: {}", error_chain(&e)),
             },
             Ok(response) => {
@@ -44,6 +48,7 @@ impl EdgeClient {
                 let body: String = body.chars().take(2000).collect();
                 PushOutcome {
                     accepted: status.is_success(),
+                    retryable: status.is_server_error(),
                     detail: if status.is_success() {
                         body
                     } else {
@@ -51,6 +56,31 @@ impl EdgeClient {
                     },
                 }
             }
+        }
+    }
+}
+
+impl EdgeClient {
+    /// The version the edge serves for `tenant` (`None`: nothing yet), or
+    /// why it could not say.
+    pub async fn served_version(&self, tenant: &str) -> Result<Option<i64>, String> {
+        let url = format!("{}/internal/tenants/{tenant}/config", self.base_url);
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| format!("edge unreachable at {url}: {}", error_chain(&e)))?;
+        match response.status().as_u16() {
+            404 => Ok(None),
+            200 => {
+                let body: serde_json::Value = response
+                    .json()
+                    .await
+                    .map_err(|e| format!("edge answered with something else: {e}"))?;
+                Ok(body["version"].as_i64())
+            }
+            other => Err(format!("edge answered {other}")),
         }
     }
 }

@@ -26,6 +26,9 @@ pub async fn build(settings: &Settings) -> StartupResult<axum::Router> {
     let pool = storage::connect(&settings.database_url).await?;
     storage::migrate(&pool).await?;
     let services = Arc::new(services::Services::new(pool, settings)?);
+    services
+        .clone()
+        .spawn_push_retries(settings.push_retry_interval);
     Ok(http::router(services, settings))
 }
 

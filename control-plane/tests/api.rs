@@ -350,6 +350,11 @@ async fn bad_input_gets_a_json_error_naming_the_problem(pool: PgPool) {
         (status, error(&body).0.as_str()),
         (StatusCode::NOT_FOUND, "not_found")
     );
+    let (status, body) = call(&app, "GET", "/api/v1/tenants/acme/versions/latest", None).await;
+    assert_eq!(
+        (status, error(&body).0.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_path")
+    );
 
     // Nothing refused changed what was stored.
     let (_, tools) = call(&app, "GET", "/api/v1/tenants/acme/tools", None).await;
@@ -823,6 +828,7 @@ fn valid_body(method: &str, path: &str) -> Option<Value> {
         }
         ("PUT", "{email}") => json!({"role": "viewer"}),
         ("POST", "tokens") => json!({"name": "matrix", "role": "viewer"}),
+        ("POST", "rollback") => json!({"version": 1}),
         _ => return None,
     };
     Some(body)
@@ -908,7 +914,8 @@ async fn every_route_refuses_whoever_may_not_use_it(pool: PgPool) {
             .replace("{uri}", "test%3A%2F%2Fnothing")
             .replace("{uri_template}", "test%3A%2F%2Fnothing%2F%7Bid%7D")
             .replace("{email}", "someone@acme.test")
-            .replace("{id}", "999999");
+            .replace("{id}", "999999")
+            .replace("{version}", "1");
         for caller in &callers {
             let (status, body) = call(
                 &caller.client,
@@ -1103,4 +1110,129 @@ async fn every_change_is_audited_and_exportable(pool: PgPool) {
         .collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[2]["action"], "tenant.create");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn versions_diff_by_name_and_roll_back_as_new_versions(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(tool("weather")),
+    )
+    .await;
+    let (status, _) = call(&app, "POST", "/api/v1/tenants/acme/publish", None).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_GATEWAY,
+        "the edge is down in these tests"
+    );
+    call(&app, "DELETE", "/api/v1/tenants/acme/tools/weather", None).await;
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(tool("forecast")),
+    )
+    .await;
+
+    // The draft against version 1, before publishing it.
+    let (status, diff) = call(
+        &app,
+        "GET",
+        "/api/v1/tenants/acme/diff?from=1&to=draft",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{diff}");
+    let changes: Vec<(String, String)> = diff["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["path"].as_str().unwrap().into(),
+                c["kind"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("tools[weather]".to_string(), "removed".to_string()),
+            ("tools[forecast]".to_string(), "added".to_string())
+        ]
+    );
+    call(&app, "POST", "/api/v1/tenants/acme/publish", None).await;
+    let (_, between) = call(&app, "GET", "/api/v1/tenants/acme/diff?from=1&to=2", None).await;
+    assert_eq!(between["changes"], diff["changes"]);
+    assert_eq!(
+        (between["from"].clone(), between["to"].clone()),
+        (json!(1), json!(2))
+    );
+
+    // Rolling back publishes version 1's content as version 3.
+    let (status, rolled) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/rollback",
+        Some(json!({"version": 1})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{rolled}");
+    assert_eq!(rolled["deployment"]["version"], 3);
+    assert_eq!(rolled["deployment"]["rollbackOf"], 1);
+    assert_eq!(rolled["deployment"]["publishedBy"], "ops@example.com");
+    let (_, v1) = call(&app, "GET", "/api/v1/tenants/acme/versions/1", None).await;
+    let (_, v3) = call(&app, "GET", "/api/v1/tenants/acme/versions/3", None).await;
+    assert_eq!(v3["document"]["version"], 3);
+    assert_eq!(v3["document"]["tools"], v1["document"]["tools"]);
+    let (_, same) = call(&app, "GET", "/api/v1/tenants/acme/diff?from=1&to=3", None).await;
+    assert_eq!(same["changes"], json!([]));
+
+    for bad in ["/rollback", "/versions/99"] {
+        let (status, _) = if bad == "/rollback" {
+            call(
+                &app,
+                "POST",
+                &format!("/api/v1/tenants/acme{bad}"),
+                Some(json!({"version": 99})),
+            )
+            .await
+        } else {
+            call(&app, "GET", &format!("/api/v1/tenants/acme{bad}"), None).await
+        };
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    let (status, body) = call(&app, "GET", "/api/v1/tenants/acme/diff?from=soon", None).await;
+    assert_eq!(
+        (status, error(&body).0.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn concurrent_publishes_get_consecutive_versions(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    let publishes: Vec<_> = (0..6)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(
+                async move { call(&app, "POST", "/api/v1/tenants/acme/publish", None).await },
+            )
+        })
+        .collect();
+    let mut results = Vec::new();
+    for publish in publishes {
+        results.push(publish.await.unwrap());
+    }
+    let mut versions: Vec<i64> = results
+        .iter()
+        .map(|(_, body)| body["deployment"]["version"].as_i64().unwrap())
+        .collect();
+    versions.sort_unstable();
+    assert_eq!(versions, [1, 2, 3, 4, 5, 6]);
 }

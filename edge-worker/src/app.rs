@@ -164,9 +164,10 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
             ("PUT", _, Some(tenant)) => {
                 config_push::accept(tenant, &request.body, self.store, self.verifier).await
             }
+            ("GET", _, Some(tenant)) => config_push::served(tenant, self.store).await,
             (_, _, Some(_)) => Outcome::Reply(
-                HttpResponse::error(405, "method_not_allowed", "use PUT")
-                    .with_header("allow", "PUT"),
+                HttpResponse::error(405, "method_not_allowed", "use PUT or GET")
+                    .with_header("allow", "PUT, GET"),
             ),
             _ => Outcome::Reply(HttpResponse::error(404, "not_found", "no such endpoint")),
         }
@@ -388,8 +389,29 @@ mod tests {
             ))
             .await;
         assert_eq!(r.status, 400);
-        // Nothing refused replaced what is served.
+        // Nothing refused replaced what is served, and the edge says so.
         assert_eq!(f.store.load("acme").await.unwrap().unwrap().version, 2);
+        let served = f
+            .send(&req(
+                "GET",
+                "localhost",
+                "/internal/tenants/acme/config",
+                b"",
+            ))
+            .await;
+        assert_eq!(
+            (served.status, body(&served)["version"].clone()),
+            (200, json!(2))
+        );
+        let none = f
+            .send(&req(
+                "GET",
+                "localhost",
+                "/internal/tenants/nobody/config",
+                b"",
+            ))
+            .await;
+        assert_eq!(none.status, 404);
     }
 
     #[tokio::test]

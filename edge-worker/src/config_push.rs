@@ -40,6 +40,21 @@ pub async fn accept(
     }
 }
 
+/// `GET /internal/tenants/{tenant}/config`: which version is served, so
+/// the control plane can show it (the version number and the document's
+/// hash only; the document itself is the tenant's).
+pub async fn served(tenant: &str, store: &impl ConfigStore) -> Outcome {
+    Outcome::Reply(match store.load(tenant).await {
+        Ok(Some(config)) => {
+            HttpResponse::json(200, &json!({ "tenant": tenant, "version": config.version }))
+        }
+        Ok(None) => {
+            HttpResponse::error(404, "unknown_tenant", "no config is served for this tenant")
+        }
+        Err(e) => storage_failure(e),
+    })
+}
+
 /// Verifies and stores a pushed config; returns the one it replaced.
 async fn accept_config(
     tenant: &str,

@@ -21,6 +21,8 @@ pub mod sealing;
 
 #[cfg(test)]
 mod robustness;
+#[cfg(any(test, feature = "strategies"))]
+pub mod strategies;
 
 pub use args::{ArgSchema, CompileError, Violation};
 pub use auth::OAuthConfig;

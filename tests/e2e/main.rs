@@ -7,6 +7,7 @@ mod admin_ui;
 mod conformance;
 mod live_config;
 mod oauth;
+mod publish_retries;
 mod python_client;
 mod sessions;
 mod walking_skeleton;

@@ -97,7 +97,10 @@ async fn a_real_mcp_client_calls_a_published_tool() {
         .iter()
         .map(|d| d["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["accepted", "failed"]);
+    // Version 1 stays failed unless the background retry landed it before
+    // version 2 was published (tests/e2e/publish_retries.rs).
+    assert_eq!(statuses[0], "accepted");
+    assert!(["failed", "accepted"].contains(&statuses[1]), "{history}");
 
     // The official SDK client against acme.
     let seen = sdk_client(

@@ -2,12 +2,13 @@
 //! or (with `Accept: application/x-ndjson`) as JSON lines for export.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
+use super::extract::ApiPath;
 use crate::context::RequestContext;
 use crate::services::audit::{AuditPage, AuditQuery};
 
@@ -20,7 +21,7 @@ const JSON_LINES: &str = "application/x-ndjson";
 pub async fn audit_list(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
     headers: HeaderMap,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, ApiError> {

@@ -1,11 +1,11 @@
 //! `/api/v1/tenants/{tenant}/auth`
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath};
 use crate::context::RequestContext;
 use crate::services::auth::{AuthSettings, AuthSettingsInput};
 
@@ -14,7 +14,7 @@ use crate::services::auth::{AuthSettings, AuthSettingsInput};
 pub async fn auth_get(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<AuthSettings>, ApiError> {
     Ok(Json(services.auth_get(&ctx, &tenant).await?))
 }
@@ -27,7 +27,7 @@ pub async fn auth_get(
 pub async fn auth_put(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
     ApiJson(input): ApiJson<AuthSettingsInput>,
 ) -> Result<Json<AuthSettings>, ApiError> {
     Ok(Json(services.auth_put(&ctx, &tenant, input).await?))

@@ -5,13 +5,13 @@
 //! (`/resources/test%3A%2F%2Fdocs`).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use portcullis_tenant_config::{PromptConfig, ResourceConfig, ResourceTemplateConfig};
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath};
 use crate::context::RequestContext;
 use crate::services::catalog::CatalogItem;
 
@@ -53,7 +53,7 @@ async fn delete<T: CatalogItem>(
 pub async fn prompt_create(
     ctx: RequestContext,
     State(s): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
     ApiJson(item): ApiJson<PromptConfig>,
 ) -> Created<PromptConfig> {
     create(ctx, s, tenant, item).await
@@ -64,7 +64,7 @@ pub async fn prompt_create(
 pub async fn prompt_list(
     ctx: RequestContext,
     State(s): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<Vec<PromptConfig>>, ApiError> {
     list(ctx, s, tenant).await
 }
@@ -74,7 +74,7 @@ pub async fn prompt_list(
 pub async fn prompt_delete(
     ctx: RequestContext,
     State(s): State<AppState>,
-    Path((tenant, name)): Path<(String, String)>,
+    ApiPath((tenant, name)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     delete::<PromptConfig>(ctx, s, tenant, name).await
 }
@@ -85,7 +85,7 @@ pub async fn prompt_delete(
 pub async fn resource_create(
     ctx: RequestContext,
     State(s): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
     ApiJson(item): ApiJson<ResourceConfig>,
 ) -> Created<ResourceConfig> {
     create(ctx, s, tenant, item).await
@@ -96,7 +96,7 @@ pub async fn resource_create(
 pub async fn resource_list(
     ctx: RequestContext,
     State(s): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<Vec<ResourceConfig>>, ApiError> {
     list(ctx, s, tenant).await
 }
@@ -106,7 +106,7 @@ pub async fn resource_list(
 pub async fn resource_delete(
     ctx: RequestContext,
     State(s): State<AppState>,
-    Path((tenant, uri)): Path<(String, String)>,
+    ApiPath((tenant, uri)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     delete::<ResourceConfig>(ctx, s, tenant, uri).await
 }
@@ -117,7 +117,7 @@ pub async fn resource_delete(
 pub async fn resource_template_create(
     ctx: RequestContext,
     State(s): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
     ApiJson(item): ApiJson<ResourceTemplateConfig>,
 ) -> Created<ResourceTemplateConfig> {
     create(ctx, s, tenant, item).await
@@ -128,7 +128,7 @@ pub async fn resource_template_create(
 pub async fn resource_template_list(
     ctx: RequestContext,
     State(s): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<Vec<ResourceTemplateConfig>>, ApiError> {
     list(ctx, s, tenant).await
 }
@@ -139,7 +139,7 @@ pub async fn resource_template_list(
 pub async fn resource_template_delete(
     ctx: RequestContext,
     State(s): State<AppState>,
-    Path((tenant, uri_template)): Path<(String, String)>,
+    ApiPath((tenant, uri_template)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     delete::<ResourceTemplateConfig>(ctx, s, tenant, uri_template).await
 }

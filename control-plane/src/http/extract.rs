@@ -1,8 +1,9 @@
 //! Extractors that answer bad requests in the API's own error format.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 
 use super::error::ApiError;
 
@@ -28,6 +29,25 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
             Err(e) => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "malformed_json",
+                e.body_text(),
+            )),
+        }
+    }
+}
+
+/// `axum::extract::Path`, but a path segment that does not parse (say, a
+/// version that is not a number) is a JSON 400 like every other error.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Self(v)),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
                 e.body_text(),
             )),
         }

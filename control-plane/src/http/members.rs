@@ -2,12 +2,12 @@
 //! who may act on a tenant.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath};
 use crate::context::RequestContext;
 use crate::services::admins::{ApiToken, ApiTokenCreate, ApiTokenCreated, Member, MemberPut};
 
@@ -16,7 +16,7 @@ use crate::services::admins::{ApiToken, ApiTokenCreate, ApiTokenCreated, Member,
 pub async fn member_list(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<Vec<Member>>, ApiError> {
     Ok(Json(services.member_list(&ctx, &tenant).await?))
 }
@@ -30,7 +30,7 @@ pub async fn member_list(
 pub async fn member_put(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path((tenant, email)): Path<(String, String)>,
+    ApiPath((tenant, email)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<MemberPut>,
 ) -> Result<Json<Member>, ApiError> {
     Ok(Json(
@@ -44,7 +44,7 @@ pub async fn member_put(
 pub async fn member_delete(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path((tenant, email)): Path<(String, String)>,
+    ApiPath((tenant, email)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     services.member_delete(&ctx, &tenant, &email).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -57,7 +57,7 @@ pub async fn member_delete(
 pub async fn api_token_create(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
     ApiJson(input): ApiJson<ApiTokenCreate>,
 ) -> Result<(StatusCode, Json<ApiTokenCreated>), ApiError> {
     Ok((
@@ -71,7 +71,7 @@ pub async fn api_token_create(
 pub async fn api_token_list(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<Vec<ApiToken>>, ApiError> {
     Ok(Json(services.api_token_list(&ctx, &tenant).await?))
 }
@@ -82,7 +82,7 @@ pub async fn api_token_list(
 pub async fn api_token_revoke(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path((tenant, id)): Path<(String, i64)>,
+    ApiPath((tenant, id)): ApiPath<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
     services.api_token_revoke(&ctx, &tenant, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -110,6 +110,14 @@ pub const API_ROUTES: &[ApiRoute] = &[
     ),
     route("POST", "/v1/tenants/{tenant}/publish", Tenant(Write)),
     route("GET", "/v1/tenants/{tenant}/deployments", Tenant(Read)),
+    route("POST", "/v1/tenants/{tenant}/rollback", Tenant(Write)),
+    route(
+        "GET",
+        "/v1/tenants/{tenant}/versions/{version}",
+        Tenant(Read),
+    ),
+    route("GET", "/v1/tenants/{tenant}/diff", Tenant(Read)),
+    route("GET", "/v1/tenants/{tenant}/edge", Tenant(Read)),
     route("GET", "/v1/tenants/{tenant}/members", Tenant(Read)),
     route(
         "PUT",
@@ -273,6 +281,22 @@ fn api_router(services: AppState) -> Router {
             Method::GET,
             "/v1/tenants/{tenant}/deployments",
             get(publish::deployment_list),
+        ),
+        (
+            Method::POST,
+            "/v1/tenants/{tenant}/rollback",
+            on(MethodFilter::POST, publish::rollback),
+        ),
+        (
+            Method::GET,
+            "/v1/tenants/{tenant}/versions/{version}",
+            get(publish::version_get),
+        ),
+        (Method::GET, "/v1/tenants/{tenant}/diff", get(publish::diff)),
+        (
+            Method::GET,
+            "/v1/tenants/{tenant}/edge",
+            get(publish::edge_status),
         ),
         (
             Method::GET,

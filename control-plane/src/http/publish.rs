@@ -1,15 +1,19 @@
-//! `/api/v1/tenants/{tenant}/publish` and the deployment history.
+//! `/api/v1/tenants/{tenant}/publish`, rollbacks, and the deployment
+//! history with its documents and diffs.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiPath};
 use crate::context::RequestContext;
-use crate::services::publish::Deployment;
+use crate::services::publish::{
+    Deployment, Diff, DiffQuery, EdgeStatus, Rollback, VersionDocument,
+};
 
 /// 201 when the edge accepted the new version; 502 when it did not, with
 /// the recorded deployment (and the edge's reason) in the body.
@@ -19,17 +23,71 @@ use crate::services::publish::Deployment;
 pub async fn publish(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let deployment = services.publish(&ctx, &tenant).await?;
+    Ok(deployed(deployment))
+}
+
+/// 201 with the deployment the edge accepted, else 502 saying why.
+fn deployed(deployment: Deployment) -> Response {
     if deployment.status == "accepted" {
-        return Ok((StatusCode::CREATED, Json(deployment)).into_response());
+        return (StatusCode::CREATED, Json(deployment)).into_response();
     }
     let body = json!({
         "error": { "code": "edge_push_failed", "message": deployment.detail.clone().unwrap_or_default() },
         "deployment": deployment,
     });
-    Ok((StatusCode::BAD_GATEWAY, Json(body)).into_response())
+    (StatusCode::BAD_GATEWAY, Json(body)).into_response()
+}
+
+/// Publishes an earlier version's content as a new version.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/rollback", params(("tenant" = String, Path)),
+    request_body = Rollback, responses(
+    (status = 201, body = Deployment), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+    (status = 502, description = "recorded, but the edge did not accept it: `{error, deployment}`")))]
+pub async fn rollback(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath(tenant): ApiPath<String>,
+    ApiJson(input): ApiJson<Rollback>,
+) -> Result<Response, ApiError> {
+    Ok(deployed(services.rollback(&ctx, &tenant, input).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/versions/{version}",
+    params(("tenant" = String, Path), ("version" = i64, Path)),
+    responses((status = 200, body = VersionDocument), (status = 404, body = ErrorBody)))]
+pub async fn version_get(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath((tenant, version)): ApiPath<(String, i64)>,
+) -> Result<Json<VersionDocument>, ApiError> {
+    Ok(Json(services.version_get(&ctx, &tenant, version).await?))
+}
+
+/// What changed between two versions; by default, what publishing now
+/// would change in the live version.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/diff", params(("tenant" = String, Path), DiffQuery),
+    responses((status = 200, body = Diff), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn diff(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath(tenant): ApiPath<String>,
+    Query(query): Query<DiffQuery>,
+) -> Result<Json<Diff>, ApiError> {
+    Ok(Json(services.diff(&ctx, &tenant, &query).await?))
+}
+
+/// Which version the edge serves right now, by asking it.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/edge", params(("tenant" = String, Path)),
+    responses((status = 200, body = EdgeStatus), (status = 404, body = ErrorBody)))]
+pub async fn edge_status(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath(tenant): ApiPath<String>,
+) -> Result<Json<EdgeStatus>, ApiError> {
+    Ok(Json(services.edge_status(&ctx, &tenant).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/deployments", params(("tenant" = String, Path)),
@@ -37,7 +95,7 @@ pub async fn publish(
 pub async fn deployment_list(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<Vec<Deployment>>, ApiError> {
     Ok(Json(services.deployment_list(&ctx, &tenant).await?))
 }

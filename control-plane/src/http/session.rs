@@ -10,7 +10,7 @@
 //! ([`super::oidc`]).
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
+use super::extract::ApiPath;
 use crate::context::{Actor, RequestContext};
 use crate::services::ServiceError;
 use crate::services::admins::Me;
@@ -155,7 +156,7 @@ pub async fn start(session: &Session, actor: &Actor) -> Result<(), ApiError> {
 pub async fn sign_in_with_link(
     State(services): State<AppState>,
     session: Session,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
 ) -> Response {
     match services.sign_in_link_use(&token).await {
         Ok(actor) => match start(&session, &actor).await {

@@ -1,12 +1,13 @@
 //! `/api/v1/tenants`
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
+use super::extract::ApiPath;
 use crate::context::RequestContext;
 use crate::services::tenants::{Tenant, TenantCreate};
 
@@ -36,7 +37,7 @@ pub async fn tenant_list(
 pub async fn tenant_get(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<Tenant>, ApiError> {
     Ok(Json(services.tenant_get(&ctx, &tenant).await?))
 }

@@ -1,12 +1,13 @@
 //! `/api/v1/tenants/{tenant}/tools`
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
+use super::extract::ApiPath;
 use crate::context::RequestContext;
 use crate::services::tools::{Tool, ToolCreate};
 
@@ -15,7 +16,7 @@ use crate::services::tools::{Tool, ToolCreate};
 pub async fn tool_create(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
     ApiJson(input): ApiJson<ToolCreate>,
 ) -> Result<(StatusCode, Json<Tool>), ApiError> {
     Ok((
@@ -29,7 +30,7 @@ pub async fn tool_create(
 pub async fn tool_list(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<Vec<Tool>>, ApiError> {
     Ok(Json(services.tool_list(&ctx, &tenant).await?))
 }
@@ -39,7 +40,7 @@ pub async fn tool_list(
 pub async fn tool_delete(
     ctx: RequestContext,
     State(services): State<AppState>,
-    Path((tenant, name)): Path<(String, String)>,
+    ApiPath((tenant, name)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     services.tool_delete(&ctx, &tenant, &name).await?;
     Ok(StatusCode::NO_CONTENT)

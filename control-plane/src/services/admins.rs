@@ -393,7 +393,7 @@ fn last_owner() -> ServiceError {
 }
 
 /// Emails are compared lower-cased; anything without one `@` is refused.
-fn normalize_email(email: &str) -> Result<String, ServiceError> {
+pub(super) fn normalize_email(email: &str) -> Result<String, ServiceError> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
         && matches!(email.split_once('@'), Some((local, domain))

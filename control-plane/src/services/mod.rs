@@ -8,8 +8,11 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod compile;
+pub mod diff;
 pub mod error;
 pub mod publish;
+#[cfg(test)]
+mod robustness;
 pub mod tenants;
 pub mod tools;
 

@@ -1,21 +1,34 @@
 //! The publish pipeline: load → compile → sign → record → push → record the
-//! edge's answer.
+//! edge's answer; and its history: each version kept, diffs between any two
+//! (or against the unpublished draft), rollbacks, and what the edge serves.
 //!
 //! The version row is committed before the push, so a crash or an
 //! unreachable edge never loses a version number or reuses one; the push
-//! outcome is recorded on that row whatever happens.
+//! outcome is recorded on that row whatever happens, and a tenant whose
+//! newest version the edge has not accepted is pushed again in the
+//! background ([`Services::retry_pushes`]) until it is, or a newer one
+//! replaces it. Publishes of one tenant are serialized by a row lock, so
+//! versions are consecutive.
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use portcullis_tenant_config::SignedConfig;
-use serde::Serialize;
+use portcullis_tenant_config::{SignedConfig, TenantConfig};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::compile::{Catalog, TenantParts, compile_tenant_config};
+use super::diff::{Change, diff_documents};
 use super::{ServiceError, Services, to_audit};
 use crate::context::{Permission, RequestContext};
 use crate::storage::config_versions::{ConfigVersionRow, NewConfigVersion};
-use crate::storage::{self, config_versions as versions};
+use crate::storage::tenants::TenantRow;
+use crate::storage::{self, StorageError, config_versions as versions};
+
+/// A version whose push failed this many times is left for an admin.
+const MAX_PUSH_ATTEMPTS: i32 = 20;
 
 /// One published version and what the edge made of it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -24,10 +37,17 @@ pub struct Deployment {
     pub version: i64,
     /// SHA-256 of the signed document, hex.
     pub sha256: String,
-    /// `pending`, `accepted` or `failed`.
+    /// `pending`, `accepted`, `failed` (unreachable or failing edge; retried
+    /// in the background) or `refused` (the edge will not take it).
     pub status: String,
     /// The edge's answer, or why it could not be reached.
     pub detail: Option<String>,
+    /// Who published it (an admin's email, `api-token:<id>`).
+    pub published_by: Option<String>,
+    /// The version whose content this one restored, for a rollback.
+    pub rollback_of: Option<i64>,
+    /// How many times it was pushed.
+    pub push_attempts: i32,
     pub created_at: DateTime<Utc>,
     pub pushed_at: Option<DateTime<Utc>>,
 }
@@ -39,25 +59,161 @@ impl From<ConfigVersionRow> for Deployment {
             sha256: r.sha256,
             status: r.push_status,
             detail: r.push_detail,
+            published_by: r.published_by,
+            rollback_of: r.rollback_of,
+            push_attempts: r.push_attempts,
             created_at: r.created_at,
             pushed_at: r.pushed_at,
         }
     }
 }
 
+/// One version's document, as the edge got it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionDocument {
+    pub version: i64,
+    #[schema(value_type = Object)]
+    pub document: Value,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rollback {
+    /// The earlier version whose content to publish again (as a new version).
+    pub version: i64,
+}
+
+/// `from` and `to` of a diff: a version number, `live` (the newest version
+/// the edge accepted) or `draft` (what publishing now would send).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DiffQuery {
+    /// Default `live`.
+    pub from: Option<String>,
+    /// Default `draft`.
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Diff {
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub changes: Vec<Change>,
+}
+
+/// What the edge serves right now, as it says itself.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EdgeStatus {
+    pub reachable: bool,
+    /// The version the edge serves, if any.
+    pub served_version: Option<i64>,
+    /// The newest version the edge accepted, by the deployment history.
+    pub live_version: Option<i64>,
+    pub detail: Option<String>,
+}
+
+/// Where a published document's content comes from.
+enum Content {
+    /// The tenant's rows as they are now.
+    Draft,
+    /// An earlier version's document (a rollback).
+    Version(i64),
+}
+
 impl Services {
-    /// Publishes the tenant's current tools as a new version.
+    /// Publishes the tenant's current model as a new version.
     pub async fn publish(
         &self,
         ctx: &RequestContext,
         tenant: &str,
     ) -> Result<Deployment, ServiceError> {
         self.tenant_for(ctx, tenant, Permission::Write).await?;
-        let mut tx = self.db.begin().await.map_err(storage::StorageError::from)?;
+        self.publish_content(ctx, tenant, Content::Draft).await
+    }
+
+    /// Publishes an earlier version's content again, as a new version (the
+    /// draft is left as it is).
+    pub async fn rollback(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        input: Rollback,
+    ) -> Result<Deployment, ServiceError> {
+        self.tenant_for(ctx, tenant, Permission::Write).await?;
+        self.publish_content(ctx, tenant, Content::Version(input.version))
+            .await
+    }
+
+    async fn publish_content(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        content: Content,
+    ) -> Result<Deployment, ServiceError> {
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
         let tenant_row = storage::tenants::tenant_lock(&mut tx, tenant)
             .await?
             .ok_or_else(|| super::tenants::tenant_not_found(tenant))?;
         let version = versions::config_version_next(&mut tx, tenant_row.id).await?;
+        let (config, rollback_of) = match content {
+            Content::Draft => (self.draft(&mut tx, &tenant_row, version).await?, None),
+            Content::Version(old) => {
+                let payload = versions::config_version_payload(&mut *tx, tenant_row.id, old)
+                    .await?
+                    .ok_or_else(|| version_not_found(tenant, old))?;
+                let mut config: TenantConfig = serde_json::from_str(&payload.payload)
+                    .map_err(|e| ServiceError::Internal(format!("stored version {old}: {e}")))?;
+                config.version = version as u64;
+                (config, Some(old))
+            }
+        };
+        let signed = SignedConfig::sign(&config, &self.signing_key)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let sha256 = hex_sha256(signed.payload.as_bytes());
+        let actor = ctx.actor_label();
+        let row = versions::config_version_create(
+            &mut tx,
+            &NewConfigVersion {
+                tenant_id: tenant_row.id,
+                version,
+                payload: &signed.payload,
+                signature: &signed.signature,
+                sha256: &sha256,
+                published_by: &actor,
+                rollback_of,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(StorageError::from)?;
+
+        let deployment = self.push(tenant, row.id, &signed).await?;
+        let action = if rollback_of.is_some() {
+            "config.rollback"
+        } else {
+            "config.publish"
+        };
+        let after = to_audit(&deployment);
+        self.audit(
+            ctx,
+            Some(tenant_row.id),
+            action,
+            &format!("version {version}"),
+            None,
+            Some(&after),
+        )
+        .await?;
+        Ok(deployment)
+    }
+
+    /// The config publishing now would send, numbered `version`.
+    async fn draft(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        tenant_row: &TenantRow,
+        version: i64,
+    ) -> Result<TenantConfig, ServiceError> {
         let parts = TenantParts {
             tools: storage::tools::tool_list(&mut *tx, tenant_row.id).await?,
             catalog: Catalog {
@@ -67,48 +223,58 @@ impl Services {
             },
             oauth: super::auth::auth_for_publish(&mut *tx, tenant_row.id).await?,
         };
-        let config = compile_tenant_config(&tenant_row, parts, version as u64)?;
-        let signed = SignedConfig::sign(&config, &self.signing_key)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let sha256 = hex_sha256(signed.payload.as_bytes());
-        let row = versions::config_version_create(
-            &mut tx,
-            &NewConfigVersion {
-                tenant_id: tenant_row.id,
-                version,
-                payload: &signed.payload,
-                signature: &signed.signature,
-                sha256: &sha256,
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage::StorageError::from)?;
+        compile_tenant_config(tenant_row, parts, version as u64)
+    }
 
-        let outcome = self.edge.push(tenant, &signed).await;
+    /// Pushes a recorded version and records the edge's answer.
+    async fn push(
+        &self,
+        tenant: &str,
+        row_id: i64,
+        signed: &SignedConfig,
+    ) -> Result<Deployment, ServiceError> {
+        let outcome = self.edge.push(tenant, signed).await;
         if outcome.accepted {
-            tracing::info!(tenant, version, request_id = %ctx.request_id, "config accepted by the edge");
+            tracing::info!(tenant, "config accepted by the edge");
         } else {
-            tracing::warn!(tenant, version, request_id = %ctx.request_id, detail = %outcome.detail, "config push failed");
+            tracing::warn!(tenant, detail = %outcome.detail, "config push failed");
         }
-        let row = versions::config_version_record_push(
-            &self.db,
-            row.id,
-            outcome.accepted,
-            &outcome.detail,
-        )
-        .await?;
-        let deployment = Deployment::from(row);
-        let after = to_audit(&deployment);
-        self.audit(
-            ctx,
-            Some(tenant_row.id),
-            "config.publish",
-            &format!("version {version}"),
-            None,
-            Some(&after),
-        )
-        .await?;
-        Ok(deployment)
+        let status = match (outcome.accepted, outcome.retryable) {
+            (true, _) => "accepted",
+            (false, true) => "failed",
+            (false, false) => "refused",
+        };
+        let row =
+            versions::config_version_record_push(&self.db, row_id, status, &outcome.detail).await?;
+        Ok(row.into())
+    }
+
+    /// Pushes again every tenant's newest version the edge has not
+    /// accepted; the number pushed.
+    pub async fn retry_pushes(&self) -> Result<usize, ServiceError> {
+        let due = versions::config_versions_unaccepted(&self.db, MAX_PUSH_ATTEMPTS).await?;
+        for row in &due {
+            let signed = SignedConfig {
+                payload: row.payload.clone(),
+                signature: row.signature.clone(),
+            };
+            let deployment = self.push(&row.tenant, row.id, &signed).await?;
+            tracing::info!(tenant = %row.tenant, version = deployment.version, status = %deployment.status, "push retried");
+        }
+        Ok(due.len())
+    }
+
+    /// Runs [`Self::retry_pushes`] every `interval`, for as long as the
+    /// process lives.
+    pub fn spawn_push_retries(self: std::sync::Arc<Self>, interval: Duration) {
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(interval).await;
+                if let Err(e) = self.retry_pushes().await {
+                    tracing::warn!(error = %e, "retrying pushes failed");
+                }
+            }
+        });
     }
 
     pub async fn deployment_list(
@@ -120,6 +286,105 @@ impl Services {
         let rows = versions::config_version_list(&self.db, tenant_row.id).await?;
         Ok(rows.into_iter().map(Deployment::from).collect())
     }
+
+    pub async fn version_get(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        version: i64,
+    ) -> Result<VersionDocument, ServiceError> {
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        let document = self.document(&tenant_row, version).await?;
+        Ok(VersionDocument { version, document })
+    }
+
+    /// What changed between two versions (or the live one and the draft).
+    pub async fn diff(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        query: &DiffQuery,
+    ) -> Result<Diff, ServiceError> {
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        let (from, before) = self
+            .document_at(&tenant_row, query.from.as_deref().unwrap_or("live"), "from")
+            .await?;
+        let (to, after) = self
+            .document_at(&tenant_row, query.to.as_deref().unwrap_or("draft"), "to")
+            .await?;
+        Ok(Diff {
+            from,
+            to,
+            changes: diff_documents(&before, &after),
+        })
+    }
+
+    /// The document `reference` names, with its version (none for the
+    /// draft, and an empty document when nothing is live yet).
+    async fn document_at(
+        &self,
+        tenant_row: &TenantRow,
+        reference: &str,
+        field: &'static str,
+    ) -> Result<(Option<i64>, Value), ServiceError> {
+        match reference {
+            "draft" => {
+                let mut conn = self.db.acquire().await.map_err(StorageError::from)?;
+                // Any number will do: diffs leave the version out.
+                let draft = self.draft(&mut conn, tenant_row, 1).await?;
+                let document = serde_json::to_value(&draft)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                Ok((None, document))
+            }
+            "live" => match versions::config_version_live(&self.db, tenant_row.id).await? {
+                Some(version) => Ok((Some(version), self.document(tenant_row, version).await?)),
+                None => Ok((None, Value::Object(Default::default()))),
+            },
+            number => {
+                let version: i64 = number.parse().map_err(|_| {
+                    ServiceError::invalid(field, "a version number, `live` or `draft`")
+                })?;
+                Ok((Some(version), self.document(tenant_row, version).await?))
+            }
+        }
+    }
+
+    async fn document(&self, tenant_row: &TenantRow, version: i64) -> Result<Value, ServiceError> {
+        let payload = versions::config_version_payload(&self.db, tenant_row.id, version)
+            .await?
+            .ok_or_else(|| version_not_found(&tenant_row.slug, version))?;
+        serde_json::from_str(&payload.payload)
+            .map_err(|e| ServiceError::Internal(format!("stored version {version}: {e}")))
+    }
+
+    /// Asks the edge which version it serves.
+    pub async fn edge_status(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+    ) -> Result<EdgeStatus, ServiceError> {
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        let live_version = versions::config_version_live(&self.db, tenant_row.id).await?;
+        let served = self.edge.served_version(tenant).await;
+        Ok(match served {
+            Ok(served_version) => EdgeStatus {
+                reachable: true,
+                served_version,
+                live_version,
+                detail: None,
+            },
+            Err(detail) => EdgeStatus {
+                reachable: false,
+                served_version: None,
+                live_version,
+                detail: Some(detail),
+            },
+        })
+    }
+}
+
+fn version_not_found(tenant: &str, version: i64) -> ServiceError {
+    ServiceError::NotFound(format!("version {version} of tenant {tenant:?}"))
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
