@@ -21,6 +21,9 @@ pub struct Settings {
     /// edge (its `SEAL_KEY`); identity providers' client secrets are sealed
     /// with it (AES-256-GCM) before they are stored or published.
     pub edge_seal_key: [u8; 32],
+    /// `PORTCULLIS_EDGE_SEAL_KEY_PREVIOUS` (optional): the seal key before
+    /// a rotation, while `rotate-seal-key` re-seals what is under it.
+    pub edge_seal_key_previous: Option<[u8; 32]>,
     /// `PORTCULLIS_EDGE_URL`: where configs are pushed (the edge apex).
     pub edge_url: String,
     /// `PORTCULLIS_TENANT_ORIGIN` (default `http://{tenant}.localhost:8787`):
@@ -102,6 +105,19 @@ impl Settings {
                     name: "PORTCULLIS_EDGE_SEAL_KEY",
                     reason: "must be 32 bytes as 64 hex digits".into(),
                 })?,
+            edge_seal_key_previous: match lookup("PORTCULLIS_EDGE_SEAL_KEY_PREVIOUS")
+                .filter(|v| !v.is_empty())
+            {
+                None => None,
+                Some(hex) => Some(
+                    decode_hex(&hex)
+                        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+                        .ok_or(SettingsError::Invalid {
+                            name: "PORTCULLIS_EDGE_SEAL_KEY_PREVIOUS",
+                            reason: "must be 32 bytes as 64 hex digits".into(),
+                        })?,
+                ),
+            },
             edge_url: required("PORTCULLIS_EDGE_URL")?
                 .trim_end_matches('/')
                 .to_owned(),

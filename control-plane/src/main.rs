@@ -1,4 +1,4 @@
-//! `portcullis-control-plane [serve|migrate|keygen|public-key|sign-in-link <email>]`
+//! `portcullis-control-plane [serve|migrate|keygen|public-key|sign-in-link <email>|rotate-seal-key]`
 
 use portcullis_control_plane::context::RequestContext;
 use portcullis_control_plane::services::Services;
@@ -6,13 +6,16 @@ use portcullis_control_plane::{Settings, signing, storage};
 use tracing_subscriber::EnvFilter;
 
 const USAGE: &str =
-    "usage: portcullis-control-plane [serve|migrate|keygen|public-key|sign-in-link <email>]
+    "usage: portcullis-control-plane [serve|migrate|keygen|public-key|sign-in-link <email>|rotate-seal-key]
   serve                run the API and admin UI (default)
   migrate              apply database migrations and exit
   keygen               print a new PORTCULLIS_SIGNING_KEY
   public-key           print the edge's CONFIG_PUBLIC_KEY for PORTCULLIS_SIGNING_KEY
   sign-in-link <email> make <email> a platform operator and print a one-time
-                       sign-in link for them (15 minutes): the first admin's way in";
+                       sign-in link for them (15 minutes): the first admin's way in
+  rotate-seal-key      re-seal every secret under PORTCULLIS_EDGE_SEAL_KEY (opening
+                       with PORTCULLIS_EDGE_SEAL_KEY_PREVIOUS) and republish live
+                       configs carrying old ones";
 
 #[tokio::main]
 async fn main() {
@@ -41,15 +44,21 @@ async fn run(command: &str) -> portcullis_control_plane::StartupResult<()> {
             let email = std::env::args()
                 .nth(2)
                 .ok_or_else(|| format!("sign-in-link needs an email\n{USAGE}"))?;
-            let settings = Settings::from_env()?;
-            let pool = storage::connect(&settings.database_url).await?;
-            storage::migrate(&pool).await?;
-            let services = Services::new(pool, &settings)?;
+            let (settings, services) = services().await?;
             let link = services
                 .sign_in_link_create(&RequestContext::system(), &email, true)
                 .await?;
             println!("{}", settings.sign_in_link_url(&link.token));
             eprintln!("valid until {} and for one use", link.expires_at);
+            Ok(())
+        }
+        "rotate-seal-key" => {
+            let (_, services) = services().await?;
+            let report = services.seal_key_rotate(&RequestContext::system()).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if !report.unreadable.is_empty() {
+                return Err("some secrets open with neither key; see `unreadable`".into());
+            }
             Ok(())
         }
         "keygen" => {
@@ -72,4 +81,13 @@ async fn run(command: &str) -> portcullis_control_plane::StartupResult<()> {
         }
         other => Err(format!("unknown command {other:?}\n{USAGE}").into()),
     }
+}
+
+/// The services over the configured database, for one-off commands.
+async fn services() -> portcullis_control_plane::StartupResult<(Settings, Services)> {
+    let settings = Settings::from_env()?;
+    let pool = storage::connect(&settings.database_url).await?;
+    storage::migrate(&pool).await?;
+    let services = Services::new(pool, &settings)?;
+    Ok((settings, services))
 }

@@ -28,22 +28,32 @@ struct Client {
     bearer: Option<String>,
 }
 
-/// An app whose edge is a port nobody listens on, with a signed-in
-/// platform operator.
-async fn app(pool: PgPool) -> Client {
+/// Settings whose edge is a port nobody listens on, with `overrides`.
+fn settings_with(overrides: &[(&str, String)]) -> Settings {
     let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let settings = Settings::from_lookup(|name| match name {
-        "DATABASE_URL" => Some("unused: the pool is given".into()),
-        "PORTCULLIS_SIGNING_KEY" => Some("11".repeat(32)),
-        "PORTCULLIS_EDGE_SEAL_KEY" => Some("22".repeat(32)),
-        "PORTCULLIS_EDGE_URL" => Some(format!("http://127.0.0.1:{closed_port}")),
-        _ => None,
+    Settings::from_lookup(|name| {
+        if let Some((_, value)) = overrides.iter().find(|(n, _)| *n == name) {
+            return Some(value.clone());
+        }
+        match name {
+            "DATABASE_URL" => Some("unused: the pool is given".into()),
+            "PORTCULLIS_SIGNING_KEY" => Some("11".repeat(32)),
+            "PORTCULLIS_EDGE_SEAL_KEY" => Some("22".repeat(32)),
+            "PORTCULLIS_EDGE_URL" => Some(format!("http://127.0.0.1:{closed_port}")),
+            _ => None,
+        }
     })
-    .unwrap();
+    .unwrap()
+}
+
+/// An app whose edge is a port nobody listens on, with a signed-in
+/// platform operator.
+async fn app(pool: PgPool) -> Client {
+    let settings = settings_with(&[]);
     let services = Arc::new(Services::new(pool, &settings).unwrap());
     let anonymous = Client {
         router: http::router(services.clone(), &settings),
@@ -1235,4 +1245,91 @@ async fn concurrent_publishes_get_consecutive_versions(pool: PgPool) {
         .collect();
     versions.sort_unstable();
     assert_eq!(versions, [1, 2, 3, 4, 5, 6]);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn rotating_the_seal_key_reseals_stored_and_live_secrets(pool: PgPool) {
+    use portcullis_tenant_config::sealing::{open, provider_secret_aad};
+    let (old_key, new_key) = ([0x22; 32], [0x33; 32]);
+    let app = app(pool.clone()).await;
+    create_acme(&app).await;
+    let (status, _) = call(
+        &app,
+        "PUT",
+        "/api/v1/tenants/acme/auth",
+        Some(oauth_settings(Some("s3cret"))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    call(&app, "POST", "/api/v1/tenants/acme/publish", None).await;
+    // As if the edge had taken version 1 (it is down in these tests).
+    sqlx::query("UPDATE config_versions SET push_status = 'accepted'")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let rotated = Services::new(
+        pool.clone(),
+        &settings_with(&[
+            ("PORTCULLIS_EDGE_SEAL_KEY", "33".repeat(32)),
+            ("PORTCULLIS_EDGE_SEAL_KEY_PREVIOUS", "22".repeat(32)),
+        ]),
+    )
+    .unwrap();
+    let report = rotated
+        .seal_key_rotate(&RequestContext::system())
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.resealed, report.republished.clone()),
+        (1, vec!["acme".to_string()])
+    );
+    assert!(report.unreadable.is_empty());
+
+    let aad = provider_secret_aad("acme", "acme-sso");
+    let stored: String =
+        sqlx::query_scalar("SELECT settings->'providers'->0->>'clientSecret' FROM tenant_auth")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        open(&new_key, &aad, &stored).as_deref(),
+        Some(&b"s3cret"[..])
+    );
+    assert!(
+        open(&old_key, &aad, &stored).is_none(),
+        "no longer under the old key"
+    );
+    let republished: String =
+        sqlx::query_scalar("SELECT payload FROM config_versions WHERE version = 2")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let document: Value = serde_json::from_str(&republished).unwrap();
+    let sealed = document["oauth"]["providers"][0]["clientSecret"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        open(&new_key, &aad, sealed).as_deref(),
+        Some(&b"s3cret"[..])
+    );
+
+    // Nothing is left under the old key: a second rotation changes nothing.
+    sqlx::query("UPDATE config_versions SET push_status = 'accepted'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let again = rotated
+        .seal_key_rotate(&RequestContext::system())
+        .await
+        .unwrap();
+    assert_eq!((again.resealed, again.republished.len()), (0, 0));
+    let (_, audit) = call(
+        &app,
+        "GET",
+        "/api/v1/tenants/acme/audit?action=config.reseal",
+        None,
+    )
+    .await;
+    assert_eq!(audit["items"][0]["target"], "version 2", "{audit}");
 }

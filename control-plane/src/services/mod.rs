@@ -13,6 +13,7 @@ pub mod error;
 pub mod publish;
 #[cfg(test)]
 mod robustness;
+pub mod secrets;
 pub mod tenants;
 pub mod tools;
 
@@ -36,6 +37,8 @@ pub struct Services {
     signing_key: SigningKey,
     /// Seals secrets for the edge (`PORTCULLIS_EDGE_SEAL_KEY`).
     seal_key: [u8; 32],
+    /// The key before the last rotation, to open what is still under it.
+    seal_key_previous: Option<[u8; 32]>,
     edge: EdgeClient,
     settings: Settings,
 }
@@ -55,6 +58,7 @@ impl Services {
             db,
             signing_key: parse_signing_key(&settings.signing_key_hex)?,
             seal_key: settings.edge_seal_key,
+            seal_key_previous: settings.edge_seal_key_previous,
             edge: EdgeClient::new(&settings.edge_url)
                 .map_err(|e| format!("cannot build the edge client: {e}"))?,
             settings: settings.clone(),

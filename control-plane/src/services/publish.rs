@@ -120,6 +120,9 @@ enum Content {
     Draft,
     /// An earlier version's document (a rollback).
     Version(i64),
+    /// An earlier version's document with its secrets re-sealed under the
+    /// current key (a key rotation).
+    Resealed(i64),
 }
 
 impl Services {
@@ -159,14 +162,15 @@ impl Services {
         let version = versions::config_version_next(&mut tx, tenant_row.id).await?;
         let (config, rollback_of) = match content {
             Content::Draft => (self.draft(&mut tx, &tenant_row, version).await?, None),
-            Content::Version(old) => {
-                let payload = versions::config_version_payload(&mut *tx, tenant_row.id, old)
-                    .await?
-                    .ok_or_else(|| version_not_found(tenant, old))?;
-                let mut config: TenantConfig = serde_json::from_str(&payload.payload)
-                    .map_err(|e| ServiceError::Internal(format!("stored version {old}: {e}")))?;
+            Content::Version(old) | Content::Resealed(old) => {
+                let mut config = self.document_of(tenant_row.id, tenant, old).await?;
                 config.version = version as u64;
-                (config, Some(old))
+                if let (Content::Resealed(_), Some(oauth)) = (&content, config.oauth.as_mut()) {
+                    self.reseal(tenant, oauth, &mut Default::default());
+                    (config, None)
+                } else {
+                    (config, Some(old))
+                }
             }
         };
         let signed = SignedConfig::sign(&config, &self.signing_key)
@@ -189,10 +193,10 @@ impl Services {
         tx.commit().await.map_err(StorageError::from)?;
 
         let deployment = self.push(tenant, row.id, &signed).await?;
-        let action = if rollback_of.is_some() {
-            "config.rollback"
-        } else {
-            "config.publish"
+        let action = match content {
+            Content::Draft => "config.publish",
+            Content::Version(_) => "config.rollback",
+            Content::Resealed(_) => "config.reseal",
         };
         let after = to_audit(&deployment);
         self.audit(
@@ -205,6 +209,31 @@ impl Services {
         )
         .await?;
         Ok(deployment)
+    }
+
+    /// Publishes the live version `live` again with its secrets re-sealed.
+    pub(super) async fn republish_resealed(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        live: i64,
+    ) -> Result<Deployment, ServiceError> {
+        self.publish_content(ctx, tenant, Content::Resealed(live))
+            .await
+    }
+
+    /// A stored version's document.
+    pub(super) async fn document_of(
+        &self,
+        tenant_id: i64,
+        tenant: &str,
+        version: i64,
+    ) -> Result<TenantConfig, ServiceError> {
+        let payload = versions::config_version_payload(&self.db, tenant_id, version)
+            .await?
+            .ok_or_else(|| version_not_found(tenant, version))?;
+        serde_json::from_str(&payload.payload)
+            .map_err(|e| ServiceError::Internal(format!("stored version {version}: {e}")))
     }
 
     /// The config publishing now would send, numbered `version`.

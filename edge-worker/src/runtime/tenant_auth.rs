@@ -109,7 +109,13 @@ impl DurableObject for McpTenantAuth {
             env: &self.env,
             tenant,
         };
-        let crypto = webcrypto::EdgeWebCrypto::new(required_key(&self.env, "SEAL_KEY")?);
+        let previous = match self.env.var("SEAL_KEY_PREVIOUS") {
+            Ok(v) if !v.to_string().is_empty() => {
+                Some(required_key(&self.env, "SEAL_KEY_PREVIOUS")?)
+            }
+            _ => None,
+        };
+        let crypto = webcrypto::EdgeWebCrypto::new(required_key(&self.env, "SEAL_KEY")?, previous);
         let authority = Authority {
             config: &config,
             oauth,

@@ -86,19 +86,25 @@ fn object(pairs: &[(&str, JsValue)]) -> Result<Object, JsValue> {
     Ok(object)
 }
 
-/// Sealing (AES-256-GCM under `SEAL_KEY`) and ID-token verification.
+/// Sealing (AES-256-GCM under `SEAL_KEY`; values sealed under the key
+/// before a rotation, `SEAL_KEY_PREVIOUS`, still open) and ID-token
+/// verification.
 pub struct EdgeWebCrypto {
     seal_key: [u8; 32],
+    previous_seal_key: Option<[u8; 32]>,
 }
 
 impl EdgeWebCrypto {
-    pub fn new(seal_key: [u8; 32]) -> Self {
-        Self { seal_key }
+    pub fn new(seal_key: [u8; 32], previous_seal_key: Option<[u8; 32]>) -> Self {
+        Self {
+            seal_key,
+            previous_seal_key,
+        }
     }
 
-    async fn aes_key(&self, usage: &str) -> Result<CryptoKey, JsValue> {
+    async fn aes_key(&self, raw: &[u8; 32], usage: &str) -> Result<CryptoKey, JsValue> {
         let algorithm = object(&[("name", "AES-GCM".into())])?;
-        let key_data = Uint8Array::from(&self.seal_key[..]);
+        let key_data = Uint8Array::from(&raw[..]);
         JsFuture::from(subtle()?.import_key_with_object(
             "raw",
             &key_data,
@@ -122,20 +128,25 @@ impl EdgeWebCrypto {
         let Some((nonce, ciphertext)) = sealing::split(sealed) else {
             return Ok(None);
         };
-        let key = self.aes_key("decrypt").await?;
-        let opened = JsFuture::from(subtle()?.decrypt_with_object_and_buffer_source(
-            &Self::aes_params(&nonce, aad)?,
-            &key,
-            &Uint8Array::from(&ciphertext[..]),
-        )?)
-        .await;
-        // A wrong key, binding or a tampered value all reject the same way.
-        Ok(opened.ok().map(|buffer| Uint8Array::new(&buffer).to_vec()))
+        for raw in std::iter::once(&self.seal_key).chain(&self.previous_seal_key) {
+            let key = self.aes_key(raw, "decrypt").await?;
+            let opened = JsFuture::from(subtle()?.decrypt_with_object_and_buffer_source(
+                &Self::aes_params(&nonce, aad)?,
+                &key,
+                &Uint8Array::from(&ciphertext[..]),
+            )?)
+            .await;
+            // A wrong key, binding or a tampered value all reject the same way.
+            if let Ok(buffer) = opened {
+                return Ok(Some(Uint8Array::new(&buffer).to_vec()));
+            }
+        }
+        Ok(None)
     }
 
     async fn try_seal(&self, aad: &str, plaintext: &[u8]) -> Result<String, JsValue> {
         let nonce: [u8; NONCE_LEN] = random_bytes()?;
-        let key = self.aes_key("encrypt").await?;
+        let key = self.aes_key(&self.seal_key, "encrypt").await?;
         let sealed = JsFuture::from(subtle()?.encrypt_with_object_and_buffer_source(
             &Self::aes_params(&nonce, aad)?,
             &key,

@@ -1,0 +1,117 @@
+//! Rotating the key secrets are sealed with (`PORTCULLIS_EDGE_SEAL_KEY`,
+//! shared with the edge's `SEAL_KEY`). Set the new key as current and the
+//! old one as `PORTCULLIS_EDGE_SEAL_KEY_PREVIOUS` (and likewise `SEAL_KEY`
+//! / `SEAL_KEY_PREVIOUS` at the edge, which opens with either), then run
+//! `portcullis-control-plane rotate-seal-key`: every stored secret is
+//! re-sealed with the new key, and every tenant's live content is published
+//! again, re-sealed, as a new version (drafts are not published). Once it
+//! reports nothing left under the old key, drop the previous key on both.
+
+use portcullis_tenant_config::OAuthConfig;
+use portcullis_tenant_config::sealing::{open, provider_secret_aad, seal};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{ServiceError, Services};
+use crate::context::RequestContext;
+use crate::storage::{self, config_versions as versions};
+
+/// What a rotation did.
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RotationReport {
+    /// Stored secrets now sealed with the current key (were under the old).
+    pub resealed: usize,
+    /// Tenants whose live content was published again, re-sealed.
+    pub republished: Vec<String>,
+    /// Secrets that opened with neither key (left as they were).
+    pub unreadable: Vec<String>,
+}
+
+impl Services {
+    /// Re-seals every stored secret with the current key and republishes
+    /// live content that carries any. Operators only.
+    pub async fn seal_key_rotate(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<RotationReport, ServiceError> {
+        self.require_operator(ctx)?;
+        let mut report = RotationReport::default();
+        for tenant in
+            storage::tenants::tenant_list(&self.db, None, storage::tenants::Visible::All).await?
+        {
+            if let Some(row) = storage::auth::auth_get(&self.db, tenant.id).await? {
+                let mut oauth: OAuthConfig = serde_json::from_value(row.settings.0)
+                    .map_err(|e| ServiceError::Internal(format!("stored settings: {e}")))?;
+                if self.reseal(&tenant.slug, &mut oauth, &mut report) {
+                    let settings = serde_json::to_value(&oauth)
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                    storage::auth::auth_put(&self.db, tenant.id, &settings).await?;
+                }
+            }
+            let Some(live) = versions::config_version_live(&self.db, tenant.id).await? else {
+                continue;
+            };
+            let document = self.document_of(tenant.id, &tenant.slug, live).await?;
+            let carries_old = document.oauth.as_ref().is_some_and(|o| {
+                o.providers
+                    .iter()
+                    .any(|p| !self.opens_with_current(&tenant.slug, &p.id, &p.client_secret))
+            });
+            if carries_old {
+                self.republish_resealed(ctx, &tenant.slug, live).await?;
+                report.republished.push(tenant.slug.clone());
+            }
+        }
+        self.audit(
+            ctx,
+            None,
+            "secrets.rotate",
+            "seal key",
+            None,
+            Some(&super::to_audit(&report)),
+        )
+        .await?;
+        Ok(report)
+    }
+
+    /// Re-seals the secrets of `oauth` still under the previous key; whether
+    /// any changed.
+    pub(super) fn reseal(
+        &self,
+        tenant: &str,
+        oauth: &mut OAuthConfig,
+        report: &mut RotationReport,
+    ) -> bool {
+        let mut changed = false;
+        for provider in &mut oauth.providers {
+            if self.opens_with_current(tenant, &provider.id, &provider.client_secret) {
+                continue;
+            }
+            let aad = provider_secret_aad(tenant, &provider.id);
+            let opened = self
+                .seal_key_previous
+                .and_then(|previous| open(&previous, &aad, &provider.client_secret));
+            match opened {
+                Some(secret) => {
+                    provider.client_secret = seal(&self.seal_key, &aad, &secret);
+                    report.resealed += 1;
+                    changed = true;
+                }
+                None => report
+                    .unreadable
+                    .push(format!("{tenant}: provider {}", provider.id)),
+            }
+        }
+        changed
+    }
+
+    fn opens_with_current(&self, tenant: &str, provider: &str, sealed: &str) -> bool {
+        open(
+            &self.seal_key,
+            &provider_secret_aad(tenant, provider),
+            sealed,
+        )
+        .is_some()
+    }
+}
