@@ -43,6 +43,9 @@ pub struct Settings {
     /// `PORTCULLIS_PUSH_RETRY_SECONDS` (default 15): how often versions the
     /// edge has not accepted are pushed again.
     pub push_retry_interval: std::time::Duration,
+    /// `PORTCULLIS_INGEST_TOKEN` (optional): the secret the edge sends with
+    /// usage reports (its `INGEST_TOKEN`); without it, reports are refused.
+    pub ingest_token: Option<String>,
 }
 
 /// The identity provider admins sign in with.
@@ -126,6 +129,7 @@ impl Settings {
                 .unwrap_or_else(|| "target/site".into())
                 .into(),
             public_url: public_url(lookup("PORTCULLIS_PUBLIC_URL"), &listen_text)?,
+            ingest_token: lookup("PORTCULLIS_INGEST_TOKEN").filter(|t| !t.is_empty()),
             push_retry_interval: std::time::Duration::from_secs(
                 match lookup("PORTCULLIS_PUSH_RETRY_SECONDS") {
                     None => 15,

@@ -76,6 +76,8 @@ pub enum Actor {
     ApiToken { id: i64, tenant_id: i64, role: Role },
     /// The control plane itself, on behalf of its operator's command line.
     System,
+    /// The edge, reporting usage (`PORTCULLIS_INGEST_TOKEN`).
+    Edge,
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +117,7 @@ impl RequestContext {
             Actor::Admin { email, .. } => email.clone(),
             Actor::ApiToken { id, .. } => format!("api-token:{id}"),
             Actor::System => "system".into(),
+            Actor::Edge => "edge".into(),
         }
     }
 }

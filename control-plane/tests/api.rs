@@ -28,6 +28,9 @@ struct Client {
     bearer: Option<String>,
 }
 
+/// What the edge sends with its usage reports in these tests.
+const INGEST_TOKEN: &str = "edge-ingest-secret";
+
 /// Settings whose edge is a port nobody listens on, with `overrides`.
 fn settings_with(overrides: &[(&str, String)]) -> Settings {
     let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -44,6 +47,7 @@ fn settings_with(overrides: &[(&str, String)]) -> Settings {
             "PORTCULLIS_SIGNING_KEY" => Some("11".repeat(32)),
             "PORTCULLIS_EDGE_SEAL_KEY" => Some("22".repeat(32)),
             "PORTCULLIS_EDGE_URL" => Some(format!("http://127.0.0.1:{closed_port}")),
+            "PORTCULLIS_INGEST_TOKEN" => Some(INGEST_TOKEN.into()),
             _ => None,
         }
     })
@@ -839,6 +843,7 @@ fn valid_body(method: &str, path: &str) -> Option<Value> {
         ("PUT", "{email}") => json!({"role": "viewer"}),
         ("POST", "tokens") => json!({"name": "matrix", "role": "viewer"}),
         ("POST", "rollback") => json!({"version": 1}),
+        ("POST", "usage") => json!({"events": []}),
         _ => return None,
     };
     Some(body)
@@ -948,7 +953,9 @@ async fn every_route_refuses_whoever_may_not_use_it(pool: PgPool) {
                 _ if !caller.signed_in => assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}"),
                 Access::SignedIn => assert!(allowed, "{what}"),
                 Access::Operator if caller.operator => assert!(allowed, "{what}"),
-                Access::Operator => assert_eq!(status, StatusCode::FORBIDDEN, "{what}"),
+                Access::Operator | Access::Edge => {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{what}")
+                }
                 Access::Tenant(permission) => match caller.role_in_acme {
                     None => assert!(hidden, "another tenant's member sees nothing: {what}"),
                     Some(role) if role >= permission.least_role() => assert!(allowed, "{what}"),
@@ -1332,4 +1339,82 @@ async fn rotating_the_seal_key_reseals_stored_and_live_secrets(pool: PgPool) {
     )
     .await;
     assert_eq!(audit["items"][0]["target"], "version 2", "{audit}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_edges_usage_reports_roll_up_into_series(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let call_event = |tool: &str, outcome: &str, latency: u32, user: &str| {
+        json!({"tenant": "acme", "at": now, "kind": "tool_call", "tool": tool,
+               "outcome": outcome, "latencyMs": latency, "user": user})
+    };
+    let report = json!({"events": [
+        call_event("weather", "ok", 4, "u1"),
+        call_event("weather", "ok", 8, "u2"),
+        call_event("weather", "tool_error", 6, "u1"),
+        call_event("forecast", "error", 2, "u1"),
+        {"tenant": "acme", "at": now, "kind": "login", "outcome": "ok", "user": "u3"},
+        call_event("weather", "ok", 1, "u9") .as_object().map(|o| {
+            let mut o = o.clone();
+            o.insert("tenant".into(), json!("nobody"));
+            Value::Object(o)
+        }).unwrap(),
+        {"tenant": "acme", "at": 0, "kind": "login", "outcome": "ok"},
+        {"tenant": "acme", "at": now, "kind": "tool_call", "tool": "x", "outcome": "great"}
+    ]});
+    let edge = app.with_token(INGEST_TOKEN);
+    let (status, result) = call(&edge, "POST", "/api/v1/ingest/usage", Some(report.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(
+        (result["accepted"].clone(), result["dropped"].clone()),
+        (json!(5), json!(3))
+    );
+
+    let (status, _) = call(
+        &app.with_token("pct_not-the-edge"),
+        "POST",
+        "/api/v1/ingest/usage",
+        Some(report),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = call(&edge, "GET", "/api/v1/tenants/acme/usage", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the edge reads nothing");
+
+    let (status, usage) = call(
+        &app,
+        "GET",
+        "/api/v1/tenants/acme/usage?hours=1&bucket=minute",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{usage}");
+    let point = &usage["points"][0];
+    assert_eq!(
+        (
+            point["toolCalls"].clone(),
+            point["errors"].clone(),
+            point["logins"].clone(),
+            point["activeUsers"].clone()
+        ),
+        (json!(4), json!(2), json!(1), json!(3)),
+        "{usage}"
+    );
+    assert_eq!(point["latencyMsAvg"], 5.0);
+    let weather = &usage["tools"][1];
+    assert_eq!(
+        (
+            weather["tool"].clone(),
+            weather["calls"].clone(),
+            weather["errors"].clone(),
+            weather["latencyMsMax"].clone()
+        ),
+        (json!("weather"), json!(3), json!(1), json!(8)),
+        "{usage}"
+    );
 }

@@ -13,6 +13,7 @@ mod publish;
 pub mod session;
 mod tenants;
 mod tools;
+mod usage;
 
 use std::sync::Arc;
 
@@ -44,6 +45,8 @@ pub enum Access {
     Operator,
     /// Members of the tenant in the path with at least this permission.
     Tenant(Permission),
+    /// The edge only (its ingest token).
+    Edge,
 }
 
 /// One API route: method, path under `/api`, and its access rule.
@@ -62,7 +65,7 @@ const fn route(method: &'static str, path: &'static str, access: Access) -> ApiR
     }
 }
 
-use Access::{Operator, Public, SignedIn, Tenant};
+use Access::{Edge, Operator, Public, SignedIn, Tenant};
 use Permission::{Manage, Read, Write};
 
 /// Every route of the JSON API. [`api_router`] refuses to register a
@@ -133,6 +136,8 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route("POST", "/v1/tenants/{tenant}/tokens", Tenant(Manage)),
     route("DELETE", "/v1/tenants/{tenant}/tokens/{id}", Tenant(Manage)),
     route("GET", "/v1/tenants/{tenant}/audit", Tenant(Read)),
+    route("GET", "/v1/tenants/{tenant}/usage", Tenant(Read)),
+    route("POST", "/v1/ingest/usage", Edge),
 ];
 
 /// The whole HTTP surface: API, sign-in, health check and the admin UI,
@@ -332,6 +337,16 @@ fn api_router(services: AppState) -> Router {
             Method::GET,
             "/v1/tenants/{tenant}/audit",
             get(audit::audit_list),
+        ),
+        (
+            Method::GET,
+            "/v1/tenants/{tenant}/usage",
+            get(usage::usage_get),
+        ),
+        (
+            Method::POST,
+            "/v1/ingest/usage",
+            on(MethodFilter::POST, usage::usage_ingest),
         ),
     ];
     routes

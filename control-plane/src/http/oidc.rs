@@ -167,7 +167,7 @@ pub async fn callback(
             "This sign-in has expired or was not started here; start again.",
         ));
     };
-    if !constant_time_eq(pending.state.as_bytes(), state.as_bytes()) {
+    if !super::session::constant_time_eq(pending.state.as_bytes(), state.as_bytes()) {
         return Err(page(
             StatusCode::BAD_REQUEST,
             "This sign-in does not match the one started here; start again.",
@@ -210,8 +210,4 @@ pub async fn callback(
         }
         Err(e) => super::ApiError::from(e).into_response(),
     })
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{audit, auth, catalog, members, publish, session, tenants, tools};
+use super::{audit, auth, catalog, members, publish, session, tenants, tools, usage};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -42,6 +42,8 @@ use super::{audit, auth, catalog, members, publish, session, tenants, tools};
         members::api_token_list,
         members::api_token_revoke,
         audit::audit_list,
+        usage::usage_get,
+        usage::usage_ingest,
         session::session_get,
         session::session_delete,
     ),

@@ -54,6 +54,7 @@ impl Services {
                 .as_deref()
                 .and_then(Role::parse),
             Actor::System => Some(Role::Owner),
+            Actor::Edge => None,
         })
     }
 

@@ -16,6 +16,7 @@ mod robustness;
 pub mod secrets;
 pub mod tenants;
 pub mod tools;
+pub mod usage;
 
 use ed25519_dalek::SigningKey;
 use sqlx::PgPool;

@@ -78,6 +78,7 @@ impl Services {
             Actor::Admin { id, .. } => Visible::MemberOf(*id),
             Actor::ApiToken { tenant_id, .. } => Visible::Only(*tenant_id),
             Actor::System => Visible::All,
+            Actor::Edge => return Ok(Vec::new()),
         };
         self.tenant_summaries(None, visible).await
     }

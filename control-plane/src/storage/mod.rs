@@ -10,6 +10,7 @@ pub mod config_versions;
 pub mod error;
 pub mod tenants;
 pub mod tools;
+pub mod usage;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;

@@ -1,0 +1,241 @@
+//! Usage: what the edge reports (tool calls with outcome and latency,
+//! logins, active users) kept as per-minute rollups, and read back as
+//! series for charts. The edge authenticates its reports with
+//! `PORTCULLIS_INGEST_TOKEN`; nothing else may write them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, DurationRound, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ServiceError, Services};
+use crate::context::{Actor, Permission, RequestContext};
+use crate::storage::usage::UsageIncrement;
+use crate::storage::{self, StorageError};
+
+/// More events than this in one report are refused.
+pub const MAX_EVENTS: usize = 1000;
+
+/// Outcomes the edge reports for a tool call or login.
+const OUTCOMES: &[&str] = &["ok", "tool_error", "error", "denied"];
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsageReport {
+    pub events: Vec<UsageEvent>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UsageKind {
+    ToolCall,
+    Login,
+}
+
+impl UsageKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::ToolCall => "tool_call",
+            Self::Login => "login",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UsageEvent {
+    pub tenant: String,
+    /// When, in milliseconds since the epoch.
+    pub at: i64,
+    pub kind: UsageKind,
+    /// The tool called (tool calls only).
+    pub tool: Option<String>,
+    /// `ok`, `tool_error`, `error` or `denied`.
+    pub outcome: String,
+    #[serde(default)]
+    pub latency_ms: u32,
+    /// A pseudonymous user id (the edge's hash), for active-user counts.
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestResult {
+    pub accepted: usize,
+    /// Events of unknown tenants, or too far from now, or malformed.
+    pub dropped: usize,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageQuery {
+    /// How far back, in hours (default 24, at most 2160 = 90 days).
+    pub hours: Option<i64>,
+    /// `minute`, `hour` (default) or `day`.
+    pub bucket: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UsagePoint {
+    pub at: DateTime<Utc>,
+    pub tool_calls: i64,
+    /// Calls that failed (`error` or `tool_error`) or were denied.
+    pub errors: i64,
+    pub logins: i64,
+    pub active_users: i64,
+    pub latency_ms_avg: Option<f64>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolUsage {
+    pub tool: String,
+    pub calls: i64,
+    pub errors: i64,
+    pub latency_ms_avg: Option<f64>,
+    pub latency_ms_max: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageSeries {
+    pub bucket: String,
+    pub since: DateTime<Utc>,
+    pub points: Vec<UsagePoint>,
+    pub tools: Vec<ToolUsage>,
+}
+
+impl Services {
+    /// Keeps the edge's report. Only the edge may send one.
+    pub async fn usage_ingest(
+        &self,
+        ctx: &RequestContext,
+        report: UsageReport,
+    ) -> Result<IngestResult, ServiceError> {
+        if ctx.actor != Actor::Edge {
+            return Err(ServiceError::Forbidden(
+                "only the edge reports usage".into(),
+            ));
+        }
+        if report.events.len() > MAX_EVENTS {
+            return Err(ServiceError::invalid(
+                "events",
+                format!("at most {MAX_EVENTS} per report"),
+            ));
+        }
+        let now = Utc::now();
+        let mut result = IngestResult {
+            accepted: 0,
+            dropped: 0,
+        };
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        for event in &report.events {
+            let at = Utc.timestamp_millis_opt(event.at).single();
+            let usable = at
+                .filter(|at| (*at - now).abs() < Duration::days(2))
+                .filter(|_| {
+                    OUTCOMES.contains(&event.outcome.as_str())
+                        && event.tool.as_deref().is_none_or(|t| t.len() <= 128)
+                });
+            let Some(at) = usable else {
+                result.dropped += 1;
+                continue;
+            };
+            let minute = at.duration_trunc(Duration::minutes(1)).unwrap_or(at);
+            let kept = storage::usage::usage_add(
+                &mut *tx,
+                &UsageIncrement {
+                    tenant: &event.tenant,
+                    minute,
+                    kind: event.kind.as_str(),
+                    tool: event.tool.as_deref().unwrap_or_default(),
+                    outcome: &event.outcome,
+                    latency_ms: i32::try_from(event.latency_ms).unwrap_or(i32::MAX),
+                },
+            )
+            .await?;
+            if !kept {
+                result.dropped += 1;
+                continue;
+            }
+            if let Some(user) = event.user.as_deref().filter(|u| u.len() <= 64) {
+                storage::usage::active_user_add(&mut *tx, &event.tenant, minute, user).await?;
+            }
+            result.accepted += 1;
+        }
+        tx.commit().await.map_err(StorageError::from)?;
+        Ok(result)
+    }
+
+    /// The tenant's usage over time, for charts.
+    pub async fn usage_get(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        query: &UsageQuery,
+    ) -> Result<UsageSeries, ServiceError> {
+        let row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        let hours = query.hours.unwrap_or(24);
+        if !(1..=2160).contains(&hours) {
+            return Err(ServiceError::invalid("hours", "must be 1 to 2160"));
+        }
+        let bucket = query.bucket.as_deref().unwrap_or("hour");
+        if !["minute", "hour", "day"].contains(&bucket) {
+            return Err(ServiceError::invalid("bucket", "minute, hour or day"));
+        }
+        let since = Utc::now() - Duration::hours(hours);
+        let rows = storage::usage::usage_list(&self.db, row.id, since, bucket).await?;
+        let users = storage::usage::active_users_list(&self.db, row.id, since, bucket).await?;
+        let mut points: BTreeMap<DateTime<Utc>, (UsagePoint, i64)> = BTreeMap::new();
+        let mut tools: BTreeMap<String, (ToolUsage, i64)> = BTreeMap::new();
+        for r in rows {
+            let failed = r.outcome != "ok";
+            let (point, latency_sum) = points.entry(r.bucket).or_default();
+            point.at = r.bucket;
+            match r.kind.as_str() {
+                "login" => point.logins += r.count,
+                _ => {
+                    point.tool_calls += r.count;
+                    *latency_sum += r.latency_ms_sum;
+                    if failed {
+                        point.errors += r.count;
+                    }
+                    let (tool, sum) = tools.entry(r.tool.clone()).or_default();
+                    tool.tool = r.tool;
+                    tool.calls += r.count;
+                    *sum += r.latency_ms_sum;
+                    tool.latency_ms_max = tool.latency_ms_max.max(r.latency_ms_max);
+                    if failed {
+                        tool.errors += r.count;
+                    }
+                }
+            }
+        }
+        for u in users {
+            let (point, _) = points.entry(u.bucket).or_default();
+            point.at = u.bucket;
+            point.active_users = u.users;
+        }
+        let average = |sum: i64, n: i64| (n > 0).then(|| sum as f64 / n as f64);
+        Ok(UsageSeries {
+            bucket: bucket.to_owned(),
+            since,
+            points: points
+                .into_values()
+                .map(|(mut p, sum)| {
+                    p.latency_ms_avg = average(sum, p.tool_calls);
+                    p
+                })
+                .collect(),
+            tools: tools
+                .into_values()
+                .map(|(mut t, sum)| {
+                    t.latency_ms_avg = average(sum, t.calls);
+                    t
+                })
+                .collect(),
+        })
+    }
+}
