@@ -29,7 +29,7 @@ export PORTCULLIS_SIGNING_KEY
 public_key="$(PORTCULLIS_SIGNING_KEY="$PORTCULLIS_SIGNING_KEY" "$cp_bin" public-key)"
 # The key sealing IdP secrets for the edge (shared), and the edge's own
 # access-token key.
-for key in seal-key token-key; do
+for key in seal-key token-key ingest-token; do
   if [ ! -s "$state/$key" ]; then
     (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$state/$key")
   fi
@@ -54,7 +54,8 @@ fi
 pc_log "starting the edge on :$edge_port (data in $state/edge)"
 (cd "$PORTCULLIS_ROOT/deploy/edge" && exec wrangler dev --config wrangler.toml --ip 127.0.0.1 --port "$edge_port" \
   --var "CONFIG_PUBLIC_KEY:$public_key" --var "SEAL_KEY:$PORTCULLIS_EDGE_SEAL_KEY" \
-  --var "TOKEN_KEY:$(cat "$state/token-key")" --persist-to "$state/edge" --show-interactive-dev-session=false \
+  --var "TOKEN_KEY:$(cat "$state/token-key")" --var "INGEST_URL:http://$listen" \
+  --var "INGEST_TOKEN:$(cat "$state/ingest-token")" --persist-to "$state/edge" --show-interactive-dev-session=false \
   --log-level warn) &
 pids+=($!)
 pc_wait_http "http://127.0.0.1:$edge_port/healthz" "localhost:$edge_port"
@@ -63,6 +64,8 @@ pc_log "starting the control plane on $listen"
 export PORTCULLIS_LISTEN="$listen"
 export PORTCULLIS_EDGE_URL="http://localhost:$edge_port"
 export PORTCULLIS_TENANT_ORIGIN="http://{tenant}.localhost:$edge_port"
+PORTCULLIS_INGEST_TOKEN="$(cat "$state/ingest-token")"
+export PORTCULLIS_INGEST_TOKEN
 RUST_LOG="${RUST_LOG:-info,sqlx=warn,tower_http=info}" "$cp_bin" serve &
 pids+=($!)
 pc_wait_http "http://$listen/healthz"

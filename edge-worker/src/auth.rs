@@ -23,6 +23,14 @@ pub enum Caller {
 }
 
 impl Caller {
+    /// The user's id, or none for an anonymous caller.
+    pub fn user_id(&self) -> Option<&str> {
+        match self {
+            Self::Anonymous => None,
+            Self::User(claims) => Some(&claims.u),
+        }
+    }
+
     /// The user's claims, or none for an anonymous caller.
     pub fn claims(&self) -> Option<AccessClaims> {
         match self {

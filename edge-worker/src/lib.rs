@@ -16,6 +16,7 @@ pub mod oauth;
 pub mod routing;
 pub mod runtime;
 pub mod store;
+pub mod usage;
 
 #[cfg(test)]
 mod robustness;

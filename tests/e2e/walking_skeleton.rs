@@ -207,6 +207,34 @@ async fn a_real_mcp_client_calls_a_published_tool() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 
+    // The edge reported the calls of all three clients above; the control
+    // plane rolled them up (a call of another tenant's tool counts nowhere).
+    let mut usage = Value::Null;
+    for _ in 0..40 {
+        usage = api
+            .call(
+                Method::GET,
+                "/tenants/acme/usage?hours=1&bucket=minute",
+                None,
+            )
+            .await
+            .1;
+        if usage["tools"][0]["calls"] == 6 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let weather = &usage["tools"][0];
+    assert_eq!(
+        (
+            weather["tool"].clone(),
+            weather["calls"].clone(),
+            weather["errors"].clone()
+        ),
+        (json!("get_weather"), json!(6), json!(3)),
+        "two calls by each of the three clients, one of each pair with bad arguments: {usage}"
+    );
+
     // globex sees only its own tool, and cannot call acme's.
     let seen = sdk_client(
         &edge.mcp_url("globex"),

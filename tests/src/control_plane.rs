@@ -48,6 +48,7 @@ impl ControlPlane {
             "PORTCULLIS_PUBLIC_URL" => Some(public_url.clone()),
             // Failed pushes are retried within a second or two in tests.
             "PORTCULLIS_PUSH_RETRY_SECONDS" => Some("1".into()),
+            "PORTCULLIS_INGEST_TOKEN" => Some(crate::stack::INGEST_TOKEN.into()),
             "PORTCULLIS_ADMIN_OIDC_ISSUER" => admin_oidc.as_ref().map(|o| o.0.clone()),
             "PORTCULLIS_ADMIN_OIDC_CLIENT_ID" => admin_oidc.as_ref().map(|o| o.1.clone()),
             "PORTCULLIS_ADMIN_OIDC_CLIENT_SECRET" => admin_oidc.as_ref().map(|o| o.2.clone()),

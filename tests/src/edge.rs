@@ -20,15 +20,21 @@ pub const TOKEN_KEY: [u8; 32] = [0xe7; 32];
 impl Edge {
     /// Starts `wrangler dev` on `port` with the control plane's public key
     /// and the sealing key it shares with the control plane (plus
-    /// [`TOKEN_KEY`]), and waits until the Worker answers.
-    pub async fn start(port: u16, public_key_hex: &str, seal_key_hex: &str) -> Self {
+    /// [`TOKEN_KEY`] and `more_vars`, `NAME:value`), and waits until the
+    /// Worker answers.
+    pub async fn start(
+        port: u16,
+        public_key_hex: &str,
+        seal_key_hex: &str,
+        more_vars: &[String],
+    ) -> Self {
         let bundle = repo_root().join("edge-worker/build/index.js");
         assert!(
             bundle.exists(),
             "{} is missing: build the edge first (tests/run.sh does)",
             bundle.display()
         );
-        let vars = vec![
+        let mut vars = vec![
             format!("CONFIG_PUBLIC_KEY:{public_key_hex}"),
             format!("SEAL_KEY:{seal_key_hex}"),
             format!(
@@ -36,6 +42,7 @@ impl Edge {
                 portcullis_tenant_config::envelope::encode_hex(&TOKEN_KEY)
             ),
         ];
+        vars.extend_from_slice(more_vars);
         let state = TempDir::new("portcullis-edge");
         let (child, start_lock) = spawn(port, &state, &vars);
         let edge = Self {

@@ -15,6 +15,8 @@ use crate::free_port;
 pub const SIGNING_SEED: [u8; 32] = [42; 32];
 /// The AES key the control plane seals IdP secrets with for the edge.
 pub const SEAL_KEY: [u8; 32] = [24; 32];
+/// What the edge sends with its usage reports.
+pub const INGEST_TOKEN: &str = "e2e-ingest-token";
 
 pub struct Stack {
     pub control_plane: ControlPlane,
@@ -59,13 +61,20 @@ impl Stack {
         }
     }
 
-    /// Starts the edge, trusting the control plane's signing key.
+    /// Starts the edge, trusting the control plane's signing key and
+    /// reporting usage to it at once (no batching delay).
     pub async fn start_edge(&self) -> Edge {
         let public_key = SigningKey::from_bytes(&SIGNING_SEED).verifying_key();
+        let ingest = [
+            format!("INGEST_URL:{}", self.control_plane.base_url),
+            format!("INGEST_TOKEN:{INGEST_TOKEN}"),
+            "USAGE_FLUSH_SECONDS:0".to_owned(),
+        ];
         Edge::start(
             self.edge_port,
             &encode_hex(public_key.as_bytes()),
             &encode_hex(&SEAL_KEY),
+            &ingest,
         )
         .await
     }

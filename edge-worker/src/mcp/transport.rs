@@ -115,6 +115,13 @@ fn post(
         Ok(Incoming::Request { id, method, params }) => (id, method, params),
     };
     if let Some(required) = crate::auth::missing_scopes(config, caller, &method, params.as_ref()) {
+        if let Some(tool) = params
+            .as_ref()
+            .and_then(|p| p.get("name"))
+            .and_then(Value::as_str)
+        {
+            crate::usage::tool_denied(&config.tenant, caller.user_id(), tool);
+        }
         return Outcome::Reply(crate::auth::insufficient_scope(&request.origin(), required));
     }
     let header_version = request.header("mcp-protocol-version").map(str::trim);

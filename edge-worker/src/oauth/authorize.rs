@@ -258,7 +258,9 @@ pub async fn callback<S: AuthStore, C: EdgeCrypto, F: Fetch>(
             return Ok(provider_failed(&provider.display_name, &e.0));
         }
     };
-    if !authority.oauth.admits(&login.user) {
+    let admitted = authority.oauth.admits(&login.user);
+    crate::usage::login(tenant, &login.user.user_id, admitted);
+    if !admitted {
         authority.store.delete(&key).await?;
         let back = Redirect::for_transaction(&transaction, &authority.origin);
         return Ok(not_admitted(authority, &login.user, &back));

@@ -7,6 +7,7 @@ mod kv;
 mod sse_sessions;
 mod tenant_auth;
 mod tenant_streams;
+mod usage_report;
 mod user_state;
 mod webcrypto;
 
@@ -25,8 +26,13 @@ pub fn log_error(message: &str) {
 }
 
 #[event(fetch)]
-async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    match serve(request, &env).await {
+async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let started = worker::Date::now().as_millis();
+    let served = serve(request, &env).await;
+    if let Some(report) = usage_report::finish(&env, started) {
+        ctx.wait_until(report);
+    }
+    match served {
         Ok(response) => Ok(response),
         Err(e) => {
             log_error(&format!("edge failure: {e}"));

@@ -127,7 +127,12 @@ impl DurableObject for McpTenantAuth {
             tokens: AccessTokens::for_tenant(&required_key(&self.env, "TOKEN_KEY")?, tenant),
             now: super::now_seconds(),
         };
-        into_worker_response(authority.handle(&request).await)
+        let started = worker::Date::now().as_millis();
+        let answer = authority.handle(&request).await;
+        if let Some(report) = super::usage_report::finish(&self.env, started) {
+            self.state.wait_until(report);
+        }
+        into_worker_response(answer)
     }
 }
 

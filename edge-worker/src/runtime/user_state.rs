@@ -609,8 +609,19 @@ impl DurableObject for McpUserState {
         match req.path().as_str() {
             "/stream" => self.stream(serde_json::from_str(&session)?).await,
             "/notify" => self.notify(serde_json::from_str(&session)?),
-            "/ask" => self.ask(serde_json::from_str(&session)?).await,
-            "/answer" => self.answer(serde_json::from_str(&session)?).await,
+            "/ask" | "/answer" => {
+                let started = worker::Date::now().as_millis();
+                let answered = if req.path() == "/ask" {
+                    self.ask(serde_json::from_str(&session)?).await
+                } else {
+                    self.answer(serde_json::from_str(&session)?).await
+                };
+                // Calls finished here (after the client's input) count too.
+                if let Some(report) = super::usage_report::finish(&self.env, started) {
+                    self.state.wait_until(report);
+                }
+                answered
+            }
             "/create" => {
                 let CreateRequest {
                     session,

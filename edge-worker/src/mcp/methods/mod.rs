@@ -111,7 +111,16 @@ pub fn dispatch(call: &Call<'_>, method: &str) -> Result<Value, RpcError> {
         "ping" => Ok(Value::Object(Map::new())),
         "logging/setLevel" => lifecycle::set_log_level(call),
         "tools/list" => tools::list(call),
-        "tools/call" => tools::call(call),
+        "tools/call" => {
+            let result = tools::call(call);
+            // Only the tenant's own tools: a client cannot invent rows.
+            let tool = call.params.get("name").and_then(Value::as_str);
+            if let Some(tool) = tool.filter(|t| call.config.tool(t).is_some()) {
+                let outcome = result.as_ref().map_err(|_| ());
+                crate::usage::tool_call(&call.config.tenant, call.caller.user_id(), tool, outcome);
+            }
+            result
+        }
         "prompts/list" => prompts::list(call),
         "prompts/get" => prompts::get(call),
         "completion/complete" => prompts::complete(call),

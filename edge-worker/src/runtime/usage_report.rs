@@ -1,0 +1,87 @@
+//! Reports usage ([`crate::usage`]) to the control plane's ingest endpoint
+//! (`INGEST_URL`, authenticated with `INGEST_TOKEN`), in batches per
+//! isolate, off the request's path (`waitUntil`). A batch goes when it is
+//! full or its oldest event is `USAGE_FLUSH_SECONDS` old (default 10),
+//! whichever comes first. Without `INGEST_URL` nothing is reported.
+//!
+//! TODO-reliability: a batch still in an isolate that is evicted, or that
+//! the control plane does not take, is lost (charts, not billing).
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
+
+use super::log_error;
+use crate::usage::{self, UsageEvent};
+
+/// A batch of this many events goes at once.
+const MAX_BATCH: usize = 200;
+
+#[derive(Default)]
+struct Batch {
+    events: Vec<UsageEvent>,
+    /// When its oldest event was collected (ms since the epoch).
+    since: u64,
+}
+
+thread_local! {
+    static BATCH: RefCell<Batch> = RefCell::default();
+}
+
+/// Stamps what the request that started at `started_ms` recorded with the
+/// time and its latency, and returns the report to send if one is due.
+pub fn finish(env: &Env, started_ms: u64) -> Option<impl Future<Output = ()> + 'static> {
+    let now = worker::Date::now().as_millis();
+    let latency_ms = u32::try_from(now.saturating_sub(started_ms)).unwrap_or(u32::MAX);
+    let recorded = usage::take();
+    let url = env.var("INGEST_URL").ok()?.to_string();
+    let token = env
+        .var("INGEST_TOKEN")
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let interval_ms = env
+        .var("USAGE_FLUSH_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse::<u64>().ok())
+        .unwrap_or(10)
+        * 1000;
+    let due = BATCH.with(|batch| {
+        let mut batch = batch.borrow_mut();
+        if batch.events.is_empty() {
+            batch.since = now;
+        }
+        batch.events.extend(recorded.into_iter().map(|mut e| {
+            e.at = now;
+            e.latency_ms = latency_ms;
+            e
+        }));
+        let due = !batch.events.is_empty()
+            && (batch.events.len() >= MAX_BATCH || now.saturating_sub(batch.since) >= interval_ms);
+        due.then(|| std::mem::take(&mut batch.events))
+    })?;
+    Some(send(url, token, due))
+}
+
+async fn send(url: String, token: String, events: Vec<UsageEvent>) {
+    let sent = async {
+        let headers = Headers::new();
+        headers.set("content-type", "application/json")?;
+        headers.set("authorization", &format!("Bearer {token}"))?;
+        let body = serde_json::json!({ "events": events }).to_string();
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(body.into()));
+        let endpoint = format!("{}/api/v1/ingest/usage", url.trim_end_matches('/'));
+        let response = Fetch::Request(Request::new_with_init(&endpoint, &init)?)
+            .send()
+            .await?;
+        Ok::<_, worker::Error>(response.status_code())
+    };
+    match sent.await {
+        Ok(200) => {}
+        Ok(status) => log_error(&format!("usage report refused with {status}")),
+        Err(e) => log_error(&format!("usage report failed: {e}")),
+    }
+}

@@ -1,0 +1,144 @@
+//! What the edge tells the control plane about use: tool calls (tool,
+//! outcome) and logins, per tenant, with a pseudonymous user id for
+//! counting active users. The pure code records events as it decides
+//! them; the runtime adds the time and latency, batches them per isolate
+//! and reports them (`runtime::usage_report`).
+
+use std::cell::RefCell;
+
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// One thing that happened, as reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageEvent {
+    pub tenant: String,
+    /// Milliseconds since the epoch (set by the runtime).
+    pub at: u64,
+    /// `tool_call` or `login`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    /// `ok`, `tool_error`, `error` or `denied`.
+    pub outcome: &'static str,
+    /// Set by the runtime.
+    pub latency_ms: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+}
+
+thread_local! {
+    static RECORDED: RefCell<Vec<UsageEvent>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A user id the control plane can count but not read back.
+pub fn pseudonym(tenant: &str, user: &str) -> String {
+    let digest = Sha256::digest(format!("portcullis usage/{tenant}/{user}").as_bytes());
+    portcullis_tenant_config::envelope::encode_hex(&digest[..16])
+}
+
+fn record(event: UsageEvent) {
+    RECORDED.with(|r| r.borrow_mut().push(event));
+}
+
+/// The events recorded since the last call.
+pub fn take() -> Vec<UsageEvent> {
+    RECORDED.with(|r| std::mem::take(&mut *r.borrow_mut()))
+}
+
+/// A finished `tools/call` and its JSON-RPC `outcome` (a result, possibly
+/// `isError`, or an error). Rounds still asking for input are not calls yet.
+pub fn tool_call(tenant: &str, user: Option<&str>, tool: &str, outcome: Result<&Value, ()>) {
+    let outcome = match outcome {
+        Ok(result)
+            if result.get("resultType").and_then(Value::as_str) == Some("input_required") =>
+        {
+            return;
+        }
+        Ok(result) if result.get("isError") == Some(&Value::Bool(true)) => "tool_error",
+        Ok(_) => "ok",
+        Err(()) => "error",
+    };
+    record(UsageEvent {
+        tenant: tenant.to_owned(),
+        at: 0,
+        kind: "tool_call",
+        tool: Some(tool.to_owned()),
+        outcome,
+        latency_ms: 0,
+        user: user.map(|u| pseudonym(tenant, u)),
+    });
+}
+
+/// A call refused for want of scopes.
+pub fn tool_denied(tenant: &str, user: Option<&str>, tool: &str) {
+    record(UsageEvent {
+        tenant: tenant.to_owned(),
+        at: 0,
+        kind: "tool_call",
+        tool: Some(tool.to_owned()),
+        outcome: "denied",
+        latency_ms: 0,
+        user: user.map(|u| pseudonym(tenant, u)),
+    });
+}
+
+/// A user signed in upstream, and was let in (`ok`) or not (`denied`).
+pub fn login(tenant: &str, user: &str, admitted: bool) {
+    record(UsageEvent {
+        tenant: tenant.to_owned(),
+        at: 0,
+        kind: "login",
+        tool: None,
+        outcome: if admitted { "ok" } else { "denied" },
+        latency_ms: 0,
+        user: Some(pseudonym(tenant, user)),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn calls_are_recorded_by_outcome_and_taken_once() {
+        let _ = take();
+        tool_call(
+            "acme",
+            Some("oidc:ann"),
+            "weather",
+            Ok(&json!({"content": []})),
+        );
+        tool_call("acme", None, "weather", Ok(&json!({"isError": true})));
+        tool_call("acme", None, "weather", Err(()));
+        tool_call(
+            "acme",
+            None,
+            "ask",
+            Ok(&json!({"resultType": "input_required"})),
+        );
+        tool_denied("acme", None, "admin_tool");
+        login("acme", "oidc:bob", false);
+        let events = take();
+        let outcomes: Vec<_> = events.iter().map(|e| (e.kind, e.outcome)).collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("tool_call", "ok"),
+                ("tool_call", "tool_error"),
+                ("tool_call", "error"),
+                ("tool_call", "denied"),
+                ("login", "denied")
+            ]
+        );
+        assert!(take().is_empty());
+        let ann = events[0].user.clone().unwrap();
+        assert_eq!(ann.len(), 32);
+        assert!(!ann.contains("ann"));
+        assert_ne!(Some(ann), Some(pseudonym("globex", "oidc:ann")));
+    }
+}
