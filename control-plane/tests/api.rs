@@ -1418,3 +1418,61 @@ async fn the_edges_usage_reports_roll_up_into_series(pool: PgPool) {
         "{usage}"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn structured_results_are_checked_against_their_output_schema(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    let structured_tool = |structured: Value| {
+        let mut t = tool("forecast");
+        t["annotations"] = json!({"readOnlyHint": true, "title": "Forecast"});
+        t["outputSchema"] = json!({"type": "object", "properties": {"celsius": {"type": "number"}}, "required": ["celsius"]});
+        t["structuredContent"] = structured;
+        t
+    };
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(structured_tool(json!({"celsius": "warm"}))),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("structuredContent")),
+        "{body}"
+    );
+    let mut no_result = structured_tool(Value::Null);
+    no_result
+        .as_object_mut()
+        .unwrap()
+        .remove("structuredContent");
+    let (status, body) = call(&app, "POST", "/api/v1/tenants/acme/tools", Some(no_result)).await;
+    assert_eq!(
+        body["error"]["field"], "structuredContent",
+        "{status} {body}"
+    );
+    let mut bad_schema = structured_tool(json!({"celsius": 1}));
+    bad_schema["outputSchema"] = json!({"type": "object", "properties": {"celsius": {"type": 5}}});
+    let (_, body) = call(&app, "POST", "/api/v1/tenants/acme/tools", Some(bad_schema)).await;
+    assert_eq!(body["error"]["field"], "outputSchema", "{body}");
+
+    let (status, created) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(structured_tool(json!({"celsius": 21.5}))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["annotations"]["readOnlyHint"], true);
+    assert_eq!(created["structuredContent"]["celsius"], 21.5);
+    // It compiles into a servable document (the edge is down here: 502).
+    let (status, published) = call(&app, "POST", "/api/v1/tenants/acme/publish", None).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{published}");
+    let (_, document) = call(&app, "GET", "/api/v1/tenants/acme/versions/1", None).await;
+    assert_eq!(
+        document["document"]["tools"][0]["outputSchema"]["required"],
+        json!(["celsius"])
+    );
+}

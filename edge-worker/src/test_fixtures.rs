@@ -17,6 +17,9 @@ pub fn tool(name: &str, content: Vec<ContentBlock>) -> ToolConfig {
         scopes: Vec::new(),
         notifications: Vec::new(),
         input_rounds: Vec::new(),
+        annotations: None,
+        output_schema: None,
+        structured_content: None,
     }
 }
 
@@ -55,6 +58,15 @@ pub fn catalog_tenant() -> TenantConfig {
         ToolConfig {
             is_error: true,
             ..tool("failing", vec![text("it broke")])
+        },
+        ToolConfig {
+            annotations: Some(from(
+                json!({"title": "Forecast", "readOnlyHint": true, "openWorldHint": false}),
+            )),
+            output_schema: Some(json!({"type": "object", "properties": {
+                "temperature": {"type": "number"}, "sky": {"type": "string"}}, "required": ["temperature"]})),
+            structured_content: Some(json!({"temperature": 21.5, "sky": "clear"})),
+            ..tool("structured", vec![])
         },
     ];
     config.prompts = vec![from(json!({

@@ -69,6 +69,38 @@ pub struct ToolConfig {
     /// text content may quote the responses (see [`crate::inputs`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input_rounds: Vec<InputRound>,
+    /// Hints about the tool's behaviour for clients (MCP `ToolAnnotations`,
+    /// shown from 2025-03-26 on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<ToolAnnotations>,
+    /// The JSON Schema (`type: object`) of the tool's structured result
+    /// (MCP 2025-06-18 on); a tool with one returns `structured_content`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<Value>,
+    /// The structured result each call returns (`structuredContent`),
+    /// conforming to `output_schema`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structured_content: Option<Value>,
+}
+
+/// What a client may assume about a tool (all hints, none guarantees).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ToolAnnotations {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// It changes nothing in its environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only_hint: Option<bool>,
+    /// What it changes may be destroyed (meaningful when not read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destructive_hint: Option<bool>,
+    /// Calling it again with the same arguments changes nothing more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotent_hint: Option<bool>,
+    /// It reaches an open world of entities (e.g. the web).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_world_hint: Option<bool>,
 }
 
 /// Why a document is not servable.
@@ -86,6 +118,8 @@ pub enum ConfigError {
     DuplicateTool(String),
     #[error("tool {0:?}: the input schema must be a JSON Schema object with \"type\": \"object\"")]
     InputSchema(String),
+    #[error("tool {tool:?}: {problem}")]
+    Output { tool: String, problem: String },
     #[error("{0}")]
     Auth(#[from] AuthError),
     #[error("inputs of tool {tool:?}: {error}")]
@@ -145,12 +179,15 @@ impl TenantConfig {
             if !is_object_schema(&tool.input_schema) {
                 return Err(ConfigError::InputSchema(tool.name.clone()));
             }
-            crate::content::validate_blocks(&tool.content).map_err(|error| {
-                ConfigError::Content {
-                    owner: format!("tool {:?}", tool.name),
-                    error,
-                }
-            })?;
+            // A structured result may stand alone: its JSON is the text.
+            if !(tool.content.is_empty() && tool.structured_content.is_some()) {
+                crate::content::validate_blocks(&tool.content).map_err(|error| {
+                    ConfigError::Content {
+                        owner: format!("tool {:?}", tool.name),
+                        error,
+                    }
+                })?;
+            }
             validate_rounds(&tool.input_rounds).map_err(|error| ConfigError::Inputs {
                 tool: tool.name.clone(),
                 error,
@@ -160,6 +197,10 @@ impl TenantConfig {
                     tool: tool.name.clone(),
                     error,
                 }
+            })?;
+            validate_output(tool).map_err(|problem| ConfigError::Output {
+                tool: tool.name.clone(),
+                problem,
             })?;
         }
         if let Some(oauth) = &self.oauth {
@@ -179,6 +220,34 @@ impl TenantConfig {
 
     pub fn tool(&self, name: &str) -> Option<&ToolConfig> {
         self.tools.iter().find(|t| t.name == name)
+    }
+}
+
+/// "If an output schema is provided, servers MUST provide structured
+/// results that conform to this schema" (MCP 2025-06-18, Tools), and the
+/// schema's root is an object, as is the result.
+fn validate_output(tool: &ToolConfig) -> Result<(), String> {
+    match (&tool.output_schema, &tool.structured_content) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err("structured content needs an output schema".into()),
+        (Some(schema), structured) => {
+            if !is_object_schema(schema) {
+                return Err("the output schema must have \"type\": \"object\"".into());
+            }
+            let checker = ArgSchema::compile(schema)
+                .map_err(|e| format!("the output schema cannot be used: {e}"))?;
+            match structured {
+                None if tool.is_error => Ok(()),
+                None => Err("a tool with an output schema must return structured content".into()),
+                Some(value) => checker.check(value).map_err(|violations| {
+                    let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+                    format!(
+                        "the structured content breaks the output schema: {}",
+                        list.join("; ")
+                    )
+                }),
+            }
+        }
     }
 }
 
@@ -208,8 +277,45 @@ pub(crate) mod tests {
             scopes: Vec::new(),
             notifications: Vec::new(),
             input_rounds: Vec::new(),
+            annotations: None,
+            output_schema: None,
+            structured_content: None,
         });
         config
+    }
+
+    #[test]
+    fn structured_results_conform_to_their_output_schema() {
+        let schema =
+            json!({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]});
+        let with = |output: Option<Value>, structured: Option<Value>, is_error: bool| {
+            let mut config = sample(1);
+            config.tools[0].output_schema = output;
+            config.tools[0].structured_content = structured;
+            config.tools[0].is_error = is_error;
+            config.validate()
+        };
+        assert_eq!(
+            with(Some(schema.clone()), Some(json!({"n": 3})), false),
+            Ok(())
+        );
+        assert_eq!(
+            with(Some(schema.clone()), None, true),
+            Ok(()),
+            "an error need not"
+        );
+        for (output, structured) in [
+            (None, Some(json!({"n": 3}))),
+            (Some(schema.clone()), None),
+            (Some(schema.clone()), Some(json!({"n": "three"}))),
+            (Some(json!({"type": "string"})), Some(json!("x"))),
+        ] {
+            let refused = with(output.clone(), structured.clone(), false);
+            assert!(
+                matches!(refused, Err(ConfigError::Output { .. })),
+                "{output:?} {structured:?}: {refused:?}"
+            );
+        }
     }
 
     #[test]

@@ -38,6 +38,9 @@ fn tenant(slug: &str, oauth: Option<OAuthConfig>) -> TenantConfig {
         },
         notifications: Vec::new(),
         input_rounds: Vec::new(),
+        annotations: None,
+        output_schema: None,
+        structured_content: None,
     });
     config.oauth = oauth;
     config

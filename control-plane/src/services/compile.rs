@@ -65,6 +65,14 @@ pub fn compile_tenant_config(
                 scopes: row.scopes.clone(),
                 notifications,
                 input_rounds,
+                annotations: row
+                    .annotations
+                    .as_ref()
+                    .map(|a| serde_json::from_value(a.0.clone()))
+                    .transpose()
+                    .map_err(|e| in_tool(ServiceError::invalid("annotations", e.to_string())))?,
+                output_schema: row.output_schema.as_ref().map(|s| s.0.clone()),
+                structured_content: row.structured_content.as_ref().map(|s| s.0.clone()),
             })
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
@@ -108,6 +116,9 @@ mod tests {
             scopes: Vec::new(),
             notifications: Json(json!([])),
             input_rounds: Json(json!([])),
+            annotations: None,
+            output_schema: None,
+            structured_content: None,
             created_at: Utc::now(),
         }
     }

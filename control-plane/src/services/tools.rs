@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use portcullis_tenant_config::inputs::InputRound;
 use portcullis_tenant_config::names::validate_tool_name;
 use portcullis_tenant_config::notifications::ToolNotification;
-use portcullis_tenant_config::{ArgSchema, ContentBlock};
+use portcullis_tenant_config::{ArgSchema, ContentBlock, ToolAnnotations};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -27,6 +27,9 @@ pub struct ToolCreate {
     pub input_schema: Value,
     /// The content blocks every call returns, for now: MCP `text`,
     /// `image`, `audio`, `resource` (embedded) or `resource_link` blocks.
+    /// May be left out when `structuredContent` is given (its JSON is then
+    /// the text).
+    #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     pub content: Vec<ContentBlock>,
     /// Return the content as a tool execution error (`isError: true`).
@@ -50,6 +53,17 @@ pub struct ToolCreate {
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     pub input_rounds: Vec<InputRound>,
+    /// Hints for clients: `title`, `readOnlyHint`, `destructiveHint`,
+    /// `idempotentHint`, `openWorldHint`.
+    #[schema(value_type = Option<Object>)]
+    pub annotations: Option<ToolAnnotations>,
+    /// A JSON Schema (root `{"type": "object"}`) of the structured result.
+    #[schema(value_type = Option<Object>)]
+    pub output_schema: Option<Value>,
+    /// The structured result every call returns; must conform to
+    /// `outputSchema` (required with it, unless `isError`).
+    #[schema(value_type = Option<Object>)]
+    pub structured_content: Option<Value>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -68,6 +82,12 @@ pub struct Tool {
     pub notifications: Value,
     #[schema(value_type = Vec<Object>)]
     pub input_rounds: Value,
+    #[schema(value_type = Option<Object>)]
+    pub annotations: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub output_schema: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub structured_content: Option<Value>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -83,6 +103,9 @@ impl From<ToolRow> for Tool {
             scopes: r.scopes,
             notifications: r.notifications.0,
             input_rounds: r.input_rounds.0,
+            annotations: r.annotations.map(|j| j.0),
+            output_schema: r.output_schema.map(|j| j.0),
+            structured_content: r.structured_content.map(|j| j.0),
             created_at: r.created_at,
         }
     }
@@ -103,6 +126,12 @@ impl Services {
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let input_rounds = serde_json::to_value(&input.input_rounds)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let annotations = input
+            .annotations
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let new = NewTool {
             name: &input.name,
             title: input.title.as_deref(),
@@ -113,6 +142,9 @@ impl Services {
             scopes: &input.scopes,
             notifications: &notifications,
             input_rounds: &input_rounds,
+            annotations: annotations.as_ref(),
+            output_schema: input.output_schema.as_ref(),
+            structured_content: input.structured_content.as_ref(),
         };
         let row = storage::tools::tool_create(&self.db, tenant_row.id, &new)
             .await
@@ -190,8 +222,11 @@ pub fn validate_tool(input: &ToolCreate) -> Result<(), ServiceError> {
         ));
     }
     validate_input_schema(&input.input_schema)?;
-    portcullis_tenant_config::content::validate_blocks(&input.content)
-        .map_err(|e| ServiceError::invalid("content", e.to_string()))?;
+    validate_output(input)?;
+    if !(input.content.is_empty() && input.structured_content.is_some()) {
+        portcullis_tenant_config::content::validate_blocks(&input.content)
+            .map_err(|e| ServiceError::invalid("content", e.to_string()))?;
+    }
     portcullis_tenant_config::inputs::validate_rounds(&input.input_rounds)
         .map_err(|e| ServiceError::invalid("inputRounds", e.to_string()))?;
     portcullis_tenant_config::notifications::validate_notifications(&input.notifications)
@@ -207,23 +242,74 @@ pub fn validate_tool(input: &ToolCreate) -> Result<(), ServiceError> {
 /// meta-schema by a complete implementation), describe an object (MCP), and
 /// compile into the form the edge enforces.
 pub fn validate_input_schema(schema: &Value) -> Result<ArgSchema, ServiceError> {
-    const FIELD: &str = "inputSchema";
+    validate_object_schema(schema, "inputSchema")
+}
+
+/// The output schema is held to the input schema's rules, and the
+/// structured result to the output schema (by the complete validator; the
+/// edge re-checks it with its compact one when the document is opened).
+fn validate_output(input: &ToolCreate) -> Result<(), ServiceError> {
+    if let Some(title) = input.annotations.as_ref().and_then(|a| a.title.as_ref())
+        && (title.trim().is_empty() || title.chars().count() > 200)
+    {
+        return Err(ServiceError::invalid(
+            "annotations",
+            "title must be 1 to 200 characters when given",
+        ));
+    }
+    match (&input.output_schema, &input.structured_content) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(ServiceError::invalid(
+            "structuredContent",
+            "needs an outputSchema to conform to",
+        )),
+        (Some(schema), structured) => {
+            validate_object_schema(schema, "outputSchema")?;
+            let Some(structured) = structured else {
+                return if input.is_error {
+                    Ok(())
+                } else {
+                    Err(ServiceError::invalid(
+                        "structuredContent",
+                        "a tool with an outputSchema must return structured content",
+                    ))
+                };
+            };
+            let validator = jsonschema::validator_for(schema)
+                .map_err(|e| ServiceError::invalid("outputSchema", e.to_string()))?;
+            let problems: Vec<String> = validator
+                .iter_errors(structured)
+                .map(|e| format!("{e} (at {})", e.instance_path()))
+                .collect();
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(ServiceError::invalid(
+                    "structuredContent",
+                    format!("does not conform to outputSchema: {}", problems.join("; ")),
+                ))
+            }
+        }
+    }
+}
+
+fn validate_object_schema(schema: &Value, field: &'static str) -> Result<ArgSchema, ServiceError> {
     if !schema.is_object() {
-        return Err(ServiceError::invalid(FIELD, "must be a JSON Schema object"));
+        return Err(ServiceError::invalid(field, "must be a JSON Schema object"));
     }
     jsonschema::meta::validate(schema).map_err(|e| {
         ServiceError::invalid(
-            FIELD,
+            field,
             format!("is not a valid JSON Schema: {e} (at {})", e.instance_path()),
         )
     })?;
     if !portcullis_tenant_config::document::is_object_schema(schema) {
         return Err(ServiceError::invalid(
-            FIELD,
+            field,
             "must have \"type\": \"object\" at its root, as MCP requires",
         ));
     }
-    ArgSchema::compile(schema).map_err(|e| ServiceError::invalid(FIELD, e.to_string()))
+    ArgSchema::compile(schema).map_err(|e| ServiceError::invalid(field, e.to_string()))
 }
 
 #[cfg(test)]

@@ -85,24 +85,34 @@ pub async fn config_version_create(
 }
 
 /// Records the edge's answer to a push: `accepted`, `failed` (to retry)
-/// or `refused`.
+/// or `refused`. Once accepted, a version stays accepted: a second push of
+/// it that the edge calls stale changes nothing.
 pub async fn config_version_record_push(
     db: &PgPool,
     id: i64,
     status: &str,
     detail: &str,
 ) -> Result<ConfigVersionRow, StorageError> {
-    Ok(sqlx::query_as(&format!(
+    let updated = sqlx::query_as(&format!(
         "UPDATE config_versions
             SET push_status = $2, push_detail = $3, pushed_at = now(),
                 push_attempts = push_attempts + 1
-          WHERE id = $1 RETURNING {COLUMNS}"
+          WHERE id = $1 AND push_status <> 'accepted' RETURNING {COLUMNS}"
     ))
     .bind(id)
     .bind(status)
     .bind(detail)
-    .fetch_one(db)
-    .await?)
+    .fetch_optional(db)
+    .await?;
+    match updated {
+        Some(row) => Ok(row),
+        None => Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM config_versions WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(db)
+        .await?),
+    }
 }
 
 pub async fn config_version_list(
@@ -144,8 +154,9 @@ pub async fn config_version_live(
     .await?)
 }
 
-/// Every tenant's newest version whose push failed (or never finished)
-/// fewer than `max_attempts` times.
+/// Every tenant's newest version whose push failed fewer than
+/// `max_attempts` times, or never finished (pending for over a minute: its
+/// publish died); a version being published right now is not one.
 pub async fn config_versions_unaccepted(
     db: impl PgExecutor<'_>,
     max_attempts: i32,
@@ -154,9 +165,9 @@ pub async fn config_versions_unaccepted(
         "SELECT v.id, t.slug AS tenant, v.payload, v.signature
            FROM config_versions v JOIN tenants t ON t.id = v.tenant_id
           WHERE v.version = (SELECT max(version) FROM config_versions WHERE tenant_id = v.tenant_id)
-            AND v.push_status IN ('pending', 'failed')
             AND v.push_attempts < $1
-            AND (v.pushed_at IS NULL OR v.pushed_at < now() - interval '1 second')",
+            AND ((v.push_status = 'failed' AND v.pushed_at < now() - interval '1 second')
+                 OR (v.push_status = 'pending' AND v.created_at < now() - interval '1 minute'))",
     )
     .bind(max_attempts)
     .fetch_all(db)

@@ -18,6 +18,9 @@ pub struct ToolRow {
     pub scopes: Vec<String>,
     pub notifications: Json<Value>,
     pub input_rounds: Json<Value>,
+    pub annotations: Option<Json<Value>>,
+    pub output_schema: Option<Json<Value>>,
+    pub structured_content: Option<Json<Value>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -32,9 +35,13 @@ pub struct NewTool<'a> {
     pub scopes: &'a [String],
     pub notifications: &'a Value,
     pub input_rounds: &'a Value,
+    pub annotations: Option<&'a Value>,
+    pub output_schema: Option<&'a Value>,
+    pub structured_content: Option<&'a Value>,
 }
 
-const COLUMNS: &str = "name, title, description, input_schema, content, is_error, scopes, notifications, input_rounds, created_at";
+const COLUMNS: &str = "name, title, description, input_schema, content, is_error, scopes, \
+                       notifications, input_rounds, annotations, output_schema, structured_content, created_at";
 
 pub async fn tool_create(
     db: impl PgExecutor<'_>,
@@ -42,8 +49,10 @@ pub async fn tool_create(
     tool: &NewTool<'_>,
 ) -> Result<ToolRow, StorageError> {
     sqlx::query_as(&format!(
-        "INSERT INTO tools (tenant_id, name, title, description, input_schema, content, is_error, scopes, notifications, input_rounds)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
+        "INSERT INTO tools (tenant_id, name, title, description, input_schema, content, is_error,
+                            scopes, notifications, input_rounds, annotations, output_schema,
+                            structured_content)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
     ))
     .bind(tenant_id)
     .bind(tool.name)
@@ -55,6 +64,9 @@ pub async fn tool_create(
     .bind(tool.scopes)
     .bind(Json(tool.notifications))
     .bind(Json(tool.input_rounds))
+    .bind(tool.annotations.map(Json))
+    .bind(tool.output_schema.map(Json))
+    .bind(tool.structured_content.map(Json))
     .fetch_one(db)
     .await
     .map_err(classify)

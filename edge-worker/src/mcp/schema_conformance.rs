@@ -83,6 +83,11 @@ fn method_calls() -> Vec<(&'static str, Value, &'static str)> {
             json!({"name": "failing", "arguments": {"city": "Oslo"}}),
             "CallToolResult",
         ),
+        (
+            "tools/call",
+            json!({"name": "structured", "arguments": {"city": "Oslo"}}),
+            "CallToolResult",
+        ),
         ("prompts/list", json!({}), "ListPromptsResult"),
         (
             "prompts/get",
@@ -542,4 +547,46 @@ fn a_required_input_the_client_cannot_give_refuses_the_call() {
         (asked.status, &body["result"]["resultType"]),
         (200, &json!("input_required"))
     );
+}
+
+#[test]
+fn structured_results_and_annotations_appear_from_the_revisions_that_have_them() {
+    for revision in SUPPORTED_VERSIONS {
+        let listed = exchange(
+            revision,
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+        );
+        let tool = listed["result"]["tools"]
+            .as_array()
+            .expect("tools")
+            .iter()
+            .find(|t| t["name"] == "structured")
+            .expect("listed")
+            .clone();
+        assert_eq!(
+            tool["annotations"].is_object(),
+            *revision >= "2025-03-26",
+            "{revision}"
+        );
+        assert_eq!(
+            tool["outputSchema"].is_object(),
+            *revision >= "2025-06-18",
+            "{revision}"
+        );
+        let called = exchange(
+            revision,
+            json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                   "params": {"name": "structured", "arguments": {"city": "Oslo"}}}),
+        );
+        let result = &called["result"];
+        assert_eq!(
+            result.get("structuredContent").is_some(),
+            *revision >= "2025-06-18",
+            "{revision}: {called}"
+        );
+        // Every revision gets the result as JSON text too.
+        let text = result["content"][0]["text"].as_str().expect("text");
+        let parsed: Value = serde_json::from_str(text).expect("JSON text");
+        assert_eq!(parsed["temperature"], 21.5);
+    }
 }

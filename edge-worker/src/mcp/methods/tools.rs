@@ -16,12 +16,14 @@ pub fn list(call: &Call<'_>) -> Result<Value, RpcError> {
         .tools
         .iter()
         .filter(|t| call.caller.may_use(t))
-        .map(view)
+        .map(|t| view(t, call.version))
         .collect();
     Ok(json!({ "tools": tools }))
 }
 
-fn view(tool: &ToolConfig) -> Value {
+/// The tool as `version` describes tools: annotations arrived in
+/// 2025-03-26, output schemas in 2025-06-18.
+fn view(tool: &ToolConfig, version: &str) -> Value {
     let mut view = json!({
         "name": tool.name,
         "description": tool.description,
@@ -29,6 +31,12 @@ fn view(tool: &ToolConfig) -> Value {
     });
     if let Some(title) = &tool.title {
         view["title"] = json!(title);
+    }
+    if let (Some(annotations), true) = (&tool.annotations, version >= "2025-03-26") {
+        view["annotations"] = json!(annotations);
+    }
+    if let (Some(schema), true) = (&tool.output_schema, version >= "2025-06-18") {
+        view["outputSchema"] = json!(schema);
     }
     view
 }
@@ -90,7 +98,20 @@ pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
         }
     };
     report(call, &tool.notifications);
-    Ok(json!({ "content": wire_content(call.version, &content), "isError": tool.is_error }))
+    let mut result =
+        json!({ "content": wire_content(call.version, &content), "isError": tool.is_error });
+    if let Some(structured) = &tool.structured_content {
+        // "For backwards compatibility, a tool that returns structured
+        // content SHOULD also return the serialized JSON in a TextContent
+        // block": the tool's own content, or else the JSON itself.
+        if content.is_empty() {
+            result["content"] = json!([{ "type": "text", "text": structured.to_string() }]);
+        }
+        if call.version >= "2025-06-18" {
+            result["structuredContent"] = structured.clone();
+        }
+    }
+    Ok(result)
 }
 
 /// The tool's logs (in the legacy eras, and in the modern one at or above
