@@ -843,6 +843,7 @@ fn valid_body(method: &str, path: &str) -> Option<Value> {
         ("PUT", "{email}") => json!({"role": "viewer"}),
         ("POST", "tokens") => json!({"name": "matrix", "role": "viewer"}),
         ("POST", "rollback") => json!({"version": 1}),
+        ("PUT", "{tenant}") => json!({"displayName": "Acme", "accentColor": "#112233"}),
         ("POST", "usage") => json!({"events": []}),
         _ => return None,
     };
@@ -1474,5 +1475,54 @@ async fn structured_results_are_checked_against_their_output_schema(pool: PgPool
     assert_eq!(
         document["document"]["tools"][0]["outputSchema"]["required"],
         json!(["celsius"])
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn branding_is_checked_kept_and_published(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    for (bad, field) in [
+        (
+            json!({"displayName": "Acme", "logoUrl": "http://insecure.example/logo.png"}),
+            "branding",
+        ),
+        (
+            json!({"displayName": "Acme", "accentColor": "blue"}),
+            "branding",
+        ),
+        (json!({"displayName": " "}), "displayName"),
+    ] {
+        let (status, body) = call(&app, "PUT", "/api/v1/tenants/acme", Some(bad)).await;
+        assert_eq!(
+            (status, body["error"]["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!(field)),
+            "{body}"
+        );
+    }
+    let branding = json!({"displayName": "Acme Corp", "logoUrl": "https://cdn.acme.example/logo.svg", "accentColor": "#0a7d4f"});
+    let (status, tenant) = call(&app, "PUT", "/api/v1/tenants/acme", Some(branding)).await;
+    assert_eq!(status, StatusCode::OK, "{tenant}");
+    assert_eq!(
+        (tenant["displayName"].clone(), tenant["accentColor"].clone()),
+        (json!("Acme Corp"), json!("#0a7d4f"))
+    );
+    call(&app, "POST", "/api/v1/tenants/acme/publish", None).await;
+    let (_, document) = call(&app, "GET", "/api/v1/tenants/acme/versions/1", None).await;
+    assert_eq!(
+        document["document"]["branding"]["logoUrl"],
+        "https://cdn.acme.example/logo.svg"
+    );
+    assert_eq!(document["document"]["displayName"], "Acme Corp");
+    let (_, audit) = call(
+        &app,
+        "GET",
+        "/api/v1/tenants/acme/audit?action=tenant.update",
+        None,
+    )
+    .await;
+    assert_eq!(
+        audit["items"][0]["before"]["displayName"], "acme",
+        "{audit}"
     );
 }

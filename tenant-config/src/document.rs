@@ -39,6 +39,48 @@ pub struct TenantConfig {
     /// The tenant's OAuth authorization server; `None` for a public server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth: Option<OAuthConfig>,
+    /// How the tenant's pages at the edge look.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branding: Option<Branding>,
+}
+
+/// A tenant's look on the pages its users see (sign-in choice, consent).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Branding {
+    /// An https image shown above the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    /// `#rrggbb`, for the main buttons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<String>,
+}
+
+impl Branding {
+    /// Only values that are safe to put in a page as they are: an https
+    /// URL without quotes, spaces or angle brackets, and a hex colour.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(url) = &self.logo_url {
+            let safe = url.len() <= 2048
+                && url.strip_prefix("https://").is_some_and(|rest| {
+                    !rest.is_empty()
+                        && !rest.starts_with('/')
+                        && rest
+                            .chars()
+                            .all(|c| c.is_ascii_graphic() && !"\"'<>\\`".contains(c))
+                });
+            if !safe {
+                return Err("the logo URL must be an https URL (at most 2048 characters, no quotes or spaces)".into());
+            }
+        }
+        if let Some(colour) = &self.accent_color {
+            let hex = colour.strip_prefix('#').unwrap_or_default();
+            if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err("the accent colour must be #rrggbb".into());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One tool as MCP clients will see it, plus what the edge needs to run it.
@@ -122,6 +164,8 @@ pub enum ConfigError {
     Output { tool: String, problem: String },
     #[error("{0}")]
     Auth(#[from] AuthError),
+    #[error("branding: {0}")]
+    Branding(String),
     #[error("inputs of tool {tool:?}: {error}")]
     Inputs { tool: String, error: InputError },
     #[error("notifications of tool {tool:?}: {error}")]
@@ -151,6 +195,7 @@ impl TenantConfig {
             resources: Vec::new(),
             resource_templates: Vec::new(),
             oauth: None,
+            branding: None,
         }
     }
 
@@ -202,6 +247,9 @@ impl TenantConfig {
                 tool: tool.name.clone(),
                 problem,
             })?;
+        }
+        if let Some(branding) = &self.branding {
+            branding.validate().map_err(ConfigError::Branding)?;
         }
         if let Some(oauth) = &self.oauth {
             oauth.validate()?;
@@ -315,6 +363,36 @@ pub(crate) mod tests {
                 matches!(refused, Err(ConfigError::Output { .. })),
                 "{output:?} {structured:?}: {refused:?}"
             );
+        }
+    }
+
+    #[test]
+    fn branding_takes_only_what_is_safe_in_a_page() {
+        let ok = Branding {
+            logo_url: Some("https://cdn.acme.example/logo.svg".into()),
+            accent_color: Some("#12AbEf".into()),
+        };
+        assert_eq!(ok.validate(), Ok(()));
+        for url in [
+            "http://acme.example/l.png",
+            "https://",
+            "https://a\"onload=x",
+            "javascript:alert(1)",
+            "https://a b",
+            "https:///x",
+        ] {
+            let bad = Branding {
+                logo_url: Some(url.into()),
+                ..Branding::default()
+            };
+            assert!(bad.validate().is_err(), "{url}");
+        }
+        for colour in ["red", "#12345", "#1234567", "#12345g", "12345f"] {
+            let bad = Branding {
+                accent_color: Some(colour.into()),
+                ..Branding::default()
+            };
+            assert!(bad.validate().is_err(), "{colour}");
         }
     }
 

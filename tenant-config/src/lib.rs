@@ -30,5 +30,5 @@ pub use catalog::{
     PromptArgument, PromptConfig, PromptMessage, ResourceConfig, ResourceTemplateConfig,
 };
 pub use content::{ContentBlock, ResourceContents};
-pub use document::{ConfigError, FORMAT, TenantConfig, ToolAnnotations, ToolConfig};
+pub use document::{Branding, ConfigError, FORMAT, TenantConfig, ToolAnnotations, ToolConfig};
 pub use envelope::{EnvelopeError, SignatureVerifier, SignedConfig};

@@ -77,6 +77,7 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route("GET", "/v1/tenants", SignedIn),
     route("POST", "/v1/tenants", Operator),
     route("GET", "/v1/tenants/{tenant}", Tenant(Read)),
+    route("PUT", "/v1/tenants/{tenant}", Tenant(Write)),
     route("GET", "/v1/tenants/{tenant}/auth", Tenant(Read)),
     route("PUT", "/v1/tenants/{tenant}/auth", Tenant(Write)),
     route("GET", "/v1/tenants/{tenant}/tools", Tenant(Read)),
@@ -206,6 +207,11 @@ fn api_router(services: AppState) -> Router {
             Method::GET,
             "/v1/tenants/{tenant}",
             get(tenants::tenant_get),
+        ),
+        (
+            Method::PUT,
+            "/v1/tenants/{tenant}",
+            on(MethodFilter::PUT, tenants::tenant_update),
         ),
         (
             Method::GET,

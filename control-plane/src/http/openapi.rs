@@ -15,6 +15,7 @@ use super::{audit, auth, catalog, members, publish, session, tenants, tools, usa
         tenants::tenant_create,
         tenants::tenant_list,
         tenants::tenant_get,
+        tenants::tenant_update,
         auth::auth_get,
         auth::auth_put,
         tools::tool_create,

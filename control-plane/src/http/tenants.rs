@@ -6,10 +6,9 @@ use axum::http::StatusCode;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiJson;
-use super::extract::ApiPath;
+use super::extract::{ApiJson, ApiPath};
 use crate::context::RequestContext;
-use crate::services::tenants::{Tenant, TenantCreate};
+use crate::services::tenants::{Tenant, TenantCreate, TenantUpdate};
 
 #[utoipa::path(post, path = "/api/v1/tenants", request_body = TenantCreate, responses(
     (status = 201, body = Tenant), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -40,4 +39,17 @@ pub async fn tenant_get(
     ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<Tenant>, ApiError> {
     Ok(Json(services.tenant_get(&ctx, &tenant).await?))
+}
+
+/// Renames the tenant and sets its consent-page branding (published with
+/// the next version).
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}", params(("tenant" = String, Path)), request_body = TenantUpdate,
+    responses((status = 200, body = Tenant), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn tenant_update(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath(tenant): ApiPath<String>,
+    ApiJson(input): ApiJson<TenantUpdate>,
+) -> Result<Json<Tenant>, ApiError> {
+    Ok(Json(services.tenant_update(&ctx, &tenant, input).await?))
 }

@@ -2,8 +2,8 @@
 //! publish pipeline loads the rows, this turns them into a [`TenantConfig`].
 
 use portcullis_tenant_config::{
-    ContentBlock, OAuthConfig, PromptConfig, ResourceConfig, ResourceTemplateConfig, TenantConfig,
-    ToolConfig,
+    Branding, ContentBlock, OAuthConfig, PromptConfig, ResourceConfig, ResourceTemplateConfig,
+    TenantConfig, ToolConfig,
 };
 
 use super::ServiceError;
@@ -77,6 +77,12 @@ pub fn compile_tenant_config(
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
     let mut config = TenantConfig::empty(&tenant.slug, version, &tenant.display_name);
+    if tenant.logo_url.is_some() || tenant.accent_color.is_some() {
+        config.branding = Some(Branding {
+            logo_url: tenant.logo_url.clone(),
+            accent_color: tenant.accent_color.clone(),
+        });
+    }
     config.tools = tools;
     config.prompts = catalog.prompts;
     config.resources = catalog.resources;
@@ -101,6 +107,8 @@ mod tests {
             id: 1,
             slug: "acme".into(),
             display_name: "Acme".into(),
+            logo_url: None,
+            accent_color: None,
             created_at: Utc::now(),
         }
     }

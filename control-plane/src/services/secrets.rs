@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::{ServiceError, Services};
 use crate::context::RequestContext;
+use crate::storage::tenants::Visible;
 use crate::storage::{self, config_versions as versions};
 
 /// What a rotation did.
@@ -37,9 +38,8 @@ impl Services {
     ) -> Result<RotationReport, ServiceError> {
         self.require_operator(ctx)?;
         let mut report = RotationReport::default();
-        for tenant in
-            storage::tenants::tenant_list(&self.db, None, storage::tenants::Visible::All).await?
-        {
+        let all = storage::tenants::tenant_list(&self.db, None, Visible::All).await?;
+        for tenant in all.into_iter().map(|summary| summary.tenant) {
             if let Some(row) = storage::auth::auth_get(&self.db, tenant.id).await? {
                 let mut oauth: OAuthConfig = serde_json::from_value(row.settings.0)
                     .map_err(|e| ServiceError::Internal(format!("stored settings: {e}")))?;

@@ -1,6 +1,7 @@
 //! Tenants: create, list, look up.
 
 use chrono::{DateTime, Utc};
+use portcullis_tenant_config::Branding;
 use portcullis_tenant_config::names::validate_tenant_slug;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,11 +20,24 @@ pub struct TenantCreate {
     pub display_name: Option<String>,
 }
 
+/// What admins may change about a tenant after creating it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TenantUpdate {
+    pub display_name: String,
+    /// An https image for the tenant's consent and sign-in pages.
+    pub logo_url: Option<String>,
+    /// `#rrggbb`, the pages' button colour.
+    pub accent_color: Option<String>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Tenant {
     pub slug: String,
     pub display_name: String,
+    pub logo_url: Option<String>,
+    pub accent_color: Option<String>,
     pub mcp_url: String,
     pub created_at: DateTime<Utc>,
     pub tool_count: i64,
@@ -41,13 +55,7 @@ impl Services {
         validate_tenant_slug(&input.slug)
             .map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
         let display_name = input.display_name.unwrap_or_else(|| input.slug.clone());
-        let display_name = display_name.trim();
-        if display_name.is_empty() || display_name.chars().count() > 100 {
-            return Err(ServiceError::invalid(
-                "displayName",
-                "must be 1 to 100 characters",
-            ));
-        }
+        let display_name = valid_display_name(&display_name)?;
         let row = storage::tenants::tenant_create(&self.db, &input.slug, display_name)
             .await
             .map_err(|e| match e {
@@ -103,22 +111,55 @@ impl Services {
         let rows = storage::tenants::tenant_list(&self.db, slug, visible).await?;
         Ok(rows
             .into_iter()
-            .map(|r| {
-                let (tools, live) = (r.tool_count, r.live_version);
-                let row = TenantRow {
-                    id: r.id,
-                    slug: r.slug,
-                    display_name: r.display_name,
-                    created_at: r.created_at,
-                };
-                self.tenant_view(row, tools, live)
-            })
+            .map(|r| self.tenant_view(r.tenant, r.tool_count, r.live_version))
             .collect())
+    }
+
+    /// Renames the tenant and sets its branding (the consent page's logo
+    /// and accent colour; published with the next version).
+    pub async fn tenant_update(
+        &self,
+        ctx: &RequestContext,
+        slug: &str,
+        input: TenantUpdate,
+    ) -> Result<Tenant, ServiceError> {
+        let row = self.tenant_for(ctx, slug, Permission::Write).await?;
+        let display_name = valid_display_name(&input.display_name)?;
+        let branding = Branding {
+            logo_url: input.logo_url.filter(|u| !u.is_empty()),
+            accent_color: input.accent_color.filter(|c| !c.is_empty()),
+        };
+        branding
+            .validate()
+            .map_err(|e| ServiceError::invalid("branding", e))?;
+        let before = to_audit(&self.tenant_get(ctx, slug).await?);
+        storage::tenants::tenant_update(
+            &self.db,
+            row.id,
+            display_name,
+            branding.logo_url.as_deref(),
+            branding.accent_color.as_deref(),
+        )
+        .await?;
+        let tenant = self.tenant_get(ctx, slug).await?;
+        let after = to_audit(&tenant);
+        self.audit(
+            ctx,
+            Some(row.id),
+            "tenant.update",
+            slug,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        Ok(tenant)
     }
 
     fn tenant_view(&self, row: TenantRow, tool_count: i64, live_version: Option<i64>) -> Tenant {
         Tenant {
             mcp_url: self.settings.mcp_url(&row.slug),
+            logo_url: row.logo_url,
+            accent_color: row.accent_color,
             slug: row.slug,
             display_name: row.display_name,
             created_at: row.created_at,
@@ -126,6 +167,17 @@ impl Services {
             live_version,
         }
     }
+}
+
+fn valid_display_name(name: &str) -> Result<&str, ServiceError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ServiceError::invalid(
+            "displayName",
+            "must be 1 to 100 characters",
+        ));
+    }
+    Ok(name)
 }
 
 pub(super) fn tenant_not_found(slug: &str) -> ServiceError {

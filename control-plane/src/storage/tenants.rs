@@ -10,16 +10,18 @@ pub struct TenantRow {
     pub id: i64,
     pub slug: String,
     pub display_name: String,
+    pub logo_url: Option<String>,
+    pub accent_color: Option<String>,
     pub created_at: DateTime<Utc>,
 }
+
+const COLUMNS: &str = "id, slug, display_name, logo_url, accent_color, created_at";
 
 /// A tenant with the figures the tenant list shows.
 #[derive(Debug, Clone, FromRow)]
 pub struct TenantSummaryRow {
-    pub id: i64,
-    pub slug: String,
-    pub display_name: String,
-    pub created_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub tenant: TenantRow,
     pub tool_count: i64,
     pub live_version: Option<i64>,
 }
@@ -29,12 +31,14 @@ pub async fn tenant_create(
     slug: &str,
     display_name: &str,
 ) -> Result<TenantRow, StorageError> {
-    sqlx::query_as("INSERT INTO tenants (slug, display_name) VALUES ($1, $2) RETURNING id, slug, display_name, created_at")
-        .bind(slug)
-        .bind(display_name)
-        .fetch_one(db)
-        .await
-        .map_err(classify)
+    sqlx::query_as(&format!(
+        "INSERT INTO tenants (slug, display_name) VALUES ($1, $2) RETURNING {COLUMNS}"
+    ))
+    .bind(slug)
+    .bind(display_name)
+    .fetch_one(db)
+    .await
+    .map_err(classify)
 }
 
 /// Which tenants a listing covers.
@@ -58,7 +62,7 @@ pub async fn tenant_list(
         Visible::Only(tenant) => (None, Some(tenant)),
     };
     Ok(sqlx::query_as(
-        "SELECT t.id, t.slug, t.display_name, t.created_at,
+        "SELECT t.id, t.slug, t.display_name, t.logo_url, t.accent_color, t.created_at,
                 (SELECT count(*) FROM tools WHERE tenant_id = t.id) AS tool_count,
                 (SELECT max(version) FROM config_versions
                   WHERE tenant_id = t.id AND push_status = 'accepted') AS live_version
@@ -78,7 +82,7 @@ pub async fn tenant_list(
 
 pub async fn tenant_fetch(db: &PgPool, slug: &str) -> Result<Option<TenantRow>, StorageError> {
     Ok(
-        sqlx::query_as("SELECT id, slug, display_name, created_at FROM tenants WHERE slug = $1")
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM tenants WHERE slug = $1"))
             .bind(slug)
             .fetch_optional(db)
             .await?,
@@ -91,10 +95,30 @@ pub async fn tenant_lock(
     tx: &mut PgConnection,
     slug: &str,
 ) -> Result<Option<TenantRow>, StorageError> {
-    Ok(sqlx::query_as(
-        "SELECT id, slug, display_name, created_at FROM tenants WHERE slug = $1 FOR UPDATE",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tenants WHERE slug = $1 FOR UPDATE"
+    ))
     .bind(slug)
     .fetch_optional(tx)
+    .await?)
+}
+
+/// Sets what admins and the tenant's users see of it.
+pub async fn tenant_update(
+    db: &PgPool,
+    id: i64,
+    display_name: &str,
+    logo_url: Option<&str>,
+    accent_color: Option<&str>,
+) -> Result<TenantRow, StorageError> {
+    Ok(sqlx::query_as(&format!(
+        "UPDATE tenants SET display_name = $2, logo_url = $3, accent_color = $4
+          WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(display_name)
+    .bind(logo_url)
+    .bind(accent_color)
+    .fetch_one(db)
     .await?)
 }

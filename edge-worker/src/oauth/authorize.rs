@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use portcullis_tenant_config::auth::UserClaims;
 
 use super::form::{Params, with_query};
-use super::pages::{error_page, escape, page};
+use super::pages::{branded_page, error_page, escape};
 use super::records::{
     self, AuthStore, CodeRecord, Consent, Grant, SealedUser, StorageError, Transaction,
     UpstreamAttempt,
@@ -152,7 +152,10 @@ pub async fn start<S: AuthStore, C: EdgeCrypto, F: Fetch>(
         escape(&authority.config.display_name),
         escape(&client.client_name),
     );
-    Ok(page(200, "Sign in", &body).with_header("set-cookie", cookie))
+    Ok(
+        branded_page(200, "Sign in", &body, authority.config.branding.as_ref())
+            .with_header("set-cookie", cookie),
+    )
 }
 
 /// `/oauth/login?txn=…&provider=…`: the user chose a provider.
@@ -432,7 +435,12 @@ fn consent_page<S, C, F>(
         id = escape(id),
         csrf = escape(csrf),
     );
-    page(200, "Allow access?", &body)
+    branded_page(
+        200,
+        "Allow access?",
+        &body,
+        authority.config.branding.as_ref(),
+    )
 }
 
 fn not_admitted<S, C, F>(
@@ -454,7 +462,12 @@ Ask its administrators for access, or sign in with another account.</p>\
         who = escape(&who),
         link = escape(&link),
     );
-    page(403, "Access denied", &body)
+    branded_page(
+        403,
+        "Access denied",
+        &body,
+        authority.config.branding.as_ref(),
+    )
 }
 
 /// Loads a live transaction that belongs to this browser.

@@ -1273,3 +1273,24 @@ async fn attack_metadata_documents_that_lie_or_point_inward() {
     );
     assert!(super::cimd::parse_document(CIMD_URL, big.as_bytes()).is_err());
 }
+
+#[tokio::test]
+async fn the_consent_page_wears_the_tenants_branding() {
+    let mut h = Harness::new();
+    h.config.branding = Some(portcullis_tenant_config::Branding {
+        logo_url: Some("https://cdn.acme.example/logo.svg".into()),
+        accent_color: Some("#c0ffee".into()),
+    });
+    let consent = h.sign_in(h.authorize(&[]).await).await;
+    let html = String::from_utf8_lossy(&consent.body).into_owned();
+    assert!(
+        html.contains("<img class=\"logo\" src=\"https://cdn.acme.example/logo.svg\""),
+        "{html}"
+    );
+    assert!(html.contains("background:#c0ffee"), "{html}");
+    // The page's policy lets https images in and nothing else.
+    let policy = consent
+        .header("content-security-policy")
+        .unwrap_or_default();
+    assert!(policy.contains("img-src https:") && policy.contains("default-src 'none'"));
+}
