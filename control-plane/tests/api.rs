@@ -844,6 +844,7 @@ fn valid_body(method: &str, path: &str) -> Option<Value> {
         ("POST", "tokens") => json!({"name": "matrix", "role": "viewer"}),
         ("POST", "rollback") => json!({"version": 1}),
         ("PUT", "{tenant}") => json!({"displayName": "Acme", "accentColor": "#112233"}),
+        ("POST", "test") => json!({"kind": "github", "apiBase": "http://127.0.0.1:9"}),
         ("POST", "usage") => json!({"events": []}),
         _ => return None,
     };
@@ -1524,5 +1525,116 @@ async fn branding_is_checked_kept_and_published(pool: PgPool) {
     assert_eq!(
         audit["items"][0]["before"]["displayName"], "acme",
         "{audit}"
+    );
+}
+
+/// Serves an OpenID Provider's discovery document and keys (or, with
+/// `lying`, a document naming another issuer) on a loopback port.
+async fn discovery_server(lying: bool) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let named = if lying {
+        "https://elsewhere.example".to_owned()
+    } else {
+        issuer.clone()
+    };
+    let document = json!({
+        "issuer": named,
+        "authorization_endpoint": format!("{issuer}/auth"),
+        "token_endpoint": format!("{issuer}/token"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "code_challenge_methods_supported": ["S256"],
+    });
+    let app = Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            axum::routing::get(move || async move { axum::Json(document) }),
+        )
+        .route(
+            "/jwks",
+            axum::routing::get(|| async {
+                axum::Json(json!({"keys": [{"kty": "EC", "kid": "k1"}]}))
+            }),
+        );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    issuer
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn testing_a_provider_reports_each_check(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    let issuer = discovery_server(false).await;
+    let (status, result) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/auth/test",
+        Some(json!({"kind": "oidc", "issuer": issuer})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["ok"], true, "{result}");
+    let names: Vec<&str> = result["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "discovery",
+            "issuer",
+            "authorization_endpoint",
+            "token_endpoint",
+            "jwks_uri",
+            "keys"
+        ]
+    );
+
+    let liar = discovery_server(true).await;
+    let (_, result) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/auth/test",
+        Some(json!({"kind": "oidc", "issuer": liar})),
+    )
+    .await;
+    let last = result["checks"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (result["ok"].clone(), last["name"].clone()),
+        (json!(false), json!("issuer")),
+        "{result}"
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    drop(std::net::TcpListener::bind(closed));
+    let (_, result) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/auth/test",
+        Some(json!({"kind": "oidc", "issuer": format!("http://{closed}")})),
+    )
+    .await;
+    assert_eq!(
+        (result["ok"].clone(), result["checks"][0]["name"].clone()),
+        (json!(false), json!("discovery")),
+        "{result}"
+    );
+    let (_, result) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/auth/test",
+        Some(json!({"kind": "oidc", "issuer": "http://internal.example"})),
+    )
+    .await;
+    assert_eq!(
+        result["checks"][0]["name"], "issuer",
+        "only https, or http on loopback: {result}"
     );
 }

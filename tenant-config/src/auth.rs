@@ -284,7 +284,8 @@ pub fn validate_scope_name(name: &str) -> Result<(), AuthError> {
     }
 }
 
-fn is_https_or_loopback(url: &str) -> bool {
+/// An https URL, or http on a loopback host (local development and tests).
+pub fn is_https_or_loopback(url: &str) -> bool {
     url.starts_with("https://")
         || crate::redirect_uri::parse(url).is_ok_and(|u| u.scheme == "http" && u.is_loopback())
 }

@@ -8,6 +8,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use crate::context::RequestContext;
 use crate::services::auth::{AuthSettings, AuthSettingsInput};
+use crate::services::provider_test::{ProviderTest, ProviderTestResult};
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/auth", params(("tenant" = String, Path)), responses(
     (status = 200, body = AuthSettings), (status = 404, body = ErrorBody)))]
@@ -31,4 +32,19 @@ pub async fn auth_put(
     ApiJson(input): ApiJson<AuthSettingsInput>,
 ) -> Result<Json<AuthSettings>, ApiError> {
     Ok(Json(services.auth_put(&ctx, &tenant, input).await?))
+}
+
+/// "Test connection": fetches what the edge will need from an identity
+/// provider (discovery document and keys, or GitHub's API) and reports
+/// each check. Nothing is saved.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/auth/test", params(("tenant" = String, Path)),
+    request_body = ProviderTest, responses(
+    (status = 200, body = ProviderTestResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn provider_test(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath(tenant): ApiPath<String>,
+    ApiJson(input): ApiJson<ProviderTest>,
+) -> Result<Json<ProviderTestResult>, ApiError> {
+    Ok(Json(services.provider_test(&ctx, &tenant, input).await?))
 }

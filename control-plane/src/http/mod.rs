@@ -80,6 +80,7 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route("PUT", "/v1/tenants/{tenant}", Tenant(Write)),
     route("GET", "/v1/tenants/{tenant}/auth", Tenant(Read)),
     route("PUT", "/v1/tenants/{tenant}/auth", Tenant(Write)),
+    route("POST", "/v1/tenants/{tenant}/auth/test", Tenant(Write)),
     route("GET", "/v1/tenants/{tenant}/tools", Tenant(Read)),
     route("POST", "/v1/tenants/{tenant}/tools", Tenant(Write)),
     route("DELETE", "/v1/tenants/{tenant}/tools/{name}", Tenant(Write)),
@@ -222,6 +223,11 @@ fn api_router(services: AppState) -> Router {
             Method::PUT,
             "/v1/tenants/{tenant}/auth",
             on(MethodFilter::PUT, auth::auth_put),
+        ),
+        (
+            Method::POST,
+            "/v1/tenants/{tenant}/auth/test",
+            on(MethodFilter::POST, auth::provider_test),
         ),
         (
             Method::GET,

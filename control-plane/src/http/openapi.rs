@@ -18,6 +18,7 @@ use super::{audit, auth, catalog, members, publish, session, tenants, tools, usa
         tenants::tenant_update,
         auth::auth_get,
         auth::auth_put,
+        auth::provider_test,
         tools::tool_create,
         tools::tool_list,
         tools::tool_delete,

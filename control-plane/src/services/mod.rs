@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod compile;
 pub mod diff;
 pub mod error;
+pub mod provider_test;
 pub mod publish;
 #[cfg(test)]
 mod robustness;
