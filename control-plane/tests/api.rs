@@ -224,11 +224,16 @@ async fn tenants_and_tools_round_trip(pool: PgPool) {
     assert_eq!(created["inputSchema"]["required"], json!(["city"]));
 
     let (_, tools) = call(&app, "GET", "/api/v1/tenants/acme/tools", None).await;
+
+    let tools = tools["items"].clone();
     assert_eq!(tools.as_array().unwrap().len(), 1);
     let (_, tools) = call(&app, "GET", "/api/v1/tenants/globex/tools", None).await;
+    let tools = tools["items"].clone();
     assert_eq!(tools, json!([]), "tools do not leak between tenants");
 
     let (_, list) = call(&app, "GET", "/api/v1/tenants", None).await;
+
+    let list = list["items"].clone();
     let slugs: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -372,6 +377,7 @@ async fn bad_input_gets_a_json_error_naming_the_problem(pool: PgPool) {
 
     // Nothing refused changed what was stored.
     let (_, tools) = call(&app, "GET", "/api/v1/tenants/acme/tools", None).await;
+    let tools = tools["items"].clone();
     assert_eq!(tools.as_array().unwrap().len(), 1);
     assert_eq!(
         tools[0]["inputSchema"]["properties"]["city"]["type"],
@@ -413,6 +419,7 @@ async fn publishing_to_a_down_edge_is_recorded_as_failed(pool: PgPool) {
     let (_, body) = call(&app, "POST", "/api/v1/tenants/acme/publish", None).await;
     assert_eq!(body["deployment"]["version"], 2);
     let (_, history) = call(&app, "GET", "/api/v1/tenants/acme/deployments", None).await;
+    let history = history["items"].clone();
     let versions: Vec<(i64, &str)> = history
         .as_array()
         .unwrap()
@@ -587,11 +594,13 @@ async fn prompts_resources_and_templates(pool: PgPool) {
     }
 
     let (_, resources) = call(&app, "GET", "/api/v1/tenants/acme/resources", None).await;
+
+    let resources = resources["items"].clone();
     assert_eq!(resources.as_array().unwrap().len(), 1, "{resources}");
     assert_eq!(
         call(&app, "GET", "/api/v1/tenants/acme/prompts", None)
             .await
-            .1[0]["name"],
+            .1["items"][0]["name"],
         "greet"
     );
 
@@ -809,6 +818,7 @@ async fn tool_notifications_are_checked_and_kept(pool: PgPool) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["field"], "inputRounds");
     let (_, tools) = call(&app, "GET", "/api/v1/tenants/acme/tools", None).await;
+    let tools = tools["items"].clone();
     assert_eq!(
         tools.as_array().unwrap().len(),
         1,
@@ -1002,6 +1012,7 @@ async fn a_session_change_without_its_csrf_token_is_refused(pool: PgPool) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Reading needs no token; the real one works; nothing was created before.
     let (status, tenants) = call(&missing, "GET", "/api/v1/tenants", None).await;
+    let tenants = tenants["items"].clone();
     assert_eq!((status, tenants), (StatusCode::OK, json!([])));
     create_acme(&app).await;
 }
@@ -1039,6 +1050,7 @@ async fn api_tokens_are_shown_once_stored_hashed_and_revocable(pool: PgPool) {
         "an admin token changes the tenant without CSRF"
     );
     let (_, listed) = call(&app, "GET", "/api/v1/tenants/acme/tokens", None).await;
+    let listed = listed["items"].clone();
     assert!(listed[0].get("secret").is_none(), "{listed}");
     assert!(listed[0]["lastUsedAt"].is_string(), "{listed}");
 
@@ -1097,7 +1109,7 @@ async fn every_change_is_audited_and_exportable(pool: PgPool) {
     )
     .await;
     assert_eq!(tools_only["items"].as_array().unwrap().len(), 1);
-    let cursor = tools_only["nextCursor"].as_i64().unwrap();
+    let cursor = tools_only["nextCursor"].as_str().unwrap();
     let (_, next) = call(
         &app,
         "GET",
@@ -1637,4 +1649,49 @@ async fn testing_a_provider_reports_each_check(pool: PgPool) {
         result["checks"][0]["name"], "issuer",
         "only https, or http on loopback: {result}"
     );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_list_pages_the_same_way(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    for name in ["a", "b", "c"] {
+        call(&app, "POST", "/api/v1/tenants/acme/tools", Some(tool(name))).await;
+    }
+    let (_, first) = call(&app, "GET", "/api/v1/tenants/acme/tools?limit=2", None).await;
+    let names = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&first), ["a", "b"]);
+    let cursor = first["nextCursor"].as_str().unwrap();
+    let (_, rest) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/tenants/acme/tools?limit=2&cursor={cursor}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (names(&rest), rest["nextCursor"].clone()),
+        (vec!["c".to_string()], Value::Null)
+    );
+    for bad in ["limit=0", "limit=5000", "cursor=nonsense"] {
+        let (status, body) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/tenants/acme/tools?{bad}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, error(&body).0.as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+            "{bad}: {body}"
+        );
+    }
 }

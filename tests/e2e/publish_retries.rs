@@ -36,7 +36,7 @@ async fn a_push_to_a_down_edge_is_recorded_retried_and_lands() {
         let (_, deployments) = stack
             .call(Method::GET, "/tenants/acme/deployments", None)
             .await;
-        latest = deployments[0].clone();
+        latest = deployments["items"][0].clone();
         if latest["status"] == "accepted" {
             break;
         }

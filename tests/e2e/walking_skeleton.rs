@@ -91,7 +91,7 @@ async fn a_real_mcp_client_calls_a_published_tool() {
     let (_, history) = api
         .call(Method::GET, "/tenants/acme/deployments", None)
         .await;
-    let statuses: Vec<&str> = history
+    let statuses: Vec<&str> = history["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -40,7 +40,7 @@ pub async fn audit_list(
     }
     let mut response = ([(header::CONTENT_TYPE, JSON_LINES)], lines).into_response();
     if let Some(cursor) = page.next_cursor
-        && let Ok(value) = cursor.to_string().parse()
+        && let Ok(value) = cursor.parse()
     {
         response.headers_mut().insert("x-next-cursor", value);
     }

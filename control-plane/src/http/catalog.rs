@@ -5,13 +5,14 @@
 //! (`/resources/test%3A%2F%2Fdocs`).
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use portcullis_tenant_config::{PromptConfig, ResourceConfig, ResourceTemplateConfig};
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
+use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
 use crate::services::catalog::CatalogItem;
 
@@ -33,8 +34,12 @@ async fn list<T: CatalogItem>(
     ctx: RequestContext,
     services: AppState,
     tenant: String,
-) -> Result<Json<Vec<T>>, ApiError> {
-    Ok(Json(services.catalog_list(&ctx, &tenant).await?))
+    page: PageQuery,
+) -> Result<Json<Page<T>>, ApiError> {
+    Ok(Json(paginate(
+        services.catalog_list(&ctx, &tenant).await?,
+        &page,
+    )?))
 }
 
 async fn delete<T: CatalogItem>(
@@ -59,14 +64,15 @@ pub async fn prompt_create(
     create(ctx, s, tenant, item).await
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/prompts", params(("tenant" = String, Path)),
-    responses((status = 200, body = Vec<Object>), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/prompts", params(("tenant" = String, Path), PageQuery),
+    responses((status = 200, body = Page<Object>), (status = 404, body = ErrorBody)))]
 pub async fn prompt_list(
     ctx: RequestContext,
     State(s): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
-) -> Result<Json<Vec<PromptConfig>>, ApiError> {
-    list(ctx, s, tenant).await
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<PromptConfig>>, ApiError> {
+    list(ctx, s, tenant, page).await
 }
 
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/prompts/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
@@ -91,14 +97,15 @@ pub async fn resource_create(
     create(ctx, s, tenant, item).await
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/resources", params(("tenant" = String, Path)),
-    responses((status = 200, body = Vec<Object>), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/resources", params(("tenant" = String, Path), PageQuery),
+    responses((status = 200, body = Page<Object>), (status = 404, body = ErrorBody)))]
 pub async fn resource_list(
     ctx: RequestContext,
     State(s): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
-) -> Result<Json<Vec<ResourceConfig>>, ApiError> {
-    list(ctx, s, tenant).await
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<ResourceConfig>>, ApiError> {
+    list(ctx, s, tenant, page).await
 }
 
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/resources/{uri}", params(("tenant" = String, Path), ("uri" = String, Path, description = "percent-encoded")),
@@ -123,14 +130,15 @@ pub async fn resource_template_create(
     create(ctx, s, tenant, item).await
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/resource-templates", params(("tenant" = String, Path)),
-    responses((status = 200, body = Vec<Object>), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/resource-templates", params(("tenant" = String, Path), PageQuery),
+    responses((status = 200, body = Page<Object>), (status = 404, body = ErrorBody)))]
 pub async fn resource_template_list(
     ctx: RequestContext,
     State(s): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
-) -> Result<Json<Vec<ResourceTemplateConfig>>, ApiError> {
-    list(ctx, s, tenant).await
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<ResourceTemplateConfig>>, ApiError> {
+    list(ctx, s, tenant, page).await
 }
 
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/resource-templates/{uri_template}",

@@ -47,6 +47,14 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// Names the request field at fault.
+    pub fn with_field(mut self, field: &'static str) -> Self {
+        self.body.error.field = Some(field);
+        self
+    }
+}
+
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {

@@ -2,23 +2,28 @@
 //! who may act on a tenant.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
+use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
 use crate::services::admins::{ApiToken, ApiTokenCreate, ApiTokenCreated, Member, MemberPut};
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/members", params(("tenant" = String, Path)),
-    responses((status = 200, body = Vec<Member>), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/members", params(("tenant" = String, Path), PageQuery),
+    responses((status = 200, body = Page<Member>), (status = 404, body = ErrorBody)))]
 pub async fn member_list(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
-) -> Result<Json<Vec<Member>>, ApiError> {
-    Ok(Json(services.member_list(&ctx, &tenant).await?))
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<Member>>, ApiError> {
+    Ok(Json(paginate(
+        services.member_list(&ctx, &tenant).await?,
+        &page,
+    )?))
 }
 
 /// Invites an admin by email (they sign in with that email), or changes
@@ -66,14 +71,18 @@ pub async fn api_token_create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tokens", params(("tenant" = String, Path)),
-    responses((status = 200, body = Vec<ApiToken>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tokens", params(("tenant" = String, Path), PageQuery),
+    responses((status = 200, body = Page<ApiToken>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn api_token_list(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
-) -> Result<Json<Vec<ApiToken>>, ApiError> {
-    Ok(Json(services.api_token_list(&ctx, &tenant).await?))
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<ApiToken>>, ApiError> {
+    Ok(Json(paginate(
+        services.api_token_list(&ctx, &tenant).await?,
+        &page,
+    )?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/tokens/{id}",

@@ -9,6 +9,7 @@ mod extract;
 mod members;
 mod oidc;
 mod openapi;
+pub mod page;
 mod publish;
 pub mod session;
 mod tenants;

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
+use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
 use crate::services::publish::{
     Deployment, Diff, DiffQuery, EdgeStatus, Rollback, VersionDocument,
@@ -90,12 +91,16 @@ pub async fn edge_status(
     Ok(Json(services.edge_status(&ctx, &tenant).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/deployments", params(("tenant" = String, Path)),
-    responses((status = 200, body = Vec<Deployment>), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/deployments", params(("tenant" = String, Path), PageQuery),
+    responses((status = 200, body = Page<Deployment>), (status = 404, body = ErrorBody)))]
 pub async fn deployment_list(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
-) -> Result<Json<Vec<Deployment>>, ApiError> {
-    Ok(Json(services.deployment_list(&ctx, &tenant).await?))
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<Deployment>>, ApiError> {
+    Ok(Json(paginate(
+        services.deployment_list(&ctx, &tenant).await?,
+        &page,
+    )?))
 }

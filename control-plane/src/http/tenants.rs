@@ -1,12 +1,13 @@
 //! `/api/v1/tenants`
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
+use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
 use crate::services::tenants::{Tenant, TenantCreate, TenantUpdate};
 
@@ -23,12 +24,13 @@ pub async fn tenant_create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants", responses((status = 200, body = Vec<Tenant>)))]
+#[utoipa::path(get, path = "/api/v1/tenants", params(PageQuery), responses((status = 200, body = Page<Tenant>)))]
 pub async fn tenant_list(
     ctx: RequestContext,
     State(services): State<AppState>,
-) -> Result<Json<Vec<Tenant>>, ApiError> {
-    Ok(Json(services.tenant_list(&ctx).await?))
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<Tenant>>, ApiError> {
+    Ok(Json(paginate(services.tenant_list(&ctx).await?, &page)?))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}", params(("tenant" = String, Path)), responses(

@@ -1,13 +1,14 @@
 //! `/api/v1/tenants/{tenant}/tools`
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use super::extract::ApiPath;
+use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
 use crate::services::tools::{Tool, ToolCreate};
 
@@ -25,14 +26,18 @@ pub async fn tool_create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tools", params(("tenant" = String, Path)),
-    responses((status = 200, body = Vec<Tool>), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tools", params(("tenant" = String, Path), PageQuery),
+    responses((status = 200, body = Page<Tool>), (status = 404, body = ErrorBody)))]
 pub async fn tool_list(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
-) -> Result<Json<Vec<Tool>>, ApiError> {
-    Ok(Json(services.tool_list(&ctx, &tenant).await?))
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<Tool>>, ApiError> {
+    Ok(Json(paginate(
+        services.tool_list(&ctx, &tenant).await?,
+        &page,
+    )?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/tools/{name}", params(("tenant" = String, Path), ("name" = String, Path)),

@@ -23,7 +23,7 @@ pub struct AuditQuery {
     /// Only this action, or every action under it (`tool` = `tool.*`).
     pub action: Option<String>,
     /// The `nextCursor` of the previous page.
-    pub cursor: Option<i64>,
+    pub cursor: Option<String>,
     /// 1–1000, default 50.
     pub limit: Option<i64>,
 }
@@ -43,12 +43,13 @@ pub struct AuditEntry {
     pub ip: Option<String>,
 }
 
-/// One page of a list, newest first; `nextCursor` fetches the next.
+/// One page of the log, newest first; `nextCursor` fetches the next (the
+/// API's list convention, with the log's own cursor).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditPage {
     pub items: Vec<AuditEntry>,
-    pub next_cursor: Option<i64>,
+    pub next_cursor: Option<String>,
 }
 
 impl From<AuditRow> for AuditEntry {
@@ -78,19 +79,26 @@ impl Services {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ServiceError::invalid("limit", "must be 1 to 1000"));
         }
+        let before_id =
+            match &query.cursor {
+                None => None,
+                Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
+                    ServiceError::invalid("cursor", "not a cursor this API gave out")
+                })?),
+            };
         let rows = storage::audit::audit_list(
             &self.db,
             row.id,
             AuditFilter {
                 actor: query.actor.as_deref(),
                 action: query.action.as_deref(),
-                before_id: query.cursor,
+                before_id,
                 limit,
             },
         )
         .await?;
         let next_cursor = (rows.len() as i64 == limit)
-            .then(|| rows.last().map(|r| r.id))
+            .then(|| rows.last().map(|r| r.id.to_string()))
             .flatten();
         Ok(AuditPage {
             items: rows.into_iter().map(AuditEntry::from).collect(),
