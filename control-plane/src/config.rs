@@ -8,7 +8,9 @@ use portcullis_tenant_config::envelope::decode_hex;
 use thiserror::Error;
 
 /// Everything the control plane reads from its environment.
-#[derive(Debug, Clone)]
+/// Its `Debug` leaves every secret out (keys, tokens, the database URL,
+/// which may hold a password), so settings can be logged safely.
+#[derive(Clone)]
 pub struct Settings {
     /// `DATABASE_URL`: the Postgres to use.
     pub database_url: String,
@@ -46,6 +48,20 @@ pub struct Settings {
     /// `PORTCULLIS_INGEST_TOKEN` (optional): the secret the edge sends with
     /// usage reports (its `INGEST_TOKEN`); without it, reports are refused.
     pub ingest_token: Option<String>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("edge_url", &self.edge_url)
+            .field("tenant_origin", &self.tenant_origin)
+            .field("site_root", &self.site_root)
+            .field("public_url", &self.public_url)
+            .field("admin_oidc", &self.admin_oidc)
+            .field("push_retry_interval", &self.push_retry_interval)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The identity provider admins sign in with.
@@ -182,6 +198,32 @@ fn public_url(given: Option<String>, listen: &str) -> Result<String, SettingsErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let settings = Settings::from_lookup(|name| match name {
+            "DATABASE_URL" => Some("postgres://u:db-password@h/d".into()),
+            "PORTCULLIS_SIGNING_KEY" => Some("ab".repeat(32)),
+            "PORTCULLIS_EDGE_SEAL_KEY" => Some("cd".repeat(32)),
+            "PORTCULLIS_EDGE_URL" => Some("http://edge".into()),
+            "PORTCULLIS_INGEST_TOKEN" => Some("ingest-secret".into()),
+            "PORTCULLIS_ADMIN_OIDC_ISSUER" => Some("https://sso".into()),
+            "PORTCULLIS_ADMIN_OIDC_CLIENT_ID" => Some("cp".into()),
+            "PORTCULLIS_ADMIN_OIDC_CLIENT_SECRET" => Some("oidc-secret".into()),
+            _ => None,
+        })
+        .unwrap();
+        let shown = format!("{settings:?}");
+        for secret in [
+            "db-password",
+            "abab",
+            "cdcd",
+            "ingest-secret",
+            "oidc-secret",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let pairs: Vec<(String, String)> = pairs
