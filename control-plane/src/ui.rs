@@ -1,77 +1,97 @@
-//! Hosts the Leptos admin UI and gives its server functions the services.
+//! Hosts the Leptos admin UI and gives its server functions the JSON API:
+//! each call goes through the API router in process, with the browser's
+//! session cookie, so pages get exactly what an API client would (same
+//! handlers, authorization, validation and errors).
+//!
+//! Changes made through the UI are protected from cross-site requests by
+//! the `Origin` of the server-function request, which must be the control
+//! plane's own; the API's CSRF header check is then satisfied in process.
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Body;
 use axum::routing::post;
+use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
-use portcullis_web_ui::backend::{
-    AdminBackend, BackendResult, BoxFuture, SharedBackend, TenantSummary,
-};
+use portcullis_web_ui::backend::{AdminBackend, ApiCall, BoxFuture, SharedBackend};
 use portcullis_web_ui::{App, shell};
-
-use tower_sessions::Session;
+use serde_json::{Value, json};
+use tower::ServiceExt;
 
 use crate::config::Settings;
-use crate::context::RequestContext;
-use crate::services::Services;
+use crate::http::session::InProcess;
 
-/// The UI's view of the services.
-struct UiBackend(Arc<Services>);
-
-impl UiBackend {
-    /// The request context of the admin whose session cookie came with the
-    /// page or server-function request being handled.
-    async fn signed_in(&self) -> BackendResult<RequestContext> {
-        let session: Session = leptos_axum::extract().await.map_err(|e| {
-            tracing::error!(error = %e, "no session for a UI request");
-            "sessions are unavailable right now".to_owned()
-        })?;
-        let admin = crate::http::session::admin_of(&session)
-            .await
-            .ok()
-            .flatten();
-        let actor = match admin {
-            Some(id) => self.0.admin_actor(id).await.ok().flatten(),
-            None => None,
-        };
-        actor
-            .map(|actor| RequestContext::new(actor, "ui", None))
-            .ok_or_else(|| "Sign in to see your tenants.".to_owned())
-    }
+/// The UI's way to the API.
+struct UiBackend {
+    api: Router,
+    /// `scheme://host[:port]` of the control plane's pages.
+    own_origin: String,
 }
 
 impl AdminBackend for UiBackend {
-    fn list_tenants(&self) -> BoxFuture<'_, BackendResult<Vec<TenantSummary>>> {
+    fn call(&self, call: ApiCall) -> BoxFuture<'_, (u16, Value)> {
         Box::pin(async move {
-            let ctx = self.signed_in().await?;
-            let tenants = self.0.tenant_list(&ctx).await.map_err(|e| {
-                tracing::error!(error = %e, "listing tenants for the UI");
-                "the tenant list is unavailable right now".to_owned()
-            })?;
-            Ok(tenants
-                .into_iter()
-                .map(|t| TenantSummary {
-                    slug: t.slug,
-                    display_name: t.display_name,
-                    tool_count: t.tool_count,
-                    live_version: t.live_version,
-                    mcp_url: t.mcp_url,
-                })
-                .collect())
+            if call.method != "GET" && call.origin.as_deref() != Some(self.own_origin.as_str()) {
+                let refusal = json!({"error": {"code": "csrf",
+                    "message": "changes are made from the control plane's own pages"}});
+                return (403, refusal);
+            }
+            let mut request = axum::http::Request::builder()
+                .method(call.method)
+                .uri(&call.path)
+                .extension(InProcess);
+            if let Some(cookie) = &call.cookie {
+                request = request.header("cookie", cookie);
+            }
+            let body = match &call.body {
+                Some(body) => {
+                    request = request.header("content-type", "application/json");
+                    Body::from(body.to_string())
+                }
+                None => Body::empty(),
+            };
+            let Ok(request) = request.body(body) else {
+                return (
+                    500,
+                    json!({"error": {"code": "internal_error", "message": "bad request"}}),
+                );
+            };
+            let Ok(response) = self.api.clone().oneshot(request).await;
+            let status = response.status().as_u16();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            (
+                status,
+                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            )
         })
     }
 }
 
-pub fn router(services: Arc<Services>, settings: &Settings) -> Router {
+/// The origin (`scheme://host[:port]`) of a URL.
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split('/').next().unwrap_or_default();
+    format!("{scheme}://{host}")
+}
+
+pub fn router(api: Router, settings: &Settings) -> Router {
     let options = LeptosOptions::builder()
         .output_name("portcullis_web_ui")
         .site_root(settings.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .build();
-    let backend: SharedBackend = Arc::new(UiBackend(services));
+    let backend: SharedBackend = Arc::new(UiBackend {
+        api,
+        own_origin: origin_of(&settings.public_url),
+    });
     let context = move || provide_context(backend.clone());
     let routes = generate_route_list(App);
     let server_fns = {
@@ -86,4 +106,18 @@ pub fn router(services: Arc<Services>, settings: &Settings) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_host_and_port() {
+        assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(
+            origin_of("https://admin.example/base"),
+            "https://admin.example"
+        );
+    }
 }

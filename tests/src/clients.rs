@@ -115,6 +115,14 @@ pub async fn admin_sign_in(start: &str, login: &str) -> Value {
     browser_script("admin-sign-in.mjs", &[start, login]).await
 }
 
+/// An admin's first journey in the UI (`tests/clients/admin-journey.mjs`):
+/// sign in with `link`, add a tool to `tenant`, publish; screenshots in
+/// `shots`.
+pub async fn admin_journey(link: &str, tenant: &str, shots: &std::path::Path) -> Value {
+    let shots = shots.to_string_lossy();
+    browser_script("admin-journey.mjs", &[link, tenant, &shots]).await
+}
+
 /// Runs a Chromium-driving script of `tests/clients` and parses the JSON it
 /// prints.
 async fn browser_script(script: &str, args: &[&str]) -> Value {

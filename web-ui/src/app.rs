@@ -5,7 +5,10 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::signin::SignInPage;
+use crate::tenant::TenantPage;
 use crate::tenants::TenantsPage;
+use crate::tools::ToolsPage;
 
 /// The HTML document around every page, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -39,6 +42,9 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     <Route path=path!("/") view=TenantsPage/>
+                    <Route path=path!("/signin") view=SignInPage/>
+                    <Route path=path!("/tenants/:slug") view=TenantPage/>
+                    <Route path=path!("/tenants/:slug/tools") view=ToolsPage/>
                 </Routes>
             </main>
         </Router>

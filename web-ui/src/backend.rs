@@ -1,22 +1,10 @@
-//! What the UI's server functions need from the control plane.
+//! What the UI's server functions need from the control plane: its JSON
+//! API, called in process with the admin's own session.
 //!
-//! The control plane implements [`AdminBackend`] over its service layer and
-//! provides it as Leptos context, so server functions run the same
-//! authorization and business rules as the JSON API.
-
-use serde::{Deserialize, Serialize};
-
-/// A tenant as the tenant list shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TenantSummary {
-    pub slug: String,
-    pub display_name: String,
-    pub tool_count: i64,
-    /// The newest config version the edge accepted, if any.
-    pub live_version: Option<i64>,
-    /// Where MCP clients connect.
-    pub mcp_url: String,
-}
+//! The control plane implements [`AdminBackend`] by handing the call to its
+//! API router, so every page goes through the same handlers, authorization
+//! and validation as API clients, and the control plane's crate is not a
+//! dependency of this one.
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -24,15 +12,27 @@ mod ssr {
     use std::pin::Pin;
     use std::sync::Arc;
 
-    use super::TenantSummary;
-
-    /// A failure the UI may show: its text is meant for the admin.
-    pub type BackendResult<T> = Result<T, String>;
+    use serde_json::Value;
 
     pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+    /// One API request on behalf of the browser's request being handled.
+    #[derive(Debug, Clone)]
+    pub struct ApiCall {
+        pub method: &'static str,
+        /// Below `/api`, e.g. `/v1/tenants`.
+        pub path: String,
+        pub body: Option<Value>,
+        /// The browser request's `Cookie` header (the admin's session).
+        pub cookie: Option<String>,
+        /// The browser request's `Origin` header: changes must come from
+        /// the control plane's own pages.
+        pub origin: Option<String>,
+    }
+
     pub trait AdminBackend: Send + Sync {
-        fn list_tenants(&self) -> BoxFuture<'_, BackendResult<Vec<TenantSummary>>>;
+        /// The API's status and JSON body.
+        fn call(&self, call: ApiCall) -> BoxFuture<'_, (u16, Value)>;
     }
 
     /// How the control plane hands its backend to the UI.
@@ -40,4 +40,4 @@ mod ssr {
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::{AdminBackend, BackendResult, BoxFuture, SharedBackend};
+pub use ssr::{AdminBackend, ApiCall, BoxFuture, SharedBackend};

@@ -2,14 +2,19 @@
 //!
 //! Pages render on the server (feature `ssr`, inside the control plane) and
 //! hydrate in the browser (feature `hydrate`, built to wasm). Data comes
-//! through server functions that call the control plane's own services via a
-//! [`backend`] trait the control plane provides as context — the UI never
-//! talks to the database itself, and the control plane's crate is not a
-//! dependency of this one.
+//! through server functions that call the control plane's JSON API in
+//! process, as the signed-in admin ([`api::call`] over the [`backend`] trait
+//! the control plane provides as context) — the UI never talks to the
+//! database itself, and the control plane's crate is not a dependency of
+//! this one.
 
+pub mod api;
 pub mod app;
 pub mod backend;
+pub mod signin;
+pub mod tenant;
 pub mod tenants;
+pub mod tools;
 
 pub use app::{App, shell};
 

@@ -1,15 +1,16 @@
-//! The tenant list: every tenant, its tools and what the edge serves.
+//! The tenant list: the tenants the admin may see, what each serves, and
+//! the way into each.
 
 use leptos::prelude::*;
 
-use crate::backend::TenantSummary;
+use crate::api::{Problem, Tenant};
+use crate::signin::SignInPrompt;
 
-/// Lists tenants through the control plane's services.
 #[server(prefix = "/ui/fn", endpoint = "list_tenants")]
-pub async fn list_tenants() -> Result<Vec<TenantSummary>, ServerFnError> {
-    let backend = use_context::<crate::backend::SharedBackend>()
-        .ok_or_else(|| ServerFnError::new("the admin backend is not configured"))?;
-    backend.list_tenants().await.map_err(ServerFnError::new)
+pub async fn list_tenants() -> Result<Vec<Tenant>, ServerFnError> {
+    let page: crate::api::Page<Tenant> =
+        crate::api::call("GET", "/v1/tenants?limit=1000", None).await?;
+    Ok(page.items)
 }
 
 #[component]
@@ -22,24 +23,32 @@ pub fn TenantsPage() -> impl IntoView {
                 <button class="secondary" on:click=move |_| tenants.refetch()>"Refresh"</button>
             </div>
             <Transition fallback=|| view! { <p class="loading">"Loading tenants…"</p> }>
-                <ErrorBoundary fallback=|errors| view! {
-                    <p class="error" role="alert">
-                        "Could not load tenants: "
-                        {move || errors.get().into_iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join("; ")}
-                    </p>
-                }>
-                    {move || tenants.get().map(|r| r.map(|list| view! { <TenantTable tenants=list/> }))}
-                </ErrorBoundary>
+                {move || tenants.get().map(|r| match r {
+                    Ok(list) => view! { <TenantTable tenants=list/> }.into_any(),
+                    Err(e) => view! { <Failure problem=Problem::of(&e) what="tenants"/> }.into_any(),
+                })}
             </Transition>
         </section>
     }
 }
 
+/// What went wrong loading `what`: a sign-in prompt when signed out.
 #[component]
-fn TenantTable(tenants: Vec<TenantSummary>) -> impl IntoView {
+pub fn Failure(problem: Problem, what: &'static str) -> impl IntoView {
+    if problem.signed_out() {
+        return view! { <SignInPrompt/> }.into_any();
+    }
+    view! {
+        <p class="error" role="alert">{format!("Could not load {what}: {}", problem.message)}</p>
+    }
+    .into_any()
+}
+
+#[component]
+fn TenantTable(tenants: Vec<Tenant>) -> impl IntoView {
     if tenants.is_empty() {
         return view! {
-            <p class="empty">"No tenants yet. Create one with POST /api/v1/tenants."</p>
+            <p class="empty">"No tenants yet. A platform operator creates them (POST /api/v1/tenants)."</p>
         }
         .into_any();
     }
@@ -58,10 +67,11 @@ fn TenantTable(tenants: Vec<TenantSummary>) -> impl IntoView {
                 {tenants
                     .into_iter()
                     .map(|t| {
-                        let row_key = t.slug.clone();
+                        let href = format!("/tenants/{}", t.slug);
+                        let key = t.slug.clone();
                         view! {
-                            <tr data-tenant=row_key>
-                                <td>{t.display_name}</td>
+                            <tr data-tenant=key>
+                                <td><a href=href>{t.display_name}</a></td>
                                 <td><code>{t.slug}</code></td>
                                 <td>{t.tool_count}</td>
                                 <td>

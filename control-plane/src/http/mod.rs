@@ -166,7 +166,13 @@ pub fn router(services: AppState, settings: &Settings) -> Router {
             get(oidc::callback).with_state(services.clone()),
         )
         .route("/healthz", get(|| async { "ok" }))
-        .merge(crate::ui::router(services, settings))
+        .merge(crate::ui::router(
+            api_router(services.clone()).layer(session::layer(
+                services.db().clone(),
+                settings.public_url.starts_with("https://"),
+            )),
+            settings,
+        ))
         .layer(sessions)
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

@@ -73,7 +73,7 @@ fn walk(path: &str, before: &Value, after: &Value, out: &mut Vec<Change>) {
                 }
             }
         }
-        (Value::Array(a), Value::Array(b)) if keyed(a) && keyed(b) => {
+        (Value::Array(a), Value::Array(b)) if keyed_pair(a, b) => {
             for old in a {
                 let key = key_of(old);
                 let here = format!("{path}[{key}]");
@@ -103,6 +103,19 @@ fn join(path: &str, key: &str) -> String {
         key.to_owned()
     } else {
         format!("{path}.{key}")
+    }
+}
+
+/// Whether two lists can be compared by name: each is empty or named
+/// throughout by the same key field (a first tool added to no tools is
+/// `tools[name]` added, not the whole list changed).
+fn keyed_pair(a: &[Value], b: &[Value]) -> bool {
+    let field = |items: &[Value]| items.first().and_then(key_field);
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => false,
+        (true, false) => keyed(b),
+        (false, true) => keyed(a),
+        (false, false) => keyed(a) && keyed(b) && field(a) == field(b),
     }
 }
 
@@ -177,6 +190,20 @@ mod tests {
         );
         assert_eq!(changes[1].before, Some(json!("second")));
         assert_eq!(changes[1].after, Some(json!("second, better")));
+    }
+
+    #[test]
+    fn the_first_and_the_last_of_a_list_are_named_too() {
+        let none = json!({"tools": []});
+        let one = json!({"tools": [{"name": "a"}]});
+        assert_eq!(
+            paths(&diff_documents(&none, &one)),
+            vec![("tools[a]".into(), ChangeKind::Added)]
+        );
+        assert_eq!(
+            paths(&diff_documents(&one, &none)),
+            vec![("tools[a]".into(), ChangeKind::Removed)]
+        );
     }
 
     #[test]

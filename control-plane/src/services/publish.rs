@@ -367,7 +367,13 @@ impl Services {
             }
             "live" => match versions::config_version_live(&self.db, tenant_row.id).await? {
                 Some(version) => Ok((Some(version), self.document(tenant_row, version).await?)),
-                None => Ok((None, Value::Object(Default::default()))),
+                // Nothing live: everything in the draft is new.
+                None => {
+                    let empty = TenantConfig::empty(&tenant_row.slug, 1, &tenant_row.display_name);
+                    let document = serde_json::to_value(&empty)
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                    Ok((None, document))
+                }
             },
             number => {
                 let version: i64 = number.parse().map_err(|_| {

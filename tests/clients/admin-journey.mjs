@@ -1,0 +1,70 @@
+// An admin's first journey in the admin UI, in headless Chromium: sign in
+// with a one-time link, open the tenant, add a tool (first with a schema
+// the control plane refuses, then a good one), see the pending change,
+// publish, and see the version live. Screenshots of every step; console
+// errors and failed requests are collected. Prints what it saw as JSON.
+//
+//   node admin-journey.mjs <sign-in-link> <tenant-slug> <screenshot-dir>
+import { launch } from "./browser-user.mjs";
+
+const [link, slug, shots] = process.argv.slice(2);
+const browser = await launch();
+const out = { problems: [], steps: {} };
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+page.on("console", (m) => m.type() === "error" && out.problems.push(`console: ${m.text()}`));
+page.on("pageerror", (e) => out.problems.push(`page error: ${e}`));
+page.on("requestfailed", (r) => out.problems.push(`failed: ${r.url()}`));
+// 502 is the publish's answer when the edge refuses; it is shown, not a fault.
+page.on("response", (r) => r.status() >= 400 && !r.url().includes("/ui/fn/") && out.problems.push(`${r.status()}: ${r.url()}`));
+const shot = (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+try {
+  await page.goto(link, { waitUntil: "networkidle" });
+  out.steps.tenants = await page.locator("table.tenants tbody tr").allInnerTexts();
+  await shot("1-tenants");
+
+  await page.getByRole("link", { name: new RegExp(slug, "i") }).first().click();
+  await page.waitForURL(`**/tenants/${slug}`);
+  await page.waitForLoadState("networkidle");
+  out.steps.status = await page.locator(".status").innerText();
+  out.steps.endpoint = await page.locator(".endpoints dd code").first().innerText();
+  await shot("2-overview");
+
+  await page.getByRole("link", { name: /Tools/ }).click();
+  await page.waitForURL(`**/tenants/${slug}/tools`);
+  await page.waitForLoadState("networkidle");
+  await page.getByLabel("Name").fill("get_weather");
+  await page.getByLabel("Description").fill("Current weather for a city");
+  const schema = page.getByLabel("Input schema (JSON Schema)");
+  await schema.fill('{"type": "object", "properties": {');
+  out.steps.typedError = await page.locator("#tool-schema-error").innerText();
+  out.steps.submitDisabledWhileInvalid = await page.getByRole("button", { name: "Add tool" }).isDisabled();
+  await schema.fill('{"type": "string"}');
+  await page.getByLabel("Answer (text)").fill("Sunny, 21°C");
+  await page.getByRole("button", { name: "Add tool" }).click();
+  await page.locator("#tool-schema-error").filter({ hasText: /object/ }).waitFor({ timeout: 10000 });
+  out.steps.serverError = await page.locator("#tool-schema-error").innerText();
+  out.steps.keptName = await page.getByLabel("Name").inputValue();
+  await shot("3-tool-refused");
+  await schema.fill('{"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}');
+  await page.getByRole("button", { name: "Add tool" }).click();
+  await page.locator("[data-tool=get_weather]").waitFor({ timeout: 10000 });
+  out.steps.tools = await page.locator(".tools li").allInnerTexts();
+  await shot("4-tool-added");
+
+  await page.getByRole("link", { name: "Back to the tenant" }).click();
+  await page.waitForURL(`**/tenants/${slug}`);
+  await page.waitForLoadState("networkidle");
+  out.steps.pending = await page.locator(".changes li").allInnerTexts();
+  await shot("5-pending");
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.locator(".status[data-live]").waitFor({ timeout: 15000 });
+  out.steps.published = await page.locator(".status").innerText();
+  out.steps.history = await page.locator("table.history tbody tr").allInnerTexts();
+  await shot("6-published");
+} catch (e) {
+  out.problems.push(`driver: ${e}`);
+  await shot("failure").catch(() => {});
+} finally {
+  await browser.close();
+}
+process.stdout.write(JSON.stringify(out) + "\n");
