@@ -12,7 +12,7 @@ const browser = await launch();
 const out = { problems: [], steps: {} };
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 page.on("console", (m) => m.type() === "error" && out.problems.push(`console: ${m.text()}`));
-page.on("pageerror", (e) => out.problems.push(`page error: ${e}`));
+page.on("pageerror", (e) => out.problems.push(`page error at ${page.url()}: ${e}`));
 page.on("requestfailed", (r) => out.problems.push(`failed: ${r.url()}`));
 // 502 is the publish's answer when the edge refuses; it is shown, not a fault.
 page.on("response", (r) => r.status() >= 400 && !r.url().includes("/ui/fn/") && out.problems.push(`${r.status()}: ${r.url()}`));
@@ -31,7 +31,7 @@ try {
 
   await page.getByRole("link", { name: /Tools/ }).click();
   await page.waitForURL(`**/tenants/${slug}/tools`);
-  await page.waitForLoadState("networkidle");
+  await page.getByRole("button", { name: "Add tool" }).waitFor({ timeout: 10000 });
   await page.getByLabel("Name").fill("get_weather");
   await page.getByLabel("Description").fill("Current weather for a city");
   const schema = page.getByLabel("Input schema (JSON Schema)");
@@ -53,7 +53,7 @@ try {
 
   await page.getByRole("link", { name: "Back to the tenant" }).click();
   await page.waitForURL(`**/tenants/${slug}`);
-  await page.waitForLoadState("networkidle");
+  await page.locator(".changes li").first().waitFor({ timeout: 10000 });
   out.steps.pending = await page.locator(".changes li").allInnerTexts();
   await shot("5-pending");
   await page.getByRole("button", { name: "Publish" }).click();

@@ -2,7 +2,7 @@
 //! hydrated, and its server functions working, with no console errors or
 //! failed requests. Screenshots go to `target/e2e-artifacts/`.
 
-use portcullis_e2e::clients::{admin_journey, admin_ui_smoke, sdk_client};
+use portcullis_e2e::clients::{admin_journey, admin_ui_smoke, sdk_client, viewer_journey};
 use portcullis_e2e::stack::Stack;
 use serde_json::json;
 
@@ -91,4 +91,48 @@ async fn an_admin_adds_a_tool_and_publishes_it_in_the_browser() {
         client["results"][0]["value"]["tools"][0]["name"], "get_weather",
         "{client}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_viewer_can_look_but_not_change_and_can_sign_out() {
+    let stack = Stack::without_edge("e2e_viewer_journey").await;
+    stack
+        .create(
+            "/tenants",
+            Some(json!({"slug": "acme", "displayName": "Acme Corp"})),
+        )
+        .await;
+    let (status, body) = stack
+        .call(
+            reqwest::Method::PUT,
+            "/tenants/acme/members/vera@acme.test",
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e-artifacts")
+        .join("viewer-journey");
+    std::fs::create_dir_all(&shots).expect("artifact dir");
+    let link = stack
+        .control_plane
+        .sign_in_link_as("vera@acme.test", false)
+        .await;
+
+    let seen = viewer_journey(&link, "acme", &shots).await;
+    let step = |name: &str| seen["steps"][name].clone();
+    assert_eq!(seen["problems"], json!([]), "{seen}");
+    assert_eq!(step("who"), "vera@acme.test", "{seen}");
+    assert_eq!(step("publishButtons"), 0, "no publish control: {seen}");
+    assert!(
+        step("overviewNote").to_string().contains("needs the admin"),
+        "{seen}"
+    );
+    assert_eq!(step("addToolButtons"), 0, "no tool form: {seen}");
+    let forced = step("forced")["body"].to_string();
+    assert!(
+        forced.contains("forbidden"),
+        "the API refuses it when forced: {seen}"
+    );
+    assert_eq!(step("afterSignOut"), 401, "signed out: {seen}");
 }

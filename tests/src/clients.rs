@@ -123,6 +123,12 @@ pub async fn admin_journey(link: &str, tenant: &str, shots: &std::path::Path) ->
     browser_script("admin-journey.mjs", &[link, tenant, &shots]).await
 }
 
+/// A viewer's visit to the UI (`tests/clients/viewer-journey.mjs`).
+pub async fn viewer_journey(link: &str, tenant: &str, shots: &std::path::Path) -> Value {
+    let shots = shots.to_string_lossy();
+    browser_script("viewer-journey.mjs", &[link, tenant, &shots]).await
+}
+
 /// Runs a Chromium-driving script of `tests/clients` and parses the JSON it
 /// prints.
 async fn browser_script(script: &str, args: &[&str]) -> Value {

@@ -77,9 +77,15 @@ impl ControlPlane {
     /// `portcullis-control-plane sign-in-link` prints it (but at this
     /// control plane's address).
     pub async fn sign_in_link(&self, email: &str) -> String {
+        self.sign_in_link_as(email, true).await
+    }
+
+    /// A one-time link signing in `email`, a platform operator only if
+    /// `operator` (otherwise what their memberships allow).
+    pub async fn sign_in_link_as(&self, email: &str, operator: bool) -> String {
         let link = self
             .services
-            .sign_in_link_create(&RequestContext::system(), email, true)
+            .sign_in_link_create(&RequestContext::system(), email, operator)
             .await
             .expect("sign-in link");
         self.settings.sign_in_link_url(&link.token)

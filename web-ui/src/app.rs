@@ -5,6 +5,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::session::SessionBar;
 use crate::signin::SignInPage;
 use crate::tenant::TenantPage;
 use crate::tenants::TenantsPage;
@@ -35,10 +36,11 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet href="/pkg/portcullis.css"/>
         <Title text="Portcullis"/>
-        <header class="topbar">
-            <a class="brand" href="/">"Portcullis"</a>
-        </header>
         <Router>
+            <header class="topbar">
+                <a class="brand" href="/">"Portcullis"</a>
+                <SessionBar/>
+            </header>
             <main>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     <Route path=path!("/") view=TenantsPage/>

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod app;
 pub mod backend;
+pub mod session;
 pub mod signin;
 pub mod tenant;
 pub mod tenants;

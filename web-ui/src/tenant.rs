@@ -15,6 +15,8 @@ pub struct Overview {
     pub tenant: Tenant,
     pub pending: Diff,
     pub history: Vec<Deployment>,
+    /// Whether the admin's role lets them publish and roll back.
+    pub may_change: bool,
 }
 
 #[server(prefix = "/ui/fn", endpoint = "tenant_overview")]
@@ -25,7 +27,9 @@ pub async fn tenant_overview(slug: String) -> Result<Overview, ServerFnError> {
         crate::api::call("GET", &format!("{base}/diff?from=live&to=draft"), None).await?;
     let history: crate::api::Page<Deployment> =
         crate::api::call("GET", &format!("{base}/deployments?limit=20"), None).await?;
+    let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
     Ok(Overview {
+        may_change: me.may_change(&slug),
         tenant,
         pending,
         history: history.items,
@@ -85,6 +89,7 @@ fn Overview(
         tenant,
         pending,
         history,
+        may_change,
     } = overview;
     let slug = tenant.slug.clone();
     let live = match tenant.live_version {
@@ -129,18 +134,24 @@ fn Overview(
 
         <h2>"Publish"</h2>
         <PendingChanges diff=pending/>
-        <form on:submit=move |ev| {
-            ev.prevent_default();
-            publish_action.dispatch(Publish { slug: publish_slug.clone() });
-        }>
-            <button class="primary" type="submit" disabled=move || publish_action.pending().get()>
-                {move || if publish_action.pending().get() { "Publishing…" } else { "Publish" }}
-            </button>
-        </form>
-        <p class="error" role="alert">{publish_error}</p>
+        {if may_change {
+            view! {
+                    <form on:submit=move |ev| {
+                        ev.prevent_default();
+                        publish_action.dispatch(Publish { slug: publish_slug.clone() });
+                    }>
+                        <button class="primary" type="submit" disabled=move || publish_action.pending().get()>
+                            {move || if publish_action.pending().get() { "Publishing…" } else { "Publish" }}
+                        </button>
+                    </form>
+                    <p class="error" role="alert">{publish_error}</p>
+            }.into_any()
+        } else {
+            view! { <p class="muted">"You can look at this tenant; publishing needs the admin or owner role."</p> }.into_any()
+        }}
 
         <h2>"History"</h2>
-        <History history slug rollback_action/>
+        <History history slug rollback_action may_change/>
     }
 }
 
@@ -178,6 +189,7 @@ fn History(
     history: Vec<Deployment>,
     slug: String,
     rollback_action: ServerAction<Rollback>,
+    may_change: bool,
 ) -> impl IntoView {
     if history.is_empty() {
         return view! { <p class="empty">"No versions yet."</p> }.into_any();
@@ -209,7 +221,7 @@ fn History(
                             <td>{d.published_by.clone().unwrap_or_default()}</td>
                             <td><time>{d.created_at.clone()}</time></td>
                             <td>
-                                {(Some(version) != newest).then(|| view! {
+                                {(may_change && Some(version) != newest).then(|| view! {
                                     <button type="button" class="secondary"
                                         disabled=move || rollback_action.pending().get()
                                         on:click=move |_| { rollback_action.dispatch(Rollback { slug: slug.clone(), version }); }>

@@ -8,6 +8,13 @@ use leptos_router::hooks::use_params_map;
 use crate::api::{Outcome, Problem, Tool};
 use crate::tenants::Failure;
 
+/// Whether the signed-in admin may add tools to the tenant.
+#[server(prefix = "/ui/fn", endpoint = "may_add_tools")]
+pub async fn may_add_tools(slug: String) -> Result<bool, ServerFnError> {
+    let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
+    Ok(me.may_change(&slug))
+}
+
 #[server(prefix = "/ui/fn", endpoint = "list_tools")]
 pub async fn list_tools(slug: String) -> Result<Vec<Tool>, ServerFnError> {
     let page: crate::api::Page<Tool> =
@@ -51,6 +58,9 @@ pub fn ToolsPage() -> impl IntoView {
         move || (slug(), create.version().get()),
         |(slug, _)| list_tools(slug),
     );
+    // Its own resource, not refetched after a save: a refused save keeps
+    // what was typed.
+    let access = Resource::new(slug, may_add_tools);
     view! {
         <section class="page">
             <div class="page-head">
@@ -63,7 +73,14 @@ pub fn ToolsPage() -> impl IntoView {
                     Err(e) => view! { <Failure problem=Problem::of(&e) what="tools"/> }.into_any(),
                 })}
             </Transition>
-            <NewTool slug=Signal::derive(slug) create/>
+            <Transition fallback=|| ()>
+                {move || access.get().map(|may| match may {
+                    Ok(true) => view! { <NewTool slug=Signal::derive(slug) create/> }.into_any(),
+                    _ => view! {
+                        <p class="muted">"Adding tools needs the admin or owner role."</p>
+                    }.into_any(),
+                })}
+            </Transition>
         </section>
     }
 }
