@@ -1695,3 +1695,48 @@ async fn every_list_pages_the_same_way(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_tenant_page_pictures_its_usage(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let report = json!({"events": [
+        {"tenant": "acme", "at": now, "kind": "tool_call", "tool": "weather", "outcome": "ok", "latencyMs": 3, "user": "u1"},
+        {"tenant": "acme", "at": now, "kind": "tool_call", "tool": "weather", "outcome": "error", "latencyMs": 2, "user": "u1"}
+    ]});
+    let (status, _) = call(
+        &app.with_token(INGEST_TOKEN),
+        "POST",
+        "/api/v1/ingest/usage",
+        Some(report),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let resp = app
+        .send(
+            app.request("GET", "/tenants/acme")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = String::from_utf8(
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(html.contains("<figure class=\"usage\""), "{html}");
+    assert!(html.contains("2 tool calls, 1 failed"), "{html}");
+    assert!(
+        html.contains("http://acme.localhost:8787/mcp"),
+        "the endpoint to paste: {html}"
+    );
+}

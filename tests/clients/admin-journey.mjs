@@ -20,6 +20,16 @@ const shot = (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage:
 try {
   await page.goto(link, { waitUntil: "networkidle" });
   out.steps.tenants = await page.locator("table.tenants tbody tr").allInnerTexts();
+  // An operator creates a tenant: first with a slug the API refuses.
+  await page.getByLabel("Slug (its subdomain)").fill("Not A Slug");
+  await page.getByRole("button", { name: "Create tenant" }).click();
+  await page.locator("#tenant-slug-error").filter({ hasText: /./ }).waitFor({ timeout: 10000 });
+  out.steps.slugError = await page.locator("#tenant-slug-error").innerText();
+  await page.getByLabel("Slug (its subdomain)").fill("globex");
+  await page.getByLabel("Display name").fill("Globex");
+  await page.getByRole("button", { name: "Create tenant" }).click();
+  await page.locator("tr[data-tenant=globex]").waitFor({ timeout: 10000 });
+  out.steps.tenantsAfterCreate = await page.locator("table.tenants tbody tr").count();
   await shot("1-tenants");
 
   await page.getByRole("link", { name: new RegExp(slug, "i") }).first().click();

@@ -58,6 +58,15 @@ async fn an_admin_adds_a_tool_and_publishes_it_in_the_browser() {
     assert_eq!(seen["problems"], json!([]), "{seen}");
     assert!(step("tenants").to_string().contains("Acme Corp"), "{seen}");
     assert!(
+        step("slugError").to_string().contains("slug"),
+        "refused inline: {seen}"
+    );
+    assert_eq!(
+        step("tenantsAfterCreate"),
+        2,
+        "created in the browser: {seen}"
+    );
+    assert!(
         step("endpoint").to_string().contains("acme.localhost"),
         "{seen}"
     );

@@ -79,6 +79,22 @@ pub struct Deployment {
     pub created_at: String,
 }
 
+/// One bucket of a tenant's usage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsagePoint {
+    pub at: String,
+    pub tool_calls: i64,
+    pub errors: i64,
+    pub logins: i64,
+    pub active_users: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub points: Vec<UsagePoint>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub path: String,

@@ -16,6 +16,7 @@ pub mod signin;
 pub mod tenant;
 pub mod tenants;
 pub mod tools;
+pub mod usage;
 
 pub use app::{App, shell};
 

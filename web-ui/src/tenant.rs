@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Deployment, Diff, Outcome, Problem, Tenant};
+use crate::api::{Deployment, Diff, Outcome, Problem, Tenant, Usage};
 use crate::tenants::Failure;
+use crate::usage::UsageChart;
 
 /// Everything the overview shows, in one round trip.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +18,8 @@ pub struct Overview {
     pub history: Vec<Deployment>,
     /// Whether the admin's role lets them publish and roll back.
     pub may_change: bool,
+    /// The last 24 hours, by hour.
+    pub usage: Usage,
 }
 
 #[server(prefix = "/ui/fn", endpoint = "tenant_overview")]
@@ -28,7 +31,10 @@ pub async fn tenant_overview(slug: String) -> Result<Overview, ServerFnError> {
     let history: crate::api::Page<Deployment> =
         crate::api::call("GET", &format!("{base}/deployments?limit=20"), None).await?;
     let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
+    let usage: Usage =
+        crate::api::call("GET", &format!("{base}/usage?hours=24&bucket=hour"), None).await?;
     Ok(Overview {
+        usage,
         may_change: me.may_change(&slug),
         tenant,
         pending,
@@ -90,6 +96,7 @@ fn Overview(
         pending,
         history,
         may_change,
+        usage,
     } = overview;
     let slug = tenant.slug.clone();
     let live = match tenant.live_version {
@@ -119,6 +126,9 @@ fn Overview(
             </nav>
         </div>
         <p class="status" data-live=tenant.live_version.map(|v| v.to_string())>{live}</p>
+
+        <h2>"Last 24 hours"</h2>
+        <UsageChart usage/>
 
         <h2>"Connect a client"</h2>
         <dl class="endpoints">

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::{Problem, Tenant};
+use crate::api::{Outcome, Problem, Tenant};
 use crate::signin::SignInPrompt;
 
 #[server(prefix = "/ui/fn", endpoint = "list_tenants")]
@@ -13,9 +13,23 @@ pub async fn list_tenants() -> Result<Vec<Tenant>, ServerFnError> {
     Ok(page.items)
 }
 
+/// Creates a tenant (platform operators only; the API says so otherwise).
+#[server(prefix = "/ui/fn", endpoint = "create_tenant")]
+pub async fn create_tenant(
+    slug: String,
+    display_name: String,
+) -> Result<Outcome<Tenant>, ServerFnError> {
+    let display_name = Some(display_name).filter(|n| !n.trim().is_empty());
+    let body = serde_json::json!({ "slug": slug, "displayName": display_name });
+    crate::api::attempt("POST", "/v1/tenants", Some(body)).await
+}
+
 #[component]
 pub fn TenantsPage() -> impl IntoView {
-    let tenants = Resource::new(|| (), |_| list_tenants());
+    let create = ServerAction::<CreateTenant>::new();
+    let tenants = Resource::new(move || create.version().get(), |_| list_tenants());
+    // Its own resource, so the form is not redrawn when the list reloads.
+    let me = Resource::new(|| (), |_| crate::session::whoami());
     view! {
         <section class="page">
             <div class="page-head">
@@ -26,6 +40,11 @@ pub fn TenantsPage() -> impl IntoView {
                 {move || tenants.get().map(|r| match r {
                     Ok(list) => view! { <TenantTable tenants=list/> }.into_any(),
                     Err(e) => view! { <Failure problem=Problem::of(&e) what="tenants"/> }.into_any(),
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || me.get().and_then(|r| r.ok()).flatten().filter(|me| me.operator).map(|_| view! {
+                    <NewTenant create/>
                 })}
             </Transition>
         </section>
@@ -89,4 +108,47 @@ fn TenantTable(tenants: Vec<Tenant>) -> impl IntoView {
         </table>
     }
     .into_any()
+}
+
+#[component]
+fn NewTenant(create: ServerAction<CreateTenant>) -> impl IntoView {
+    let problem = move || match create.value().get() {
+        Some(Ok(Err(problem))) => Some(problem),
+        Some(Err(e)) => Some(Problem::of(&e)),
+        _ => None,
+    };
+    let error_for = move |field: &'static str| {
+        move || {
+            problem()
+                .filter(|p| p.field.as_deref() == Some(field))
+                .map(|p| p.message)
+        }
+    };
+    let other = move || {
+        problem()
+            .filter(|p| !matches!(p.field.as_deref(), Some("slug" | "displayName")))
+            .map(|p| p.message)
+    };
+    let created = move || match create.value().get() {
+        Some(Ok(Ok(tenant))) => Some(format!("Created {}.", tenant.display_name)),
+        _ => None,
+    };
+    view! {
+        <h2>"Create a tenant"</h2>
+        <ActionForm action=create attr:class="form" attr:novalidate=true>
+            <label for="tenant-slug">"Slug (its subdomain)"</label>
+            <input id="tenant-slug" name="slug" required=true autocomplete="off"
+                aria-describedby="tenant-slug-error" placeholder="acme"/>
+            <p id="tenant-slug-error" class="field-error" role="alert">{error_for("slug")}</p>
+            <label for="tenant-name">"Display name"</label>
+            <input id="tenant-name" name="display_name" aria-describedby="tenant-name-error"
+                placeholder="Acme Corp"/>
+            <p id="tenant-name-error" class="field-error" role="alert">{error_for("displayName")}</p>
+            <p class="error" role="alert">{other}</p>
+            <p class="saved" role="status">{created}</p>
+            <button class="primary" type="submit" disabled=move || create.pending().get()>
+                {move || if create.pending().get() { "Creating…" } else { "Create tenant" }}
+            </button>
+        </ActionForm>
+    }
 }
