@@ -62,7 +62,7 @@ pub fn SessionBar() -> impl IntoView {
             {move || me.get().and_then(|r| r.ok()).flatten().map(|me| view! {
                 <div class="session">
                     <span class="who">{me.email.clone().unwrap_or_default()}</span>
-                    <span class="role">{if me.operator { "operator" } else { "admin" }}</span>
+                    {me.operator.then(|| view! { <span class="role">"operator"</span> })}
                     <ActionForm action=sign_out>
                         <button class="link" type="submit">"Sign out"</button>
                     </ActionForm>
