@@ -71,6 +71,15 @@ try {
   out.steps.published = await page.locator(".status").innerText();
   out.steps.history = await page.locator("table.history tbody tr").allInnerTexts();
   await shot("6-published");
+  // Publish again, then roll back to the first version: a third version
+  // with the first one's content.
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.locator("table.history tbody tr[data-version='2']").waitFor({ timeout: 15000 });
+  await page.getByRole("button", { name: "Roll back to v1" }).click();
+  await page.locator("table.history tbody tr[data-version='3']").waitFor({ timeout: 15000 });
+  out.steps.rolledBack = await page.locator("table.history tbody tr[data-version='3']").innerText();
+  out.steps.liveAfterRollback = await page.locator(".status").innerText();
+  await shot("7-rolled-back");
 } catch (e) {
   out.problems.push(`driver: ${e}`);
   await shot("failure").catch(() => {});

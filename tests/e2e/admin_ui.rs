@@ -93,6 +93,17 @@ async fn an_admin_adds_a_tool_and_publishes_it_in_the_browser() {
         step("published").to_string().contains("Version 1 is live"),
         "{seen}"
     );
+    let rolled = step("rolledBack").to_string();
+    assert!(
+        rolled.contains("content of v1") && rolled.contains("accepted"),
+        "rolled back as a new version: {seen}"
+    );
+    assert!(
+        step("liveAfterRollback")
+            .to_string()
+            .contains("Version 3 is live"),
+        "{seen}"
+    );
 
     // A real MCP client sees what the admin published.
     let client = sdk_client(&edge.mcp_url("acme"), json!([{"op": "listTools"}])).await;
