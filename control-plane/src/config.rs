@@ -48,6 +48,10 @@ pub struct Settings {
     /// `PORTCULLIS_INGEST_TOKEN` (optional): the secret the edge sends with
     /// usage reports (its `INGEST_TOKEN`); without it, reports are refused.
     pub ingest_token: Option<String>,
+    /// `PORTCULLIS_BEHIND_PROXY` (default `false`): whether a proxy in front
+    /// appends the client's address to `X-Forwarded-For` (then the audit log
+    /// records that address; otherwise the connection's).
+    pub behind_proxy: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -146,6 +150,10 @@ impl Settings {
                 .into(),
             public_url: public_url(lookup("PORTCULLIS_PUBLIC_URL"), &listen_text)?,
             ingest_token: lookup("PORTCULLIS_INGEST_TOKEN").filter(|t| !t.is_empty()),
+            behind_proxy: matches!(
+                lookup("PORTCULLIS_BEHIND_PROXY").as_deref(),
+                Some("1" | "true" | "yes")
+            ),
             push_retry_interval: std::time::Duration::from_secs(
                 match lookup("PORTCULLIS_PUSH_RETRY_SECONDS") {
                     None => 15,

@@ -37,6 +37,7 @@ pub async fn serve(settings: Settings) -> StartupResult<()> {
     let router = build(&settings).await?;
     let listener = TcpListener::bind(settings.listen).await?;
     tracing::info!(address = %listener.local_addr()?, "control plane listening");
+    let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -61,4 +61,14 @@ async fn a_push_to_a_down_edge_is_recorded_retried_and_lands() {
         (json!(true), json!(1), json!(1)),
         "{up}"
     );
+    // The audit log says who published, and from where.
+    let (_, audit) = stack
+        .call(Method::GET, "/tenants/acme/audit?action=config", None)
+        .await;
+    let entry = &audit["items"][0];
+    assert_eq!(
+        (entry["actor"].clone(), entry["ip"].clone()),
+        (json!("operator@portcullis.test"), json!("127.0.0.1")),
+        "{audit}"
+    );
 }

@@ -59,6 +59,7 @@ impl ControlPlane {
             .await
             .expect("control plane starts");
         let task = tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             let _ = axum::serve(listener, app).await;
         });
         let pool = storage::connect(&settings.database_url)

@@ -68,7 +68,7 @@ impl FromRequestParts<AppState> for RequestContext {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let ip = client_ip(parts);
+        let ip = client_ip(parts, services.settings().behind_proxy);
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let secret = value
                 .to_str()
@@ -131,20 +131,24 @@ fn session_failed(e: tower_sessions::session::Error) -> ApiError {
     ApiError::from(ServiceError::Internal(format!("session store: {e}")))
 }
 
-/// The client's address as the nearest proxy saw it, else the socket's.
-fn client_ip(parts: &Parts) -> Option<String> {
-    let forwarded = parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_owned());
-    forwarded.or_else(|| {
-        parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-    })
+/// Where the request came from, for the audit log: behind a proxy
+/// (`PORTCULLIS_BEHIND_PROXY`), the address it appended to
+/// `X-Forwarded-For` (the last one; earlier ones are the client's to
+/// invent); otherwise the socket's peer.
+fn client_ip(parts: &Parts, behind_proxy: bool) -> Option<String> {
+    if behind_proxy {
+        return parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+    }
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 /// Starts a signed-in session for `actor`: a fresh session id (no fixation)
@@ -226,4 +230,32 @@ pub async fn session_delete(
 ) -> Result<StatusCode, ApiError> {
     session.flush().await.map_err(session_failed)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(forwarded: &str, peer: Option<&str>) -> Parts {
+        let mut request = axum::http::Request::builder()
+            .header("x-forwarded-for", forwarded)
+            .body(())
+            .expect("request");
+        if let Some(peer) = peer {
+            let addr: std::net::SocketAddr = peer.parse().expect("address");
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(addr));
+        }
+        request.into_parts().0
+    }
+
+    #[test]
+    fn the_audited_address_cannot_be_made_up_by_the_client() {
+        let direct = parts("6.6.6.6", Some("192.0.2.7:5000"));
+        assert_eq!(client_ip(&direct, false).as_deref(), Some("192.0.2.7"));
+        let proxied = parts("6.6.6.6, 198.51.100.4", None);
+        assert_eq!(client_ip(&proxied, true).as_deref(), Some("198.51.100.4"));
+        assert_eq!(client_ip(&parts("", None), false), None);
+    }
 }
