@@ -5,17 +5,15 @@
 // errors and failed requests are collected. Prints what it saw as JSON.
 //
 //   node admin-journey.mjs <sign-in-link> <tenant-slug> <screenshot-dir>
-import { launch } from "./browser-user.mjs";
+import { launch, watchProblems } from "./browser-user.mjs";
 
 const [link, slug, shots] = process.argv.slice(2);
 const browser = await launch();
 const out = { problems: [], steps: {} };
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-page.on("console", (m) => m.type() === "error" && out.problems.push(`console: ${m.text()}`));
-page.on("pageerror", (e) => out.problems.push(`page error at ${page.url()}: ${e}`));
-page.on("requestfailed", (r) => out.problems.push(`failed: ${r.url()}`));
-// 502 is the publish's answer when the edge refuses; it is shown, not a fault.
-page.on("response", (r) => r.status() >= 400 && !r.url().includes("/ui/fn/") && out.problems.push(`${r.status()}: ${r.url()}`));
+watchProblems(page, out.problems);
+// Refusals come back as answers (200), so any error status is a fault.
+page.on("response", (r) => r.status() >= 400 && out.problems.push(`${r.status()}: ${r.url()}`));
 const shot = (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 try {
   await page.goto(link, { waitUntil: "networkidle" });

@@ -12,6 +12,14 @@ export async function launch() {
   });
 }
 
+/// Collects into `problems` what a page must not show: console errors,
+/// uncaught exceptions and requests that failed.
+export function watchProblems(page, problems) {
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  page.on("pageerror", (e) => problems.push(`page error at ${page.url()}: ${e}`));
+  page.on("requestfailed", (r) => problems.push(`failed: ${r.url()}`));
+}
+
 /// Opens `authorizationUrl` and signs in as `login`, choosing the option
 /// named `choice` on a chooser page. Returns the page, on the edge.
 export async function signIn(browser, authorizationUrl, login, { choice, problems, navigations } = {}) {

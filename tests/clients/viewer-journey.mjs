@@ -3,15 +3,13 @@
 // UI's own server function, and signs out. Prints what it saw as JSON.
 //
 //   node viewer-journey.mjs <sign-in-link> <tenant-slug> <screenshot-dir>
-import { launch } from "./browser-user.mjs";
+import { launch, watchProblems } from "./browser-user.mjs";
 
 const [link, slug, shots] = process.argv.slice(2);
 const browser = await launch();
 const out = { problems: [], steps: {} };
 const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-page.on("console", (m) => m.type() === "error" && out.problems.push(`console: ${m.text()}`));
-page.on("pageerror", (e) => out.problems.push(`page error at ${page.url()}: ${e}`));
-page.on("requestfailed", (r) => out.problems.push(`failed: ${r.url()}`));
+watchProblems(page, out.problems);
 const shot = (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 try {
   await page.goto(link, { waitUntil: "networkidle" });

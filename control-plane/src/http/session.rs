@@ -162,9 +162,7 @@ pub async fn start(session: &Session, actor: &Actor) -> Result<(), ApiError> {
         .insert(ADMIN_KEY, id)
         .await
         .map_err(session_failed)?;
-    let mut csrf = [0u8; 32];
-    getrandom::fill(&mut csrf).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let csrf = portcullis_tenant_config::envelope::encode_hex(&csrf);
+    let csrf = crate::services::admins::random_token()?;
     session
         .insert(CSRF_KEY, csrf)
         .await

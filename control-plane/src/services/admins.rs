@@ -407,12 +407,14 @@ pub(super) fn normalize_email(email: &str) -> Result<String, ServiceError> {
 }
 
 fn random_secret() -> Result<String, ServiceError> {
+    Ok(format!("{API_TOKEN_PREFIX}{}", random_token()?))
+}
+
+/// 256 random bits as hex: secrets shown once, CSRF tokens.
+pub fn random_token() -> Result<String, ServiceError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    Ok(format!(
-        "{API_TOKEN_PREFIX}{}",
-        portcullis_tenant_config::envelope::encode_hex(&bytes)
-    ))
+    Ok(portcullis_tenant_config::envelope::encode_hex(&bytes))
 }
 
 fn digest(secret: &str) -> Vec<u8> {

@@ -163,7 +163,7 @@ impl Services {
         let (config, rollback_of) = match content {
             Content::Draft => (self.draft(&mut tx, &tenant_row, version).await?, None),
             Content::Version(old) | Content::Resealed(old) => {
-                let mut config = self.document_of(tenant_row.id, tenant, old).await?;
+                let mut config: TenantConfig = self.document_of(tenant_row.id, tenant, old).await?;
                 config.version = version as u64;
                 if let (Content::Resealed(_), Some(oauth)) = (&content, config.oauth.as_mut()) {
                     self.reseal(tenant, oauth, &mut Default::default());
@@ -222,13 +222,14 @@ impl Services {
             .await
     }
 
-    /// A stored version's document.
-    pub(super) async fn document_of(
+    /// A stored version's document, read as `T` (the config itself, or its
+    /// JSON as signed, for diffs and display).
+    pub(super) async fn document_of<T: serde::de::DeserializeOwned>(
         &self,
         tenant_id: i64,
         tenant: &str,
         version: i64,
-    ) -> Result<TenantConfig, ServiceError> {
+    ) -> Result<T, ServiceError> {
         let payload = versions::config_version_payload(&self.db, tenant_id, version)
             .await?
             .ok_or_else(|| version_not_found(tenant, version))?;
@@ -385,11 +386,8 @@ impl Services {
     }
 
     async fn document(&self, tenant_row: &TenantRow, version: i64) -> Result<Value, ServiceError> {
-        let payload = versions::config_version_payload(&self.db, tenant_row.id, version)
-            .await?
-            .ok_or_else(|| version_not_found(&tenant_row.slug, version))?;
-        serde_json::from_str(&payload.payload)
-            .map_err(|e| ServiceError::Internal(format!("stored version {version}: {e}")))
+        self.document_of(tenant_row.id, &tenant_row.slug, version)
+            .await
     }
 
     /// Asks the edge which version it serves.

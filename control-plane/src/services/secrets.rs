@@ -52,7 +52,8 @@ impl Services {
             let Some(live) = versions::config_version_live(&self.db, tenant.id).await? else {
                 continue;
             };
-            let document = self.document_of(tenant.id, &tenant.slug, live).await?;
+            let document: portcullis_tenant_config::TenantConfig =
+                self.document_of(tenant.id, &tenant.slug, live).await?;
             let carries_old = document.oauth.as_ref().is_some_and(|o| {
                 o.providers
                     .iter()

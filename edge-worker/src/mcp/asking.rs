@@ -335,6 +335,16 @@ mod tests {
         }
     }
 
+    /// The first step of a call by a client declaring `capabilities`.
+    fn begin(config: &TenantConfig, capabilities: Value) -> (PendingCall, Vec<Value>) {
+        ask(step(
+            config,
+            &Caller::Anonymous,
+            start(capabilities),
+            states("acme"),
+        ))
+    }
+
     fn accept(content: Value) -> Result<Value, Value> {
         Ok(json!({ "action": "accept", "content": content }))
     }
@@ -353,12 +363,7 @@ mod tests {
     fn a_call_asks_round_by_round_and_answers_with_what_it_was_told() {
         let config = config();
         let caps = json!({ "elicitation": {}, "sampling": {} });
-        let (mut pending, requests) = ask(step(
-            &config,
-            &Caller::Anonymous,
-            start(caps),
-            states("acme"),
-        ));
+        let (mut pending, requests) = begin(&config, caps);
         let methods: Vec<_> = requests.iter().map(|r| r["method"].clone()).collect();
         assert_eq!(
             methods,
@@ -413,12 +418,7 @@ mod tests {
     #[test]
     fn only_what_the_client_declared_is_asked() {
         let config = config();
-        let (_, requests) = ask(step(
-            &config,
-            &Caller::Anonymous,
-            start(json!({ "elicitation": {} })),
-            states("acme"),
-        ));
+        let (_, requests) = begin(&config, json!({ "elicitation": {} }));
         assert_eq!(requests.len(), 1);
         assert_eq!(requests[0]["method"], json!("elicitation/create"));
     }
@@ -426,12 +426,7 @@ mod tests {
     #[test]
     fn a_client_error_ends_the_call_with_a_tool_error() {
         let config = config();
-        let (mut pending, _) = ask(step(
-            &config,
-            &Caller::Anonymous,
-            start(json!({ "elicitation": {} })),
-            states("acme"),
-        ));
+        let (mut pending, _) = begin(&config, json!({ "elicitation": {} }));
         let Recorded::Failed(end) = pending.record(
             &json!("call1/1/who"),
             Err(json!({"code": -1, "message": "user closed the dialog"})),
@@ -447,12 +442,7 @@ mod tests {
     #[test]
     fn a_state_sealed_for_another_tenant_is_refused() {
         let config = config();
-        let (mut pending, _) = ask(step(
-            &config,
-            &Caller::Anonymous,
-            start(json!({ "elicitation": {} })),
-            states("acme"),
-        ));
+        let (mut pending, _) = begin(&config, json!({ "elicitation": {} }));
         pending.record(&json!("call1/1/who"), accept(json!({"name": "Ann"})));
         let Step::Done(answer) = step(&config, &Caller::Anonymous, pending, states("globex"))
         else {
