@@ -1,8 +1,7 @@
 //! The whole edge as one function: request in, what to do out.
 
-use portcullis_tenant_config::SignatureVerifier;
-
-use portcullis_tenant_config::TenantConfig;
+use portcullis_tenant_config::names::validate_tenant_slug;
+use portcullis_tenant_config::{SignatureVerifier, TenantConfig, command};
 
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
@@ -100,6 +99,12 @@ pub enum Outcome {
         owner: SessionOwner,
         answer: AnswerToCall,
     },
+    /// Hand the control plane's verified request to the tenant's
+    /// authorization server (its path below `/internal/`).
+    Administer {
+        tenant: String,
+        request: HttpRequest,
+    },
     /// End `owner`'s session `session` (204, or 404 if there is none).
     EndSession {
         owner: SessionOwner,
@@ -152,24 +157,61 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
     }
 
     async fn apex(&self, request: &HttpRequest) -> Outcome {
-        let push_target = request
+        let target = request
             .path
             .strip_prefix("/internal/tenants/")
-            .and_then(|rest| rest.strip_suffix("/config"));
-        match (request.method.as_str(), request.path.as_str(), push_target) {
+            .and_then(|rest| rest.split_once('/'));
+        match (request.method.as_str(), request.path.as_str(), target) {
             ("GET", "/healthz", _) => Outcome::Reply(HttpResponse::json(
                 200,
                 &serde_json::json!({ "status": "ok" }),
             )),
-            ("PUT", _, Some(tenant)) => {
+            ("PUT", _, Some((tenant, "config"))) => {
                 config_push::accept(tenant, &request.body, self.store, self.verifier).await
             }
-            ("GET", _, Some(tenant)) => config_push::served(tenant, self.store).await,
-            (_, _, Some(_)) => Outcome::Reply(
+            ("GET", _, Some((tenant, "config"))) => config_push::served(tenant, self.store).await,
+            (_, _, Some((_, "config"))) => Outcome::Reply(
                 HttpResponse::error(405, "method_not_allowed", "use PUT or GET")
                     .with_header("allow", "PUT, GET"),
             ),
+            (_, _, Some((tenant, rest)))
+                if rest == "clients"
+                    || rest.starts_with("clients/")
+                    || rest.starts_with("grants/") =>
+            {
+                self.administer(tenant, rest, request).await
+            }
             _ => Outcome::Reply(HttpResponse::error(404, "not_found", "no such endpoint")),
+        }
+    }
+
+    /// The control plane's signed requests about a tenant's clients and
+    /// grants, handed to the tenant's authorization server.
+    async fn administer(&self, tenant: &str, rest: &str, request: &HttpRequest) -> Outcome {
+        let signature = request.header(command::HEADER);
+        if let Err(e) = command::verify(
+            signature,
+            &request.method,
+            &request.path,
+            self.now,
+            self.verifier,
+        )
+        .await
+        {
+            return Outcome::Reply(HttpResponse::error(401, "unauthorized", &e.to_string()));
+        }
+        if validate_tenant_slug(tenant).is_err() {
+            return Outcome::Reply(HttpResponse::error(404, "unknown_tenant", "no such tenant"));
+        }
+        let mut forwarded = request.clone();
+        forwarded.path = format!("/internal/{rest}");
+        forwarded.headers.retain(|(name, _)| name != "host");
+        forwarded
+            .headers
+            .push(("host".into(), format!("{tenant}.{}", self.edge_domain)));
+        Outcome::Administer {
+            tenant: tenant.to_owned(),
+            request: forwarded,
         }
     }
 
@@ -341,6 +383,53 @@ mod tests {
             ))
             .await
         }
+    }
+
+    #[tokio::test]
+    async fn only_signed_commands_reach_a_tenants_authorization_server() {
+        use ed25519_dalek::Signer;
+        let f = Fixture::new();
+        let path = "/internal/tenants/acme/clients/some%2Fclient";
+        let signed = |key: &SigningKey, method: &str, t: u64| {
+            let signature = key.sign(command::message(method, path, t).as_bytes());
+            let mut r = req(method, "localhost:8787", path, b"");
+            r.headers.push((
+                command::HEADER.into(),
+                command::header_value(t, &signature.to_bytes()),
+            ));
+            r
+        };
+        match f.edge().handle(&signed(&f.key, "DELETE", 1_000)).await {
+            Outcome::Administer { tenant, request } => {
+                assert_eq!(tenant, "acme");
+                assert_eq!(request.path, "/internal/clients/some%2Fclient");
+                assert_eq!(request.header("host"), Some("acme.localhost"));
+            }
+            other => panic!("expected the command to be forwarded, got {other:?}"),
+        }
+        let unsigned = f.send(&req("DELETE", "localhost:8787", path, b"")).await;
+        assert_eq!(unsigned.status, 401);
+        let stranger = SigningKey::from_bytes(&[4; 32]);
+        assert_eq!(
+            f.send(&signed(&stranger, "DELETE", 1_000)).await.status,
+            401
+        );
+        assert_eq!(
+            f.send(&signed(&f.key, "DELETE", 1_000 + 3_600))
+                .await
+                .status,
+            401
+        );
+        // Signed for a listing, replayed as a revocation.
+        let mut replayed = signed(&f.key, "GET", 1_000);
+        replayed.method = "DELETE".into();
+        assert_eq!(f.send(&replayed).await.status, 401);
+        // A tenant's own host never reaches these paths.
+        f.push("acme", &config("acme", 1, "t")).await;
+        let public = f
+            .send(&req("GET", "acme.localhost:8787", "/internal/clients", b""))
+            .await;
+        assert_eq!(public.status, 404);
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@ use serde::Serialize;
 /// Requests larger than this are refused before parsing (RFC 9110 413).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HttpRequest {
     /// Upper-case method.
     pub method: String,

@@ -107,7 +107,7 @@ mod signing {
 pub use signing::Ed25519Verifier;
 
 #[cfg(all(test, feature = "signing"))]
-mod tests {
+pub(crate) mod tests {
     use std::future::Future;
     use std::pin::pin;
     use std::task::{Context, Poll, Waker};
@@ -118,7 +118,7 @@ mod tests {
     use crate::document::tests::sample;
 
     /// The verifiers here never wait, so one poll completes them.
-    fn ready<T>(f: impl Future<Output = T>) -> T {
+    pub(crate) fn ready<T>(f: impl Future<Output = T>) -> T {
         match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
             Poll::Ready(v) => v,
             Poll::Pending => panic!("verifier future was not ready"),

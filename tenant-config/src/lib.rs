@@ -9,6 +9,7 @@
 pub mod args;
 pub mod auth;
 pub mod catalog;
+pub mod command;
 pub mod content;
 pub mod document;
 pub mod encoding;

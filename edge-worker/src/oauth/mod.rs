@@ -7,6 +7,7 @@
 //! discovery documents ([`metadata`]) and the access-token check on `/mcp`
 //! ([`tokens`], used by [`crate::auth`]) need no state and run in the Worker.
 
+pub mod admin;
 mod authorize;
 pub mod cimd;
 pub mod form;
@@ -76,6 +77,15 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
             ("POST", "/token") => token::token(self, request).await,
             ("POST", "/revoke") => token::revoke(self, request).await,
             ("POST", "/register") => register::register(self, request).await,
+            ("GET", admin::CLIENTS_PATH) => self.list_clients().await,
+            ("DELETE", _) if path.starts_with(admin::CLIENTS_PREFIX) => {
+                self.revoke_client(&path[admin::CLIENTS_PREFIX.len()..])
+                    .await
+            }
+            ("DELETE", _) if path.starts_with(admin::GRANTS_PREFIX) => {
+                self.revoke_user_grant(&path[admin::GRANTS_PREFIX.len()..])
+                    .await
+            }
             (_, "/authorize" | "/oauth/login" | "/oauth/callback") => {
                 return method_not_allowed(method, "GET");
             }

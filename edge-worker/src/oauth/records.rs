@@ -18,6 +18,8 @@ pub trait AuthStore {
     async fn get(&self, key: &str) -> Result<Option<String>, StorageError>;
     async fn put(&self, key: &str, value: String) -> Result<(), StorageError>;
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// Every record whose key starts with `prefix`, as `(key, value)`.
+    async fn list(&self, prefix: &str) -> Result<Vec<(String, String)>, StorageError>;
     /// Tells every edge isolate that `grant` is revoked, so its access
     /// tokens stop working before they expire.
     async fn announce_revocation(&self, grant: &str) -> Result<(), StorageError>;
@@ -183,6 +185,15 @@ pub mod memory {
         async fn delete(&self, key: &str) -> Result<(), StorageError> {
             self.entries.borrow_mut().remove(key);
             Ok(())
+        }
+        async fn list(&self, prefix: &str) -> Result<Vec<(String, String)>, StorageError> {
+            Ok(self
+                .entries
+                .borrow()
+                .range(prefix.to_owned()..)
+                .take_while(|(k, _)| k.starts_with(prefix))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect())
         }
         async fn announce_revocation(&self, grant: &str) -> Result<(), StorageError> {
             self.revoked.borrow_mut().push(grant.to_owned());

@@ -13,7 +13,7 @@ use portcullis_tenant_config::sealing::{self, provider_secret_aad};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::form::{Params, encode_pairs};
+use super::form::{Params, encode, encode_pairs};
 use super::records::memory::MemoryAuthStore;
 use super::tokens::{AccessTokens, pkce_challenge};
 use super::upstream::{EdgeCrypto, Fetch, Fetched, Outbound};
@@ -1293,4 +1293,148 @@ async fn the_consent_page_wears_the_tenants_branding() {
         .header("content-security-policy")
         .unwrap_or_default();
     assert!(policy.contains("img-src https:") && policy.contains("default-src 'none'"));
+}
+
+// What the tenant's admins see and revoke, through the control plane.
+
+impl Harness {
+    async fn admin(&self, method: &str, path: &str) -> HttpResponse {
+        self.send(HttpRequest {
+            method: method.into(),
+            path: path.into(),
+            headers: vec![("host".to_owned(), "acme.localhost".to_owned())],
+            secure: true,
+            ..Default::default()
+        })
+        .await
+    }
+}
+
+#[tokio::test]
+async fn admins_see_clients_and_grants_with_their_users() {
+    let h = Harness::new();
+    let tokens = h.tokens().await;
+    let registered = h
+        .register(
+            json!({"redirect_uris": ["http://localhost:7777/cb"], "client_name": "Inspector"}),
+        )
+        .await;
+    let dynamic = json_of(&registered)["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listed = h.admin("GET", "/internal/clients").await;
+    let body = json_of(&listed);
+    assert_eq!(listed.status, 200, "{body}");
+    let clients = body["clients"].as_array().unwrap();
+    let find = |id: &str| clients.iter().find(|c| c["clientId"] == id).cloned();
+    let pre = find("pre-registered").expect("the pre-registered client");
+    assert_eq!(
+        (pre["registration"].as_str(), pre["activeGrants"].as_u64()),
+        (Some("preregistered"), Some(1))
+    );
+    let dynamic_view = find(&dynamic).expect("the registered client");
+    assert_eq!(dynamic_view["registration"], "dynamic");
+    assert_eq!(dynamic_view["clientName"], "Inspector");
+    assert_eq!(dynamic_view["activeGrants"], 0);
+    let grants = body["grants"].as_array().unwrap();
+    assert_eq!(grants.len(), 1, "{body}");
+    assert_eq!(grants[0]["id"], claims_of(&tokens.access)["g"]);
+    assert_eq!(grants[0]["email"], "alice@acme.com");
+    assert_eq!(grants[0]["clientId"], "pre-registered");
+}
+
+#[tokio::test]
+async fn revoking_a_grant_ends_its_tokens_and_asks_for_consent_again() {
+    let h = Harness::new();
+    let tokens = h.tokens().await;
+    let grant = claims_of(&tokens.access)["g"].as_str().unwrap().to_owned();
+    let revoked = h
+        .admin("DELETE", &format!("/internal/grants/{grant}"))
+        .await;
+    assert_eq!(revoked.status, 204);
+    assert_eq!(*h.store.revoked.borrow(), [grant.clone()]);
+    assert_oauth_error(&h.refresh(&tokens.refresh).await, 400, "invalid_grant");
+    let listed = json_of(&h.admin("GET", "/internal/clients").await);
+    assert_eq!(listed["grants"], json!([]));
+    // Consent was forgotten: the next authorization shows the page again.
+    let again = h.sign_in(h.authorize(&[]).await).await;
+    assert_eq!(again.status, 200, "a consent page");
+    assert_eq!(
+        h.admin("DELETE", &format!("/internal/grants/{grant}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(h.admin("DELETE", "/internal/grants/nope").await.status, 404);
+}
+
+#[tokio::test]
+async fn revoking_a_client_ends_every_grant_and_its_registration() {
+    let h = Harness::new();
+    let registered = h
+        .register(
+            json!({"redirect_uris": ["http://localhost:7777/cb"], "client_name": "Inspector"}),
+        )
+        .await;
+    let client_id = json_of(&registered)["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let authorize = [
+        ("client_id", client_id.as_str()),
+        ("redirect_uri", "http://localhost:7777/cb"),
+    ];
+    let page = h.sign_in(h.authorize(&authorize).await).await;
+    let code = location_params(&h.approve(page, "approve").await)
+        .get("code")
+        .expect("a code")
+        .to_owned();
+    let redeemed = h
+        .post_form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", "http://localhost:7777/cb"),
+                ("client_id", &client_id),
+                ("code_verifier", VERIFIER),
+            ],
+        )
+        .await;
+    let tokens = tokens_of(&redeemed);
+    let path = format!("/internal/clients/{}", encode(&client_id));
+    let revoked = h.admin("DELETE", &path).await;
+    let body = json_of(&revoked);
+    assert_eq!(revoked.status, 200, "{body}");
+    assert_eq!(body["revokedGrants"], 1);
+    assert_eq!(body["registrationRemoved"], true);
+    assert_eq!(
+        *h.store.revoked.borrow(),
+        [claims_of(&tokens.access)["g"].as_str().unwrap()]
+    );
+    // The client is gone: it can neither refresh nor start again.
+    let refreshed = h
+        .post_form(
+            "/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &tokens.refresh),
+                ("client_id", &client_id),
+            ],
+        )
+        .await;
+    assert_oauth_error(&refreshed, 401, "invalid_client");
+    assert_ne!(h.authorize(&authorize).await.status, 302);
+    assert_eq!(h.admin("DELETE", &path).await.status, 404);
+    // A pre-registered client loses its grants but stays registered.
+    h.tokens().await;
+    let pre = json_of(&h.admin("DELETE", "/internal/clients/pre-registered").await);
+    assert_eq!(
+        (
+            pre["revokedGrants"].as_u64(),
+            pre["registrationRemoved"].as_bool()
+        ),
+        (Some(1), Some(false))
+    );
 }

@@ -89,6 +89,9 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
             reply,
         } => tenant_streams::broadcast(env, &tenant, changes, reply).await,
         Outcome::Authority { tenant } => tenant_auth::forward(env, &tenant, &request).await,
+        Outcome::Administer { tenant, request } => {
+            tenant_auth::forward(env, &tenant, &request).await
+        }
         Outcome::StartSession {
             owner,
             capabilities,

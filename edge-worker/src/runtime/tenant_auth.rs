@@ -4,7 +4,7 @@
 //! exactly once, whatever races the clients run.
 
 use worker::{
-    DurableObject, Env, Fetch as WorkerFetch, Headers, Method, Request, RequestInit,
+    DurableObject, Env, Fetch as WorkerFetch, Headers, ListOptions, Method, Request, RequestInit,
     RequestRedirect, Response, State, durable_object,
 };
 
@@ -171,6 +171,23 @@ impl AuthStore for ObjectStore<'_> {
             .await
             .map(|_| ())
             .map_err(storage_error)
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<(String, String)>, StorageError> {
+        let map = self
+            .state
+            .storage()
+            .list_with_options(ListOptions::new().prefix(prefix))
+            .await
+            .map_err(storage_error)?;
+        let mut records = Vec::new();
+        for entry in map.entries() {
+            let pair: js_sys::Array = entry.map_err(|e| StorageError(format!("{e:?}")))?.into();
+            if let (Some(key), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                records.push((key, value));
+            }
+        }
+        Ok(records)
     }
 
     async fn announce_revocation(&self, grant: &str) -> Result<(), StorageError> {
