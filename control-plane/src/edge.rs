@@ -1,8 +1,10 @@
 //! Pushing signed configs to the edge Worker.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use portcullis_tenant_config::SignedConfig;
+use ed25519_dalek::{Signer, SigningKey};
+use portcullis_tenant_config::{SignedConfig, command};
+use reqwest::Method;
 
 /// The edge's answer to one push, as recorded in the deployment history.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +84,50 @@ impl EdgeClient {
             }
             other => Err(format!("edge answered {other}")),
         }
+    }
+}
+
+impl EdgeClient {
+    /// Sends a command about `tenant`'s clients and grants (`rest` below
+    /// `/internal/tenants/{tenant}/`, already percent-encoded), signed with
+    /// the key that signs configs; the edge's status and JSON body, or why
+    /// it could not be asked.
+    pub async fn command(
+        &self,
+        key: &SigningKey,
+        method: Method,
+        tenant: &str,
+        rest: &str,
+    ) -> Result<(u16, serde_json::Value), String> {
+        let path = format!("/internal/tenants/{tenant}/{rest}");
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_err(|e| e.to_string())?
+            .as_secs();
+        let signature = key.sign(command::message(method.as_str(), &path, now).as_bytes());
+        let url = format!("{}{path}", self.base_url);
+        let response = self
+            .http
+            .request(method, &url)
+            .header(
+                command::HEADER,
+                command::header_value(now, &signature.to_bytes()),
+            )
+            .send()
+            .await
+            .map_err(|e| format!("edge unreachable at {url}: {}", error_chain(&e)))?;
+        let status = response.status().as_u16();
+        if status >= 500 || status == 401 {
+            return Err(format!("edge answered {status} to {path}"));
+        }
+        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        let json = if body.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&body)
+                .map_err(|e| format!("edge answered with something else: {e}"))?
+        };
+        Ok((status, json))
     }
 }
 

@@ -843,6 +843,7 @@ fn valid_body(method: &str, path: &str) -> Option<Value> {
         ("POST", "tenants") => json!({"slug": "matrix-made"}),
         ("PUT", "auth") => json!({"mode": "public"}),
         ("POST", "tools") => tool("matrix_tool"),
+        ("PUT", "{name}") => tool("nothing"),
         ("POST", "prompts") => {
             json!({"name": "matrix_prompt", "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}]})
         }
@@ -941,6 +942,7 @@ async fn every_route_refuses_whoever_may_not_use_it(pool: PgPool) {
             .replace("{uri}", "test%3A%2F%2Fnothing")
             .replace("{uri_template}", "test%3A%2F%2Fnothing%2F%7Bid%7D")
             .replace("{email}", "someone@acme.test")
+            .replace("{client_id}", "some-client")
             .replace("{id}", "999999")
             .replace("{version}", "1");
         for caller in &callers {
@@ -1738,5 +1740,78 @@ async fn the_tenant_page_pictures_its_usage(pool: PgPool) {
     assert!(
         html.contains("http://acme.localhost:8787/mcp"),
         "the endpoint to paste: {html}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn editing_a_tool_replaces_it_whole_or_changes_nothing(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    for name in ["get_weather", "get_time"] {
+        let (status, _) = call(&app, "POST", "/api/v1/tenants/acme/tools", Some(tool(name))).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let path = "/api/v1/tenants/acme/tools/get_weather";
+    let (_, original) = call(&app, "GET", path, None).await;
+    let mut broken = tool("get_weather");
+    broken["inputSchema"] = json!({"type": "object", "properties": {"city": {"type": "strng"}}});
+    broken["description"] = json!("changed");
+    let (status, body) = call(&app, "PUT", path, Some(broken)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "inputSchema");
+    assert_eq!(
+        call(&app, "GET", path, None).await.1,
+        original,
+        "nothing saved"
+    );
+
+    let mut renamed = tool("get_forecast");
+    renamed["scopes"] = json!(["weather"]);
+    let (status, updated) = call(&app, "PUT", path, Some(renamed.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["scopes"], json!(["weather"]));
+    assert_eq!(call(&app, "GET", path, None).await.0, StatusCode::NOT_FOUND);
+    let (status, fetched) =
+        call(&app, "GET", "/api/v1/tenants/acme/tools/get_forecast", None).await;
+    assert_eq!(
+        (status, fetched["name"].as_str()),
+        (StatusCode::OK, Some("get_forecast"))
+    );
+
+    // Renaming onto another tool's name is a conflict, and changes nothing.
+    renamed["name"] = json!("get_time");
+    let (status, _) = call(
+        &app,
+        "PUT",
+        "/api/v1/tenants/acme/tools/get_forecast",
+        Some(renamed),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = call(&app, "PUT", path, Some(tool("get_weather"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (_, audit) = call(
+        &app,
+        "GET",
+        "/api/v1/tenants/acme/audit?action=tool.update",
+        None,
+    )
+    .await;
+    let entries = audit["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(entries[0]["before"]["name"], "get_weather");
+    assert_eq!(entries[0]["after"]["name"], "get_forecast");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn clients_and_grants_need_the_edge_and_say_so(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    let (status, body) = call(&app, "GET", "/api/v1/tenants/acme/clients", None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_GATEWAY, Some("edge_unavailable")),
+        "{body}"
     );
 }

@@ -18,7 +18,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid_input`, `not_found`, `conflict`,
     /// `unauthenticated`, `forbidden`, `csrf`, `malformed_json`,
-    /// `edge_push_failed`, `internal_error`.
+    /// `edge_push_failed`, `edge_unavailable`, `internal_error`.
     pub code: &'static str,
     pub message: String,
     /// The request field at fault, when there is one.
@@ -81,6 +81,14 @@ impl From<ServiceError> for ApiError {
                 "unauthenticated",
                 "sign in, or send an API token as `Authorization: Bearer …`",
             ),
+            ServiceError::EdgeUnavailable(detail) => {
+                tracing::warn!(%detail, "edge unavailable");
+                Self::new(
+                    StatusCode::BAD_GATEWAY,
+                    "edge_unavailable",
+                    "the edge could not be reached; try again shortly",
+                )
+            }
             e @ (ServiceError::Storage(_) | ServiceError::Internal(_)) => {
                 tracing::error!(error = %e, "request failed");
                 Self::new(

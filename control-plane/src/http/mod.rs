@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod catalog;
+mod clients;
 mod error;
 mod extract;
 mod members;
@@ -84,6 +85,8 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route("POST", "/v1/tenants/{tenant}/auth/test", Tenant(Write)),
     route("GET", "/v1/tenants/{tenant}/tools", Tenant(Read)),
     route("POST", "/v1/tenants/{tenant}/tools", Tenant(Write)),
+    route("GET", "/v1/tenants/{tenant}/tools/{name}", Tenant(Read)),
+    route("PUT", "/v1/tenants/{tenant}/tools/{name}", Tenant(Write)),
     route("DELETE", "/v1/tenants/{tenant}/tools/{name}", Tenant(Write)),
     route("GET", "/v1/tenants/{tenant}/prompts", Tenant(Read)),
     route("POST", "/v1/tenants/{tenant}/prompts", Tenant(Write)),
@@ -138,6 +141,14 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route("GET", "/v1/tenants/{tenant}/tokens", Tenant(Manage)),
     route("POST", "/v1/tenants/{tenant}/tokens", Tenant(Manage)),
     route("DELETE", "/v1/tenants/{tenant}/tokens/{id}", Tenant(Manage)),
+    route("GET", "/v1/tenants/{tenant}/clients", Tenant(Read)),
+    route(
+        "DELETE",
+        "/v1/tenants/{tenant}/clients/{client_id}",
+        Tenant(Write),
+    ),
+    route("GET", "/v1/tenants/{tenant}/grants", Tenant(Read)),
+    route("DELETE", "/v1/tenants/{tenant}/grants/{id}", Tenant(Write)),
     route("GET", "/v1/tenants/{tenant}/audit", Tenant(Read)),
     route("GET", "/v1/tenants/{tenant}/usage", Tenant(Read)),
     route("POST", "/v1/ingest/usage", Edge),
@@ -247,6 +258,16 @@ fn api_router(services: AppState) -> Router {
             on(MethodFilter::POST, tools::tool_create),
         ),
         (
+            Method::GET,
+            "/v1/tenants/{tenant}/tools/{name}",
+            get(tools::tool_get),
+        ),
+        (
+            Method::PUT,
+            "/v1/tenants/{tenant}/tools/{name}",
+            on(MethodFilter::PUT, tools::tool_update),
+        ),
+        (
             Method::DELETE,
             "/v1/tenants/{tenant}/tools/{name}",
             on(MethodFilter::DELETE, tools::tool_delete),
@@ -351,6 +372,26 @@ fn api_router(services: AppState) -> Router {
             Method::DELETE,
             "/v1/tenants/{tenant}/tokens/{id}",
             on(MethodFilter::DELETE, members::api_token_revoke),
+        ),
+        (
+            Method::GET,
+            "/v1/tenants/{tenant}/clients",
+            get(clients::client_list),
+        ),
+        (
+            Method::DELETE,
+            "/v1/tenants/{tenant}/clients/{client_id}",
+            on(MethodFilter::DELETE, clients::client_revoke),
+        ),
+        (
+            Method::GET,
+            "/v1/tenants/{tenant}/grants",
+            get(clients::grant_list),
+        ),
+        (
+            Method::DELETE,
+            "/v1/tenants/{tenant}/grants/{id}",
+            on(MethodFilter::DELETE, clients::grant_revoke),
         ),
         (
             Method::GET,

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{audit, auth, catalog, members, publish, session, tenants, tools, usage};
+use super::{audit, auth, catalog, clients, members, publish, session, tenants, tools, usage};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -38,6 +38,12 @@ use super::{audit, auth, catalog, members, publish, session, tenants, tools, usa
         publish::diff,
         publish::edge_status,
         members::member_list,
+        clients::client_list,
+        clients::client_revoke,
+        clients::grant_list,
+        clients::grant_revoke,
+        tools::tool_get,
+        tools::tool_update,
         members::member_put,
         members::member_delete,
         members::api_token_create,

@@ -50,3 +50,29 @@ pub async fn tool_delete(
     services.tool_delete(&ctx, &tenant, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tools/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = Tool), (status = 404, body = ErrorBody)))]
+pub async fn tool_get(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath((tenant, name)): ApiPath<(String, String)>,
+) -> Result<Json<Tool>, ApiError> {
+    Ok(Json(services.tool_get(&ctx, &tenant, &name).await?))
+}
+
+/// Replaces the tool with the complete definition given (a different
+/// `name` renames it). Invalid input changes nothing.
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/tools/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
+    request_body = ToolCreate,
+    responses((status = 200, body = Tool), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn tool_update(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath((tenant, name)): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<ToolCreate>,
+) -> Result<Json<Tool>, ApiError> {
+    Ok(Json(
+        services.tool_update(&ctx, &tenant, &name, input).await?,
+    ))
+}

@@ -22,6 +22,9 @@ pub enum ServiceError {
     Unauthenticated,
     #[error("{0}")]
     Conflict(String),
+    /// The edge could not be asked (unreachable, or failing).
+    #[error("the edge is unavailable: {0}")]
+    EdgeUnavailable(String),
     #[error("storage failure: {0}")]
     Storage(#[from] StorageError),
     #[error("internal failure: {0}")]

@@ -7,6 +7,7 @@ pub mod admins;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod clients;
 pub mod compile;
 pub mod diff;
 pub mod error;

@@ -120,41 +120,10 @@ impl Services {
     ) -> Result<Tool, ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
         validate_tool(&input)?;
-        let content = serde_json::to_value(&input.content)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let notifications = serde_json::to_value(&input.notifications)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let input_rounds = serde_json::to_value(&input.input_rounds)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let annotations = input
-            .annotations
-            .as_ref()
-            .map(serde_json::to_value)
-            .transpose()
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let new = NewTool {
-            name: &input.name,
-            title: input.title.as_deref(),
-            description: &input.description,
-            input_schema: &input.input_schema,
-            content: &content,
-            is_error: input.is_error,
-            scopes: &input.scopes,
-            notifications: &notifications,
-            input_rounds: &input_rounds,
-            annotations: annotations.as_ref(),
-            output_schema: input.output_schema.as_ref(),
-            structured_content: input.structured_content.as_ref(),
-        };
-        let row = storage::tools::tool_create(&self.db, tenant_row.id, &new)
+        let encoded = Encoded::of(&input)?;
+        let row = storage::tools::tool_create(&self.db, tenant_row.id, &encoded.row(&input))
             .await
-            .map_err(|e| match e {
-                StorageError::Conflict(_) => ServiceError::Conflict(format!(
-                    "tenant {tenant:?} already has a tool named {:?}",
-                    input.name
-                )),
-                e => e.into(),
-            })?;
+            .map_err(|e| name_taken(e, tenant, &input.name))?;
         let tool = Tool::from(row);
         let after = to_audit(&tool);
         self.audit(
@@ -164,6 +133,54 @@ impl Services {
             &tool.name,
             None,
             Some(&after),
+        )
+        .await?;
+        Ok(tool)
+    }
+
+    pub async fn tool_get(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        name: &str,
+    ) -> Result<Tool, ServiceError> {
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        storage::tools::tool_get(&self.db, tenant_row.id, name)
+            .await?
+            .map(Tool::from)
+            .ok_or_else(|| tool_not_found(tenant, name))
+    }
+
+    /// Replaces a tool with a complete new definition (which may rename
+    /// it); nothing changes unless all of it is valid.
+    pub async fn tool_update(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        name: &str,
+        input: ToolCreate,
+    ) -> Result<Tool, ServiceError> {
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        validate_tool(&input)?;
+        let encoded = Encoded::of(&input)?;
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let before = storage::tools::tool_get(&mut *tx, tenant_row.id, name)
+            .await?
+            .map(Tool::from)
+            .ok_or_else(|| tool_not_found(tenant, name))?;
+        let row = storage::tools::tool_update(&mut *tx, tenant_row.id, name, &encoded.row(&input))
+            .await
+            .map_err(|e| name_taken(e, tenant, &input.name))?
+            .ok_or_else(|| tool_not_found(tenant, name))?;
+        tx.commit().await.map_err(StorageError::from)?;
+        let tool = Tool::from(row);
+        self.audit(
+            ctx,
+            Some(tenant_row.id),
+            "tool.update",
+            name,
+            Some(&to_audit(&before)),
+            Some(&to_audit(&tool)),
         )
         .await?;
         Ok(tool)
@@ -187,9 +204,7 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
         let Some(row) = storage::tools::tool_delete(&self.db, tenant_row.id, name).await? else {
-            return Err(ServiceError::NotFound(format!(
-                "tool {name:?} of tenant {tenant:?}"
-            )));
+            return Err(tool_not_found(tenant, name));
         };
         let before = to_audit(&Tool::from(row));
         self.audit(
@@ -202,6 +217,62 @@ impl Services {
         )
         .await
     }
+}
+
+/// The JSON columns of a tool, encoded once for storing.
+struct Encoded {
+    content: Value,
+    notifications: Value,
+    input_rounds: Value,
+    annotations: Option<Value>,
+}
+
+impl Encoded {
+    fn of(input: &ToolCreate) -> Result<Self, ServiceError> {
+        let json = |v: Result<Value, serde_json::Error>| {
+            v.map_err(|e| ServiceError::Internal(e.to_string()))
+        };
+        Ok(Self {
+            content: json(serde_json::to_value(&input.content))?,
+            notifications: json(serde_json::to_value(&input.notifications))?,
+            input_rounds: json(serde_json::to_value(&input.input_rounds))?,
+            annotations: input
+                .annotations
+                .as_ref()
+                .map(|a| json(serde_json::to_value(a)))
+                .transpose()?,
+        })
+    }
+
+    fn row<'a>(&'a self, input: &'a ToolCreate) -> NewTool<'a> {
+        NewTool {
+            name: &input.name,
+            title: input.title.as_deref(),
+            description: &input.description,
+            input_schema: &input.input_schema,
+            content: &self.content,
+            is_error: input.is_error,
+            scopes: &input.scopes,
+            notifications: &self.notifications,
+            input_rounds: &self.input_rounds,
+            annotations: self.annotations.as_ref(),
+            output_schema: input.output_schema.as_ref(),
+            structured_content: input.structured_content.as_ref(),
+        }
+    }
+}
+
+fn name_taken(e: StorageError, tenant: &str, name: &str) -> ServiceError {
+    match e {
+        StorageError::Conflict(_) => ServiceError::Conflict(format!(
+            "tenant {tenant:?} already has a tool named {name:?}"
+        )),
+        e => e.into(),
+    }
+}
+
+fn tool_not_found(tenant: &str, name: &str) -> ServiceError {
+    ServiceError::NotFound(format!("tool {name:?} of tenant {tenant:?}"))
 }
 
 /// Checks a tool definition completely before anything is stored.

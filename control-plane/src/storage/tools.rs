@@ -98,3 +98,51 @@ pub async fn tool_delete(
     .fetch_optional(db)
     .await?)
 }
+
+pub async fn tool_get(
+    db: impl PgExecutor<'_>,
+    tenant_id: i64,
+    name: &str,
+) -> Result<Option<ToolRow>, StorageError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tools WHERE tenant_id = $1 AND name = $2 FOR UPDATE"
+    ))
+    .bind(tenant_id)
+    .bind(name)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Replaces the tool named `name` (which `tool.name` may rename); `None`
+/// when there is none.
+pub async fn tool_update(
+    db: impl PgExecutor<'_>,
+    tenant_id: i64,
+    name: &str,
+    tool: &NewTool<'_>,
+) -> Result<Option<ToolRow>, StorageError> {
+    sqlx::query_as(&format!(
+        "UPDATE tools SET name = $3, title = $4, description = $5, input_schema = $6,
+                content = $7, is_error = $8, scopes = $9, notifications = $10,
+                input_rounds = $11, annotations = $12, output_schema = $13,
+                structured_content = $14
+         WHERE tenant_id = $1 AND name = $2 RETURNING {COLUMNS}"
+    ))
+    .bind(tenant_id)
+    .bind(name)
+    .bind(tool.name)
+    .bind(tool.title)
+    .bind(tool.description)
+    .bind(Json(tool.input_schema))
+    .bind(Json(tool.content))
+    .bind(tool.is_error)
+    .bind(tool.scopes)
+    .bind(Json(tool.notifications))
+    .bind(Json(tool.input_rounds))
+    .bind(tool.annotations.map(Json))
+    .bind(tool.output_schema.map(Json))
+    .bind(tool.structured_content.map(Json))
+    .fetch_optional(db)
+    .await
+    .map_err(classify)
+}

@@ -1,0 +1,187 @@
+//! The OAuth clients that may ask a tenant's users for access, and the
+//! grants users gave them. Both live in the tenant's authorization server
+//! at the edge; this asks it (with a signed command) and audits revocations.
+
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ServiceError, Services, to_audit};
+use crate::context::{Permission, RequestContext};
+
+/// A client the tenant's authorization server knows.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthClient {
+    pub client_id: String,
+    pub client_name: String,
+    pub redirect_uris: Vec<String>,
+    /// `preregistered` (in the tenant's settings), `dynamic` (registered
+    /// itself, RFC 7591) or `metadata_document` (its id is a URL).
+    pub registration: String,
+    /// When a dynamic client registered, in seconds since the epoch.
+    pub registered_at: Option<u64>,
+    /// Users whose authorization of the client is in force.
+    pub active_grants: u64,
+}
+
+/// One user's authorization of one client.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserGrant {
+    pub id: String,
+    pub client_id: String,
+    /// `<provider>:<subject>`.
+    pub user_id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub scopes: Vec<String>,
+    /// Seconds since the epoch.
+    pub expires_at: u64,
+}
+
+/// What revoking a client did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientRevoked {
+    pub client_id: String,
+    pub revoked_grants: u64,
+    /// Whether a dynamic registration was removed (the client must register
+    /// again); pre-registered clients stay until the settings drop them.
+    pub registration_removed: bool,
+}
+
+#[derive(Deserialize)]
+struct Listing {
+    clients: Vec<OAuthClient>,
+    grants: Vec<UserGrant>,
+}
+
+impl Services {
+    async fn listing(&self, tenant: &str) -> Result<Listing, ServiceError> {
+        let (status, body) = self
+            .edge
+            .command(&self.signing_key, Method::GET, tenant, "clients")
+            .await
+            .map_err(ServiceError::EdgeUnavailable)?;
+        match status {
+            200 => serde_json::from_value(body)
+                .map_err(|e| ServiceError::Internal(format!("edge's client listing: {e}"))),
+            // Nothing published yet, or no authorization configured.
+            404 => Ok(Listing {
+                clients: Vec::new(),
+                grants: Vec::new(),
+            }),
+            other => Err(ServiceError::EdgeUnavailable(format!(
+                "edge answered {other} to the client listing"
+            ))),
+        }
+    }
+
+    pub async fn client_list(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+    ) -> Result<Vec<OAuthClient>, ServiceError> {
+        self.tenant_for(ctx, tenant, Permission::Read).await?;
+        Ok(self.listing(tenant).await?.clients)
+    }
+
+    pub async fn grant_list(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+    ) -> Result<Vec<UserGrant>, ServiceError> {
+        self.tenant_for(ctx, tenant, Permission::Read).await?;
+        Ok(self.listing(tenant).await?.grants)
+    }
+
+    /// Revokes every grant of a client and, if it registered itself, its
+    /// registration.
+    pub async fn client_revoke(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        client_id: &str,
+    ) -> Result<ClientRevoked, ServiceError> {
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let rest = format!("clients/{}", path_segment(client_id));
+        let (status, body) = self
+            .edge
+            .command(&self.signing_key, Method::DELETE, tenant, &rest)
+            .await
+            .map_err(ServiceError::EdgeUnavailable)?;
+        if status == 404 {
+            return Err(ServiceError::NotFound(format!(
+                "client {client_id:?} of tenant {tenant:?}"
+            )));
+        }
+        let revoked: ClientRevoked = serde_json::from_value(body)
+            .map_err(|e| ServiceError::Internal(format!("edge's revocation answer: {e}")))?;
+        self.audit(
+            ctx,
+            Some(tenant_row.id),
+            "client.revoke",
+            client_id,
+            None,
+            Some(&to_audit(&revoked)),
+        )
+        .await?;
+        Ok(revoked)
+    }
+
+    /// Revokes one user's grant; their tokens stop working at once.
+    pub async fn grant_revoke(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        grant_id: &str,
+    ) -> Result<(), ServiceError> {
+        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let rest = format!("grants/{}", path_segment(grant_id));
+        let (status, _) = self
+            .edge
+            .command(&self.signing_key, Method::DELETE, tenant, &rest)
+            .await
+            .map_err(ServiceError::EdgeUnavailable)?;
+        if status == 404 {
+            return Err(ServiceError::NotFound(format!(
+                "grant {grant_id:?} of tenant {tenant:?}"
+            )));
+        }
+        self.audit(
+            ctx,
+            Some(tenant_row.id),
+            "grant.revoke",
+            grant_id,
+            None,
+            None,
+        )
+        .await
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, so a
+/// client id that is a URL stays one path segment.
+fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_url_client_id_stays_one_segment() {
+        assert_eq!(
+            super::path_segment("https://app.example/client.json"),
+            "https%3A%2F%2Fapp.example%2Fclient.json"
+        );
+        assert_eq!(super::path_segment("abc-DEF_1.2~"), "abc-DEF_1.2~");
+    }
+}
