@@ -106,6 +106,71 @@ pub struct Diff {
     pub changes: Vec<Change>,
 }
 
+pub use portcullis_tenant_config::auth::{
+    ClientConfig, RoleConfig as Role, ScopeConfig as Scope, UserMatch,
+};
+
+/// A tenant's sign-in settings as the API shows them (secrets never).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthSettings {
+    /// `public` or `oauth`.
+    pub mode: String,
+    pub providers: Vec<Provider>,
+    pub scopes: Vec<Scope>,
+    pub allow: Vec<UserMatch>,
+    pub roles: Vec<Role>,
+    pub clients: Vec<ClientConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Provider {
+    pub id: String,
+    /// `github`, `google` or `oidc`.
+    pub kind: String,
+    pub display_name: String,
+    pub client_id: String,
+    pub client_secret_set: bool,
+    pub issuer: String,
+    pub api_base: Option<String>,
+    pub upstream_scopes: Vec<String>,
+}
+
+/// A rule in words, e.g. "email domain acme.com; group staff".
+pub fn rule_summary(rule: &UserMatch) -> String {
+    let parts: Vec<String> = [
+        ("email domain", &rule.email_domains),
+        ("email", &rule.emails),
+        ("GitHub login", &rule.github_logins),
+        ("GitHub organisation", &rule.github_orgs),
+        ("group", &rule.groups),
+    ]
+    .into_iter()
+    .filter(|(_, values)| !values.is_empty())
+    .map(|(what, values)| format!("{what} {}", values.join(" or ")))
+    .collect();
+    if parts.is_empty() {
+        "every signed-in user".to_owned()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// The result of "Test connection".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderCheck {
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
 /// What a change the admin asked for came to: done, or the problem to
 /// show next to the form (an answer like any other, not a failed request).
 pub type Outcome<T> = Result<T, Problem>;

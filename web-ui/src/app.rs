@@ -5,6 +5,8 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::auth::AuthPage;
+use crate::nav::TenantSwitcher;
 use crate::session::SessionBar;
 use crate::signin::SignInPage;
 use crate::tenant::TenantPage;
@@ -39,6 +41,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <header class="topbar">
                 <a class="brand" href="/">"Portcullis"</a>
+                <TenantSwitcher/>
                 <SessionBar/>
             </header>
             <main>
@@ -47,6 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/tenants/:slug") view=TenantPage/>
                     <Route path=path!("/tenants/:slug/tools") view=ToolsPage/>
+                    <Route path=path!("/tenants/:slug/auth") view=AuthPage/>
                 </Routes>
             </main>
         </Router>

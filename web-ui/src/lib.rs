@@ -10,7 +10,10 @@
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod backend;
+pub mod form;
+pub mod nav;
 pub mod session;
 pub mod signin;
 pub mod tenant;

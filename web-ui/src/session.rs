@@ -32,6 +32,37 @@ impl Me {
     }
 }
 
+impl Me {
+    /// Whether the admin may manage members and API tokens (owner or
+    /// operator).
+    pub fn may_manage(&self, tenant: &str) -> bool {
+        self.operator
+            || self
+                .memberships
+                .iter()
+                .any(|m| m.tenant == tenant && m.role == "owner")
+    }
+}
+
+/// What the signed-in admin may do in one tenant, so a page can leave out
+/// controls their role cannot use.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Rights {
+    /// Change and publish (admin, owner, operator).
+    pub change: bool,
+    /// Members and API tokens (owner, operator).
+    pub manage: bool,
+}
+
+#[server(prefix = "/ui/fn", endpoint = "my_rights")]
+pub async fn my_rights(slug: String) -> Result<Rights, ServerFnError> {
+    let me: Me = crate::api::call("GET", "/v1/session", None).await?;
+    Ok(Rights {
+        change: me.may_change(&slug),
+        manage: me.may_manage(&slug),
+    })
+}
+
 /// The signed-in admin, or `None` when signed out.
 #[server(prefix = "/ui/fn", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, ServerFnError> {

@@ -1,0 +1,88 @@
+//! What every form shares: inputs bound to signals (so a refused save
+//! keeps what was typed), the server's problem shown next to the field at
+//! fault, and the rest above the buttons.
+
+use leptos::prelude::*;
+
+use crate::api::{Outcome, Problem};
+
+/// The problem a change ended in, if it did.
+pub fn problem_of<T>(value: Option<Result<Outcome<T>, ServerFnError>>) -> Option<Problem> {
+    match value {
+        Some(Ok(Err(problem))) => Some(problem),
+        Some(Err(e)) => Some(Problem::of(&e)),
+        _ => None,
+    }
+}
+
+/// The problem of `action`'s last run, as a signal.
+pub fn problem_signal<A, T>(action: ServerAction<A>) -> Signal<Option<Problem>>
+where
+    A: leptos::server_fn::ServerFn<Output = Outcome<T>, Error = ServerFnError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || problem_of(action.value().get()))
+}
+
+/// One labelled text input bound to `value`, with the server's message
+/// for `field` under it.
+#[component]
+pub fn Field(
+    #[prop(into)] id: String,
+    label: &'static str,
+    value: RwSignal<String>,
+    /// The API's name of the field, e.g. `clientSecret`.
+    field: &'static str,
+    problem: Signal<Option<Problem>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] placeholder: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(optional)] readonly: bool,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    view! {
+        <label for=id.clone()>{label}</label>
+        <input id=id type=kind placeholder=placeholder autocomplete="off" readonly=readonly
+            aria-describedby=error_id.clone()
+            aria-invalid=move || field_message(problem.get(), field).is_some().to_string()
+            prop:value=move || value.get()
+            on:input=move |ev| value.set(event_target_value(&ev))/>
+        {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+        <p id=error_id class="field-error" role="alert">{move || field_message(problem.get(), field)}</p>
+    }
+}
+
+/// The problem's message if it is about `field`.
+pub fn field_message(problem: Option<Problem>, field: &str) -> Option<String> {
+    problem
+        .filter(|p| p.field.as_deref() == Some(field))
+        .map(|p| p.message)
+}
+
+/// The problem, unless one of `fields` shows it already.
+#[component]
+pub fn FormError(
+    problem: Signal<Option<Problem>>,
+    fields: &'static [&'static str],
+) -> impl IntoView {
+    view! {
+        <p class="error" role="alert">
+            {move || problem.get()
+                .filter(|p| !p.field.as_deref().is_some_and(|f| fields.contains(&f)))
+                .map(|p| p.message)}
+        </p>
+    }
+}
+
+/// Splits a comma- or newline-separated list, dropping blanks.
+pub fn list(text: &str) -> Vec<String> {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,77 @@
+//! Getting around: the tabs of a tenant's pages, and the switcher between
+//! tenants for admins of several.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
+
+use crate::tenants::list_tenants;
+
+/// A tenant's pages, in the order an admin sets a tenant up.
+const TABS: &[(&str, &str)] = &[
+    ("", "Overview"),
+    ("/auth", "Sign-in"),
+    ("/tools", "Tools"),
+    ("/clients", "Clients"),
+    ("/members", "Members"),
+    ("/audit", "Audit log"),
+];
+
+/// The tabs of tenant `slug`, the current one marked for screen readers.
+#[component]
+pub fn TenantNav(slug: Signal<String>, title: &'static str) -> impl IntoView {
+    let location = use_location();
+    view! {
+        <div class="page-head">
+            <h1>{title}</h1>
+        </div>
+        <nav class="tabs" aria-label="Tenant">
+            {TABS.iter().map(|(suffix, label)| {
+                let href = move || format!("/tenants/{}{suffix}", slug.get());
+                let current = move || (location.pathname.get() == href()).then_some("page");
+                view! { <a href=href aria-current=current>{*label}</a> }
+            }).collect_view()}
+        </nav>
+    }
+}
+
+/// A menu of the tenants the admin may open; shown when there is more
+/// than one.
+#[component]
+pub fn TenantSwitcher() -> impl IntoView {
+    let tenants = Resource::new(|| (), |_| list_tenants());
+    let location = use_location();
+    let current = move || {
+        location
+            .pathname
+            .get()
+            .strip_prefix("/tenants/")
+            .map(|rest| rest.split('/').next().unwrap_or_default().to_owned())
+            .unwrap_or_default()
+    };
+    let navigate = use_navigate();
+    view! {
+        <Transition fallback=|| ()>
+            {move || tenants.get().and_then(|r| r.ok()).filter(|list| list.len() > 1).map(|list| {
+                let navigate = navigate.clone();
+                view! {
+                    <label class="switcher">
+                        <span class="visually-hidden">"Switch tenant"</span>
+                        <select on:change=move |ev| {
+                            let slug = event_target_value(&ev);
+                            if !slug.is_empty() {
+                                navigate(&format!("/tenants/{slug}"), Default::default());
+                            }
+                        }>
+                            <option value="" selected=move || current().is_empty()>"Switch tenant…"</option>
+                            {list.into_iter().map(|t| {
+                                let slug = t.slug.clone();
+                                let selected = move || current() == slug;
+                                view! { <option value=t.slug.clone() selected=selected>{t.display_name}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                }
+            })}
+        </Transition>
+    }
+}
