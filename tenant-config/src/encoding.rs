@@ -1,5 +1,6 @@
 //! Base64url without padding (RFC 4648 §5): the encoding of sealed secrets,
-//! tokens and JWS parts. Small and shared, so the edge needs no extra crate.
+//! tokens and JWS parts; and percent-encoding of URL path segments. Small
+//! and shared, so neither side needs an extra crate.
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -15,6 +16,19 @@ pub fn encode_base64url(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, so a
+/// name or id (a client id may be a URL) stays one path segment.
+pub fn encode_path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Decodes base64url; padding is tolerated, anything else invalid is `None`.
@@ -40,6 +54,15 @@ pub fn decode_base64url(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_stays_one_path_segment() {
+        assert_eq!(
+            encode_path_segment("https://app.example/client.json"),
+            "https%3A%2F%2Fapp.example%2Fclient.json"
+        );
+        assert_eq!(encode_path_segment("abc-DEF_1.2~"), "abc-DEF_1.2~");
+    }
 
     #[test]
     fn rfc4648_vectors_round_trip() {

@@ -41,6 +41,8 @@ impl Problem {
     }
 }
 
+pub use portcullis_tenant_config::encoding::encode_path_segment as segment;
+
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -11,7 +11,7 @@ use crate::session::SessionBar;
 use crate::signin::SignInPage;
 use crate::tenant::TenantPage;
 use crate::tenants::TenantsPage;
-use crate::tools::ToolsPage;
+use crate::tools::{ToolPage, ToolsPage};
 
 /// The HTML document around every page, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/tenants/:slug") view=TenantPage/>
                     <Route path=path!("/tenants/:slug/tools") view=ToolsPage/>
+                    <Route path=path!("/tenants/:slug/tools/:name") view=ToolPage/>
                     <Route path=path!("/tenants/:slug/auth") view=AuthPage/>
                 </Routes>
             </main>

@@ -44,8 +44,9 @@ pub fn Field(
     #[prop(optional)] readonly: bool,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
+    let label_for = id.clone();
     view! {
-        <label for=id.clone()>{label}</label>
+        <label for=label_for>{label}</label>
         <input id=id type=kind placeholder=placeholder autocomplete="off" readonly=readonly
             aria-describedby=error_id.clone()
             aria-invalid=move || field_message(problem.get(), field).is_some().to_string()

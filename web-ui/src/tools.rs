@@ -1,19 +1,19 @@
-//! A tenant's tools: the list, and adding one with its JSON Schema checked
-//! as it is typed (is it JSON?) and by the control plane on saving (is it
-//! a valid schema, an object?), errors next to the field at fault.
+//! A tenant's tools: the list, and one editor for adding and changing a
+//! tool. The JSON Schema is checked as it is typed (is it JSON, an object?)
+//! and by the control plane on saving (is it a valid schema?), errors next
+//! to the field at fault; a preview shows the tool as `tools/list` gives
+//! it to MCP clients.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::api::{Outcome, Problem, Tool};
+use crate::api::{Outcome, Problem, Scope, Tool};
+use crate::form::{Field, FormError, problem_signal};
+use crate::nav::TenantNav;
 use crate::tenants::Failure;
-
-/// Whether the signed-in admin may add tools to the tenant.
-#[server(prefix = "/ui/fn", endpoint = "may_add_tools")]
-pub async fn may_add_tools(slug: String) -> Result<bool, ServerFnError> {
-    let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
-    Ok(me.may_change(&slug))
-}
 
 #[server(prefix = "/ui/fn", endpoint = "list_tools")]
 pub async fn list_tools(slug: String) -> Result<Vec<Tool>, ServerFnError> {
@@ -22,60 +22,222 @@ pub async fn list_tools(slug: String) -> Result<Vec<Tool>, ServerFnError> {
     Ok(page.items)
 }
 
-/// Adds a tool answering with fixed text; the schema arrives as typed.
-#[server(prefix = "/ui/fn", endpoint = "create_tool")]
-pub async fn create_tool(
-    slug: String,
-    name: String,
-    description: String,
-    input_schema: String,
-    text: String,
-) -> Result<Outcome<Tool>, ServerFnError> {
-    let schema: serde_json::Value = match serde_json::from_str(&input_schema) {
-        Ok(schema) => schema,
-        Err(e) => {
-            return Ok(Err(Problem {
-                status: 422,
-                code: "invalid_input".into(),
-                message: format!("inputSchema: not JSON ({e})"),
-                field: Some("inputSchema".into()),
-            }));
+/// What the editor starts from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditorData {
+    /// The tool being edited; `None` when adding one.
+    pub tool: Option<ToolForm>,
+    /// The tenant's scopes, to pick from.
+    pub scopes: Vec<Scope>,
+    pub may_change: bool,
+}
+
+/// A tool as its form holds it: JSON as typed text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ToolForm {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub input_schema: String,
+    /// The text the tool answers with.
+    pub text: String,
+    pub scopes: Vec<String>,
+    pub read_only: bool,
+    pub destructive: bool,
+    pub idempotent: bool,
+    pub open_world: bool,
+    /// Optional; with it, `structured_content` is the result's JSON.
+    pub output_schema: String,
+    pub structured_content: String,
+}
+
+const NEW_SCHEMA: &str = "{\n  \"type\": \"object\",\n  \"properties\": {\"city\": {\"type\": \"string\"}},\n  \"required\": [\"city\"]\n}";
+
+#[cfg(feature = "ssr")]
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+#[cfg(feature = "ssr")]
+impl ToolForm {
+    /// The form of a tool as the API shows it.
+    fn of(tool: &Value) -> Self {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let hint = |name: &str| tool["annotations"][name].as_bool().unwrap_or(false);
+        let optional = |v: &Value| {
+            if v.is_null() {
+                String::new()
+            } else {
+                pretty(v)
+            }
+        };
+        Self {
+            name: text(&tool["name"]),
+            title: text(&tool["title"]),
+            description: text(&tool["description"]),
+            input_schema: pretty(&tool["inputSchema"]),
+            text: text(&tool["content"][0]["text"]),
+            scopes: serde_json::from_value(tool["scopes"].clone()).unwrap_or_default(),
+            read_only: hint("readOnlyHint"),
+            destructive: hint("destructiveHint"),
+            idempotent: hint("idempotentHint"),
+            open_world: hint("openWorldHint"),
+            output_schema: optional(&tool["outputSchema"]),
+            structured_content: optional(&tool["structuredContent"]),
         }
+    }
+}
+
+#[server(prefix = "/ui/fn", endpoint = "tool_editor")]
+pub async fn tool_editor(slug: String, name: Option<String>) -> Result<EditorData, ServerFnError> {
+    let tool = match &name {
+        Some(name) => {
+            let tool: Value = crate::api::call(
+                "GET",
+                &format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(name)),
+                None,
+            )
+            .await?;
+            Some(ToolForm::of(&tool))
+        }
+        None => None,
     };
-    let body = serde_json::json!({
-        "name": name, "description": description, "inputSchema": schema,
-        "content": [{"type": "text", "text": text}],
+    let auth: crate::api::AuthSettings =
+        crate::api::call("GET", &format!("/v1/tenants/{slug}/auth"), None).await?;
+    let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
+    Ok(EditorData {
+        tool,
+        scopes: auth.scopes,
+        may_change: me.may_change(&slug),
+    })
+}
+
+/// Parses one JSON field of the form, or says which one is not JSON.
+#[cfg(feature = "ssr")]
+fn json_field(text: &str, field: &str) -> Result<Option<Value>, Problem> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str(text).map(Some).map_err(|e| Problem {
+        status: 422,
+        code: "invalid_input".into(),
+        message: format!("{field}: not JSON ({e})"),
+        field: Some(field.into()),
+    })
+}
+
+/// The API's tool document for `form`, on top of `base` (the saved tool,
+/// whose fields the form does not show are kept).
+#[cfg(feature = "ssr")]
+pub fn tool_document(form: &ToolForm, base: Option<Value>) -> Result<Value, Problem> {
+    let mut doc = base.unwrap_or_else(|| serde_json::json!({}));
+    let input_schema = json_field(&form.input_schema, "inputSchema")?.unwrap_or(Value::Null);
+    let output_schema = json_field(&form.output_schema, "outputSchema")?;
+    let structured = json_field(&form.structured_content, "structuredContent")?;
+    let object = doc.as_object_mut().expect("a tool is an object");
+    for read_only in ["createdAt"] {
+        object.remove(read_only);
+    }
+    object.insert("name".into(), form.name.trim().into());
+    let title = Some(form.title.trim()).filter(|t| !t.is_empty());
+    object.insert("title".into(), title.into());
+    object.insert("description".into(), form.description.trim().into());
+    object.insert("inputSchema".into(), input_schema);
+    // The answer's first text block is the form's; other blocks stay.
+    let mut content: Vec<Value> = object
+        .get("content")
+        .and_then(|c| serde_json::from_value(c.clone()).ok())
+        .unwrap_or_default();
+    let text = serde_json::json!({"type": "text", "text": form.text});
+    match content.first() {
+        Some(first) if first["type"] == "text" => content[0] = text,
+        _ if !form.text.is_empty() => content.insert(0, text),
+        _ => {}
+    }
+    object.insert("content".into(), content.into());
+    object.insert("scopes".into(), form.scopes.clone().into());
+    let hints = [
+        form.read_only,
+        form.destructive,
+        form.idempotent,
+        form.open_world,
+    ];
+    let had = object.get("annotations").is_some_and(|a| !a.is_null());
+    let annotations = (had || hints.contains(&true)).then(|| {
+        serde_json::json!({
+            "readOnlyHint": form.read_only, "destructiveHint": form.destructive,
+            "idempotentHint": form.idempotent, "openWorldHint": form.open_world,
+        })
     });
-    crate::api::attempt("POST", &format!("/v1/tenants/{slug}/tools"), Some(body)).await
+    object.insert("annotations".into(), annotations.into());
+    object.insert("outputSchema".into(), output_schema.into());
+    object.insert("structuredContent".into(), structured.into());
+    Ok(doc)
+}
+
+/// Adds a tool (`original` is `None`) or replaces the one named `original`.
+#[server(prefix = "/ui/fn", endpoint = "save_tool", input = Json)]
+pub async fn save_tool(
+    slug: String,
+    original: Option<String>,
+    form: ToolForm,
+) -> Result<Outcome<Tool>, ServerFnError> {
+    let base = match &original {
+        Some(name) => {
+            let path = format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(name));
+            match crate::api::attempt::<Value>("GET", &path, None).await? {
+                Ok(tool) => Some(tool),
+                Err(problem) => return Ok(Err(problem)),
+            }
+        }
+        None => None,
+    };
+    let doc = match tool_document(&form, base) {
+        Ok(doc) => doc,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    match original {
+        Some(name) => {
+            let path = format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(&name));
+            crate::api::attempt("PUT", &path, Some(doc)).await
+        }
+        None => crate::api::attempt("POST", &format!("/v1/tenants/{slug}/tools"), Some(doc)).await,
+    }
+}
+
+#[server(prefix = "/ui/fn", endpoint = "delete_tool")]
+pub async fn delete_tool(slug: String, name: String) -> Result<Outcome<()>, ServerFnError> {
+    let path = format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(&name));
+    let done: Outcome<Value> = crate::api::attempt("DELETE", &path, None).await?;
+    Ok(done.map(|_| ()))
 }
 
 #[component]
 pub fn ToolsPage() -> impl IntoView {
     let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let create = ServerAction::<CreateTool>::new();
+    let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
+    let save = ServerAction::<SaveTool>::new();
     let tools = Resource::new(
-        move || (slug(), create.version().get()),
+        move || (slug.get(), save.version().get()),
         |(slug, _)| list_tools(slug),
     );
-    // Its own resource, not refetched after a save: a refused save keeps
-    // what was typed.
-    let access = Resource::new(slug, may_add_tools);
+    // Not refetched after a save: a refused save keeps what was typed.
+    let editor = Resource::new(move || slug.get(), |slug| tool_editor(slug, None));
     view! {
         <section class="page">
-            <div class="page-head">
-                <h1>"Tools"</h1>
-                <a href=move || format!("/tenants/{}", slug())>"Back to the tenant"</a>
-            </div>
+            <TenantNav slug title="Tools"/>
             <Transition fallback=|| view! { <p class="loading">"Loading tools…"</p> }>
                 {move || tools.get().map(|r| match r {
-                    Ok(list) => view! { <ToolList tools=list/> }.into_any(),
+                    Ok(list) => view! { <ToolList tools=list slug/> }.into_any(),
                     Err(e) => view! { <Failure problem=Problem::of(&e) what="tools"/> }.into_any(),
                 })}
             </Transition>
             <Transition fallback=|| ()>
-                {move || access.get().map(|may| match may {
-                    Ok(true) => view! { <NewTool slug=Signal::derive(slug) create/> }.into_any(),
+                {move || editor.get().map(|r| match r {
+                    Ok(data) if data.may_change => view! {
+                        <h2>"Add a tool"</h2>
+                        <ToolEditor slug data save/>
+                    }.into_any(),
                     _ => view! {
                         <p class="muted">"Adding tools needs the admin or owner role."</p>
                     }.into_any(),
@@ -86,7 +248,7 @@ pub fn ToolsPage() -> impl IntoView {
 }
 
 #[component]
-fn ToolList(tools: Vec<Tool>) -> impl IntoView {
+fn ToolList(tools: Vec<Tool>, slug: Signal<String>) -> impl IntoView {
     if tools.is_empty() {
         return view! { <p class="empty">"No tools yet: add the first one below."</p> }.into_any();
     }
@@ -95,10 +257,13 @@ fn ToolList(tools: Vec<Tool>) -> impl IntoView {
             {tools.into_iter().map(|t| {
                 let key = t.name.clone();
                 let shown = t.title.clone().unwrap_or_else(|| t.name.clone());
+                let href = format!("/tenants/{}/tools/{}", slug.get_untracked(), crate::api::segment(&t.name));
+                let scopes = (!t.scopes.is_empty()).then(|| format!("needs {}", t.scopes.join(", ")));
                 view! {
                     <li data-tool=key>
-                        <strong>{shown}</strong>
+                        <a href=href><strong>{shown}</strong></a>
                         " "<code>{t.name}</code>
+                        {scopes.map(|s| view! { " "<span class="badge">{s}</span> })}
                         <p>{t.description}</p>
                     </li>
                 }
@@ -108,72 +273,336 @@ fn ToolList(tools: Vec<Tool>) -> impl IntoView {
     .into_any()
 }
 
+/// One tool: its editor (or, for viewers, what clients see of it).
 #[component]
-fn NewTool(slug: Signal<String>, create: ServerAction<CreateTool>) -> impl IntoView {
-    let schema = RwSignal::new(
-        "{\n  \"type\": \"object\",\n  \"properties\": {\"city\": {\"type\": \"string\"}},\n  \"required\": [\"city\"]\n}"
-            .to_owned(),
+pub fn ToolPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
+    let name = move || params.read().get("name").unwrap_or_default();
+    let save = ServerAction::<SaveTool>::new();
+    let remove = ServerAction::<DeleteTool>::new();
+    let editor = Resource::new(
+        move || (slug.get(), name()),
+        |(slug, name)| tool_editor(slug, Some(name)),
     );
-    // As typed: is it JSON at all? The control plane says the rest.
-    let typed_problem = move || {
-        serde_json::from_str::<serde_json::Value>(&schema.get())
-            .err()
-            .map(|e| format!("Not valid JSON yet: {e}"))
+    let navigate = leptos_router::hooks::use_navigate();
+    // A saved rename or a deletion moves the tool; follow it.
+    Effect::new(move || {
+        let to = match (save.value().get(), remove.value().get()) {
+            (_, Some(Ok(Ok(())))) => Some(format!("/tenants/{}/tools", slug.get_untracked())),
+            (Some(Ok(Ok(tool))), _) if tool.name != name() => Some(format!(
+                "/tenants/{}/tools/{}",
+                slug.get_untracked(),
+                crate::api::segment(&tool.name)
+            )),
+            _ => None,
+        };
+        if let Some(to) = to {
+            navigate(&to, Default::default());
+        }
+    });
+    let remove_problem = problem_signal(remove);
+    view! {
+        <section class="page">
+            <TenantNav slug title="Tools"/>
+            <Transition fallback=|| view! { <p class="loading">"Loading the tool…"</p> }>
+                {move || editor.get().map(|r| match r {
+                    Ok(data) => view! {
+                        <div class="page-head">
+                            <h2>{format!("Edit {}", data.tool.as_ref().map(|t| t.name.clone()).unwrap_or_default())}</h2>
+                            {data.may_change.then(|| view! {
+                                <button type="button" class="secondary danger"
+                                    disabled=move || remove.pending().get()
+                                    on:click=move |_| { remove.dispatch(DeleteTool { slug: slug.get_untracked(), name: name() }); }>
+                                    "Delete tool"
+                                </button>
+                            })}
+                        </div>
+                        <FormError problem=remove_problem fields=&[]/>
+                        <ToolEditor slug data save/>
+                    }.into_any(),
+                    Err(e) => view! { <Failure problem=Problem::of(&e) what="this tool"/> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+const TOOL_FIELDS: &[&str] = &[
+    "name",
+    "title",
+    "description",
+    "inputSchema",
+    "outputSchema",
+    "structuredContent",
+];
+
+/// Whether `text` is a JSON object, in words when it is not.
+fn typed_problem(text: &str, optional: bool) -> Option<String> {
+    if optional && text.trim().is_empty() {
+        return None;
+    }
+    match serde_json::from_str::<Value>(text) {
+        Err(e) => Some(format!("Not valid JSON yet: {e}")),
+        Ok(v) if !v.is_object() => {
+            Some("A JSON Schema here is an object: {\"type\": \"object\", …}".into())
+        }
+        Ok(_) => None,
+    }
+}
+
+/// Adds a tool (`data.tool` is `None`) or edits one.
+#[component]
+fn ToolEditor(
+    slug: Signal<String>,
+    data: EditorData,
+    save: ServerAction<SaveTool>,
+) -> impl IntoView {
+    let EditorData {
+        tool,
+        scopes: tenant_scopes,
+        may_change,
+    } = data;
+    let original = tool.as_ref().map(|t| t.name.clone());
+    let editing = original.is_some();
+    let t = tool.unwrap_or(ToolForm {
+        input_schema: NEW_SCHEMA.into(),
+        ..Default::default()
+    });
+    let name = RwSignal::new(t.name);
+    let title = RwSignal::new(t.title);
+    let description = RwSignal::new(t.description);
+    let schema = RwSignal::new(t.input_schema);
+    let text = RwSignal::new(t.text);
+    let scopes = RwSignal::new(t.scopes);
+    let read_only = RwSignal::new(t.read_only);
+    let destructive = RwSignal::new(t.destructive);
+    let idempotent = RwSignal::new(t.idempotent);
+    let open_world = RwSignal::new(t.open_world);
+    let output_schema = RwSignal::new(t.output_schema);
+    let structured = RwSignal::new(t.structured_content);
+    let problem = problem_signal(save);
+    let form = move || ToolForm {
+        name: name.get(),
+        title: title.get(),
+        description: description.get(),
+        input_schema: schema.get(),
+        text: text.get(),
+        scopes: scopes.get(),
+        read_only: read_only.get(),
+        destructive: destructive.get(),
+        idempotent: idempotent.get(),
+        open_world: open_world.get(),
+        output_schema: output_schema.get(),
+        structured_content: structured.get(),
     };
-    let problem = move || match create.value().get() {
-        Some(Ok(Err(problem))) => Some(problem),
-        Some(Err(e)) => Some(Problem::of(&e)),
+    let schema_typed = move || typed_problem(&schema.get(), false);
+    let output_typed = move || typed_problem(&output_schema.get(), true);
+    let structured_typed = move || {
+        let text = structured.get();
+        (!text.trim().is_empty())
+            .then(|| {
+                serde_json::from_str::<Value>(&text)
+                    .err()
+                    .map(|e| format!("Not valid JSON yet: {e}"))
+            })
+            .flatten()
+    };
+    let typed_ok = move || {
+        schema_typed().is_none() && output_typed().is_none() && structured_typed().is_none()
+    };
+    let server_error =
+        move |field: &'static str| move || crate::form::field_message(problem.get(), field);
+    let saved = move || match save.value().get() {
+        Some(Ok(Ok(tool))) => Some(format!("Saved {}.", tool.name)),
         _ => None,
     };
-    let field_error = move |field: &'static str| {
-        move || {
-            problem()
-                .filter(|p| p.field.as_deref() == Some(field))
-                .map(|p| p.message)
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SaveTool {
+            slug: slug.get_untracked(),
+            original: original.clone(),
+            form: form(),
+        });
+    };
+    let scope_choices = tenant_scopes
+        .into_iter()
+        .map(|s| {
+            let value = s.name.clone();
+            let id = format!("tool-scope-{}", s.name.replace([':', '.', '/'], "-"));
+            let checked = {
+                let value = value.clone();
+                move || scopes.get().contains(&value)
+            };
+            let label_for = id.clone();
+            view! {
+                <label class="check" for=label_for>
+                    <input type="checkbox" id=id prop:checked=checked
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            scopes.update(|list| {
+                                list.retain(|s| s != &value);
+                                if on { list.push(value.clone()); }
+                            });
+                        }/>
+                    <code>{s.name}</code>" — "{s.description}
+                </label>
+            }
+        })
+        .collect_view();
+    let hint = |label: &'static str, id: &'static str, signal: RwSignal<bool>| {
+        view! {
+            <label class="check" for=id>
+                <input type="checkbox" id=id prop:checked=move || signal.get()
+                    on:change=move |ev| signal.set(event_target_checked(&ev))/>
+                {label}
+            </label>
         }
     };
-    let other_error = move || {
-        problem()
-            .filter(|p| {
-                !matches!(
-                    p.field.as_deref(),
-                    Some("name" | "description" | "inputSchema")
-                )
-            })
-            .map(|p| p.message)
-    };
-    let saved = move || match create.value().get() {
-        Some(Ok(Ok(tool))) => Some(format!("Added {}.", tool.name)),
-        _ => None,
-    };
     view! {
-        <h2>"Add a tool"</h2>
-        <ActionForm action=create attr:class="form" attr:novalidate=true>
-            <input type="hidden" name="slug" prop:value=move || slug.get()/>
-            <label for="tool-name">"Name"</label>
-            <input id="tool-name" name="name" required=true autocomplete="off"
-                aria-describedby="tool-name-error" placeholder="get_weather"/>
-            <p id="tool-name-error" class="field-error" role="alert">{field_error("name")}</p>
-            <label for="tool-description">"Description"</label>
-            <input id="tool-description" name="description" required=true
-                aria-describedby="tool-description-error" placeholder="What the tool does, for the model"/>
-            <p id="tool-description-error" class="field-error" role="alert">{field_error("description")}</p>
-            <label for="tool-schema">"Input schema (JSON Schema)"</label>
-            <textarea id="tool-schema" name="input_schema" rows="8" spellcheck="false"
-                aria-describedby="tool-schema-error"
-                prop:value=move || schema.get()
-                on:input=move |ev| schema.set(event_target_value(&ev))></textarea>
-            <p id="tool-schema-error" class="field-error" role="alert">
-                {move || typed_problem().or_else(field_error("inputSchema"))}
-            </p>
-            <label for="tool-text">"Answer (text)"</label>
-            <input id="tool-text" name="text" required=true placeholder="Sunny, 21°C"/>
-            <p class="error" role="alert">{other_error}</p>
-            <p class="saved" role="status">{saved}</p>
-            <button class="primary" type="submit"
-                disabled=move || create.pending().get() || typed_problem().is_some()>
-                {move || if create.pending().get() { "Saving…" } else { "Add tool" }}
-            </button>
-        </ActionForm>
+        <div class="editor">
+            <form class="form" novalidate=true on:submit=submit>
+                <fieldset disabled=!may_change>
+                    <Field id="tool-name" label="Name" value=name field="name" problem placeholder="get_weather"/>
+                    <Field id="tool-title" label="Title (optional)" value=title field="title" problem
+                        placeholder="Weather"/>
+                    <Field id="tool-description" label="Description" value=description field="description" problem
+                        placeholder="What the tool does, for the model"/>
+                    <label for="tool-schema">"Input schema (JSON Schema)"</label>
+                    <textarea id="tool-schema" rows="8" spellcheck="false" aria-describedby="tool-schema-error"
+                        prop:value=move || schema.get()
+                        on:input=move |ev| schema.set(event_target_value(&ev))></textarea>
+                    <p id="tool-schema-error" class="field-error" role="alert">
+                        {move || schema_typed().or_else(server_error("inputSchema"))}
+                    </p>
+                    <Field id="tool-text" label="Answer (text)" value=text field="content" problem
+                        placeholder="Sunny, 21°C"/>
+                    <fieldset class="group">
+                        <legend>"Scopes a caller's token must carry"</legend>
+                        {scope_choices}
+                        <p class="hint">"Scopes are defined on the Sign-in tab; none means any signed-in caller."</p>
+                        <p class="field-error" role="alert">{server_error("scopes")}</p>
+                    </fieldset>
+                    <fieldset class="group">
+                        <legend>"Hints for clients"</legend>
+                        {hint("Read-only (changes nothing)", "tool-read-only", read_only)}
+                        {hint("Destructive (may delete or overwrite)", "tool-destructive", destructive)}
+                        {hint("Idempotent (repeating changes nothing more)", "tool-idempotent", idempotent)}
+                        {hint("Open world (reaches outside systems)", "tool-open-world", open_world)}
+                    </fieldset>
+                    <details>
+                        <summary>"Structured result (optional)"</summary>
+                        <label for="tool-output-schema">"Output schema (JSON Schema)"</label>
+                        <textarea id="tool-output-schema" rows="5" spellcheck="false"
+                            aria-describedby="tool-output-schema-error"
+                            prop:value=move || output_schema.get()
+                            on:input=move |ev| output_schema.set(event_target_value(&ev))></textarea>
+                        <p id="tool-output-schema-error" class="field-error" role="alert">
+                            {move || output_typed().or_else(server_error("outputSchema"))}
+                        </p>
+                        <label for="tool-structured">"Structured content (JSON)"</label>
+                        <textarea id="tool-structured" rows="4" spellcheck="false"
+                            aria-describedby="tool-structured-error"
+                            prop:value=move || structured.get()
+                            on:input=move |ev| structured.set(event_target_value(&ev))></textarea>
+                        <p id="tool-structured-error" class="field-error" role="alert">
+                            {move || structured_typed().or_else(server_error("structuredContent"))}
+                        </p>
+                    </details>
+                    <FormError problem fields=TOOL_FIELDS/>
+                    <p class="saved" role="status">{saved}</p>
+                    {may_change.then(|| view! {
+                        <button class="primary" type="submit"
+                            disabled=move || save.pending().get() || !typed_ok()>
+                            {move || match (save.pending().get(), editing) {
+                                (true, _) => "Saving…",
+                                (false, true) => "Save tool",
+                                (false, false) => "Add tool",
+                            }}
+                        </button>
+                    })}
+                </fieldset>
+            </form>
+            <aside class="preview" aria-label="As MCP clients see it">
+                <h3>"As clients see it"</h3>
+                <p class="hint">"The tool's entry in tools/list (published versions only)."</p>
+                <pre><code>{move || preview(&form())}</code></pre>
+            </aside>
+        </div>
+    }
+}
+
+/// The tool's `tools/list` entry as the form stands.
+fn preview(form: &ToolForm) -> String {
+    let parse = |text: &str| serde_json::from_str::<Value>(text).ok();
+    let mut entry = serde_json::json!({
+        "name": form.name.trim(),
+        "description": form.description.trim(),
+        "inputSchema": parse(&form.input_schema).unwrap_or_else(|| "(not valid JSON yet)".into()),
+    });
+    if !form.title.trim().is_empty() {
+        entry["title"] = form.title.trim().into();
+    }
+    if form.read_only || form.destructive || form.idempotent || form.open_world {
+        entry["annotations"] = serde_json::json!({
+            "readOnlyHint": form.read_only, "destructiveHint": form.destructive,
+            "idempotentHint": form.idempotent, "openWorldHint": form.open_world,
+        });
+    }
+    if let Some(schema) = parse(&form.output_schema) {
+        entry["outputSchema"] = schema;
+    }
+    serde_json::to_string_pretty(&entry).unwrap_or_default()
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn editing_keeps_what_the_form_does_not_show() {
+        let saved = json!({
+            "name": "get_weather", "description": "old", "inputSchema": {"type": "object"},
+            "content": [{"type": "text", "text": "old"}, {"type": "image", "data": "AA==", "mimeType": "image/png"}],
+            "notifications": [{"log": {"level": "info", "data": "hi"}}],
+            "isError": false, "scopes": [], "createdAt": "2026-01-01T00:00:00Z",
+            "annotations": null, "outputSchema": null, "structuredContent": null
+        });
+        let mut form = ToolForm::of(&saved);
+        assert_eq!(form.text, "old");
+        form.text = "new".into();
+        form.scopes = vec!["read".into()];
+        let doc = tool_document(&form, Some(saved)).unwrap();
+        assert_eq!(doc["content"][0]["text"], "new");
+        assert_eq!(doc["content"][1]["type"], "image");
+        assert_eq!(doc["notifications"][0]["log"]["data"], "hi");
+        assert_eq!(doc["scopes"], json!(["read"]));
+        assert!(
+            doc.get("createdAt").is_none(),
+            "read-only fields are not sent"
+        );
+        assert!(doc["annotations"].is_null());
+    }
+
+    #[test]
+    fn json_fields_that_are_not_json_name_themselves() {
+        let form = ToolForm {
+            name: "t".into(),
+            input_schema: "{".into(),
+            ..Default::default()
+        };
+        let problem = tool_document(&form, None).unwrap_err();
+        assert_eq!(problem.field.as_deref(), Some("inputSchema"));
+        let form = ToolForm {
+            input_schema: "{}".into(),
+            output_schema: "[".into(),
+            ..form
+        };
+        assert_eq!(
+            tool_document(&form, None).unwrap_err().field.as_deref(),
+            Some("outputSchema")
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! grants users gave them. Both live in the tenant's authorization server
 //! at the edge; this asks it (with a signed command) and audits revocations.
 
+use portcullis_tenant_config::encoding::encode_path_segment;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -105,7 +106,7 @@ impl Services {
         client_id: &str,
     ) -> Result<ClientRevoked, ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
-        let rest = format!("clients/{}", path_segment(client_id));
+        let rest = format!("clients/{}", encode_path_segment(client_id));
         let (status, body) = self
             .edge
             .command(&self.signing_key, Method::DELETE, tenant, &rest)
@@ -138,7 +139,7 @@ impl Services {
         grant_id: &str,
     ) -> Result<(), ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
-        let rest = format!("grants/{}", path_segment(grant_id));
+        let rest = format!("grants/{}", encode_path_segment(grant_id));
         let (status, _) = self
             .edge
             .command(&self.signing_key, Method::DELETE, tenant, &rest)
@@ -158,30 +159,5 @@ impl Services {
             None,
         )
         .await
-    }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters, so a
-/// client id that is a URL stays one path segment.
-fn path_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_url_client_id_stays_one_segment() {
-        assert_eq!(
-            super::path_segment("https://app.example/client.json"),
-            "https%3A%2F%2Fapp.example%2Fclient.json"
-        );
-        assert_eq!(super::path_segment("abc-DEF_1.2~"), "abc-DEF_1.2~");
     }
 }
