@@ -94,6 +94,9 @@ pub struct UsagePoint {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Usage {
+    /// `minute`, `hour` or `day`.
+    pub bucket: String,
+    /// Every bucket of the range, quiet ones as zeros.
     pub points: Vec<UsagePoint>,
 }
 

@@ -5,7 +5,10 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::audit::AuditPage;
 use crate::auth::AuthPage;
+use crate::clients::ClientsPage;
+use crate::members::MembersPage;
 use crate::nav::TenantSwitcher;
 use crate::session::SessionBar;
 use crate::signin::SignInPage;
@@ -52,6 +55,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tenants/:slug/tools") view=ToolsPage/>
                     <Route path=path!("/tenants/:slug/tools/:name") view=ToolPage/>
                     <Route path=path!("/tenants/:slug/auth") view=AuthPage/>
+                    <Route path=path!("/tenants/:slug/clients") view=ClientsPage/>
+                    <Route path=path!("/tenants/:slug/members") view=MembersPage/>
+                    <Route path=path!("/tenants/:slug/audit") view=AuditPage/>
                 </Routes>
             </main>
         </Router>

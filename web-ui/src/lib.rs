@@ -10,9 +10,12 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod backend;
+pub mod clients;
 pub mod form;
+pub mod members;
 pub mod nav;
 pub mod session;
 pub mod signin;

@@ -18,7 +18,7 @@ const TABS: &[(&str, &str)] = &[
 
 /// The tabs of tenant `slug`, the current one marked for screen readers.
 #[component]
-pub fn TenantNav(slug: Signal<String>, title: &'static str) -> impl IntoView {
+pub fn TenantNav(slug: Signal<String>, #[prop(into)] title: String) -> impl IntoView {
     let location = use_location();
     view! {
         <div class="page-head">

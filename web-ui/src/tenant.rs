@@ -7,8 +7,9 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Deployment, Diff, Outcome, Problem, Tenant, Usage};
+use crate::nav::TenantNav;
 use crate::tenants::Failure;
-use crate::usage::UsageChart;
+use crate::usage::UsageCharts;
 
 /// Everything the overview shows, in one round trip.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,8 +19,44 @@ pub struct Overview {
     pub history: Vec<Deployment>,
     /// Whether the admin's role lets them publish and roll back.
     pub may_change: bool,
-    /// The last 24 hours, by hour.
-    pub usage: Usage,
+    pub edge: EdgeStatus,
+}
+
+/// What the edge says it serves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EdgeStatus {
+    pub reachable: bool,
+    pub served_version: Option<i64>,
+    pub live_version: Option<i64>,
+    pub detail: Option<String>,
+}
+
+impl EdgeStatus {
+    /// The edge's health in words, and whether all is well.
+    fn words(&self) -> (String, bool) {
+        match (self.reachable, self.served_version, self.live_version) {
+            (false, _, _) => (
+                format!(
+                    "The edge cannot be reached: {}",
+                    self.detail.clone().unwrap_or_default()
+                ),
+                false,
+            ),
+            (true, None, None) => ("The edge is up; nothing is published yet.".into(), true),
+            (true, Some(served), Some(live)) if served == live => {
+                (format!("The edge is up and serves v{served}."), true)
+            }
+            (true, served, live) => (
+                format!(
+                    "The edge serves {} while {} is live; the push is being retried.",
+                    served.map_or("nothing".into(), |v| format!("v{v}")),
+                    live.map_or("nothing".into(), |v| format!("v{v}")),
+                ),
+                false,
+            ),
+        }
+    }
 }
 
 #[server(prefix = "/ui/fn", endpoint = "tenant_overview")]
@@ -31,15 +68,27 @@ pub async fn tenant_overview(slug: String) -> Result<Overview, ServerFnError> {
     let history: crate::api::Page<Deployment> =
         crate::api::call("GET", &format!("{base}/deployments?limit=20"), None).await?;
     let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
-    let usage: Usage =
-        crate::api::call("GET", &format!("{base}/usage?hours=24&bucket=hour"), None).await?;
+    let edge: EdgeStatus = crate::api::call("GET", &format!("{base}/edge"), None).await?;
     Ok(Overview {
-        usage,
+        edge,
         may_change: me.may_change(&slug),
         tenant,
         pending,
         history: history.items,
     })
+}
+
+/// The tenant's usage over `days` (1: by hour; more: by day).
+#[server(prefix = "/ui/fn", endpoint = "load_usage")]
+pub async fn load_usage(slug: String, days: i64) -> Result<Usage, ServerFnError> {
+    let bucket = if days <= 1 { "hour" } else { "day" };
+    let hours = days.clamp(1, 90) * 24;
+    crate::api::call(
+        "GET",
+        &format!("/v1/tenants/{slug}/usage?hours={hours}&bucket={bucket}"),
+        None,
+    )
+    .await
 }
 
 /// Publishes the draft. When the edge does not take it, the problem says
@@ -96,8 +145,18 @@ fn Overview(
         pending,
         history,
         may_change,
-        usage,
+        edge,
     } = overview;
+    let (edge_words, edge_ok) = edge.words();
+    let last_publish = history.first().map(|d| {
+        format!(
+            "Last published {} by {}.",
+            d.created_at,
+            d.published_by
+                .clone()
+                .unwrap_or_else(|| "the platform".into())
+        )
+    });
     let slug = tenant.slug.clone();
     let live = match tenant.live_version {
         Some(v) => format!("Version {v} is live"),
@@ -112,6 +171,7 @@ fn Overview(
         url = tenant.mcp_url
     );
     let tools_href = format!("/tenants/{slug}/tools");
+    let tools_slug = slug.clone();
     let publish_slug = slug.clone();
     let publish_error = move || match publish_action.value().get() {
         Some(Ok(Err(problem))) => Some(problem.message),
@@ -119,16 +179,13 @@ fn Overview(
         _ => None,
     };
     view! {
-        <div class="page-head">
-            <h1>{tenant.display_name.clone()}</h1>
-            <nav class="tabs" aria-label="Tenant">
-                <a href=tools_href>{format!("Tools ({})", tenant.tool_count)}</a>
-            </nav>
-        </div>
+        <TenantNav slug=Signal::derive(move || tools_slug.clone()) title=tenant.display_name.clone()/>
         <p class="status" data-live=tenant.live_version.map(|v| v.to_string())>{live}</p>
+        <p class=if edge_ok { "edge ok" } else { "edge failing" } role="status">{edge_words}</p>
+        {last_publish.map(|l| view! { <p class="muted">{l}</p> })}
+        <p><a href=tools_href>{format!("{} tool(s)", tenant.tool_count)}</a></p>
 
-        <h2>"Last 24 hours"</h2>
-        <UsageChart usage/>
+        <UsagePanel slug=slug.clone()/>
 
         <h2>"Connect a client"</h2>
         <dl class="endpoints">
@@ -246,4 +303,36 @@ fn History(
         </table>
     }
     .into_any()
+}
+
+/// Usage charts with a choice of range.
+#[component]
+fn UsagePanel(slug: String) -> impl IntoView {
+    let days = RwSignal::new(1_i64);
+    let usage = Resource::new(
+        move || (slug.clone(), days.get()),
+        |(slug, days)| load_usage(slug, days),
+    );
+    let choice = move |value: i64, label: &'static str| {
+        view! {
+            <button type="button" class="secondary" aria-pressed=move || (days.get() == value).to_string()
+                on:click=move |_| days.set(value)>{label}</button>
+        }
+    };
+    view! {
+        <div class="page-head">
+            <h2>"Usage"</h2>
+            <div class="range" role="group" aria-label="Range">
+                {choice(1, "24 hours")}
+                {choice(7, "7 days")}
+                {choice(30, "30 days")}
+            </div>
+        </div>
+        <Transition fallback=|| view! { <p class="loading">"Loading usage…"</p> }>
+            {move || usage.get().map(|r| match r {
+                Ok(usage) => view! { <UsageCharts usage/> }.into_any(),
+                Err(e) => view! { <p class="error">{Problem::of(&e).message}</p> }.into_any(),
+            })}
+        </Transition>
+    }
 }

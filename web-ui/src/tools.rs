@@ -135,9 +135,7 @@ pub fn tool_document(form: &ToolForm, base: Option<Value>) -> Result<Value, Prob
     let output_schema = json_field(&form.output_schema, "outputSchema")?;
     let structured = json_field(&form.structured_content, "structuredContent")?;
     let object = doc.as_object_mut().expect("a tool is an object");
-    for read_only in ["createdAt"] {
-        object.remove(read_only);
-    }
+    object.remove("createdAt");
     object.insert("name".into(), form.name.trim().into());
     let title = Some(form.title.trim()).filter(|t| !t.is_empty());
     object.insert("title".into(), title.into());

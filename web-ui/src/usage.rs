@@ -1,32 +1,81 @@
-//! A tenant's usage as a picture: tool calls per hour as bars, the failed
-//! share of each in red, with the totals in words for screen readers.
+//! A tenant's usage as pictures: tool calls per bucket as bars with the
+//! failed share in red, and active users; the totals in words for screen
+//! readers and at a glance.
 
 use leptos::prelude::*;
 
-use crate::api::Usage;
+use crate::api::{Usage, UsagePoint};
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 120.0;
 
 #[component]
-pub fn UsageChart(usage: Usage) -> impl IntoView {
+pub fn UsageCharts(usage: Usage) -> impl IntoView {
     let points = usage.points;
     let calls: i64 = points.iter().map(|p| p.tool_calls).sum();
     let errors: i64 = points.iter().map(|p| p.errors).sum();
     let logins: i64 = points.iter().map(|p| p.logins).sum();
     let users = points.iter().map(|p| p.active_users).max().unwrap_or(0);
-    let summary = format!(
-        "{calls} tool calls, {errors} failed, {logins} sign-ins; up to {users} active users in an hour"
-    );
+    let per = if usage.bucket == "day" {
+        "a day"
+    } else {
+        "an hour"
+    };
     if calls == 0 && logins == 0 {
-        return view! { <p class="empty">"No calls yet."</p> }.into_any();
+        return view! { <p class="empty">"No calls in this range."</p> }.into_any();
     }
-    let tallest = points
-        .iter()
-        .map(|p| p.tool_calls)
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
+    let first = points.first().map(|p| label(&p.at)).unwrap_or_default();
+    let last = points.last().map(|p| label(&p.at)).unwrap_or_default();
+    let rate = if calls > 0 {
+        format!("{:.1}%", errors as f64 * 100.0 / calls as f64)
+    } else {
+        "0%".into()
+    };
+    view! {
+        <dl class="totals">
+            <div><dt>"Tool calls"</dt><dd>{calls}</dd></div>
+            <div><dt>"Failed"</dt><dd>{format!("{errors} ({rate})")}</dd></div>
+            <div><dt>"Sign-ins"</dt><dd>{logins}</dd></div>
+            <div><dt>{format!("Most users in {per}")}</dt><dd>{users}</dd></div>
+        </dl>
+        <Chart
+            title="Tool calls (failed in red)"
+            summary=format!("{calls} tool calls, {errors} failed, between {first} and {last}")
+            points=points.clone()
+            value=|p| p.tool_calls
+            part=Some(|p: &UsagePoint| p.errors)
+            first=first.clone()
+            last=last.clone()/>
+        <Chart
+            title="Active users"
+            summary=format!("up to {users} active users in {per}, between {first} and {last}")
+            points
+            value=|p| p.active_users
+            part=None
+            first
+            last/>
+    }
+    .into_any()
+}
+
+/// `2026-11-26T21:00:00Z` as `Nov 26 21:00`-ish, without a date library.
+fn label(at: &str) -> String {
+    let (date, time) = at.split_once('T').unwrap_or((at, ""));
+    format!("{date} {}", time.get(..5).unwrap_or_default())
+}
+
+/// One bar chart of `value` per point, `part` of each bar in red.
+#[component]
+fn Chart(
+    title: &'static str,
+    summary: String,
+    points: Vec<UsagePoint>,
+    value: fn(&UsagePoint) -> i64,
+    part: Option<fn(&UsagePoint) -> i64>,
+    first: String,
+    last: String,
+) -> impl IntoView {
+    let tallest = points.iter().map(value).max().unwrap_or(1).max(1) as f64;
     let slot = WIDTH / points.len().max(1) as f64;
     let bars = points
         .iter()
@@ -34,26 +83,31 @@ pub fn UsageChart(usage: Usage) -> impl IntoView {
         .map(|(i, p)| {
             let x = i as f64 * slot + slot * 0.1;
             let width = slot * 0.8;
-            let height = HEIGHT * p.tool_calls as f64 / tallest;
-            let failed = HEIGHT * p.errors as f64 / tallest;
-            let title = format!("{}: {} calls, {} failed", p.at, p.tool_calls, p.errors);
+            let height = HEIGHT * value(p) as f64 / tallest;
+            let failed = part.map_or(0.0, |f| HEIGHT * f(p) as f64 / tallest);
+            let tip = match part {
+                Some(f) => format!("{}: {}, {} failed", label(&p.at), value(p), f(p)),
+                None => format!("{}: {}", label(&p.at), value(p)),
+            };
             view! {
                 <g>
-                    <title>{title}</title>
+                    <title>{tip}</title>
                     <rect class="calls" x=x y=HEIGHT - height width=width height=height/>
-                    <rect class="failed" x=x y=HEIGHT - failed width=width height=failed/>
+                    {(failed > 0.0).then(|| view! {
+                        <rect class="failed" x=x y=HEIGHT - failed width=width height=failed/>
+                    })}
                 </g>
             }
         })
         .collect_view();
     view! {
         <figure class="usage">
-            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=summary.clone()
+            <figcaption>{title}</figcaption>
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=summary
                 preserveAspectRatio="none">
                 {bars}
             </svg>
-            <figcaption>{summary}</figcaption>
+            <div class="axis"><span>{first}</span><span>{last}</span></div>
         </figure>
     }
-    .into_any()
 }

@@ -72,7 +72,8 @@ pub struct IngestResult {
 pub struct UsageQuery {
     /// How far back, in hours (default 24, at most 2160 = 90 days).
     pub hours: Option<i64>,
-    /// `minute`, `hour` (default) or `day`.
+    /// `minute` (up to 48 hours), `hour` (default) or `day`. Every bucket
+    /// of the range is in the answer, quiet ones as zeros.
     pub bucket: Option<String>,
 }
 
@@ -185,10 +186,28 @@ impl Services {
         if !["minute", "hour", "day"].contains(&bucket) {
             return Err(ServiceError::invalid("bucket", "minute, hour or day"));
         }
-        let since = Utc::now() - Duration::hours(hours);
+        let width = match bucket {
+            "minute" if hours > 48 => {
+                return Err(ServiceError::invalid(
+                    "bucket",
+                    "minutes cover at most 48 hours; use hour or day",
+                ));
+            }
+            "minute" => Duration::minutes(1),
+            "hour" => Duration::hours(1),
+            _ => Duration::days(1),
+        };
+        let now = Utc::now();
+        let since = now - Duration::hours(hours);
         let rows = storage::usage::usage_list(&self.db, row.id, since, bucket).await?;
         let users = storage::usage::active_users_list(&self.db, row.id, since, bucket).await?;
+        // Every bucket of the range, so quiet stretches show as zeros.
         let mut points: BTreeMap<DateTime<Utc>, (UsagePoint, i64)> = BTreeMap::new();
+        let mut at = since.duration_trunc(width).unwrap_or(since);
+        while at <= now {
+            points.entry(at).or_default().0.at = at;
+            at += width;
+        }
         let mut tools: BTreeMap<String, (ToolUsage, i64)> = BTreeMap::new();
         for r in rows {
             let failed = r.outcome != "ok";

@@ -1,0 +1,334 @@
+//! Who may act on a tenant: its admins (invited by email; they sign in
+//! with that email) and its API tokens (for CI; the secret is shown once).
+//! Owners and operators change these; everyone else only sees them.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use crate::api::{Outcome, Problem};
+use crate::form::{Field, FormError, problem_signal};
+use crate::nav::TenantNav;
+use crate::tenants::Failure;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub email: String,
+    pub role: String,
+    pub added_at: String,
+    pub signed_in_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiTokenCreated {
+    #[serde(flatten)]
+    pub token: ApiToken,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MembersView {
+    pub members: Vec<Member>,
+    /// `None` for those who may not manage tokens (they cannot list them).
+    pub tokens: Option<Vec<ApiToken>>,
+    pub may_manage: bool,
+    pub me: Option<String>,
+}
+
+#[server(prefix = "/ui/fn", endpoint = "load_members")]
+pub async fn load_members(slug: String) -> Result<MembersView, ServerFnError> {
+    let base = format!("/v1/tenants/{slug}");
+    let members: crate::api::Page<Member> =
+        crate::api::call("GET", &format!("{base}/members?limit=1000"), None).await?;
+    let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
+    let may_manage = me.may_manage(&slug);
+    let tokens = if may_manage {
+        let page: crate::api::Page<ApiToken> =
+            crate::api::call("GET", &format!("{base}/tokens?limit=1000"), None).await?;
+        Some(page.items)
+    } else {
+        None
+    };
+    Ok(MembersView {
+        members: members.items,
+        tokens,
+        may_manage,
+        me: me.email,
+    })
+}
+
+/// Invites `email` with `role`, or changes their role.
+#[server(prefix = "/ui/fn", endpoint = "put_member")]
+pub async fn put_member(
+    slug: String,
+    email: String,
+    role: String,
+) -> Result<Outcome<Member>, ServerFnError> {
+    let email = email.trim().to_owned();
+    if email.is_empty() {
+        return Ok(Err(Problem {
+            status: 422,
+            code: "invalid_input".into(),
+            message: "Type the email address they sign in with.".into(),
+            field: Some("email".into()),
+        }));
+    }
+    let path = format!("/v1/tenants/{slug}/members/{}", crate::api::segment(&email));
+    let body = serde_json::json!({ "role": role });
+    crate::api::attempt("PUT", &path, Some(body)).await
+}
+
+#[server(prefix = "/ui/fn", endpoint = "remove_member")]
+pub async fn remove_member(slug: String, email: String) -> Result<Outcome<()>, ServerFnError> {
+    let path = format!("/v1/tenants/{slug}/members/{}", crate::api::segment(&email));
+    let done: Outcome<serde_json::Value> = crate::api::attempt("DELETE", &path, None).await?;
+    Ok(done.map(|_| ()))
+}
+
+#[server(prefix = "/ui/fn", endpoint = "create_token")]
+pub async fn create_token(
+    slug: String,
+    name: String,
+    role: String,
+) -> Result<Outcome<ApiTokenCreated>, ServerFnError> {
+    let body = serde_json::json!({ "name": name.trim(), "role": role });
+    crate::api::attempt("POST", &format!("/v1/tenants/{slug}/tokens"), Some(body)).await
+}
+
+#[server(prefix = "/ui/fn", endpoint = "revoke_token")]
+pub async fn revoke_token(slug: String, id: i64) -> Result<Outcome<()>, ServerFnError> {
+    let path = format!("/v1/tenants/{slug}/tokens/{id}");
+    let done: Outcome<serde_json::Value> = crate::api::attempt("DELETE", &path, None).await?;
+    Ok(done.map(|_| ()))
+}
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
+    let invite = ServerAction::<PutMember>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let data = Resource::new(
+        move || {
+            (
+                slug.get(),
+                invite.version().get()
+                    + remove.version().get()
+                    + create.version().get()
+                    + revoke.version().get(),
+            )
+        },
+        |(slug, _)| load_members(slug),
+    );
+    let rights = Resource::new(move || slug.get(), crate::session::my_rights);
+    view! {
+        <section class="page">
+            <TenantNav slug title="Members"/>
+            <FormError problem=problem_signal(remove) fields=&[]/>
+            <FormError problem=problem_signal(revoke) fields=&[]/>
+            <Transition fallback=|| view! { <p class="loading">"Loading members…"</p> }>
+                {move || data.get().map(|r| match r {
+                    Ok(v) => view! { <Lists view=v slug remove revoke/> }.into_any(),
+                    Err(e) => view! { <Failure problem=Problem::of(&e) what="members"/> }.into_any(),
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || rights.get().and_then(|r| r.ok()).map(|rights| if rights.manage {
+                    view! {
+                        <InviteForm slug invite/>
+                        <TokenForm slug create/>
+                    }.into_any()
+                } else {
+                    view! { <p class="muted">"Inviting admins and making API tokens needs the owner role."</p> }.into_any()
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Lists(
+    view: MembersView,
+    slug: Signal<String>,
+    remove: ServerAction<RemoveMember>,
+    revoke: ServerAction<RevokeToken>,
+) -> impl IntoView {
+    let MembersView {
+        members,
+        tokens,
+        may_manage,
+        me,
+    } = view;
+    let member_list = if members.is_empty() {
+        view! { <p class="empty">"No members yet: platform operators manage this tenant."</p> }
+            .into_any()
+    } else {
+        view! {
+            <table class="members">
+                <thead><tr>
+                    <th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Signed in"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr></thead>
+                <tbody>
+                    {members.into_iter().map(|m| {
+                        let email = m.email.clone();
+                        let is_me = me.as_deref() == Some(m.email.as_str());
+                        view! {
+                            <tr data-member=m.email.clone()>
+                                <td>{m.email.clone()}{is_me.then_some(" (you)")}</td>
+                                <td><span class="badge">{m.role.clone()}</span></td>
+                                <td>{m.signed_in_at.clone().unwrap_or_else(|| "invited, not yet".into())}</td>
+                                <td>
+                                    {may_manage.then(|| view! {
+                                        <button type="button" class="secondary danger" disabled=move || remove.pending().get()
+                                            on:click=move |_| { remove.dispatch(RemoveMember { slug: slug.get_untracked(), email: email.clone() }); }>
+                                            {format!("Remove {}", m.email)}
+                                        </button>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }.into_any()
+    };
+    let token_list = tokens.map(|tokens| {
+        let live: Vec<ApiToken> = tokens.into_iter().filter(|t| t.revoked_at.is_none()).collect();
+        if live.is_empty() {
+            return view! { <p class="empty">"No API tokens."</p> }.into_any();
+        }
+        view! {
+            <table class="tokens">
+                <thead><tr>
+                    <th scope="col">"Name"</th><th scope="col">"Role"</th><th scope="col">"Created"</th>
+                    <th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr></thead>
+                <tbody>
+                    {live.into_iter().map(|t| {
+                        let id = t.id;
+                        view! {
+                            <tr data-token=t.id.to_string()>
+                                <td>{t.name.clone()}</td>
+                                <td><span class="badge">{t.role.clone()}</span></td>
+                                <td>{t.created_at.clone()}</td>
+                                <td>{t.last_used_at.clone().unwrap_or_else(|| "never".into())}</td>
+                                <td>
+                                    <button type="button" class="secondary danger" disabled=move || revoke.pending().get()
+                                        on:click=move |_| { revoke.dispatch(RevokeToken { slug: slug.get_untracked(), id }); }>
+                                        {format!("Revoke {}", t.name)}
+                                    </button>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }.into_any()
+    });
+    view! {
+        <h2>"Admins"</h2>
+        {member_list}
+        {token_list.map(|list| view! { <h2>"API tokens"</h2>{list} })}
+    }
+}
+
+/// The role choices of `<select>`s here.
+#[component]
+fn RoleSelect(id: &'static str, value: RwSignal<String>, with_owner: bool) -> impl IntoView {
+    view! {
+        <select id=id prop:value=move || value.get() on:change=move |ev| value.set(event_target_value(&ev))>
+            <option value="viewer">"Viewer — looks, changes nothing"</option>
+            <option value="admin">"Admin — changes and publishes"</option>
+            {with_owner.then(|| view! { <option value="owner">"Owner — also members and tokens"</option> })}
+        </select>
+    }
+}
+
+#[component]
+fn InviteForm(slug: Signal<String>, invite: ServerAction<PutMember>) -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new("admin".to_owned());
+    let problem = problem_signal(invite);
+    let done = move || match invite.value().get() {
+        Some(Ok(Ok(m))) => Some(format!(
+            "{} is now {} (they sign in with that email).",
+            m.email, m.role
+        )),
+        _ => None,
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        invite.dispatch(PutMember {
+            slug: slug.get_untracked(),
+            email: email.get_untracked(),
+            role: role.get_untracked(),
+        });
+    };
+    view! {
+        <h2>"Invite an admin"</h2>
+        <form class="form" novalidate=true on:submit=submit>
+            <Field id="member-email" label="Email" value=email field="email" problem kind="email"
+                placeholder="ann@acme.com"/>
+            <label for="member-role">"Role"</label>
+            <RoleSelect id="member-role" value=role with_owner=true/>
+            <FormError problem fields=&["email"]/>
+            <p class="saved" role="status">{done}</p>
+            <button class="primary" type="submit" disabled=move || invite.pending().get()>
+                {move || if invite.pending().get() { "Inviting…" } else { "Invite" }}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn TokenForm(slug: Signal<String>, create: ServerAction<CreateToken>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let role = RwSignal::new("admin".to_owned());
+    let problem = problem_signal(create);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateToken {
+            slug: slug.get_untracked(),
+            name: name.get_untracked(),
+            role: role.get_untracked(),
+        });
+    };
+    view! {
+        <h2>"Make an API token"</h2>
+        <form class="form" novalidate=true on:submit=submit>
+            <Field id="token-name" label="What it is for" value=name field="name" problem
+                placeholder="GitHub Actions publish"/>
+            <label for="token-role">"Role"</label>
+            <RoleSelect id="token-role" value=role with_owner=false/>
+            <FormError problem fields=&["name"]/>
+            <button class="primary" type="submit" disabled=move || create.pending().get()>
+                {move || if create.pending().get() { "Making…" } else { "Make token" }}
+            </button>
+        </form>
+        {move || match create.value().get() {
+            Some(Ok(Ok(made))) => Some(view! {
+                <div class="secret" role="status">
+                    <p>{format!("Token \"{}\" made. Copy it now: it is not shown again.", made.token.name)}</p>
+                    <code>{made.secret}</code>
+                </div>
+            }),
+            _ => None,
+        }}
+    }
+}
