@@ -17,8 +17,18 @@ const USAGE: &str =
                        with PORTCULLIS_EDGE_SEAL_KEY_PREVIOUS) and republish live
                        configs carrying old ones";
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // Rendering the admin UI's deeper pages can take more stack than
+    // tokio's default 2 MiB per thread, most of all in debug builds.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(16 << 20)
+        .enable_all()
+        .build()
+        .expect("the async runtime starts");
+    runtime.block_on(start());
+}
+
+async fn start() {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),

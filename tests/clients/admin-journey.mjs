@@ -37,7 +37,7 @@ try {
   out.steps.endpoint = await page.locator(".endpoints dd code").first().innerText();
   await shot("2-overview");
 
-  await page.getByRole("link", { name: /Tools/ }).click();
+  await page.getByRole("navigation", { name: "Tenant" }).getByRole("link", { name: "Tools" }).click();
   await page.waitForURL(`**/tenants/${slug}/tools`);
   await page.getByRole("button", { name: "Add tool" }).waitFor({ timeout: 10000 });
   await page.getByLabel("Name").fill("get_weather");
@@ -59,7 +59,7 @@ try {
   out.steps.tools = await page.locator(".tools li").allInnerTexts();
   await shot("4-tool-added");
 
-  await page.getByRole("link", { name: "Back to the tenant" }).click();
+  await page.getByRole("navigation", { name: "Tenant" }).getByRole("link", { name: "Overview" }).click();
   await page.waitForURL(`**/tenants/${slug}`);
   await page.locator(".changes li").first().waitFor({ timeout: 10000 });
   out.steps.pending = await page.locator(".changes li").allInnerTexts();

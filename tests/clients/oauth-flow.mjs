@@ -6,74 +6,17 @@
 //
 //   node oauth-flow.mjs <mcp-url> <login> <screenshot-dir> [<sign-in choice>]
 import "./localhost-resolver.mjs";
-import http from "node:http";
 import { launch, signIn } from "./browser-user.mjs";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { oauthApp, listWithToken } from "./sdk-oauth.mjs";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 
 const [mcpUrl, login, shots, choice] = process.argv.slice(2);
 const out = { problems: [], steps: [] };
 const step = (name, value) => out.steps.push({ name, ...value });
 
-// The client's redirect URI: a loopback listener, as native apps use.
-let deliverCode;
-const codeArrived = new Promise((resolve) => (deliverCode = resolve));
-const callbackServer = http.createServer((req, res) => {
-  const url = new URL(req.url, "http://127.0.0.1");
-  res.end("You can close this window.");
-  deliverCode(Object.fromEntries(url.searchParams));
-});
-await new Promise((r) => callbackServer.listen(0, "127.0.0.1", r));
-const redirectUrl = `http://127.0.0.1:${callbackServer.address().port}/callback`;
-
-class Provider {
-  constructor() {
-    this.saved = {};
-  }
-  get redirectUrl() {
-    return redirectUrl;
-  }
-  get clientMetadata() {
-    return {
-      client_name: "Portcullis e2e client",
-      redirect_uris: [redirectUrl],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      token_endpoint_auth_method: "none",
-    };
-  }
-  clientInformation() {
-    return this.saved.client;
-  }
-  saveClientInformation(info) {
-    this.saved.client = info;
-  }
-  tokens() {
-    return this.saved.tokens;
-  }
-  saveTokens(tokens) {
-    this.saved.tokens = tokens;
-  }
-  redirectToAuthorization(url) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(verifier) {
-    this.saved.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.saved.verifier;
-  }
-}
-const provider = new Provider();
-const info = { name: "portcullis-e2e", version: "1.0.0" };
-
-async function connected() {
-  const client = new Client(info);
-  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
-  await client.connect(transport);
-  return client;
-}
+const app = await oauthApp(mcpUrl, "Portcullis e2e client");
+const { provider, codeArrived } = app;
+const connected = () => app.connect();
 
 async function attempt(name, fn) {
   try {
@@ -107,9 +50,7 @@ try {
     const params = await codeArrived;
     step("redirect", { params: Object.keys(params).sort(), iss: params.iss ?? null });
     await attempt("finish auth", async () => {
-      // A fresh transport finishes the exchange, as an app would after its callback.
-      const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
-      await transport.finishAuth(params.code);
+      await app.finish(params);
       return { scope: provider.saved.tokens?.scope ?? null };
     });
     const client = await connected();
@@ -131,17 +72,7 @@ try {
       body: new URLSearchParams({ token: after.refresh_token, client_id: provider.saved.client.client_id }),
     });
     step("revoke", { status: revoke.status });
-    const raw = await fetch(mcpUrl, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        authorization: `Bearer ${after.access_token}`,
-        "mcp-protocol-version": "2025-11-25",
-      },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-    });
-    step("revoked access token", { status: raw.status, wwwAuthenticate: raw.headers.get("www-authenticate") });
+    step("revoked access token", await listWithToken(mcpUrl, after.access_token));
     const refresh = await fetch(new URL("/token", mcpUrl), {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -155,7 +86,7 @@ try {
   if (page) out.lastPage = { url: page.url(), text: await page.locator("body").innerText().catch(() => "") };
 } finally {
   await browser.close();
-  callbackServer.close();
+  app.close();
 }
 process.stdout.write(JSON.stringify(out) + "\n");
 process.exit(0);

@@ -2,7 +2,10 @@
 //! hydrated, and its server functions working, with no console errors or
 //! failed requests. Screenshots go to `target/e2e-artifacts/`.
 
-use portcullis_e2e::clients::{admin_journey, admin_ui_smoke, sdk_client, viewer_journey};
+use portcullis_e2e::clients::{
+    admin_journey, admin_ui_smoke, sdk_client, tenant_setup_journey, viewer_journey,
+};
+use portcullis_e2e::identity_provider::IdentityProvider;
 use portcullis_e2e::stack::Stack;
 use serde_json::json;
 
@@ -155,4 +158,68 @@ async fn a_viewer_can_look_but_not_change_and_can_sign_out() {
         "the API refuses it when forced: {seen}"
     );
     assert_eq!(step("afterSignOut"), 401, "signed out: {seen}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_sets_up_a_tenant_from_nothing_and_revokes_a_client() {
+    let stack = Stack::without_edge("e2e_tenant_setup").await;
+    let edge = stack.start_edge().await;
+    let callback = format!("http://acme.localhost:{}/oauth/callback", stack.edge_port);
+    let idp = IdentityProvider::openid(&callback).await;
+    let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e-artifacts")
+        .join("tenant-setup-journey");
+    std::fs::create_dir_all(&shots).expect("artifact dir");
+    let link = stack.control_plane.sign_in_link("olga@platform.test").await;
+
+    let seen = tenant_setup_journey(&link, &edge.mcp_url("acme"), &idp, &shots).await;
+    let step = |name: &str| seen["steps"][name].clone();
+    let text = |name: &str| step(name).to_string();
+    assert_eq!(seen["problems"], json!([]), "{seen}");
+    assert!(text("firstPage").contains("No tenants yet"), "{seen}");
+
+    // The provider, tested before saving, its secret never shown again.
+    assert_eq!(step("testVerdict"), "Connection works.", "{seen}");
+    assert!(text("testChecks").contains("discovery"), "{seen}");
+    assert!(text("modeBefore").contains("public"), "{seen}");
+    assert!(text("modeAfter").contains("sign in"), "{seen}");
+    assert!(text("provider").contains("secret saved"), "{seen}");
+    assert_eq!(step("secretShown"), false, "write-only: {seen}");
+    assert!(text("rule").contains("email domain acme.com"), "{seen}");
+    assert!(text("role").contains("weather:read"), "{seen}");
+
+    // The tool, previewed as clients see it; an invalid schema saves nothing.
+    let preview: serde_json::Value =
+        serde_json::from_str(step("preview").as_str().unwrap_or_default())
+            .expect("preview is JSON");
+    assert_eq!(preview["name"], "forecast", "{seen}");
+    assert_eq!(preview["annotations"]["readOnlyHint"], true, "{seen}");
+    assert!(text("toolListed").contains("needs weather:read"), "{seen}");
+    assert!(
+        text("editError").contains("not a valid JSON Schema"),
+        "{seen}"
+    );
+    assert_eq!(step("keptTyped"), "Changed, but not saved", "{seen}");
+    assert_eq!(step("schemaAfterReload"), step("schemaBefore"), "{seen}");
+    assert_eq!(
+        step("descriptionAfterReload"),
+        "Tomorrow's weather for a city",
+        "nothing saved: {seen}"
+    );
+    assert!(text("pending").contains("tools[forecast]"), "{seen}");
+    assert!(text("published").contains("Version 1 is live"), "{seen}");
+
+    // A real MCP client signed a user in and sees the tool.
+    assert!(text("consent").contains("Read forecasts"), "{seen}");
+    assert_eq!(step("clientTools"), json!(["forecast"]), "{seen}");
+    assert_eq!(step("clientCall")[0]["text"], "Sunny, 21°C", "{seen}");
+
+    // Revoked in the UI: its token stops working at once.
+    assert!(text("clients").contains("Portcullis e2e client"), "{seen}");
+    assert!(text("grants").contains("alice@acme.com"), "{seen}");
+    assert_eq!(step("beforeRevoke")["status"], 200, "{seen}");
+    assert!(text("revoked").contains("1 grant(s) ended"), "{seen}");
+    assert_eq!(step("grantsAfter"), 0, "{seen}");
+    assert_eq!(step("afterRevoke")["status"], 401, "{seen}");
+    assert!(text("audit").contains("client.revoke"), "{seen}");
 }

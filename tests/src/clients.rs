@@ -123,6 +123,30 @@ pub async fn admin_journey(link: &str, tenant: &str, shots: &std::path::Path) ->
     browser_script("admin-journey.mjs", &[link, tenant, &shots]).await
 }
 
+/// An operator setting up tenant `acme` from nothing in the UI, with the
+/// OpenID Provider `idp`, then a real MCP client at `mcp_url` and revoking
+/// it (`tests/clients/tenant-setup-journey.mjs`); screenshots in `shots`.
+pub async fn tenant_setup_journey(
+    link: &str,
+    mcp_url: &str,
+    idp: &crate::identity_provider::IdentityProvider,
+    shots: &std::path::Path,
+) -> Value {
+    let shots = shots.to_string_lossy();
+    browser_script(
+        "tenant-setup-journey.mjs",
+        &[
+            link,
+            mcp_url,
+            &idp.base,
+            &idp.client_id,
+            &idp.client_secret,
+            &shots,
+        ],
+    )
+    .await
+}
+
 /// A viewer's visit to the UI (`tests/clients/viewer-journey.mjs`).
 pub async fn viewer_journey(link: &str, tenant: &str, shots: &std::path::Path) -> Value {
     let shots = shots.to_string_lossy();

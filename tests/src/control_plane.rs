@@ -12,8 +12,13 @@ pub struct ControlPlane {
     /// command line does (sign-in links).
     services: Services,
     settings: Settings,
-    task: tokio::task::JoinHandle<()>,
+    /// Stops the server's runtime when sent or dropped.
+    _shutdown: tokio::sync::oneshot::Sender<()>,
 }
+
+/// Stack for the server's threads: rendering the admin UI's deeper pages
+/// takes more than tokio's default 2 MiB in unoptimised (test) builds.
+pub const SERVER_STACK_BYTES: usize = 16 << 20;
 
 impl ControlPlane {
     /// Starts it against `database_url`, pushing to an edge on `edge_port`
@@ -55,13 +60,31 @@ impl ControlPlane {
             _ => None,
         })
         .expect("settings");
-        let app = portcullis_control_plane::build(&settings)
-            .await
-            .expect("control plane starts");
-        let task = tokio::spawn(async move {
-            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-            let _ = axum::serve(listener, app).await;
+        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        let (ready, started) = tokio::sync::oneshot::channel();
+        let (listener, served) = (listener.into_std().expect("std listener"), settings.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_stack_size(SERVER_STACK_BYTES)
+                .enable_all()
+                .build()
+                .expect("server runtime");
+            runtime.block_on(async move {
+                let app = portcullis_control_plane::build(&served)
+                    .await
+                    .expect("control plane starts");
+                let listener = TcpListener::from_std(listener).expect("listener");
+                let _ = ready.send(());
+                let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+                tokio::select! {
+                    _ = axum::serve(listener, app) => {}
+                    _ = stop => {}
+                }
+            });
+            runtime.shutdown_background();
         });
+        started.await.expect("control plane starts");
         let pool = storage::connect(&settings.database_url)
             .await
             .expect("database");
@@ -70,7 +93,7 @@ impl ControlPlane {
             base_url,
             services,
             settings,
-            task,
+            _shutdown: shutdown,
         }
     }
 
@@ -90,11 +113,5 @@ impl ControlPlane {
             .await
             .expect("sign-in link");
         self.settings.sign_in_link_url(&link.token)
-    }
-}
-
-impl Drop for ControlPlane {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }

@@ -9,7 +9,6 @@ use crate::audit::AuditPage;
 use crate::auth::AuthPage;
 use crate::clients::ClientsPage;
 use crate::members::MembersPage;
-use crate::nav::TenantSwitcher;
 use crate::session::SessionBar;
 use crate::signin::SignInPage;
 use crate::tenant::TenantPage;
@@ -44,7 +43,6 @@ pub fn App() -> impl IntoView {
         <Router>
             <header class="topbar">
                 <a class="brand" href="/">"Portcullis"</a>
-                <TenantSwitcher/>
                 <SessionBar/>
             </header>
             <main>

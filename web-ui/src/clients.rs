@@ -101,11 +101,10 @@ pub fn ClientsPage() -> impl IntoView {
     );
     let revoked = move || match revoke.value().get() {
         Some(Ok(Ok(r))) => Some(format!(
-            "Revoked {}: {} grant(s) ended{}.",
-            r.client_id,
+            "Revoked: {} grant(s) ended{}.",
             r.revoked_grants,
             if r.registration_removed {
-                "; it must register again"
+                "; the client must register again"
             } else {
                 ""
             }

@@ -8,6 +8,8 @@
 //! database itself, and the control plane's crate is not a dependency of
 //! this one.
 
+#![recursion_limit = "512"]
+
 pub mod api;
 pub mod app;
 pub mod audit;

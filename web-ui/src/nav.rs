@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
-use crate::tenants::list_tenants;
+use crate::session::TenantChoice;
 
 /// A tenant's pages, in the order an admin sets a tenant up.
 const TABS: &[(&str, &str)] = &[
@@ -37,8 +37,10 @@ pub fn TenantNav(slug: Signal<String>, #[prop(into)] title: String) -> impl Into
 /// A menu of the tenants the admin may open; shown when there is more
 /// than one.
 #[component]
-pub fn TenantSwitcher() -> impl IntoView {
-    let tenants = Resource::new(|| (), |_| list_tenants());
+pub fn TenantSwitcher(tenants: Vec<TenantChoice>) -> impl IntoView {
+    if tenants.len() < 2 {
+        return ().into_any();
+    }
     let location = use_location();
     let current = move || {
         location
@@ -50,28 +52,22 @@ pub fn TenantSwitcher() -> impl IntoView {
     };
     let navigate = use_navigate();
     view! {
-        <Transition fallback=|| ()>
-            {move || tenants.get().and_then(|r| r.ok()).filter(|list| list.len() > 1).map(|list| {
-                let navigate = navigate.clone();
-                view! {
-                    <label class="switcher">
-                        <span class="visually-hidden">"Switch tenant"</span>
-                        <select on:change=move |ev| {
-                            let slug = event_target_value(&ev);
-                            if !slug.is_empty() {
-                                navigate(&format!("/tenants/{slug}"), Default::default());
-                            }
-                        }>
-                            <option value="" selected=move || current().is_empty()>"Switch tenant…"</option>
-                            {list.into_iter().map(|t| {
-                                let slug = t.slug.clone();
-                                let selected = move || current() == slug;
-                                view! { <option value=t.slug.clone() selected=selected>{t.display_name}</option> }
-                            }).collect_view()}
-                        </select>
-                    </label>
+        <label class="switcher">
+            <span class="visually-hidden">"Switch tenant"</span>
+            <select on:change=move |ev| {
+                let slug = event_target_value(&ev);
+                if !slug.is_empty() {
+                    navigate(&format!("/tenants/{slug}"), Default::default());
                 }
-            })}
-        </Transition>
+            }>
+                <option value="" selected=move || current().is_empty()>"Switch tenant…"</option>
+                {tenants.into_iter().map(|t| {
+                    let slug = t.slug.clone();
+                    let selected = move || current() == slug;
+                    view! { <option value=t.slug.clone() selected=selected>{t.name}</option> }
+                }).collect_view()}
+            </select>
+        </label>
     }
+    .into_any()
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::api::Outcome;
+use crate::nav::TenantSwitcher;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Membership {
@@ -19,6 +20,15 @@ pub struct Me {
     pub email: Option<String>,
     pub operator: bool,
     pub memberships: Vec<Membership>,
+    /// The tenants they may open, for the switcher (filled by [`whoami`]).
+    #[serde(default)]
+    pub tenants: Vec<TenantChoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantChoice {
+    pub slug: String,
+    pub name: String,
 }
 
 impl Me {
@@ -67,7 +77,19 @@ pub async fn my_rights(slug: String) -> Result<Rights, ServerFnError> {
 #[server(prefix = "/ui/fn", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, ServerFnError> {
     match crate::api::attempt::<Me>("GET", "/v1/session", None).await? {
-        Ok(me) => Ok(Some(me)),
+        Ok(mut me) => {
+            let tenants: crate::api::Page<crate::api::Tenant> =
+                crate::api::call("GET", "/v1/tenants?limit=1000", None).await?;
+            me.tenants = tenants
+                .items
+                .into_iter()
+                .map(|t| TenantChoice {
+                    slug: t.slug,
+                    name: t.display_name,
+                })
+                .collect();
+            Ok(Some(me))
+        }
         Err(problem) if problem.signed_out() => Ok(None),
         Err(problem) => Err(problem.into_error()),
     }
@@ -92,6 +114,7 @@ pub fn SessionBar() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || me.get().and_then(|r| r.ok()).flatten().map(|me| view! {
                 <div class="session">
+                    <TenantSwitcher tenants=me.tenants.clone()/>
                     <span class="who">{me.email.clone().unwrap_or_default()}</span>
                     {me.operator.then(|| view! { <span class="role">"operator"</span> })}
                     <ActionForm action=sign_out>
