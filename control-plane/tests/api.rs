@@ -844,6 +844,7 @@ fn valid_body(method: &str, path: &str) -> Option<Value> {
         ("PUT", "auth") => json!({"mode": "public"}),
         ("POST", "tools") => tool("matrix_tool"),
         ("PUT", "{name}") => tool("nothing"),
+        ("POST", "try") => json!({"arguments": {"city": "Oslo"}}),
         ("POST", "prompts") => {
             json!({"name": "matrix_prompt", "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}]})
         }

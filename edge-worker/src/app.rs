@@ -6,10 +6,12 @@ use portcullis_tenant_config::{SignatureVerifier, TenantConfig, command};
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::mcp::asking::{AnswerToCall, CallToAsk};
+use crate::mcp::methods::{Call, dispatch};
 use crate::mcp::sessions::{SessionChange, SessionOwner};
 use crate::mcp::subscriptions::{Published, StreamKind};
 use crate::mcp::transport::Answer;
 use crate::mcp::{sse, transport};
+use crate::oauth::form::decode;
 use crate::oauth::tokens::AccessTokens;
 use crate::oauth::{AUTHORITY_PATHS, metadata};
 use crate::routing::{Site, site_for_host};
@@ -179,40 +181,87 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
                     || rest.starts_with("clients/")
                     || rest.starts_with("grants/") =>
             {
-                self.administer(tenant, rest, request).await
+                match self.verify_command(request).await {
+                    Ok(()) => administer(tenant, rest, request, self.edge_domain),
+                    Err(refusal) => Outcome::Reply(refusal),
+                }
+            }
+            ("POST", _, Some((tenant, "try"))) => {
+                Outcome::Reply(match self.verify_command(request).await {
+                    Ok(()) => self.try_tool(tenant, request).await,
+                    Err(refusal) => refusal,
+                })
             }
             _ => Outcome::Reply(HttpResponse::error(404, "not_found", "no such endpoint")),
         }
     }
 
-    /// The control plane's signed requests about a tenant's clients and
-    /// grants, handed to the tenant's authorization server.
-    async fn administer(&self, tenant: &str, rest: &str, request: &HttpRequest) -> Outcome {
-        let signature = request.header(command::HEADER);
-        if let Err(e) = command::verify(
-            signature,
+    /// Checks the control plane's signature over the request's method,
+    /// path and query.
+    async fn verify_command(&self, request: &HttpRequest) -> Result<(), HttpResponse> {
+        let target = if request.query.is_empty() {
+            request.path.clone()
+        } else {
+            format!("{}?{}", request.path, request.query)
+        };
+        command::verify(
+            request.header(command::HEADER),
             &request.method,
-            &request.path,
+            &target,
             self.now,
             self.verifier,
         )
         .await
-        {
-            return Outcome::Reply(HttpResponse::error(401, "unauthorized", &e.to_string()));
-        }
-        if validate_tenant_slug(tenant).is_err() {
-            return Outcome::Reply(HttpResponse::error(404, "unknown_tenant", "no such tenant"));
-        }
-        let mut forwarded = request.clone();
-        forwarded.path = format!("/internal/{rest}");
-        forwarded.headers.retain(|(name, _)| name != "host");
-        forwarded
-            .headers
-            .push(("host".into(), format!("{tenant}.{}", self.edge_domain)));
-        Outcome::Administer {
-            tenant: tenant.to_owned(),
-            request: forwarded,
-        }
+        .map_err(|e| HttpResponse::error(401, "unauthorized", &e.to_string()))
+    }
+
+    /// `POST /internal/tenants/{tenant}/try?tool=…&arguments=…`: calls a
+    /// tool of the served config as a client would, for the admin UI's
+    /// "try it" (scopes aside); answers `{"result"}` or `{"error"}`.
+    async fn try_tool(&self, tenant: &str, request: &HttpRequest) -> HttpResponse {
+        let config = match self.store.load(tenant).await {
+            Ok(Some(config)) => config,
+            Ok(None) => {
+                return HttpResponse::error(
+                    404,
+                    "unknown_tenant",
+                    "nothing is published for this tenant",
+                );
+            }
+            Err(e) => {
+                crate::runtime::log_error(&format!("config store: {}", e.0));
+                return HttpResponse::error(503, "unavailable", "retry later");
+            }
+        };
+        let tool = request.query_param("tool").map(decode).unwrap_or_default();
+        let arguments = request
+            .query_param("arguments")
+            .map(decode)
+            .unwrap_or_default();
+        let arguments = match serde_json::from_str::<serde_json::Value>(&arguments) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => {
+                return HttpResponse::error(
+                    400,
+                    "invalid_request",
+                    "arguments must be a JSON object",
+                );
+            }
+        };
+        let mut params = serde_json::Map::new();
+        params.insert("name".into(), tool.into());
+        params.insert("arguments".into(), arguments.into());
+        let call = Call::new(
+            &config,
+            &Caller::Anonymous,
+            crate::mcp::LATEST_VERSION,
+            params,
+        );
+        let answer = match dispatch(&call, "tools/call") {
+            Ok(result) => serde_json::json!({ "version": config.version, "result": result }),
+            Err(error) => serde_json::json!({ "version": config.version, "error": error }),
+        };
+        HttpResponse::json(200, &answer)
     }
 
     async fn tenant(&self, slug: &str, request: &HttpRequest) -> Outcome {
@@ -271,6 +320,24 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
                     .with_header("allow", "POST"),
             ),
         }
+    }
+}
+
+/// Hands the control plane's verified request about a tenant's clients
+/// and grants to the tenant's authorization server.
+fn administer(tenant: &str, rest: &str, request: &HttpRequest, edge_domain: &str) -> Outcome {
+    if validate_tenant_slug(tenant).is_err() {
+        return Outcome::Reply(HttpResponse::error(404, "unknown_tenant", "no such tenant"));
+    }
+    let mut forwarded = request.clone();
+    forwarded.path = format!("/internal/{rest}");
+    forwarded.headers.retain(|(name, _)| name != "host");
+    forwarded
+        .headers
+        .push(("host".into(), format!("{tenant}.{edge_domain}")));
+    Outcome::Administer {
+        tenant: tenant.to_owned(),
+        request: forwarded,
     }
 }
 
@@ -430,6 +497,51 @@ mod tests {
             .send(&req("GET", "acme.localhost:8787", "/internal/clients", b""))
             .await;
         assert_eq!(public.status, 404);
+    }
+
+    #[tokio::test]
+    async fn a_signed_try_calls_the_served_tool_and_says_why_not() {
+        use ed25519_dalek::Signer;
+        let f = Fixture::new();
+        f.push("acme", &config("acme", 3, "get_weather")).await;
+        let attempt = |query: &str, key: &SigningKey| {
+            let path = "/internal/tenants/acme/try";
+            let target = format!("{path}?{query}");
+            let signature = key.sign(command::message("POST", &target, 1_000).as_bytes());
+            let mut r = req("POST", "localhost:8787", path, b"");
+            r.query = query.into();
+            r.headers.push((
+                command::HEADER.into(),
+                command::header_value(1_000, &signature.to_bytes()),
+            ));
+            r
+        };
+        let arguments = crate::oauth::form::encode(r#"{"city":"Oslo"}"#);
+        let ok = f
+            .send(&attempt(
+                &format!("tool=get_weather&arguments={arguments}"),
+                &f.key,
+            ))
+            .await;
+        let answer = body(&ok);
+        assert_eq!(ok.status, 200, "{answer}");
+        assert_eq!(answer["version"], 3);
+        assert!(answer["result"]["content"].is_array(), "{answer}");
+        let unknown = body(&f.send(&attempt("tool=nope&arguments=%7B%7D", &f.key)).await);
+        assert_eq!(unknown["error"]["code"], -32602, "{unknown}");
+        let bad = f
+            .send(&attempt("tool=get_weather&arguments=%5B%5D", &f.key))
+            .await;
+        assert_eq!(bad.status, 400);
+        let stranger = SigningKey::from_bytes(&[4; 32]);
+        let forged = f
+            .send(&attempt("tool=get_weather&arguments=%7B%7D", &stranger))
+            .await;
+        assert_eq!(forged.status, 401);
+        // Signed for other arguments: the query is part of what is signed.
+        let mut swapped = attempt("tool=get_weather&arguments=%7B%7D", &f.key);
+        swapped.query = format!("tool=get_weather&arguments={arguments}");
+        assert_eq!(f.send(&swapped).await.status, 401);
     }
 
     #[tokio::test]

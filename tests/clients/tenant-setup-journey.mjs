@@ -2,7 +2,8 @@
 // the admin UI, in headless Chromium: create the tenant, add an OpenID
 // Connect identity provider (tested first), a scope, a sign-in rule and a
 // role, a tool that needs the scope; try to save the tool with an invalid
-// schema (refused inline, nothing saved); publish. Then a real MCP client
+// schema (refused inline, nothing saved); publish; try the live tool from
+// its page. Then a real MCP client
 // (the official SDK's OAuth client) signs a user in and sees the tool, and
 // the admin revokes that client in the UI: its token stops working.
 // Screenshots of every step; console errors and failed requests are
@@ -115,13 +116,28 @@ try {
   out.steps.published = await page.locator(".status").innerText();
   await shot("6-published");
 
+  // Try it: the live tool, called through the edge from its page.
+  await tab("Tools");
+  await page.locator("[data-tool=forecast] a").click();
+  await page.waitForURL("**/tenants/acme/tools/forecast");
+  await page.getByRole("button", { name: "Call the tool" }).waitFor({ timeout: 10000 });
+  await page.getByLabel("Arguments (JSON)").fill('{"city": "Oslo"}');
+  await page.getByRole("button", { name: "Call the tool" }).click();
+  await page.locator(".try-result pre").waitFor({ timeout: 10000 });
+  out.steps.tried = await page.locator(".try-result").innerText();
+  await page.getByLabel("Arguments (JSON)").fill('{"city": 7}');
+  await page.getByRole("button", { name: "Call the tool" }).click();
+  await page.locator(".try-result").filter({ hasText: /Refused/ }).waitFor({ timeout: 10000 });
+  out.steps.triedBadly = await page.locator(".try-result").innerText();
+  await shot("7-tried");
+
   // A real MCP client: a user of acme.com signs in through the tenant's
   // provider and allows it; the client sees the tool.
   app = await oauthApp(mcpUrl, "Portcullis e2e client");
   await app.connect().catch((e) => (out.steps.firstConnect = String(e?.message ?? e)));
   const user = await signIn(browser, String(app.provider.authorizationUrl), "alice@acme.com", { problems: out.problems });
   out.steps.consent = await user.locator("main").innerText();
-  await user.screenshot({ path: `${shots}/7-user-consent.png`, fullPage: true });
+  await user.screenshot({ path: `${shots}/8-user-consent.png`, fullPage: true });
   await user.getByRole("button", { name: "Allow" }).click();
   await app.finish(await app.codeArrived);
   const client = await app.connect();
@@ -135,7 +151,7 @@ try {
   await page.locator("tr[data-grant]").first().waitFor({ timeout: 10000 });
   out.steps.clients = await page.locator("table.clients tbody tr").allInnerTexts();
   out.steps.grants = await page.locator("table.grants tbody tr").allInnerTexts();
-  await shot("8-clients");
+  await shot("9-clients");
   out.steps.beforeRevoke = await listWithToken(mcpUrl, token);
   await page.getByRole("button", { name: "Revoke Portcullis e2e client" }).click();
   await page.getByRole("button", { name: "Yes, revoke" }).click();
@@ -143,7 +159,7 @@ try {
   out.steps.revoked = await page.locator(".saved").first().innerText();
   await page.getByText("No user has authorized a client.").waitFor({ timeout: 10000 });
   out.steps.grantsAfter = await page.locator("tr[data-grant]").count();
-  await shot("9-client-revoked");
+  await shot("10-client-revoked");
   out.steps.afterRevoke = await listWithToken(mcpUrl, token);
 
   // The audit log shows what happened, filtered to clients.
@@ -153,7 +169,7 @@ try {
   await page.getByRole("button", { name: "Filter" }).click();
   await page.locator("tr[data-action='client.revoke']").waitFor({ timeout: 10000 });
   out.steps.audit = await page.locator("table.audit tbody tr").allInnerTexts();
-  await shot("10-audit");
+  await shot("11-audit");
 } catch (e) {
   out.problems.push(`driver: ${e?.stack ?? e}`);
   await shot("failure").catch(() => {});

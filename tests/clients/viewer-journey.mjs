@@ -21,6 +21,14 @@ try {
   await page.goto(new URL(`/tenants/${slug}/tools`, page.url()).href, { waitUntil: "networkidle" });
   out.steps.addToolButtons = await page.getByRole("button", { name: "Add tool" }).count();
   await shot("2-viewer-tools");
+  // The other pages: what is there to see, and no way to change it.
+  await page.goto(new URL(`/tenants/${slug}/auth`, page.url()).href, { waitUntil: "networkidle" });
+  out.steps.authControls = await page.getByRole("button", { name: /Save provider|Add scope|Add rule|Add role|Remove/ }).count();
+  await shot("3-viewer-sign-in");
+  await page.goto(new URL(`/tenants/${slug}/members`, page.url()).href, { waitUntil: "networkidle" });
+  out.steps.members = await page.locator("table.members tbody tr").allInnerTexts();
+  out.steps.memberControls = await page.getByRole("button", { name: /Invite|Make token|Remove|Revoke/ }).count();
+  await shot("4-viewer-members");
   out.steps.forced = await page.evaluate(async (slug) => {
     const r = await fetch("/ui/fn/publish", {
       method: "POST",
@@ -33,7 +41,7 @@ try {
   await page.waitForURL("**/signin");
   // Asked outside the page, so the expected 401 is no console error.
   out.steps.afterSignOut = (await page.context().request.get(new URL("/api/v1/session", page.url()).href)).status();
-  await shot("3-signed-out");
+  await shot("5-signed-out");
 } catch (e) {
   out.problems.push(`driver: ${e}`);
   await shot("failure").catch(() => {});

@@ -152,6 +152,12 @@ async fn a_viewer_can_look_but_not_change_and_can_sign_out() {
         "{seen}"
     );
     assert_eq!(step("addToolButtons"), 0, "no tool form: {seen}");
+    assert_eq!(step("authControls"), 0, "no sign-in controls: {seen}");
+    assert!(
+        step("members").to_string().contains("vera@acme.test"),
+        "{seen}"
+    );
+    assert_eq!(step("memberControls"), 0, "no member controls: {seen}");
     let forced = step("forced")["body"].to_string();
     assert!(
         forced.contains("forbidden"),
@@ -208,6 +214,13 @@ async fn an_operator_sets_up_a_tenant_from_nothing_and_revokes_a_client() {
     );
     assert!(text("pending").contains("tools[forecast]"), "{seen}");
     assert!(text("published").contains("Version 1 is live"), "{seen}");
+
+    // Tried from its page, through the edge: the answer, and a refusal.
+    assert!(
+        text("tried").contains("Answered by v1") && text("tried").contains("Sunny, 21°C"),
+        "{seen}"
+    );
+    assert!(text("triedBadly").contains("Invalid arguments"), "{seen}");
 
     // A real MCP client signed a user in and sees the tool.
     assert!(text("consent").contains("Read forecasts"), "{seen}");

@@ -43,6 +43,14 @@ impl Problem {
 
 pub use portcullis_tenant_config::encoding::encode_path_segment as segment;
 
+/// An RFC 3339 time as admins read it: `2026-11-26 22:27 UTC`.
+pub fn when(at: &str) -> String {
+    match at.split_once('T') {
+        Some((date, time)) => format!("{date} {} UTC", time.get(..5).unwrap_or(time)),
+        None => at.to_owned(),
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -135,7 +135,7 @@ fn Entries(page: AuditPage, applied: RwSignal<Filter>) -> impl IntoView {
                         .unwrap_or_default();
                     view! {
                         <tr data-action=e.action.clone()>
-                            <td><time>{e.at.clone()}</time></td>
+                            <td><time datetime=e.at.clone()>{crate::api::when(&e.at)}</time></td>
                             <td>{e.actor.clone()}</td>
                             <td><code>{e.action.clone()}</code></td>
                             <td>

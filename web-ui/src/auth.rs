@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{
     AuthSettings, Outcome, Problem, Provider, ProviderCheck, Role, Scope, UserMatch, rule_summary,
 };
-use crate::form::{Field, FormError, list, problem_signal};
+use crate::form::{Field, FormError, list, on_success, problem_signal};
 use crate::nav::TenantNav;
 use crate::tenants::Failure;
 
@@ -454,6 +454,22 @@ fn ProviderEditor(
     let upstream_scopes = RwSignal::new(p.upstream_scopes.join(", "));
     let problem = problem_signal(action);
     let test = ServerAction::<TestProvider>::new();
+    on_success(action, move || {
+        if editing.get_untracked().is_some() {
+            editing.set(None);
+        } else {
+            for field in [
+                id,
+                display_name,
+                client_id,
+                client_secret,
+                issuer,
+                upstream_scopes,
+            ] {
+                field.set(String::new());
+            }
+        }
+    });
     let saved = move || matches!(action.value().get(), Some(Ok(Ok(_))));
     let heading = match &initial {
         Some(p) => format!("Edit {}", p.display_name),
@@ -569,6 +585,10 @@ fn ScopeForm(slug: Signal<String>, action: ServerAction<ChangeAuth>) -> impl Int
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let problem = problem_signal(action);
+    on_success(action, move || {
+        name.set(String::new());
+        description.set(String::new());
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         action.dispatch(ChangeAuth {
@@ -614,6 +634,18 @@ impl MatchFields {
         }
     }
 
+    fn clear(self) {
+        for field in [
+            self.email_domains,
+            self.emails,
+            self.github_logins,
+            self.github_orgs,
+            self.groups,
+        ] {
+            field.set(String::new());
+        }
+    }
+
     fn value(self) -> UserMatch {
         UserMatch {
             email_domains: list(&self.email_domains.get_untracked()),
@@ -647,6 +679,7 @@ fn MatchInputs(
 fn RuleForm(slug: Signal<String>, action: ServerAction<ChangeAuth>) -> impl IntoView {
     let fields = MatchFields::new();
     let problem = problem_signal(action);
+    on_success(action, move || fields.clear());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         action.dispatch(ChangeAuth {
@@ -673,6 +706,11 @@ fn RoleForm(slug: Signal<String>, action: ServerAction<ChangeAuth>) -> impl Into
     let scopes = RwSignal::new(String::new());
     let fields = MatchFields::new();
     let problem = problem_signal(action);
+    on_success(action, move || {
+        name.set(String::new());
+        scopes.set(String::new());
+        fields.clear();
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         action.dispatch(ChangeAuth {

@@ -28,6 +28,29 @@ where
     Signal::derive(move || problem_of(action.value().get()))
 }
 
+/// Runs `then` each time `action` succeeds, e.g. to empty an add form.
+pub fn on_success<A, T>(action: ServerAction<A>, then: impl Fn() + 'static)
+where
+    A: leptos::server_fn::ServerFn<Output = Outcome<T>, Error = ServerFnError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    let version = action.version();
+    Effect::new(move |seen: Option<usize>| {
+        let now = version.get();
+        let succeeded = action
+            .value()
+            .with_untracked(|v| matches!(v, Some(Ok(Ok(_)))));
+        if seen.is_some_and(|seen| seen != now) && succeeded {
+            then();
+        }
+        now
+    });
+}
+
 /// One labelled text input bound to `value`, with the server's message
 /// for `field` under it.
 #[component]

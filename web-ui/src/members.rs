@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Outcome, Problem};
-use crate::form::{Field, FormError, problem_signal};
+use crate::form::{Field, FormError, on_success, problem_signal};
 use crate::nav::TenantNav;
 use crate::tenants::Failure;
 
@@ -192,7 +192,7 @@ fn Lists(
                             <tr data-member=m.email.clone()>
                                 <td>{m.email.clone()}{is_me.then_some(" (you)")}</td>
                                 <td><span class="badge">{m.role.clone()}</span></td>
-                                <td>{m.signed_in_at.clone().unwrap_or_else(|| "invited, not yet".into())}</td>
+                                <td>{m.signed_in_at.as_deref().map_or_else(|| "invited, not yet".into(), crate::api::when)}</td>
                                 <td>
                                     {may_manage.then(|| view! {
                                         <button type="button" class="secondary danger" disabled=move || remove.pending().get()
@@ -226,8 +226,8 @@ fn Lists(
                             <tr data-token=t.id.to_string()>
                                 <td>{t.name.clone()}</td>
                                 <td><span class="badge">{t.role.clone()}</span></td>
-                                <td>{t.created_at.clone()}</td>
-                                <td>{t.last_used_at.clone().unwrap_or_else(|| "never".into())}</td>
+                                <td>{crate::api::when(&t.created_at)}</td>
+                                <td>{t.last_used_at.as_deref().map_or_else(|| "never".into(), crate::api::when)}</td>
                                 <td>
                                     <button type="button" class="secondary danger" disabled=move || revoke.pending().get()
                                         on:click=move |_| { revoke.dispatch(RevokeToken { slug: slug.get_untracked(), id }); }>
@@ -265,6 +265,7 @@ fn InviteForm(slug: Signal<String>, invite: ServerAction<PutMember>) -> impl Int
     let email = RwSignal::new(String::new());
     let role = RwSignal::new("admin".to_owned());
     let problem = problem_signal(invite);
+    on_success(invite, move || email.set(String::new()));
     let done = move || match invite.value().get() {
         Some(Ok(Ok(m))) => Some(format!(
             "{} is now {} (they sign in with that email).",
@@ -301,6 +302,7 @@ fn TokenForm(slug: Signal<String>, create: ServerAction<CreateToken>) -> impl In
     let name = RwSignal::new(String::new());
     let role = RwSignal::new("admin".to_owned());
     let problem = problem_signal(create);
+    on_success(create, move || name.set(String::new()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         create.dispatch(CreateToken {

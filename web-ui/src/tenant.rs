@@ -151,7 +151,7 @@ fn Overview(
     let last_publish = history.first().map(|d| {
         format!(
             "Last published {} by {}.",
-            d.created_at,
+            crate::api::when(&d.created_at),
             d.published_by
                 .clone()
                 .unwrap_or_else(|| "the platform".into())
@@ -286,7 +286,7 @@ fn History(
                             <td>{label}</td>
                             <td><span class=format!("badge {}", d.status) title=d.detail.clone().unwrap_or_default()>{d.status.clone()}</span></td>
                             <td>{d.published_by.clone().unwrap_or_default()}</td>
-                            <td><time>{d.created_at.clone()}</time></td>
+                            <td><time datetime=d.created_at.clone()>{crate::api::when(&d.created_at)}</time></td>
                             <td>
                                 {(may_change && Some(version) != newest).then(|| view! {
                                     <button type="button" class="secondary"

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::{Usage, UsagePoint};
+use crate::api::{Usage, UsagePoint, when};
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 120.0;
@@ -24,8 +24,8 @@ pub fn UsageCharts(usage: Usage) -> impl IntoView {
     if calls == 0 && logins == 0 {
         return view! { <p class="empty">"No calls in this range."</p> }.into_any();
     }
-    let first = points.first().map(|p| label(&p.at)).unwrap_or_default();
-    let last = points.last().map(|p| label(&p.at)).unwrap_or_default();
+    let first = points.first().map(|p| when(&p.at)).unwrap_or_default();
+    let last = points.last().map(|p| when(&p.at)).unwrap_or_default();
     let rate = if calls > 0 {
         format!("{:.1}%", errors as f64 * 100.0 / calls as f64)
     } else {
@@ -58,12 +58,6 @@ pub fn UsageCharts(usage: Usage) -> impl IntoView {
     .into_any()
 }
 
-/// `2026-11-26T21:00:00Z` as `Nov 26 21:00`-ish, without a date library.
-fn label(at: &str) -> String {
-    let (date, time) = at.split_once('T').unwrap_or((at, ""));
-    format!("{date} {}", time.get(..5).unwrap_or_default())
-}
-
 /// One bar chart of `value` per point, `part` of each bar in red.
 #[component]
 fn Chart(
@@ -86,8 +80,8 @@ fn Chart(
             let height = HEIGHT * value(p) as f64 / tallest;
             let failed = part.map_or(0.0, |f| HEIGHT * f(p) as f64 / tallest);
             let tip = match part {
-                Some(f) => format!("{}: {}, {} failed", label(&p.at), value(p), f(p)),
-                None => format!("{}: {}", label(&p.at), value(p)),
+                Some(f) => format!("{}: {}, {} failed", when(&p.at), value(p), f(p)),
+                None => format!("{}: {}", when(&p.at), value(p)),
             };
             view! {
                 <g>

@@ -88,6 +88,11 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route("GET", "/v1/tenants/{tenant}/tools/{name}", Tenant(Read)),
     route("PUT", "/v1/tenants/{tenant}/tools/{name}", Tenant(Write)),
     route("DELETE", "/v1/tenants/{tenant}/tools/{name}", Tenant(Write)),
+    route(
+        "POST",
+        "/v1/tenants/{tenant}/tools/{name}/try",
+        Tenant(Write),
+    ),
     route("GET", "/v1/tenants/{tenant}/prompts", Tenant(Read)),
     route("POST", "/v1/tenants/{tenant}/prompts", Tenant(Write)),
     route(
@@ -271,6 +276,11 @@ fn api_router(services: AppState) -> Router {
             Method::DELETE,
             "/v1/tenants/{tenant}/tools/{name}",
             on(MethodFilter::DELETE, tools::tool_delete),
+        ),
+        (
+            Method::POST,
+            "/v1/tenants/{tenant}/tools/{name}/try",
+            on(MethodFilter::POST, tools::tool_try),
         ),
         (
             Method::GET,

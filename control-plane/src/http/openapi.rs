@@ -44,6 +44,7 @@ use super::{audit, auth, catalog, clients, members, publish, session, tenants, t
         clients::grant_revoke,
         tools::tool_get,
         tools::tool_update,
+        tools::tool_try,
         members::member_put,
         members::member_delete,
         members::api_token_create,

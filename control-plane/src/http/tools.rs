@@ -10,7 +10,7 @@ use super::extract::ApiJson;
 use super::extract::ApiPath;
 use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
-use crate::services::tools::{Tool, ToolCreate};
+use crate::services::tools::{Tool, ToolCreate, ToolTried, ToolTry};
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/tools", params(("tenant" = String, Path)), request_body = ToolCreate,
     responses((status = 201, body = Tool), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -75,4 +75,18 @@ pub async fn tool_update(
     Ok(Json(
         services.tool_update(&ctx, &tenant, &name, input).await?,
     ))
+}
+
+/// Calls the tool's live version at the edge as a client would (scopes
+/// aside): the result, or the JSON-RPC error a client would get.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/tools/{name}/try", params(("tenant" = String, Path), ("name" = String, Path)),
+    request_body = ToolTry,
+    responses((status = 200, body = ToolTried), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody)))]
+pub async fn tool_try(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath((tenant, name)): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<ToolTry>,
+) -> Result<Json<ToolTried>, ApiError> {
+    Ok(Json(services.tool_try(&ctx, &tenant, &name, input).await?))
 }

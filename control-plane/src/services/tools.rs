@@ -1,6 +1,7 @@
 //! Tools: what a tenant's MCP endpoint offers.
 
 use chrono::{DateTime, Utc};
+use portcullis_tenant_config::encoding::encode_path_segment;
 use portcullis_tenant_config::inputs::InputRound;
 use portcullis_tenant_config::names::validate_tool_name;
 use portcullis_tenant_config::notifications::ToolNotification;
@@ -216,6 +217,64 @@ impl Services {
             None,
         )
         .await
+    }
+}
+
+/// Arguments for trying a tool through the edge.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ToolTry {
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub arguments: serde_json::Map<String, Value>,
+}
+
+/// What the edge answered, as a client would have seen it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolTried {
+    /// The version the edge served the call from.
+    pub version: i64,
+    /// The `tools/call` result, when there is one.
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<Value>,
+    /// The JSON-RPC error (`code`, `message`, `data`), when there is one.
+    #[schema(value_type = Option<Object>)]
+    pub error: Option<Value>,
+}
+
+impl Services {
+    /// Calls the live version of a tool at the edge, as a client would
+    /// (scopes aside), so an admin sees what clients get.
+    pub async fn tool_try(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        name: &str,
+        input: ToolTry,
+    ) -> Result<ToolTried, ServiceError> {
+        self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let arguments = Value::Object(input.arguments).to_string();
+        let rest = format!(
+            "try?tool={}&arguments={}",
+            encode_path_segment(name),
+            encode_path_segment(&arguments)
+        );
+        let (status, body) = self
+            .edge
+            .command(&self.signing_key, reqwest::Method::POST, tenant, &rest)
+            .await
+            .map_err(ServiceError::EdgeUnavailable)?;
+        match status {
+            200 => serde_json::from_value(body)
+                .map_err(|e| ServiceError::Internal(format!("edge's try answer: {e}"))),
+            404 => Err(ServiceError::Conflict(format!(
+                "nothing of tenant {tenant:?} is live at the edge yet; publish first"
+            ))),
+            other => Err(ServiceError::EdgeUnavailable(format!(
+                "edge answered {other} to a try: {body}"
+            ))),
+        }
     }
 }
 
