@@ -44,7 +44,7 @@ try {
   await page.getByLabel("Kind").selectOption("oidc");
   await page.getByLabel("Id", { exact: true }).fill("acme-sso");
   await page.getByLabel("Display name").fill("Acme SSO");
-  await page.getByLabel("Client ID").fill(clientId);
+  await page.getByLabel("Client ID", { exact: true }).fill(clientId);
   await page.getByLabel("Client secret").fill(clientSecret);
   await page.getByLabel("Issuer URL").fill(issuer);
   await page.getByRole("button", { name: "Test connection" }).click();
@@ -73,6 +73,22 @@ try {
   out.steps.rule = await page.locator("[data-rule='0']").innerText();
   out.steps.role = await page.locator("[data-role=staff]").innerText();
   await shot("3-sign-in-settings");
+
+  // A prompt and a resource.
+  await tab("Prompts & resources");
+  await page.waitForURL("**/tenants/acme/catalog");
+  await page.getByRole("button", { name: "Add prompt" }).waitFor({ timeout: 10000 });
+  await page.getByLabel("Prompt name").fill("summarize");
+  await page.getByLabel("Message (from the user)").fill("Summarize tomorrow's forecast.");
+  await page.getByRole("button", { name: "Add prompt" }).click();
+  await page.locator(".prompts li").first().waitFor({ timeout: 10000 });
+  await page.getByLabel("URI").fill("docs://handbook");
+  await page.getByLabel("Resource name").fill("Handbook");
+  await page.locator("#resource-text").fill("Be kind.");
+  await page.getByRole("button", { name: "Add resource" }).click();
+  await page.locator(".resources li").first().waitFor({ timeout: 10000 });
+  out.steps.catalog = await page.locator("main").innerText();
+  await shot("3b-prompts-and-resources");
 
   // A tool that needs the scope, shown as clients will see it.
   await tab("Tools");

@@ -194,6 +194,11 @@ async fn an_operator_sets_up_a_tenant_from_nothing_and_revokes_a_client() {
     assert!(text("rule").contains("email domain acme.com"), "{seen}");
     assert!(text("role").contains("weather:read"), "{seen}");
 
+    assert!(
+        text("catalog").contains("summarize") && text("catalog").contains("docs://handbook"),
+        "{seen}"
+    );
+
     // The tool, previewed as clients see it; an invalid schema saves nothing.
     let preview: serde_json::Value =
         serde_json::from_str(step("preview").as_str().unwrap_or_default())

@@ -7,6 +7,7 @@ use leptos_router::path;
 
 use crate::audit::AuditPage;
 use crate::auth::AuthPage;
+use crate::catalog::CatalogPage;
 use crate::clients::ClientsPage;
 use crate::members::MembersPage;
 use crate::session::SessionBar;
@@ -41,11 +42,12 @@ pub fn App() -> impl IntoView {
         <Stylesheet href="/pkg/portcullis.css"/>
         <Title text="Portcullis"/>
         <Router>
+            <a class="skip" href="#main">"Skip to content"</a>
             <header class="topbar">
                 <a class="brand" href="/">"Portcullis"</a>
                 <SessionBar/>
             </header>
-            <main>
+            <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     <Route path=path!("/") view=TenantsPage/>
                     <Route path=path!("/signin") view=SignInPage/>
@@ -53,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tenants/:slug/tools") view=ToolsPage/>
                     <Route path=path!("/tenants/:slug/tools/:name") view=ToolPage/>
                     <Route path=path!("/tenants/:slug/auth") view=AuthPage/>
+                    <Route path=path!("/tenants/:slug/catalog") view=CatalogPage/>
                     <Route path=path!("/tenants/:slug/clients") view=ClientsPage/>
                     <Route path=path!("/tenants/:slug/members") view=MembersPage/>
                     <Route path=path!("/tenants/:slug/audit") view=AuditPage/>

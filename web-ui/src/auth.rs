@@ -12,7 +12,8 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{
-    AuthSettings, Outcome, Problem, Provider, ProviderCheck, Role, Scope, UserMatch, rule_summary,
+    AuthSettings, ClientConfig, Outcome, Problem, Provider, ProviderCheck, Role, Scope, UserMatch,
+    rule_summary,
 };
 use crate::form::{Field, FormError, list, on_success, problem_signal};
 use crate::nav::TenantNav;
@@ -57,6 +58,10 @@ pub enum AuthChange {
     RemoveRule(usize),
     PutRole(Role),
     RemoveRole(String),
+    /// A public client registered ahead of time (it needs no dynamic
+    /// registration), added or replaced by id.
+    PutClient(ClientConfig),
+    RemoveClient(String),
 }
 
 #[server(prefix = "/ui/fn", endpoint = "load_auth")]
@@ -118,7 +123,7 @@ pub fn apply(saved: AuthSettings, change: AuthChange) -> Result<serde_json::Valu
         mut scopes,
         mut allow,
         mut roles,
-        clients,
+        mut clients,
     } = saved;
     let mut oauth = mode == "oauth";
     // Saved secrets stay saved: the API keeps a provider's secret when
@@ -227,6 +232,22 @@ pub fn apply(saved: AuthSettings, change: AuthChange) -> Result<serde_json::Valu
             }
         }
         AuthChange::RemoveRole(name) => roles.retain(|r| r.name != name),
+        AuthChange::PutClient(client) => {
+            if client.client_id.trim().is_empty() {
+                return Err(invalid(
+                    "clientId",
+                    "Give the client an id, e.g. acme-desktop.",
+                ));
+            }
+            if client.redirect_uris.is_empty() {
+                return Err(invalid("redirectUris", "List at least one redirect URI."));
+            }
+            match clients.iter_mut().find(|c| c.client_id == client.client_id) {
+                Some(existing) => *existing = client,
+                None => clients.push(client),
+            }
+        }
+        AuthChange::RemoveClient(id) => clients.retain(|c| c.client_id != id),
     }
     if !oauth {
         return Ok(serde_json::json!({ "mode": "public" }));
@@ -245,6 +266,7 @@ pub fn AuthPage() -> impl IntoView {
     let scopes = ServerAction::<ChangeAuth>::new();
     let rules = ServerAction::<ChangeAuth>::new();
     let roles = ServerAction::<ChangeAuth>::new();
+    let clients = ServerAction::<ChangeAuth>::new();
     let removals = ServerAction::<ChangeAuth>::new();
     let view_data = Resource::new(
         move || {
@@ -254,6 +276,7 @@ pub fn AuthPage() -> impl IntoView {
                     + scopes.version().get()
                     + rules.version().get()
                     + roles.version().get()
+                    + clients.version().get()
                     + removals.version().get(),
             )
         },
@@ -282,6 +305,7 @@ pub fn AuthPage() -> impl IntoView {
                         <ScopeForm slug action=scopes/>
                         <RuleForm slug action=rules/>
                         <RoleForm slug action=roles/>
+                        <ClientForm slug action=clients/>
                     }.into_any()
                 } else {
                     view! { <p class="muted">"Changing sign-in needs the admin or owner role."</p> }.into_any()
@@ -395,6 +419,30 @@ fn Settings(
                                 </button>
                             })}
                         </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+
+        <h2>"Pre-registered clients"</h2>
+        {if settings.clients.is_empty() {
+            view! { <p class="empty">"None: clients register themselves when a user first connects."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="cards">
+                    {settings.clients.into_iter().map(|c| {
+                        let id = c.client_id.clone();
+                        view! {
+                            <li data-preregistered=c.client_id.clone()>
+                                <strong>{c.client_name.clone()}</strong>" "<code>{c.client_id.clone()}</code>
+                                <p>{c.redirect_uris.join(", ")}</p>
+                                {may_change.then(|| view! {
+                                    <button type="button" class="secondary danger" on:click=move |_| remove(AuthChange::RemoveClient(id.clone()))>
+                                        {format!("Remove {}", c.client_name)}
+                                    </button>
+                                })}
+                            </li>
+                        }
                     }).collect_view()}
                 </ul>
             }.into_any()
@@ -733,6 +781,48 @@ fn RoleForm(slug: Signal<String>, action: ServerAction<ChangeAuth>) -> impl Into
             <FormError problem fields=&["roleName"]/>
             <button class="primary" type="submit" disabled=move || action.pending().get()>
                 {move || if action.pending().get() { "Saving…" } else { "Add role" }}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn ClientForm(slug: Signal<String>, action: ServerAction<ChangeAuth>) -> impl IntoView {
+    let client_id = RwSignal::new(String::new());
+    let client_name = RwSignal::new(String::new());
+    let redirect_uris = RwSignal::new(String::new());
+    let problem = problem_signal(action);
+    on_success(action, move || {
+        for field in [client_id, client_name, redirect_uris] {
+            field.set(String::new());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let id = client_id.get_untracked().trim().to_owned();
+        let name = Some(client_name.get_untracked().trim().to_owned())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| id.clone());
+        action.dispatch(ChangeAuth {
+            slug: slug.get_untracked(),
+            change: AuthChange::PutClient(ClientConfig {
+                client_id: id,
+                client_name: name,
+                redirect_uris: list(&redirect_uris.get_untracked()),
+            }),
+        });
+    };
+    view! {
+        <h2>"Pre-register a client"</h2>
+        <form class="form" novalidate=true on:submit=submit>
+            <Field id="client-id" label="Pre-registered client id" value=client_id field="clientId" problem placeholder="acme-desktop"/>
+            <Field id="client-name" label="Client name" value=client_name field="clientName" problem
+                placeholder="Acme Desktop" hint="Users see it on the consent page."/>
+            <Field id="client-redirects" label="Redirect URIs" value=redirect_uris field="redirectUris" problem
+                placeholder="http://127.0.0.1/callback" hint="Exact URIs, comma-separated; http only on loopback."/>
+            <FormError problem fields=&["clientId", "redirectUris"]/>
+            <button class="primary" type="submit" disabled=move || action.pending().get()>
+                {move || if action.pending().get() { "Saving…" } else { "Add client" }}
             </button>
         </form>
     }

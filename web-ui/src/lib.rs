@@ -15,6 +15,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod backend;
+pub mod catalog;
 pub mod clients;
 pub mod form;
 pub mod members;

@@ -11,6 +11,7 @@ const TABS: &[(&str, &str)] = &[
     ("", "Overview"),
     ("/auth", "Sign-in"),
     ("/tools", "Tools"),
+    ("/catalog", "Prompts & resources"),
     ("/clients", "Clients"),
     ("/members", "Members"),
     ("/audit", "Audit log"),
