@@ -186,6 +186,16 @@ try {
   await page.locator("tr[data-action='client.revoke']").waitFor({ timeout: 10000 });
   out.steps.audit = await page.locator("table.audit tbody tr").allInnerTexts();
   await shot("11-audit");
+
+  // The overview pictures the calls the client made.
+  await tab("Overview");
+  await page.waitForURL("**/tenants/acme");
+  for (let i = 0; i < 20 && !(await page.locator("figure.usage").count()); i++) {
+    await page.waitForTimeout(500);
+    await page.reload({ waitUntil: "networkidle" });
+  }
+  out.steps.usage = await page.locator(".totals").innerText();
+  await shot("12-overview-with-usage");
 } catch (e) {
   out.problems.push(`driver: ${e?.stack ?? e}`);
   await shot("failure").catch(() => {});

@@ -240,4 +240,8 @@ async fn an_operator_sets_up_a_tenant_from_nothing_and_revokes_a_client() {
     assert_eq!(step("grantsAfter"), 0, "{seen}");
     assert_eq!(step("afterRevoke")["status"], 401, "{seen}");
     assert!(text("audit").contains("client.revoke"), "{seen}");
+    assert!(
+        text("usage").contains("Tool calls"),
+        "the client's calls are pictured: {seen}"
+    );
 }
