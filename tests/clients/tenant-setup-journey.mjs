@@ -24,9 +24,26 @@ const shot = (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage:
 const tab = (name) => page.getByRole("navigation", { name: "Tenant" }).getByRole("link", { name, exact: true }).click();
 const settled = () => page.waitForLoadState("networkidle");
 let app;
+// Form controls a screen reader could not name, on the current page.
+const unlabelled = () =>
+  page.evaluate(() =>
+    [...document.querySelectorAll("input:not([type=hidden]), select, textarea, button")]
+      .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || (el.tagName === "BUTTON" && el.innerText.trim())))
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+const audit = async (name) => {
+  const missing = await unlabelled();
+  if (missing.length) out.problems.push(`unlabelled on ${name}: ${missing.join(" | ")}`);
+};
 try {
   await page.goto(link, { waitUntil: "networkidle" });
   out.steps.firstPage = await page.locator("main").innerText();
+  // Keyboard: the first Tab reaches "Skip to content", which moves focus to the page.
+  await page.keyboard.press("Tab");
+  out.steps.firstTab = await page.evaluate(() => document.activeElement?.innerText ?? "");
+  await page.keyboard.press("Enter");
+  out.steps.afterSkip = await page.evaluate(() => document.activeElement?.id ?? "");
+  await audit("tenants");
   await page.getByLabel("Slug (its subdomain)").fill("acme");
   await page.getByLabel("Display name").fill("Acme Corp");
   await page.getByRole("button", { name: "Create tenant" }).click();
@@ -73,6 +90,7 @@ try {
   out.steps.rule = await page.locator("[data-rule='0']").innerText();
   out.steps.role = await page.locator("[data-role=staff]").innerText();
   await shot("3-sign-in-settings");
+  await audit("sign-in");
 
   // A prompt and a resource.
   await tab("Prompts & resources");
@@ -89,6 +107,7 @@ try {
   await page.locator(".resources li").first().waitFor({ timeout: 10000 });
   out.steps.catalog = await page.locator("main").innerText();
   await shot("3b-prompts-and-resources");
+  await audit("catalog");
 
   // A tool that needs the scope, shown as clients will see it.
   await tab("Tools");
@@ -104,6 +123,7 @@ try {
   await page.locator("[data-tool=forecast]").waitFor({ timeout: 10000 });
   out.steps.toolListed = await page.locator("[data-tool=forecast]").innerText();
   await shot("4-tool-added");
+  await audit("tools");
 
   // Editing it with an invalid schema: refused next to the field, nothing saved.
   await page.locator("[data-tool=forecast] a").click();
@@ -146,6 +166,7 @@ try {
   await page.locator(".try-result").filter({ hasText: /Refused/ }).waitFor({ timeout: 10000 });
   out.steps.triedBadly = await page.locator(".try-result").innerText();
   await shot("7-tried");
+  await audit("tool page");
 
   // A real MCP client: a user of acme.com signs in through the tenant's
   // provider and allows it; the client sees the tool.
@@ -168,6 +189,7 @@ try {
   out.steps.clients = await page.locator("table.clients tbody tr").allInnerTexts();
   out.steps.grants = await page.locator("table.grants tbody tr").allInnerTexts();
   await shot("9-clients");
+  await audit("clients");
   out.steps.beforeRevoke = await listWithToken(mcpUrl, token);
   await page.getByRole("button", { name: "Revoke Portcullis e2e client" }).click();
   await page.getByRole("button", { name: "Yes, revoke" }).click();
@@ -186,6 +208,7 @@ try {
   await page.locator("tr[data-action='client.revoke']").waitFor({ timeout: 10000 });
   out.steps.audit = await page.locator("table.audit tbody tr").allInnerTexts();
   await shot("11-audit");
+  await audit("audit log");
 
   // The overview pictures the calls the client made.
   await tab("Overview");
@@ -196,6 +219,7 @@ try {
   }
   out.steps.usage = await page.locator(".totals").innerText();
   await shot("12-overview-with-usage");
+  await audit("overview");
 } catch (e) {
   out.problems.push(`driver: ${e?.stack ?? e}`);
   await shot("failure").catch(() => {});

@@ -183,6 +183,12 @@ async fn an_operator_sets_up_a_tenant_from_nothing_and_revokes_a_client() {
     let text = |name: &str| step(name).to_string();
     assert_eq!(seen["problems"], json!([]), "{seen}");
     assert!(text("firstPage").contains("No tenants yet"), "{seen}");
+    assert_eq!(step("firstTab"), "Skip to content", "{seen}");
+    assert_eq!(
+        step("afterSkip"),
+        "main",
+        "keyboard users skip the top bar: {seen}"
+    );
 
     // The provider, tested before saving, its secret never shown again.
     assert_eq!(step("testVerdict"), "Connection works.", "{seen}");

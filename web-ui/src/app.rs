@@ -42,7 +42,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet href="/pkg/portcullis.css"/>
         <Title text="Portcullis"/>
         <Router>
-            <a class="skip" href="#main">"Skip to content"</a>
+            <a class="skip" href="#main" rel="external">"Skip to content"</a>
             <header class="topbar">
                 <a class="brand" href="/">"Portcullis"</a>
                 <SessionBar/>
