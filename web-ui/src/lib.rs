@@ -8,6 +8,8 @@
 //! database itself, and the control plane's crate is not a dependency of
 //! this one.
 
+// The pages' view types nest deeply; builds with `--cfg leptos_debuginfo`
+// (precise hydration errors) need more than the default limit.
 #![recursion_limit = "512"]
 
 pub mod api;
