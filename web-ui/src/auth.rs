@@ -15,7 +15,7 @@ use crate::api::{
     AuthSettings, ClientConfig, Outcome, Problem, Provider, ProviderCheck, Role, Scope, UserMatch,
     rule_summary,
 };
-use crate::form::{Field, FormError, list, on_success, problem_signal};
+use crate::form::{Field, FormError, Submit, list, on_success, problem_signal};
 use crate::nav::TenantNav;
 use crate::tenants::Failure;
 
@@ -590,9 +590,7 @@ fn ProviderEditor(
                 <button type="button" class="secondary" on:click=run_test disabled=move || test.pending().get()>
                     {move || if test.pending().get() { "Testing…" } else { "Test connection" }}
                 </button>
-                <button class="primary" type="submit" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Saving…" } else { "Save provider" }}
-                </button>
+                <Submit pending=action.pending() idle="Save provider" busy="Saving…"/>
                 {initial.is_some().then(|| view! {
                     <button type="button" class="link" on:click=move |_| editing.set(None)>"Cancel"</button>
                 })}
@@ -654,9 +652,7 @@ fn ScopeForm(slug: Signal<String>, action: ServerAction<ChangeAuth>) -> impl Int
             <Field id="scope-description" label="Scope description" value=description field="scopeDescription"
                 problem placeholder="Read forecasts" hint="Users read this when they consent."/>
             <FormError problem fields=&["scopeName", "scopeDescription"]/>
-            <button class="primary" type="submit" disabled=move || action.pending().get()>
-                {move || if action.pending().get() { "Saving…" } else { "Add scope" }}
-            </button>
+            <Submit pending=action.pending() idle="Add scope" busy="Saving…"/>
         </form>
     }
 }
@@ -741,9 +737,7 @@ fn RuleForm(slug: Signal<String>, action: ServerAction<ChangeAuth>) -> impl Into
             <p class="hint">"A user matching any rule may sign in; within a rule, any listed value matches. Separate values with commas."</p>
             <MatchInputs prefix="rule" fields problem/>
             <FormError problem fields=&[]/>
-            <button class="primary" type="submit" disabled=move || action.pending().get()>
-                {move || if action.pending().get() { "Saving…" } else { "Add rule" }}
-            </button>
+            <Submit pending=action.pending() idle="Add rule" busy="Saving…"/>
         </form>
     }
 }
@@ -779,9 +773,7 @@ fn RoleForm(slug: Signal<String>, action: ServerAction<ChangeAuth>) -> impl Into
             <p class="hint">"Who is in the role (leave all empty for every signed-in user):"</p>
             <MatchInputs prefix="role" fields problem/>
             <FormError problem fields=&["roleName"]/>
-            <button class="primary" type="submit" disabled=move || action.pending().get()>
-                {move || if action.pending().get() { "Saving…" } else { "Add role" }}
-            </button>
+            <Submit pending=action.pending() idle="Add role" busy="Saving…"/>
         </form>
     }
 }
@@ -821,9 +813,7 @@ fn ClientForm(slug: Signal<String>, action: ServerAction<ChangeAuth>) -> impl In
             <Field id="client-redirects" label="Redirect URIs" value=redirect_uris field="redirectUris" problem
                 placeholder="http://127.0.0.1/callback" hint="Exact URIs, comma-separated; http only on loopback."/>
             <FormError problem fields=&["clientId", "redirectUris"]/>
-            <button class="primary" type="submit" disabled=move || action.pending().get()>
-                {move || if action.pending().get() { "Saving…" } else { "Add client" }}
-            </button>
+            <Submit pending=action.pending() idle="Add client" busy="Saving…"/>
         </form>
     }
 }

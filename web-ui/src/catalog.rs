@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::api::{Outcome, Problem};
-use crate::form::{Field, FormError, on_success, problem_signal};
+use crate::form::{Field, FormError, Submit, on_success, problem_signal};
 use crate::nav::TenantNav;
 use crate::tenants::Failure;
 
@@ -201,9 +201,7 @@ fn PromptForm(slug: Signal<String>, action: ServerAction<AddPrompt>) -> impl Int
             <Field id="prompt-message" label="Message (from the user)" value=message field="messages" problem
                 placeholder="Summarize today's forecast."/>
             <FormError problem fields=&["name", "description", "messages"]/>
-            <button class="primary" type="submit" disabled=move || action.pending().get()>
-                {move || if action.pending().get() { "Adding…" } else { "Add prompt" }}
-            </button>
+            <Submit pending=action.pending() idle="Add prompt" busy="Adding…"/>
         </form>
     }
 }
@@ -243,9 +241,7 @@ fn ResourceForm(slug: Signal<String>, action: ServerAction<AddResource>) -> impl
                 {move || crate::form::field_message(problem.get(), "text")}
             </p>
             <FormError problem fields=&["uri", "name", "mimeType", "text"]/>
-            <button class="primary" type="submit" disabled=move || action.pending().get()>
-                {move || if action.pending().get() { "Adding…" } else { "Add resource" }}
-            </button>
+            <Submit pending=action.pending() idle="Add resource" busy="Adding…"/>
         </form>
     }
 }

@@ -80,6 +80,21 @@ pub fn Field(
     }
 }
 
+/// A form's submit button: disabled while `pending` (no double submits),
+/// saying `busy` then instead of `idle`.
+#[component]
+pub fn Submit(
+    #[prop(into)] pending: Signal<bool>,
+    idle: &'static str,
+    busy: &'static str,
+) -> impl IntoView {
+    view! {
+        <button class="primary" type="submit" disabled=move || pending.get()>
+            {move || if pending.get() { busy } else { idle }}
+        </button>
+    }
+}
+
 /// The problem's message if it is about `field`.
 pub fn field_message(problem: Option<Problem>, field: &str) -> Option<String> {
     problem

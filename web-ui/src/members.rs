@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Outcome, Problem};
-use crate::form::{Field, FormError, on_success, problem_signal};
+use crate::form::{Field, FormError, Submit, on_success, problem_signal};
 use crate::nav::TenantNav;
 use crate::tenants::Failure;
 
@@ -290,9 +290,7 @@ fn InviteForm(slug: Signal<String>, invite: ServerAction<PutMember>) -> impl Int
             <RoleSelect id="member-role" value=role with_owner=true/>
             <FormError problem fields=&["email"]/>
             <p class="saved" role="status">{done}</p>
-            <button class="primary" type="submit" disabled=move || invite.pending().get()>
-                {move || if invite.pending().get() { "Inviting…" } else { "Invite" }}
-            </button>
+            <Submit pending=invite.pending() idle="Invite" busy="Inviting…"/>
         </form>
     }
 }
@@ -319,9 +317,7 @@ fn TokenForm(slug: Signal<String>, create: ServerAction<CreateToken>) -> impl In
             <label for="token-role">"Role"</label>
             <RoleSelect id="token-role" value=role with_owner=false/>
             <FormError problem fields=&["name"]/>
-            <button class="primary" type="submit" disabled=move || create.pending().get()>
-                {move || if create.pending().get() { "Making…" } else { "Make token" }}
-            </button>
+            <Submit pending=create.pending() idle="Make token" busy="Making…"/>
         </form>
         {move || match create.value().get() {
             Some(Ok(Ok(made))) => Some(view! {

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Deployment, Diff, Outcome, Problem, Tenant, Usage};
+use crate::form::Submit;
 use crate::nav::TenantNav;
 use crate::tenants::Failure;
 use crate::usage::UsageCharts;
@@ -207,9 +208,7 @@ fn Overview(
                         ev.prevent_default();
                         publish_action.dispatch(Publish { slug: publish_slug.clone() });
                     }>
-                        <button class="primary" type="submit" disabled=move || publish_action.pending().get()>
-                            {move || if publish_action.pending().get() { "Publishing…" } else { "Publish" }}
-                        </button>
+                        <Submit pending=publish_action.pending() idle="Publish" busy="Publishing…"/>
                     </form>
                     <p class="error" role="alert">{publish_error}</p>
             }.into_any()

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::{Outcome, Problem, Tenant};
+use crate::form::Submit;
 use crate::signin::SignInPrompt;
 
 #[server(prefix = "/ui/fn", endpoint = "list_tenants")]
@@ -146,9 +147,7 @@ fn NewTenant(create: ServerAction<CreateTenant>) -> impl IntoView {
             <p id="tenant-name-error" class="field-error" role="alert">{error_for("displayName")}</p>
             <p class="error" role="alert">{other}</p>
             <p class="saved" role="status">{created}</p>
-            <button class="primary" type="submit" disabled=move || create.pending().get()>
-                {move || if create.pending().get() { "Creating…" } else { "Create tenant" }}
-            </button>
+            <Submit pending=create.pending() idle="Create tenant" busy="Creating…"/>
         </ActionForm>
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::api::{Outcome, Problem, Scope, Tool};
-use crate::form::{Field, FormError, on_success, problem_signal};
+use crate::form::{Field, FormError, Submit, on_success, problem_signal};
 use crate::nav::TenantNav;
 use crate::tenants::Failure;
 
@@ -709,9 +709,7 @@ fn TryPanel(slug: Signal<String>, name: Signal<String>, example: String) -> impl
                 {move || crate::form::field_message(problem.get(), "arguments")}
             </p>
             <FormError problem fields=&["arguments"]/>
-            <button class="primary" type="submit" disabled=move || attempt.pending().get()>
-                {move || if attempt.pending().get() { "Calling…" } else { "Call the tool" }}
-            </button>
+            <Submit pending=attempt.pending() idle="Call the tool" busy="Calling…"/>
             <div class="try-result" aria-live="polite">
                 {move || match attempt.value().get() {
                     Some(Ok(Ok(tried))) => {

@@ -60,22 +60,14 @@ struct Listing {
 
 impl Services {
     async fn listing(&self, tenant: &str) -> Result<Listing, ServiceError> {
-        let (status, body) = self
-            .edge
-            .command(&self.signing_key, Method::GET, tenant, "clients")
-            .await
-            .map_err(ServiceError::EdgeUnavailable)?;
-        match status {
-            200 => serde_json::from_value(body)
+        match self.ask_edge(Method::GET, tenant, "clients").await? {
+            Some(body) => serde_json::from_value(body)
                 .map_err(|e| ServiceError::Internal(format!("edge's client listing: {e}"))),
             // Nothing published yet, or no authorization configured.
-            404 => Ok(Listing {
+            None => Ok(Listing {
                 clients: Vec::new(),
                 grants: Vec::new(),
             }),
-            other => Err(ServiceError::EdgeUnavailable(format!(
-                "edge answered {other} to the client listing"
-            ))),
         }
     }
 
@@ -107,16 +99,12 @@ impl Services {
     ) -> Result<ClientRevoked, ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
         let rest = format!("clients/{}", encode_path_segment(client_id));
-        let (status, body) = self
-            .edge
-            .command(&self.signing_key, Method::DELETE, tenant, &rest)
-            .await
-            .map_err(ServiceError::EdgeUnavailable)?;
-        if status == 404 {
-            return Err(ServiceError::NotFound(format!(
-                "client {client_id:?} of tenant {tenant:?}"
-            )));
-        }
+        let body = self
+            .ask_edge(Method::DELETE, tenant, &rest)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!("client {client_id:?} of tenant {tenant:?}"))
+            })?;
         let revoked: ClientRevoked = serde_json::from_value(body)
             .map_err(|e| ServiceError::Internal(format!("edge's revocation answer: {e}")))?;
         self.audit(
@@ -140,16 +128,11 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
         let rest = format!("grants/{}", encode_path_segment(grant_id));
-        let (status, _) = self
-            .edge
-            .command(&self.signing_key, Method::DELETE, tenant, &rest)
-            .await
-            .map_err(ServiceError::EdgeUnavailable)?;
-        if status == 404 {
-            return Err(ServiceError::NotFound(format!(
-                "grant {grant_id:?} of tenant {tenant:?}"
-            )));
-        }
+        self.ask_edge(Method::DELETE, tenant, &rest)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!("grant {grant_id:?} of tenant {tenant:?}"))
+            })?;
         self.audit(
             ctx,
             Some(tenant_row.id),

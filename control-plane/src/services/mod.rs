@@ -56,6 +56,29 @@ impl Services {
         &self.db
     }
 
+    /// Sends the edge a signed command about `tenant` (`rest` below
+    /// `/internal/tenants/{tenant}/`, percent-encoded): its JSON answer,
+    /// `None` when the edge has no such thing, or why it could not say.
+    pub(crate) async fn ask_edge(
+        &self,
+        method: reqwest::Method,
+        tenant: &str,
+        rest: &str,
+    ) -> Result<Option<serde_json::Value>, ServiceError> {
+        let (status, body) = self
+            .edge
+            .command(&self.signing_key, method, tenant, rest)
+            .await
+            .map_err(ServiceError::EdgeUnavailable)?;
+        match status {
+            200..=299 => Ok(Some(body)),
+            404 => Ok(None),
+            other => Err(ServiceError::EdgeUnavailable(format!(
+                "edge answered {other} to {rest}: {body}"
+            ))),
+        }
+    }
+
     pub fn new(db: PgPool, settings: &Settings) -> Result<Self, String> {
         Ok(Self {
             db,

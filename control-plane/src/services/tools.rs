@@ -260,21 +260,16 @@ impl Services {
             encode_path_segment(name),
             encode_path_segment(&arguments)
         );
-        let (status, body) = self
-            .edge
-            .command(&self.signing_key, reqwest::Method::POST, tenant, &rest)
-            .await
-            .map_err(ServiceError::EdgeUnavailable)?;
-        match status {
-            200 => serde_json::from_value(body)
-                .map_err(|e| ServiceError::Internal(format!("edge's try answer: {e}"))),
-            404 => Err(ServiceError::Conflict(format!(
-                "nothing of tenant {tenant:?} is live at the edge yet; publish first"
-            ))),
-            other => Err(ServiceError::EdgeUnavailable(format!(
-                "edge answered {other} to a try: {body}"
-            ))),
-        }
+        let body = self
+            .ask_edge(reqwest::Method::POST, tenant, &rest)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::Conflict(format!(
+                    "nothing of tenant {tenant:?} is live at the edge yet; publish first"
+                ))
+            })?;
+        serde_json::from_value(body)
+            .map_err(|e| ServiceError::Internal(format!("edge's try answer: {e}")))
     }
 }
 

@@ -2,8 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
 use sqlx::types::Json;
-use sqlx::{FromRow, PgExecutor};
+use sqlx::{FromRow, PgExecutor, Postgres};
 
 use super::error::{StorageError, classify};
 
@@ -48,28 +50,36 @@ pub async fn tool_create(
     tenant_id: i64,
     tool: &NewTool<'_>,
 ) -> Result<ToolRow, StorageError> {
-    sqlx::query_as(&format!(
+    let sql = format!(
         "INSERT INTO tools (tenant_id, name, title, description, input_schema, content, is_error,
                             scopes, notifications, input_rounds, annotations, output_schema,
                             structured_content)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
-    ))
-    .bind(tenant_id)
-    .bind(tool.name)
-    .bind(tool.title)
-    .bind(tool.description)
-    .bind(Json(tool.input_schema))
-    .bind(Json(tool.content))
-    .bind(tool.is_error)
-    .bind(tool.scopes)
-    .bind(Json(tool.notifications))
-    .bind(Json(tool.input_rounds))
-    .bind(tool.annotations.map(Json))
-    .bind(tool.output_schema.map(Json))
-    .bind(tool.structured_content.map(Json))
-    .fetch_one(db)
-    .await
-    .map_err(classify)
+    );
+    bind_tool(sqlx::query_as(&sql).bind(tenant_id), tool)
+        .fetch_one(db)
+        .await
+        .map_err(classify)
+}
+
+/// Binds a tool's columns, in table order from `name` on.
+fn bind_tool<'q>(
+    query: QueryAs<'q, Postgres, ToolRow, PgArguments>,
+    tool: &NewTool<'q>,
+) -> QueryAs<'q, Postgres, ToolRow, PgArguments> {
+    query
+        .bind(tool.name)
+        .bind(tool.title)
+        .bind(tool.description)
+        .bind(Json(tool.input_schema))
+        .bind(Json(tool.content))
+        .bind(tool.is_error)
+        .bind(tool.scopes)
+        .bind(Json(tool.notifications))
+        .bind(Json(tool.input_rounds))
+        .bind(tool.annotations.map(Json))
+        .bind(tool.output_schema.map(Json))
+        .bind(tool.structured_content.map(Json))
 }
 
 pub async fn tool_list(
@@ -121,28 +131,15 @@ pub async fn tool_update(
     name: &str,
     tool: &NewTool<'_>,
 ) -> Result<Option<ToolRow>, StorageError> {
-    sqlx::query_as(&format!(
+    let sql = format!(
         "UPDATE tools SET name = $3, title = $4, description = $5, input_schema = $6,
                 content = $7, is_error = $8, scopes = $9, notifications = $10,
                 input_rounds = $11, annotations = $12, output_schema = $13,
                 structured_content = $14
          WHERE tenant_id = $1 AND name = $2 RETURNING {COLUMNS}"
-    ))
-    .bind(tenant_id)
-    .bind(name)
-    .bind(tool.name)
-    .bind(tool.title)
-    .bind(tool.description)
-    .bind(Json(tool.input_schema))
-    .bind(Json(tool.content))
-    .bind(tool.is_error)
-    .bind(tool.scopes)
-    .bind(Json(tool.notifications))
-    .bind(Json(tool.input_rounds))
-    .bind(tool.annotations.map(Json))
-    .bind(tool.output_schema.map(Json))
-    .bind(tool.structured_content.map(Json))
-    .fetch_optional(db)
-    .await
-    .map_err(classify)
+    );
+    bind_tool(sqlx::query_as(&sql).bind(tenant_id).bind(name), tool)
+        .fetch_optional(db)
+        .await
+        .map_err(classify)
 }
