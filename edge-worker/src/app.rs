@@ -11,9 +11,9 @@ use crate::mcp::sessions::{SessionChange, SessionOwner};
 use crate::mcp::subscriptions::{Published, StreamKind};
 use crate::mcp::transport::Answer;
 use crate::mcp::{sse, transport};
-use crate::oauth::form::decode;
+use crate::oauth::form::{FormRefusal, MAX_FORM_BYTES, decode};
 use crate::oauth::tokens::AccessTokens;
-use crate::oauth::{AUTHORITY_PATHS, metadata};
+use crate::oauth::{AUTHORITY_PATHS, metadata, oauth_error};
 use crate::routing::{Site, site_for_host};
 use crate::store::ConfigStore;
 use crate::{auth, config_push};
@@ -286,6 +286,12 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
         }
         if let (Some(oauth), true) = (oauth, is_oauth_path) {
             if AUTHORITY_PATHS.contains(&path) {
+                // Refused here, in the Worker, so an oversized request never
+                // occupies the tenant's one (serialized) auth object.
+                if request.body.len() > MAX_FORM_BYTES || request.query.len() > MAX_FORM_BYTES {
+                    let (status, why) = FormRefusal::TooLarge.explain();
+                    return Outcome::Reply(oauth_error(status, "invalid_request", &why));
+                }
                 return Outcome::Authority {
                     tenant: config.tenant.clone(),
                 };
@@ -309,7 +315,9 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
         match (path, request.method.as_str()) {
             (MCP_PATH, "GET") => transport::open_notification_stream(&config, &caller, request),
             (MCP_PATH, _) => transport::handle(&config, &caller, request, self.token_key),
-            (SSE_PATH, "GET") => sse::open(&config.tenant, &(self.new_session_id)()),
+            (SSE_PATH, "GET") => {
+                sse::open(&config.tenant, &caller, request, &(self.new_session_id)())
+            }
             (SSE_PATH, _) => Outcome::Reply(
                 HttpResponse::error(405, "method_not_allowed", "open the event stream with GET")
                     .with_header("allow", "GET"),
@@ -677,10 +685,17 @@ mod tests {
             .edge()
             .handle(&req("GET", "acme.localhost:8787", "/sse", b""))
             .await;
+        let session = sse::session_key(
+            "acme",
+            &Caller::Anonymous,
+            &HttpRequest::default(),
+            "5e55-10ab",
+        );
+        assert!(session.starts_with("acme/"), "{session}");
         assert_eq!(
             opened,
             Outcome::OpenStream {
-                session: "acme/5e55-10ab".into(),
+                session: session.clone(),
                 first_event: "event: endpoint\ndata: /messages?sessionId=5e55-10ab\n\n".into()
             }
         );
@@ -693,7 +708,7 @@ mod tests {
         post.query = "sessionId=5e55-10ab".into();
         let delivered = f.edge().handle(&post).await;
         assert!(
-            matches!(delivered, Outcome::Deliver { ref session, .. } if session == "acme/5e55-10ab"),
+            matches!(delivered, Outcome::Deliver { session: ref s, .. } if *s == session),
             "{delivered:?}"
         );
         let mut foreign = post.clone();

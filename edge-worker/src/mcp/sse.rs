@@ -7,6 +7,7 @@
 //! named by [`session_key`]; this module only decides what goes where.
 
 use portcullis_tenant_config::TenantConfig;
+use sha2::{Digest, Sha256};
 
 use super::jsonrpc::Incoming;
 use super::sessions::is_session_id;
@@ -21,11 +22,31 @@ pub const MESSAGES_PATH: &str = "/messages";
 /// The revision a session speaks until a header says otherwise.
 const SSE_VERSION: &str = "2024-11-05";
 
-/// Sessions are named within their tenant: a session id presented at
-/// another tenant's host names a session that does not exist there.
-pub fn session_key(tenant: &str, session_id: &str) -> String {
-    format!("{tenant}/{session_id}")
+/// The Durable Object name of a session: within its tenant, and bound to
+/// who opened it — a user (through one client), or on a public tenant the
+/// address the stream was opened from. A session id learned by anyone else
+/// names a session that does not exist for them (404), so they can neither
+/// post into it nor answer its requests.
+pub fn session_key(
+    tenant: &str,
+    caller: &Caller,
+    request: &HttpRequest,
+    session_id: &str,
+) -> String {
+    let owner = match caller {
+        Caller::User(claims) => format!("user\n{}\n{}", claims.u, claims.c),
+        Caller::Anonymous => format!(
+            "address\n{}",
+            request.header(CLIENT_ADDRESS_HEADER).unwrap_or_default()
+        ),
+    };
+    let digest = Sha256::digest(owner.as_bytes());
+    let owner: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{tenant}/{owner}/{session_id}")
 }
+
+/// The connecting client's address, as the Workers runtime sets it.
+pub const CLIENT_ADDRESS_HEADER: &str = "cf-connecting-ip";
 
 /// One server-sent event (`data` split into `data:` lines).
 pub fn event(name: &str, data: &str) -> String {
@@ -47,9 +68,9 @@ pub fn event_with_id(id: Option<u64>, name: &str, data: &str) -> String {
 }
 
 /// `GET /sse`: a new session whose stream starts with its endpoint.
-pub fn open(tenant: &str, session_id: &str) -> Outcome {
+pub fn open(tenant: &str, caller: &Caller, request: &HttpRequest, session_id: &str) -> Outcome {
     Outcome::OpenStream {
-        session: session_key(tenant, session_id),
+        session: session_key(tenant, caller, request, session_id),
         first_event: event(
             "endpoint",
             &format!("{MESSAGES_PATH}?sessionId={session_id}"),
@@ -85,7 +106,7 @@ pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Ou
     match reply {
         None => Outcome::Reply(accepted),
         Some(answer) => Outcome::Deliver {
-            session: session_key(&config.tenant, session_id),
+            session: session_key(&config.tenant, caller, request, session_id),
             event: answer.events(),
             accepted,
         },
@@ -116,11 +137,19 @@ mod tests {
         let Outcome::OpenStream {
             session,
             first_event,
-        } = open("acme", "0b8e-42")
+        } = open(
+            "acme",
+            &Caller::Anonymous,
+            &HttpRequest::default(),
+            "0b8e-42",
+        )
         else {
             panic!("opens a stream")
         };
-        assert_eq!(session, "acme/0b8e-42");
+        assert!(
+            session.starts_with("acme/") && session.ends_with("/0b8e-42"),
+            "{session}"
+        );
         assert_eq!(
             first_event,
             "event: endpoint\ndata: /messages?sessionId=0b8e-42\n\n"
@@ -141,7 +170,13 @@ mod tests {
         else {
             panic!("delivers")
         };
-        assert_eq!((session.as_str(), accepted.status), ("acme/abcdef12", 202));
+        let opened_by_the_same_caller = session_key(
+            "acme",
+            &Caller::Anonymous,
+            &HttpRequest::default(),
+            "abcdef12",
+        );
+        assert_eq!((session, accepted.status), (opened_by_the_same_caller, 202));
         let data: Value = serde_json::from_str(
             event
                 .strip_prefix("event: message\ndata: ")
@@ -175,6 +210,48 @@ mod tests {
         };
         assert!(
             matches!(post(&tenant("acme", 1, &[]), &Caller::Anonymous, &garbage), Outcome::Reply(r) if r.status == 400)
+        );
+    }
+
+    #[test]
+    fn a_session_is_bound_to_the_caller_that_opened_it() {
+        use crate::oauth::tokens::AccessClaims;
+        let user = |u: &str, c: &str| {
+            Caller::User(AccessClaims {
+                t: "acme".into(),
+                g: "g".into(),
+                u: u.into(),
+                c: c.into(),
+                s: String::new(),
+                a: "https://acme.localhost/mcp".into(),
+                e: 0,
+            })
+        };
+        let from = |address: &str| HttpRequest {
+            headers: vec![(CLIENT_ADDRESS_HEADER.into(), address.into())],
+            ..Default::default()
+        };
+        let here = from("127.0.0.1");
+        let alice = session_key("acme", &user("alice", "app"), &here, "abcdef12");
+        // Another user, the same user through another client, an anonymous
+        // caller, another tenant: each names a session that is not alice's.
+        for other in [
+            session_key("acme", &user("bob", "app"), &here, "abcdef12"),
+            session_key("acme", &user("alice", "other-app"), &here, "abcdef12"),
+            session_key("acme", &Caller::Anonymous, &here, "abcdef12"),
+            session_key("globex", &user("alice", "app"), &here, "abcdef12"),
+        ] {
+            assert_ne!(alice, other);
+        }
+        // The user's own later POSTs, from anywhere, find it.
+        assert_eq!(
+            alice,
+            session_key("acme", &user("alice", "app"), &from("10.9.8.7"), "abcdef12")
+        );
+        // On a public tenant, an anonymous session belongs to its address.
+        assert_ne!(
+            session_key("acme", &Caller::Anonymous, &here, "abcdef12"),
+            session_key("acme", &Caller::Anonymous, &from("127.0.0.2"), "abcdef12"),
         );
     }
 }

@@ -139,7 +139,8 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
         ))
     }
 
-    async fn claims_of(&self, grant: &Grant) -> Option<UserClaims> {
+    /// What the provider said about the grant's user, as sealed at sign-in.
+    pub(super) async fn claims_of(&self, grant: &Grant) -> Option<UserClaims> {
         let aad = records::claims_aad(&self.config.tenant, &grant.user.user_id);
         let plain = self.crypto.open_sealed(&aad, &grant.user.claims).await?;
         serde_json::from_slice(&plain).ok()

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use portcullis_tenant_config::auth::UserClaims;
 
-use super::form::{Params, with_query};
+use super::form::{FormRefusal, Params, with_query};
 use super::pages::{branded_page, error_page, escape};
 use super::records::{
     self, AuthStore, CodeRecord, Consent, Grant, SealedUser, StorageError, Transaction,
@@ -29,7 +29,10 @@ pub async fn start<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     request: &HttpRequest,
 ) -> Answer {
-    let params = Params::parse(&request.query);
+    let params = match query_params(request) {
+        Ok(params) => params,
+        Err(refusal) => return Ok(refusal),
+    };
     if let Some(name) = params.repeated() {
         return Ok(bad_request(&format!(
             "The parameter {name} was sent more than once."
@@ -59,6 +62,10 @@ pub async fn start<S: AuthStore, C: EdgeCrypto, F: Fetch>(
         uri: &redirect_uri,
         state: params.get("state"),
         issuer: &authority.origin,
+        // RFC 9700 §4.11.2: a client anyone could register (dynamically or
+        // by a metadata document) would make the tenant's origin an open
+        // redirector; until a user signed in, its errors are pages.
+        before_sign_in: !client.pre_registered,
     };
     if params.get("response_type") != Some("code") {
         return Ok(back.error(
@@ -163,7 +170,10 @@ pub async fn login<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     request: &HttpRequest,
 ) -> Answer {
-    let params = Params::parse(&request.query);
+    let params = match query_params(request) {
+        Ok(params) => params,
+        Err(refusal) => return Ok(refusal),
+    };
     let (Some(id), Some(provider)) = (params.get("txn"), params.get("provider")) else {
         return Ok(bad_request("The sign-in link is incomplete."));
     };
@@ -207,7 +217,10 @@ pub async fn callback<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     request: &HttpRequest,
 ) -> Answer {
-    let params = Params::parse(&request.query);
+    let params = match query_params(request) {
+        Ok(params) => params,
+        Err(refusal) => return Ok(refusal),
+    };
     let Some(id) = params.get("state") else {
         return Ok(bad_request(
             "The identity provider's answer carries no state.",
@@ -319,7 +332,10 @@ pub async fn consent<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     request: &HttpRequest,
 ) -> Answer {
-    let form = Params::parse(&String::from_utf8_lossy(&request.body));
+    let form = match Params::parse(&String::from_utf8_lossy(&request.body)) {
+        Ok(form) => form,
+        Err(refusal) => return Ok(refused_form(refusal)),
+    };
     let Some(id) = form.get("txn") else {
         return Ok(forbidden_consent());
     };
@@ -519,6 +535,9 @@ struct Redirect<'a> {
     uri: &'a str,
     state: Option<&'a str>,
     issuer: &'a str,
+    /// No user has signed in yet and the client registered itself: errors
+    /// are shown here instead of being sent to its redirect URI.
+    before_sign_in: bool,
 }
 
 impl<'a> Redirect<'a> {
@@ -527,6 +546,7 @@ impl<'a> Redirect<'a> {
             uri: &t.redirect_uri,
             state: t.state.as_deref(),
             issuer,
+            before_sign_in: false,
         }
     }
 
@@ -548,6 +568,9 @@ impl<'a> Redirect<'a> {
     }
 
     fn error(&self, error: &str, description: &str) -> HttpResponse {
+        if self.before_sign_in {
+            return bad_request(&format!("{description} ({error})."));
+        }
         found(&self.error_uri(error, description))
     }
 }
@@ -556,6 +579,20 @@ fn found(location: &str) -> HttpResponse {
     HttpResponse::empty(302)
         .with_header("location", location)
         .with_header("cache-control", "no-store")
+}
+
+/// The query of a page request, or the page that refuses it.
+fn query_params(request: &HttpRequest) -> Result<Params, HttpResponse> {
+    Params::parse(&request.query).map_err(refused_form)
+}
+
+fn refused_form(refusal: FormRefusal) -> HttpResponse {
+    let (status, why) = refusal.explain();
+    error_page(
+        status,
+        "This sign-in request cannot be processed",
+        &format!("The request is malformed: {why}."),
+    )
 }
 
 fn bad_request(explanation: &str) -> HttpResponse {

@@ -131,6 +131,7 @@ pub async fn client<S: AuthStore, C, F: Fetch>(
         client_id: document.client_id,
         client_name: document.client_name,
         redirect_uris: document.redirect_uris,
+        pre_registered: false,
     }))
 }
 

@@ -63,6 +63,9 @@ pub struct Client {
     pub client_id: String,
     pub client_name: String,
     pub redirect_uris: Vec<String>,
+    /// Whether the tenant's admins registered it: only then are errors
+    /// sent to its redirect URI before the user has signed in.
+    pub pre_registered: bool,
 }
 
 impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
@@ -111,6 +114,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
                 client_id: c.client_id.clone(),
                 client_name: c.client_name.clone(),
                 redirect_uris: c.redirect_uris.clone(),
+                pre_registered: true,
             }));
         }
         if cimd::is_document_url(client_id) {
@@ -122,6 +126,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
             client_id: c.client_id,
             client_name: c.client_name,
             redirect_uris: c.redirect_uris,
+            pre_registered: false,
         }))
     }
 

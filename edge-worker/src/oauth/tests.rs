@@ -108,7 +108,7 @@ impl Fetch for FakeIdp {
                 ok(json!({"keys": [{"kid": "k1", "kty": "RSA", "n": "AQAB", "e": "AQAB"}]}))
             }
             ("POST", Some("/token")) => {
-                let form = Params::parse(request.body.as_deref().unwrap_or_default());
+                let form = Params::parse(request.body.as_deref().unwrap_or_default()).unwrap();
                 // HTTP Basic, OpenID Connect's default: "acme-client:s3cret".
                 let basic = request
                     .headers
@@ -430,7 +430,7 @@ fn location(response: &HttpResponse) -> &str {
 }
 
 fn location_params(response: &HttpResponse) -> Params {
-    Params::parse(location(response).split_once('?').map_or("", |(_, q)| q))
+    Params::parse(location(response).split_once('?').map_or("", |(_, q)| q)).unwrap()
 }
 
 fn hidden(html: &str, name: &str) -> String {
@@ -1438,3 +1438,5 @@ async fn revoking_a_client_ends_every_grant_and_its_registration() {
         (Some(1), Some(false))
     );
 }
+
+mod hardening;

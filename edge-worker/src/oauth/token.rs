@@ -4,6 +4,7 @@
 //! A code is redeemed once: a second attempt revokes the grant, and with it
 //! the tokens of the first (OAuth 2.1 §4.1.3). A refresh token is used once:
 //! every use rotates it, and presenting an old one revokes the grant family.
+//! Each issue re-checks the user against the tenant's live rules.
 
 use std::collections::BTreeSet;
 
@@ -33,7 +34,10 @@ fn form_params(request: &HttpRequest) -> Result<Params, HttpResponse> {
             "send the parameters as application/x-www-form-urlencoded",
         ));
     }
-    let params = Params::parse(&String::from_utf8_lossy(&request.body));
+    let params = Params::parse(&String::from_utf8_lossy(&request.body)).map_err(|refusal| {
+        let (status, why) = refusal.explain();
+        oauth_error(status, "invalid_request", &why)
+    })?;
     if let Some(name) = params.repeated() {
         return Err(oauth_error(
             400,
@@ -118,14 +122,16 @@ async fn redeem_code<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     let Some(mut record) = records::load::<CodeRecord>(authority.store, &key).await? else {
         return invalid_grant("unknown authorization code");
     };
+    // The client first: another client presenting a code it saw (in a
+    // log, a referrer) must not be able to revoke the user's grant with it.
+    if record.client_id != client_id {
+        return invalid_grant("the authorization code was issued to another client");
+    }
     if record.redeemed {
         authority.revoke_grant(&record.grant).await?;
         return invalid_grant(
             "the authorization code was already used; the tokens issued for it are revoked",
         );
-    }
-    if record.client_id != client_id {
-        return invalid_grant("the authorization code was issued to another client");
     }
     if record.expires_at <= authority.now {
         authority.store.delete(&key).await?;
@@ -150,6 +156,9 @@ async fn redeem_code<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     if grant.revoked {
         return invalid_grant("the grant was revoked");
     }
+    let Some(grant) = under_current_rules(authority, grant).await? else {
+        return invalid_grant("the tenant no longer lets this user in; the grant is revoked");
+    };
     let scopes = grant.scopes.clone();
     issue(authority, grant, &scopes).await
 }
@@ -190,21 +199,57 @@ async fn refresh<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     if grant.expires_at <= authority.now {
         return invalid_grant("the refresh token has expired");
     }
-    let scopes = match params.get("scope") {
+    if let Some(scope) = params.get("scope") {
+        let asked: BTreeSet<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+        if asked.iter().any(|s| !grant.scopes.iter().any(|g| g == s)) {
+            return Ok(oauth_error(
+                400,
+                "invalid_scope",
+                "a refresh cannot add scopes",
+            ));
+        }
+    }
+    let Some(grant) = under_current_rules(authority, grant).await? else {
+        return invalid_grant("the tenant no longer lets this user in; the grant is revoked");
+    };
+    let scopes: Vec<String> = match params.get("scope") {
         None => grant.scopes.clone(),
         Some(scope) => {
-            let asked: BTreeSet<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
-            if asked.iter().any(|s| !grant.scopes.iter().any(|g| g == s)) {
-                return Ok(oauth_error(
-                    400,
-                    "invalid_scope",
-                    "a refresh cannot add scopes",
-                ));
-            }
-            asked.into_iter().map(str::to_owned).collect()
+            let asked: BTreeSet<&str> = scope.split(' ').collect();
+            grant
+                .scopes
+                .iter()
+                .filter(|s| asked.contains(s.as_str()))
+                .cloned()
+                .collect()
         }
     };
     issue(authority, grant, &scopes).await
+}
+
+/// The grant as the tenant's live rules allow it now: the user's stored
+/// claims are checked against the published `allow` rules and roles, so a
+/// user removed from them stops getting tokens at the next refresh rather
+/// than at the end of the refresh token's life. `None` (and the grant
+/// revoked) when the user is no longer admitted; otherwise the grant keeps
+/// only the scopes the user may still grant.
+async fn under_current_rules<S: AuthStore, C: EdgeCrypto, F: Fetch>(
+    authority: &Authority<'_, S, C, F>,
+    mut grant: Grant,
+) -> Result<Option<Grant>, StorageError> {
+    let admitted = match authority.claims_of(&grant).await {
+        Some(claims) => authority.oauth.admits(&claims).then(|| {
+            let grantable = authority.oauth.grantable_scopes(&claims);
+            grant.scopes.retain(|s| grantable.contains(s.as_str()));
+        }),
+        // Claims that no longer open (a rotated seal key) prove nothing.
+        None => None,
+    };
+    if admitted.is_none() {
+        authority.revoke_grant(&grant.id).await?;
+        return Ok(None);
+    }
+    Ok(Some(grant))
 }
 
 /// Rotates the grant's refresh token and mints an access token.
