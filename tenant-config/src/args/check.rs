@@ -82,17 +82,13 @@ fn check_array(rules: &Rules, items: &[Value], path: &mut String, out: &mut Vec<
     if let Some(m) = rules.min_items.filter(|m| len < *m) {
         push(out, path, format!("must have at least {m} items"));
     }
-    if let Some(m) = rules.max_items.filter(|m| len > *m) {
+    let too_many = rules.max_items.filter(|m| len > *m);
+    if let Some(m) = too_many {
         push(out, path, format!("must have at most {m} items"));
     }
-    if rules.unique_items {
-        let duplicate = items
-            .iter()
-            .enumerate()
-            .any(|(i, a)| items[..i].iter().any(|b| json_equal(a, b)));
-        if duplicate {
-            push(out, path, "items must be unique".into());
-        }
+    // Already refused for its length: not worth hashing every item.
+    if rules.unique_items && too_many.is_none() && has_duplicate(items) {
+        push(out, path, "items must be unique".into());
     }
     if let Some(item_schema) = &rules.items {
         for (i, item) in items.iter().enumerate() {
@@ -216,6 +212,52 @@ fn push(out: &mut Vec<Violation>, path: &str, message: String) {
 }
 
 /// JSON Schema equality: numbers compare by value (1 == 1.0).
+/// Whether two items are equal as JSON values, in one pass: each item's
+/// canonical text goes into a hash set (comparing every pair would let a
+/// long array of distinct items cost its length squared).
+fn has_duplicate(items: &[Value]) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    items.iter().any(|item| {
+        let mut text = String::new();
+        canonical(item, &mut text);
+        !seen.insert(text)
+    })
+}
+
+/// A text equal for values [`json_equal`] calls equal: numbers by value,
+/// object members in key order.
+fn canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Number(n) => {
+            let n = n.as_f64().unwrap_or(f64::NAN);
+            // -0 equals 0.
+            let n = if n == 0.0 { 0.0 } else { n };
+            out.push_str(&format!("n{n:?}"));
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for item in items {
+                canonical(item, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Value::Object(members) => {
+            let mut sorted: Vec<_> = members.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (name, member) in sorted {
+                out.push_str(&Value::String(name.clone()).to_string());
+                out.push(':');
+                canonical(member, out);
+                out.push(',');
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
 fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),

@@ -390,4 +390,35 @@ mod tests {
             "true"
         );
     }
+
+    #[test]
+    fn unique_items_is_linear_and_equal_means_equal_json() {
+        let unique = ArgSchema::compile(&json!({"type": "array", "uniqueItems": true})).unwrap();
+        // Pairwise comparison would take ~2·10¹⁰ steps here.
+        let distinct: Vec<Value> = (0..200_000).map(|i| json!(i)).collect();
+        assert_eq!(unique.check(&Value::Array(distinct)), Ok(()));
+        for same in [
+            json!([1, 1.0]),
+            json!([0, -0.0]),
+            json!([{"a": 1, "b": [2]}, {"b": [2.0], "a": 1}]),
+            json!(["x", "y", "x"]),
+        ] {
+            assert!(unique.check(&same).is_err(), "{same}");
+        }
+        for different in [
+            json!(["1", 1]),
+            json!([[1, 2], [2, 1]]),
+            json!([{"a": 1}, {"a": "1"}]),
+        ] {
+            assert_eq!(unique.check(&different), Ok(()), "{different}");
+        }
+        // maxItems is checked first, and a refusal there spares the hashing.
+        let bounded =
+            ArgSchema::compile(&json!({"type": "array", "maxItems": 3, "uniqueItems": true}))
+                .unwrap();
+        let long: Vec<Value> = (0..100_000).map(|_| json!("same")).collect();
+        let refused = bounded.check(&Value::Array(long)).unwrap_err();
+        assert_eq!(refused.len(), 1);
+        assert!(refused[0].to_string().contains("at most 3"), "{refused:?}");
+    }
 }
