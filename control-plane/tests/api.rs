@@ -640,6 +640,62 @@ async fn prompts_resources_and_templates(pool: PgPool) {
     );
 }
 
+/// The sealing binding of [`oauth_settings`]'s provider at `tenant`.
+fn acme_sso_aad(tenant: &str) -> String {
+    portcullis_tenant_config::sealing::provider_secret_aad(
+        tenant,
+        &["acme-sso", "oidc", "https://sso.acme.example", "", "portcullis"],
+    )
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_saved_secret_stays_with_the_endpoint_it_was_saved_for(pool: PgPool) {
+    let app = app(pool.clone()).await;
+    create_acme(&app).await;
+    let put = |settings: Value| call(&app, "PUT", "/api/v1/tenants/acme/auth", Some(settings));
+    let (status, _) = put(oauth_settings(Some("hunter2-very-secret"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let stored = || async {
+        let settings: Value = sqlx::query_scalar("SELECT settings FROM tenant_auth")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        settings
+    };
+    let before = stored().await;
+    // A hostile admin keeps the secret and points the provider at their own
+    // server, or another app: each refused, naming what changed.
+    let redirects: [(&str, Value); 4] = [
+        ("issuer", json!("https://attacker.example")),
+        ("clientId", json!("attackers-app")),
+        ("apiBase", json!("https://api.attacker.example")),
+        ("kind", json!("google")),
+    ];
+    for (field, value) in redirects {
+        let mut moved = oauth_settings(None);
+        moved["providers"][0][field] = value;
+        let (status, body) = put(moved).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        assert_eq!(body["error"]["field"], field, "{body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains("clientSecret"),
+            "{body}"
+        );
+    }
+    assert_eq!(stored().await, before, "nothing saved");
+    // With the secret typed again, the move is the admin's to make.
+    let mut moved = oauth_settings(Some("the-new-apps-secret"));
+    moved["providers"][0]["issuer"] = json!("https://sso2.acme.example");
+    let (status, body) = put(moved).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Renaming what users see keeps the secret.
+    let mut renamed = oauth_settings(None);
+    renamed["providers"][0]["issuer"] = json!("https://sso2.acme.example");
+    renamed["providers"][0]["displayName"] = json!("Acme Single Sign-On");
+    let (status, body) = put(renamed).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
 fn oauth_settings(secret: Option<&str>) -> Value {
     let mut provider = json!({
         "id": "acme-sso", "kind": "oidc", "displayName": "Acme SSO",
@@ -677,7 +733,7 @@ async fn auth_settings_keep_secrets_sealed_and_write_only(pool: PgPool) {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["error"]["field"], "providers");
+    assert_eq!(body["error"]["field"], "clientSecret");
 
     let (status, saved) = call(
         &app,
@@ -699,10 +755,10 @@ async fn auth_settings_keep_secrets_sealed_and_write_only(pool: PgPool) {
     assert!(!stored.0.to_string().contains("hunter2"));
     let sealed = stored.0["providers"][0]["clientSecret"].as_str().unwrap();
     let key = [0x22; 32];
-    let aad = portcullis_tenant_config::sealing::provider_secret_aad("acme", "acme-sso");
+    let aad = acme_sso_aad("acme");
     let opened = portcullis_tenant_config::sealing::open(&key, &aad, sealed).unwrap();
     assert_eq!(opened, b"hunter2-very-secret");
-    let other_tenant = portcullis_tenant_config::sealing::provider_secret_aad("globex", "acme-sso");
+    let other_tenant = acme_sso_aad("globex");
     assert_eq!(
         portcullis_tenant_config::sealing::open(&key, &other_tenant, sealed),
         None
@@ -1273,7 +1329,7 @@ async fn concurrent_publishes_get_consecutive_versions(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn rotating_the_seal_key_reseals_stored_and_live_secrets(pool: PgPool) {
-    use portcullis_tenant_config::sealing::{open, provider_secret_aad};
+    use portcullis_tenant_config::sealing::open;
     let (old_key, new_key) = ([0x22; 32], [0x33; 32]);
     let app = app(pool.clone()).await;
     create_acme(&app).await;
@@ -1310,7 +1366,7 @@ async fn rotating_the_seal_key_reseals_stored_and_live_secrets(pool: PgPool) {
     );
     assert!(report.unreadable.is_empty());
 
-    let aad = provider_secret_aad("acme", "acme-sso");
+    let aad = acme_sso_aad("acme");
     let stored: String =
         sqlx::query_scalar("SELECT settings->'providers'->0->>'clientSecret' FROM tenant_auth")
             .fetch_one(&pool)

@@ -71,7 +71,35 @@ pub enum ProviderKind {
     Oidc,
 }
 
+impl IdentityProvider {
+    /// What the provider's sealed client secret is bound to, by name:
+    /// its id, kind, issuer, API base and client id.
+    pub fn secret_binding(&self) -> [(&'static str, &str); 5] {
+        [
+            ("id", &self.id),
+            ("kind", self.kind.as_str()),
+            ("issuer", &self.issuer),
+            ("apiBase", self.api_base.as_deref().unwrap_or_default()),
+            ("clientId", &self.client_id),
+        ]
+    }
+
+    /// The associated data its client secret is sealed with for `tenant`.
+    pub fn secret_aad(&self, tenant: &str) -> String {
+        let values = self.secret_binding().map(|(_, value)| value);
+        crate::sealing::provider_secret_aad(tenant, &values)
+    }
+}
+
 impl ProviderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Github => "github",
+            Self::Google => "google",
+            Self::Oidc => "oidc",
+        }
+    }
+
     /// Whether identity comes from a verified ID token.
     pub fn is_openid(self) -> bool {
         matches!(self, Self::Google | Self::Oidc)

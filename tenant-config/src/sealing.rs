@@ -11,9 +11,14 @@ use crate::encoding::{decode_base64url, encode_base64url};
 const PREFIX: &str = "pcs1.";
 pub const NONCE_LEN: usize = 12;
 
-/// The associated data of an identity provider's client secret.
-pub fn provider_secret_aad(tenant: &str, provider: &str) -> String {
-    format!("portcullis/idp-client-secret/{tenant}/{provider}")
+/// The associated data of an identity provider's client secret: the
+/// tenant, and everything that decides where the edge sends the secret and
+/// as whom ([`crate::auth::IdentityProvider::secret_binding`]). A secret
+/// kept while an admin points the provider at another issuer, API or client
+/// id no longer opens, so the edge cannot be made to send it elsewhere.
+pub fn provider_secret_aad(tenant: &str, binding: &[&str]) -> String {
+    let parts = serde_json::to_string(binding).unwrap_or_default();
+    format!("portcullis/idp-client-secret/{tenant}/{parts}")
 }
 
 /// Joins a nonce and ciphertext (with its tag) into the sealed text form.
@@ -96,6 +101,42 @@ mod native {
                 assert_eq!(open(&key, "a", &tampered), None, "bit of byte {i}");
             }
             assert_ne!(seal(&key, "a", b"x"), seal(&key, "a", b"x"), "fresh nonces");
+        }
+
+        #[test]
+        fn a_provider_secret_opens_only_for_where_it_was_saved_to_go() {
+            use crate::auth::{IdentityProvider, ProviderKind};
+            let key = [7u8; 32];
+            let saved = IdentityProvider {
+                id: "gh".into(),
+                kind: ProviderKind::Github,
+                display_name: "GitHub".into(),
+                client_id: "app".into(),
+                client_secret: String::new(),
+                issuer: "https://github.com".into(),
+                api_base: Some("https://api.github.com".into()),
+                upstream_scopes: vec![],
+            };
+            let sealed = seal(&key, &saved.secret_aad("acme"), b"hunter2");
+            assert!(open(&key, &saved.secret_aad("acme"), &sealed).is_some());
+            assert_eq!(open(&key, &saved.secret_aad("globex"), &sealed), None);
+            let changes: [fn(&mut IdentityProvider); 6] = [
+                |p| p.id = "gh2".into(),
+                |p| p.kind = ProviderKind::Oidc,
+                |p| p.issuer = "https://github.attacker.example".into(),
+                |p| p.api_base = Some("https://api.attacker.example".into()),
+                |p| p.api_base = None,
+                |p| p.client_id = "other-app".into(),
+            ];
+            for change in changes {
+                let mut moved = saved.clone();
+                change(&mut moved);
+                assert_eq!(open(&key, &moved.secret_aad("acme"), &sealed), None);
+            }
+            // What is only shown to users is not part of the binding.
+            let mut renamed = saved.clone();
+            renamed.display_name = "Sign in with GitHub".into();
+            assert!(open(&key, &renamed.secret_aad("acme"), &sealed).is_some());
         }
     }
 }

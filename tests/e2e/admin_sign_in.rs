@@ -55,6 +55,33 @@ async fn invited_admins_sign_in_with_the_identity_provider_and_nobody_else() {
             .contains("has not been invited"),
         "{stranger}"
     );
+    // An invited address the provider has not verified could be anyone's.
+    let (status, _) = stack
+        .call(
+            Method::PUT,
+            "/tenants/acme/members/bob@example.com",
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let unverified = admin_sign_in(&start, "unverified:bob@example.com").await;
+    assert_eq!(unverified["session"]["status"], 401, "{unverified}");
+    assert!(
+        unverified["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("did not say it verified your email"),
+        "{unverified}"
+    );
     let (_, members) = stack.call(Method::GET, "/tenants/acme/members", None).await;
-    assert!(members["items"][0]["signedInAt"].is_string(), "{members}");
+    let signed_in = |email: &str| {
+        members["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["email"] == email)
+            .map(|m| m["signedInAt"].is_string())
+    };
+    assert_eq!(signed_in("alice@example.com"), Some(true), "{members}");
+    assert_eq!(signed_in("bob@example.com"), Some(false), "{members}");
 }

@@ -190,11 +190,13 @@ pub async fn callback(
         .map_err(unavailable)?;
     let email = claims
         .email()
-        .filter(|_| claims.email_verified() != Some(false))
+        // Only an address the provider says it verified: an unverified one
+        // could be anyone's, and an invitation is by address.
+        .filter(|_| claims.email_verified() == Some(true))
         .ok_or_else(|| {
             page(
                 StatusCode::FORBIDDEN,
-                "The identity provider did not vouch for an email address.",
+                "The identity provider did not say it verified your email address, so it cannot be matched to an invitation. Verify the address with the provider, then sign in again.",
             )
         })?;
     let signed_in = services

@@ -11,7 +11,7 @@ use portcullis_tenant_config::OAuthConfig;
 use portcullis_tenant_config::auth::{
     ClientConfig, IdentityProvider, ProviderKind, RoleConfig, ScopeConfig, UserMatch,
 };
-use portcullis_tenant_config::sealing::{provider_secret_aad, seal};
+use portcullis_tenant_config::sealing::seal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -185,27 +185,13 @@ impl Services {
             .providers
             .into_iter()
             .map(|p| {
-                let aad = provider_secret_aad(tenant, &p.id);
-                let client_secret = match p.client_secret.filter(|s| !s.is_empty()) {
-                    Some(secret) => seal(&self.seal_key, &aad, secret.as_bytes()),
-                    // Keep the saved secret only for the same provider id.
-                    None => saved
-                        .and_then(|s| s.provider(&p.id))
-                        .map(|saved| saved.client_secret.clone())
-                        .ok_or_else(|| {
-                            ServiceError::invalid(
-                                "providers",
-                                format!("provider {:?} needs a clientSecret", p.id),
-                            )
-                        })?,
-                };
                 let issuer = match (p.issuer, p.kind) {
                     (Some(issuer), _) => issuer.trim_end_matches('/').to_owned(),
                     (None, ProviderKind::Github) => "https://github.com".to_owned(),
                     (None, ProviderKind::Google) => "https://accounts.google.com".to_owned(),
                     (None, ProviderKind::Oidc) => {
                         return Err(ServiceError::invalid(
-                            "providers",
+                            "issuer",
                             format!(
                                 "provider {:?} needs the issuer URL of its OpenID provider",
                                 p.id
@@ -213,16 +199,25 @@ impl Services {
                         ));
                     }
                 };
-                Ok(IdentityProvider {
+                let mut provider = IdentityProvider {
                     id: p.id,
                     kind: p.kind,
                     display_name: p.display_name,
                     client_id: p.client_id,
-                    client_secret,
+                    client_secret: String::new(),
                     issuer,
                     api_base: p.api_base,
                     upstream_scopes: p.upstream_scopes,
-                })
+                };
+                provider.client_secret = match p.client_secret.filter(|s| !s.is_empty()) {
+                    Some(secret) => seal(
+                        &self.seal_key,
+                        &provider.secret_aad(tenant),
+                        secret.as_bytes(),
+                    ),
+                    None => kept_secret(&provider, saved)?,
+                };
+                Ok(provider)
             })
             .collect::<Result<Vec<_>, ServiceError>>()?;
         Ok(OAuthConfig {
@@ -233,6 +228,35 @@ impl Services {
             clients: input.clients,
         })
     }
+}
+
+/// The saved secret of `provider`, kept only while everything that decides
+/// where the edge sends it is unchanged: "write-only" means an admin who
+/// does not know the secret cannot redirect it either (the sealing binds
+/// the same fields, [`IdentityProvider::secret_aad`]).
+fn kept_secret(
+    provider: &IdentityProvider,
+    saved: Option<&OAuthConfig>,
+) -> Result<String, ServiceError> {
+    let Some(saved) = saved.and_then(|s| s.provider(&provider.id)) else {
+        return Err(ServiceError::invalid(
+            "clientSecret",
+            format!("provider {:?} needs a clientSecret", provider.id),
+        ));
+    };
+    let before = saved.secret_binding();
+    for ((field, now), (_, was)) in provider.secret_binding().into_iter().zip(before) {
+        if now != was {
+            return Err(ServiceError::invalid(
+                field,
+                format!(
+                    "provider {:?}: {field} changed, so its saved client secret cannot be kept; enter the clientSecret again",
+                    provider.id
+                ),
+            ));
+        }
+    }
+    Ok(saved.client_secret.clone())
 }
 
 /// The tenant's OAuth settings as they go into its config, if any.

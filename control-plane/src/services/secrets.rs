@@ -6,9 +6,13 @@
 //! re-sealed with the new key, and every tenant's live content is published
 //! again, re-sealed, as a new version (drafts are not published). Once it
 //! reports nothing left under the old key, drop the previous key on both.
+//! Secrets saved before the sealing was bound to the provider's issuer, API
+//! base and client id are re-bound by the same command (with the previous
+//! key unset, it re-binds under the current one).
 
 use portcullis_tenant_config::OAuthConfig;
-use portcullis_tenant_config::sealing::{open, provider_secret_aad, seal};
+use portcullis_tenant_config::auth::IdentityProvider;
+use portcullis_tenant_config::sealing::{open, seal};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -57,7 +61,7 @@ impl Services {
             let carries_old = document.oauth.as_ref().is_some_and(|o| {
                 o.providers
                     .iter()
-                    .any(|p| !self.opens_with_current(&tenant.slug, &p.id, &p.client_secret))
+                    .any(|p| !self.opens_with_current(&tenant.slug, p))
             });
             if carries_old {
                 self.republish_resealed(ctx, &tenant.slug, live).await?;
@@ -86,13 +90,18 @@ impl Services {
     ) -> bool {
         let mut changed = false;
         for provider in &mut oauth.providers {
-            if self.opens_with_current(tenant, &provider.id, &provider.client_secret) {
+            if self.opens_with_current(tenant, provider) {
                 continue;
             }
-            let aad = provider_secret_aad(tenant, &provider.id);
-            let opened = self
-                .seal_key_previous
-                .and_then(|previous| open(&previous, &aad, &provider.client_secret));
+            let aad = provider.secret_aad(tenant);
+            // Secrets saved before the sealing bound the provider's issuer,
+            // API base and client id are re-bound here too.
+            let legacy = legacy_provider_secret_aad(tenant, &provider.id);
+            let keys = [Some(self.seal_key), self.seal_key_previous];
+            let opened = keys.into_iter().flatten().find_map(|key| {
+                open(&key, &aad, &provider.client_secret)
+                    .or_else(|| open(&key, &legacy, &provider.client_secret))
+            });
             match opened {
                 Some(secret) => {
                     provider.client_secret = seal(&self.seal_key, &aad, &secret);
@@ -107,12 +116,17 @@ impl Services {
         changed
     }
 
-    fn opens_with_current(&self, tenant: &str, provider: &str, sealed: &str) -> bool {
+    fn opens_with_current(&self, tenant: &str, provider: &IdentityProvider) -> bool {
         open(
             &self.seal_key,
-            &provider_secret_aad(tenant, provider),
-            sealed,
+            &provider.secret_aad(tenant),
+            &provider.client_secret,
         )
         .is_some()
     }
+}
+
+/// The binding of provider secrets saved before it named where they go.
+fn legacy_provider_secret_aad(tenant: &str, provider: &str) -> String {
+    format!("portcullis/idp-client-secret/{tenant}/{provider}")
 }

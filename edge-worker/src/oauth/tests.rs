@@ -9,7 +9,7 @@ use portcullis_tenant_config::auth::{
     ClientConfig, IdentityProvider, OAuthConfig, ProviderKind, RoleConfig, ScopeConfig, UserMatch,
 };
 use portcullis_tenant_config::encoding::{decode_base64url, encode_base64url};
-use portcullis_tenant_config::sealing::{self, provider_secret_aad};
+use portcullis_tenant_config::sealing;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -142,21 +142,19 @@ pub fn oauth_config() -> OAuthConfig {
         name: name.into(),
         description: description.into(),
     };
+    let mut provider = IdentityProvider {
+        id: "acme-sso".into(),
+        kind: ProviderKind::Oidc,
+        display_name: "Acme SSO".into(),
+        client_id: "acme-client".into(),
+        client_secret: String::new(),
+        issuer: IDP.into(),
+        api_base: None,
+        upstream_scopes: vec![],
+    };
+    provider.client_secret = sealing::seal(&SEAL_KEY, &provider.secret_aad("acme"), b"s3cret");
     OAuthConfig {
-        providers: vec![IdentityProvider {
-            id: "acme-sso".into(),
-            kind: ProviderKind::Oidc,
-            display_name: "Acme SSO".into(),
-            client_id: "acme-client".into(),
-            client_secret: sealing::seal(
-                &SEAL_KEY,
-                &provider_secret_aad("acme", "acme-sso"),
-                b"s3cret",
-            ),
-            issuer: IDP.into(),
-            api_base: None,
-            upstream_scopes: vec![],
-        }],
+        providers: vec![provider],
         scopes: vec![
             scope("weather:read", "Read the weather"),
             scope("admin", "Change everything"),

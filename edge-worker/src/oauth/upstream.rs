@@ -8,7 +8,6 @@
 
 use portcullis_tenant_config::auth::{IdentityProvider, ProviderKind, UserClaims};
 use portcullis_tenant_config::encoding::{decode_base64url, encode_base64url};
-use portcullis_tenant_config::sealing::provider_secret_aad;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -131,10 +130,7 @@ pub async fn complete(
 ) -> Result<UpstreamLogin, UpstreamError> {
     let (tenant, origin, now) = (site.tenant, site.origin, site.now);
     let secret = crypto
-        .open_sealed(
-            &provider_secret_aad(tenant, &provider.id),
-            &provider.client_secret,
-        )
+        .open_sealed(&provider.secret_aad(tenant), &provider.client_secret)
         .await
         .and_then(|s| String::from_utf8(s).ok());
     let Some(secret) = secret else {

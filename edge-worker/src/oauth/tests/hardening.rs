@@ -174,3 +174,18 @@ async fn a_code_redeemed_after_the_rules_changed_follows_them() {
     }];
     assert_oauth_error(&h.redeem(&code).await, 400, "invalid_grant");
 }
+
+#[tokio::test]
+async fn attack_a_secret_does_not_open_for_another_issuer() {
+    // An admin kept the sealed secret but changed what it is bound to.
+    let mut h = Harness::new();
+    let provider = &mut h.config.oauth.as_mut().unwrap().providers[0];
+    provider.client_id = "attackers-client".into();
+    let page = h.sign_in(h.authorize(&[]).await).await;
+    assert_page(&page, 502, "cannot be read by the edge");
+    let sent_secret = h.idp.requests.borrow().iter().any(|r| {
+        r.body.as_deref().unwrap_or_default().contains("s3cret")
+            || r.headers.iter().any(|(n, _)| *n == "authorization")
+    });
+    assert!(!sent_secret, "the secret went nowhere");
+}
