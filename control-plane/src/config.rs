@@ -52,6 +52,11 @@ pub struct Settings {
     /// appends the client's address to `X-Forwarded-For` (then the audit log
     /// records that address; otherwise the connection's).
     pub behind_proxy: bool,
+    /// `PORTCULLIS_ALLOW_LOOPBACK_FETCH` (default `false`): whether URLs
+    /// tenant admins give (identity providers' issuers) may be fetched on
+    /// loopback. For the local stack and tests only; private, link-local
+    /// and metadata addresses are refused regardless.
+    pub allow_loopback_fetch: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -152,6 +157,10 @@ impl Settings {
             ingest_token: lookup("PORTCULLIS_INGEST_TOKEN").filter(|t| !t.is_empty()),
             behind_proxy: matches!(
                 lookup("PORTCULLIS_BEHIND_PROXY").as_deref(),
+                Some("1" | "true" | "yes")
+            ),
+            allow_loopback_fetch: matches!(
+                lookup("PORTCULLIS_ALLOW_LOOPBACK_FETCH").as_deref(),
                 Some("1" | "true" | "yes")
             ),
             push_retry_interval: std::time::Duration::from_secs(

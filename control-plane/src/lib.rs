@@ -10,6 +10,7 @@ pub mod config;
 pub mod context;
 pub mod edge;
 pub mod http;
+pub mod outbound;
 pub mod services;
 pub mod signing;
 pub mod storage;

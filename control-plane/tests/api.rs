@@ -644,7 +644,13 @@ async fn prompts_resources_and_templates(pool: PgPool) {
 fn acme_sso_aad(tenant: &str) -> String {
     portcullis_tenant_config::sealing::provider_secret_aad(
         tenant,
-        &["acme-sso", "oidc", "https://sso.acme.example", "", "portcullis"],
+        &[
+            "acme-sso",
+            "oidc",
+            "https://sso.acme.example",
+            "",
+            "portcullis",
+        ],
     )
 }
 
@@ -678,7 +684,10 @@ async fn a_saved_secret_stays_with_the_endpoint_it_was_saved_for(pool: PgPool) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
         assert_eq!(body["error"]["field"], field, "{body}");
         assert!(
-            body["error"]["message"].as_str().unwrap().contains("clientSecret"),
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("clientSecret"),
             "{body}"
         );
     }
@@ -694,6 +703,100 @@ async fn a_saved_secret_stays_with_the_endpoint_it_was_saved_for(pool: PgPool) {
     renamed["providers"][0]["displayName"] = json!("Acme Single Sign-On");
     let (status, body) = put(renamed).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// Names resolve from a table: no test sends traffic off loopback.
+struct StubResolver(Vec<(&'static str, std::net::IpAddr)>);
+
+impl reqwest::dns::Resolve for StubResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let found: Vec<std::net::SocketAddr> = self
+            .0
+            .iter()
+            .filter(|(host, _)| *host == name.as_str())
+            .map(|(_, ip)| std::net::SocketAddr::new(*ip, 0))
+            .collect();
+        Box::pin(async move { Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs) })
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn test_connection_refuses_to_reach_inward(pool: PgPool) {
+    let settings = settings_with(&[]);
+    let resolver = StubResolver(vec![
+        ("sso.intranet.example", "10.0.0.7".parse().unwrap()),
+        ("metadata.example", "169.254.169.254".parse().unwrap()),
+        ("rebound.example", "::ffff:127.0.0.1".parse().unwrap()),
+        ("cgnat.example", "100.100.0.1".parse().unwrap()),
+    ]);
+    let outbound =
+        portcullis_control_plane::outbound::Outbound::with_resolver(Arc::new(resolver), false);
+    let services = Arc::new(
+        Services::new(pool, &settings)
+            .unwrap()
+            .with_outbound(outbound),
+    );
+    let app = Client {
+        router: http::router(services.clone(), &settings),
+        services,
+        cookie: None,
+        csrf: None,
+        bearer: None,
+    }
+    .signed_in_as("ops@example.com", true)
+    .await;
+    create_acme(&app).await;
+    let cases = [
+        (
+            json!({"kind": "oidc", "issuer": "https://sso.intranet.example"}),
+            "private",
+        ),
+        (
+            json!({"kind": "oidc", "issuer": "https://metadata.example"}),
+            "link-local",
+        ),
+        (
+            json!({"kind": "oidc", "issuer": "https://rebound.example"}),
+            "loopback",
+        ),
+        (
+            json!({"kind": "oidc", "issuer": "https://cgnat.example"}),
+            "CGNAT",
+        ),
+        (
+            json!({"kind": "oidc", "issuer": "http://127.0.0.1:9"}),
+            "loopback",
+        ),
+        (
+            json!({"kind": "oidc", "issuer": "http://[::1]:9"}),
+            "loopback",
+        ),
+        (
+            json!({"kind": "github", "apiBase": "https://169.254.169.254"}),
+            "link-local",
+        ),
+        (
+            json!({"kind": "github", "apiBase": "https://10.1.1.1:22"}),
+            "private",
+        ),
+    ];
+    for (input, why) in cases {
+        let (status, body) = call(
+            &app,
+            "POST",
+            "/api/v1/tenants/acme/auth/test",
+            Some(input.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["ok"], false, "{input}: {body}");
+        let failed = body["checks"].as_array().unwrap().last().unwrap().clone();
+        let detail = failed["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(why) && detail.contains("only public addresses"),
+            "{input}: {detail}"
+        );
+    }
 }
 
 fn oauth_settings(secret: Option<&str>) -> Value {

@@ -64,6 +64,8 @@ pc_log "starting the control plane on $listen"
 export PORTCULLIS_LISTEN="$listen"
 export PORTCULLIS_EDGE_URL="http://localhost:$edge_port"
 export PORTCULLIS_TENANT_ORIGIN="http://{tenant}.localhost:$edge_port"
+# Local identity providers run on loopback; never set this in production.
+export PORTCULLIS_ALLOW_LOOPBACK_FETCH=true
 PORTCULLIS_INGEST_TOKEN="$(cat "$state/ingest-token")"
 export PORTCULLIS_INGEST_TOKEN
 RUST_LOG="${RUST_LOG:-info,sqlx=warn,tower_http=info}" "$cp_bin" serve &

@@ -53,6 +53,8 @@ impl ControlPlane {
             "PORTCULLIS_PUBLIC_URL" => Some(public_url.clone()),
             // Failed pushes are retried within a second or two in tests.
             "PORTCULLIS_PUSH_RETRY_SECONDS" => Some("1".into()),
+            // The tests' identity providers listen on 127.0.0.1.
+            "PORTCULLIS_ALLOW_LOOPBACK_FETCH" => Some("true".into()),
             "PORTCULLIS_INGEST_TOKEN" => Some(crate::stack::INGEST_TOKEN.into()),
             "PORTCULLIS_ADMIN_OIDC_ISSUER" => admin_oidc.as_ref().map(|o| o.0.clone()),
             "PORTCULLIS_ADMIN_OIDC_CLIENT_ID" => admin_oidc.as_ref().map(|o| o.1.clone()),

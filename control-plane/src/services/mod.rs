@@ -20,6 +20,7 @@ pub mod tenants;
 pub mod tools;
 pub mod usage;
 
+use crate::outbound::Outbound;
 use ed25519_dalek::SigningKey;
 use sqlx::PgPool;
 
@@ -43,6 +44,8 @@ pub struct Services {
     /// The key before the last rotation, to open what is still under it.
     seal_key_previous: Option<[u8; 32]>,
     edge: EdgeClient,
+    /// Fetches URLs tenant admins choose, never inward (see [`crate::outbound`]).
+    outbound: Outbound,
     settings: Settings,
 }
 
@@ -87,7 +90,15 @@ impl Services {
             seal_key_previous: settings.edge_seal_key_previous,
             edge: EdgeClient::new(&settings.edge_url)
                 .map_err(|e| format!("cannot build the edge client: {e}"))?,
+            outbound: Outbound::new(settings.allow_loopback_fetch),
             settings: settings.clone(),
         })
+    }
+
+    /// The same services fetching through `outbound` (tests stub its
+    /// resolver).
+    pub fn with_outbound(mut self, outbound: Outbound) -> Self {
+        self.outbound = outbound;
+        self
     }
 }
