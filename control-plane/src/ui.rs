@@ -75,6 +75,29 @@ impl AdminBackend for UiBackend {
     }
 }
 
+/// Gives the page being rendered a Content-Security-Policy that lets in
+/// exactly its own scripts: the inline hydration and resource scripts carry
+/// this render's nonce, and what they load (the UI's JS and wasm) is
+/// trusted through them (`'strict-dynamic'`). Everything else of a page —
+/// styles, images, requests — comes from the control plane itself (images
+/// also from https, for tenants' logos), and no one may frame it.
+fn allow_this_pages_scripts() {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' https: data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 /// The origin (`scheme://host[:port]`) of a URL.
 fn origin_of(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
@@ -102,7 +125,10 @@ pub fn router(api: Router, settings: &Settings) -> Router {
         .route("/ui/fn/{*fn_name}", post(server_fns))
         .leptos_routes_with_context(&options, routes, context, {
             let options = options.clone();
-            move || shell(options.clone())
+            move || {
+                allow_this_pages_scripts();
+                shell(options.clone())
+            }
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)

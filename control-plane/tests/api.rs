@@ -1983,3 +1983,70 @@ async fn clients_and_grants_need_the_edge_and_say_so(pool: PgPool) {
         "{body}"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_response_refuses_framing_sniffing_and_referrers(pool: PgPool) {
+    use portcullis_control_plane::http::API_ROUTES;
+    let app = app(pool).await;
+    create_acme(&app).await;
+    let mut targets: Vec<(String, String)> = API_ROUTES
+        .iter()
+        .map(|r| {
+            let path = format!("/api{}", r.path)
+                .replace("{tenant}", "acme")
+                .replace("{version}", "1")
+                .replace('{', "")
+                .replace('}', "");
+            (r.method.to_owned(), path)
+        })
+        .collect();
+    for page in [
+        "/",
+        "/signin",
+        "/tenants/acme",
+        "/healthz",
+        "/auth/oidc/start",
+        "/auth/link/nonsense",
+        "/pkg/missing.js",
+        "/no/such/page",
+    ] {
+        targets.push(("GET".into(), page.into()));
+    }
+    let mut pages = 0;
+    for (method, path) in targets {
+        for caller in [app.clone(), app.signed_out()] {
+            let response = caller
+                .send(caller.request(&method, &path).body(Body::empty()).unwrap())
+                .await;
+            let headers = response.headers();
+            let what = format!("{method} {path}: {}", response.status());
+            assert_eq!(headers["x-frame-options"], "DENY", "{what}");
+            assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+            assert_eq!(headers["referrer-policy"], "no-referrer", "{what}");
+            let policy = headers["content-security-policy"].to_str().unwrap();
+            assert!(
+                policy.contains("frame-ancestors 'none'"),
+                "{what}: {policy}"
+            );
+            assert!(!policy.contains("unsafe-inline"), "{what}: {policy}");
+            let is_page = response
+                .headers()
+                .get("content-type")
+                .is_some_and(|t| t.to_str().unwrap().starts_with("text/html"));
+            if is_page && response.status().is_success() {
+                // The page's own scripts carry this response's nonce.
+                let nonce = policy
+                    .split("'nonce-")
+                    .nth(1)
+                    .and_then(|rest| rest.split('\'').next())
+                    .unwrap_or_else(|| panic!("{what}: no nonce in {policy}"))
+                    .to_owned();
+                let html = response.into_body().collect().await.unwrap().to_bytes();
+                let html = String::from_utf8_lossy(&html);
+                assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{what}");
+                pages += 1;
+            }
+        }
+    }
+    assert!(pages >= 4, "pages were among the responses checked");
+}

@@ -17,7 +17,9 @@ mod tenants;
 mod tools;
 mod usage;
 
+use axum::http::HeaderValue;
 use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use axum::Router;
 use axum::http::{HeaderName, Method, StatusCode};
@@ -167,7 +169,7 @@ pub fn router(services: AppState, settings: &Settings) -> Router {
         services.db().clone(),
         settings.public_url.starts_with("https://"),
     );
-    Router::new()
+    let app = Router::new()
         .nest("/api", api_router(services.clone()))
         .route(
             "/auth/link/{token}",
@@ -189,10 +191,38 @@ pub fn router(services: AppState, settings: &Settings) -> Router {
             )),
             settings,
         ))
-        .layer(sessions)
+        .layer(sessions);
+    with_security_headers(app)
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// What every response of the control plane carries: it may not be framed
+/// (clickjacking the admin UI), sniffed into another type, or leak its URLs
+/// in a referrer. Pages set their own script-aware Content-Security-Policy
+/// ([`crate::ui`]); every other response gets one that allows nothing.
+fn with_security_headers(router: Router) -> Router {
+    use axum::http::header;
+    router
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+            ),
+        ))
 }
 
 /// Registers `handler` for `method` at `path`, which must be in
