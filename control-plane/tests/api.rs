@@ -48,6 +48,8 @@ fn settings_with(overrides: &[(&str, String)]) -> Settings {
             "PORTCULLIS_EDGE_SEAL_KEY" => Some("22".repeat(32)),
             "PORTCULLIS_EDGE_URL" => Some(format!("http://127.0.0.1:{closed_port}")),
             "PORTCULLIS_INGEST_TOKEN" => Some(INGEST_TOKEN.into()),
+            // The test identity providers listen on 127.0.0.1.
+            "PORTCULLIS_ALLOW_LOOPBACK_FETCH" => Some("true".into()),
             _ => None,
         }
     })
@@ -1995,8 +1997,7 @@ async fn every_response_refuses_framing_sniffing_and_referrers(pool: PgPool) {
             let path = format!("/api{}", r.path)
                 .replace("{tenant}", "acme")
                 .replace("{version}", "1")
-                .replace('{', "")
-                .replace('}', "");
+                .replace(['{', '}'], "");
             (r.method.to_owned(), path)
         })
         .collect();

@@ -39,6 +39,10 @@ _pc_npm_tools() {
 }
 
 portcullis_toolchain() {
+  # Fail fast inside, and leave the caller's errexit as it was (a caller
+  # under `set -e`, like tests/run.sh, must keep failing on lint errors).
+  local restore=":"
+  case $- in *e*) ;; *) restore="set +e" ;; esac
   set -e
   command -v cargo >/dev/null || { echo "cargo is required (rustup)" >&2; return 1; }
   command -v npm >/dev/null || { echo "npm is required (any Node >= 18; Node 22 is fetched from npm)" >&2; return 1; }
@@ -59,5 +63,5 @@ portcullis_toolchain() {
   export CLOUDFLARE_CF_FETCH_ENABLED=false
   # One target dir for every build of this repo and its clones.
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PORTCULLIS_CACHE/target}"
-  set +e
+  $restore
 }
