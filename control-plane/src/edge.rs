@@ -3,6 +3,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ed25519_dalek::{Signer, SigningKey};
+use portcullis_tenant_config::envelope::encode_hex;
 use portcullis_tenant_config::{SignedConfig, command};
 use reqwest::Method;
 
@@ -20,6 +21,8 @@ pub struct PushOutcome {
 pub struct EdgeClient {
     http: reqwest::Client,
     base_url: String,
+    /// The edge's domain as its commands name it: the host of `base_url`.
+    domain: String,
 }
 
 impl EdgeClient {
@@ -28,9 +31,11 @@ impl EdgeClient {
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(15))
             .build()?;
+        let base_url = base_url.trim_end_matches('/').to_owned();
         Ok(Self {
             http,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            domain: host_of(&base_url),
+            base_url,
         })
     }
 
@@ -104,15 +109,22 @@ impl EdgeClient {
             .duration_since(UNIX_EPOCH)
             .map_err(|e| e.to_string())?
             .as_secs();
-        let signature = key.sign(command::message(method.as_str(), &path, now).as_bytes());
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce).map_err(|e| e.to_string())?;
+        let nonce = encode_hex(&nonce);
+        let signed = command::Signed {
+            edge_domain: &self.domain,
+            method: method.as_str(),
+            path: &path,
+            timestamp: now,
+            nonce: &nonce,
+        };
+        let signature = key.sign(signed.message().as_bytes());
         let url = format!("{}{path}", self.base_url);
         let response = self
             .http
-            .request(method, &url)
-            .header(
-                command::HEADER,
-                command::header_value(now, &signature.to_bytes()),
-            )
+            .request(method.clone(), &url)
+            .header(command::HEADER, signed.header_value(&signature.to_bytes()))
             .send()
             .await
             .map_err(|e| format!("edge unreachable at {url}: {}", error_chain(&e)))?;
@@ -131,6 +143,14 @@ impl EdgeClient {
     }
 }
 
+/// The host of the edge's URL, as its `EDGE_DOMAIN` names it.
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
@@ -140,4 +160,16 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn commands_name_the_host_of_the_edge_url() {
+        assert_eq!(super::host_of("http://localhost:8787"), "localhost");
+        assert_eq!(
+            super::host_of("https://MCP.Example.com/"),
+            "mcp.example.com"
+        );
+    }
 }

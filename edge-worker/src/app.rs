@@ -15,7 +15,7 @@ use crate::oauth::form::{FormRefusal, MAX_FORM_BYTES, decode};
 use crate::oauth::tokens::AccessTokens;
 use crate::oauth::{AUTHORITY_PATHS, metadata, oauth_error};
 use crate::routing::{Site, site_for_host};
-use crate::store::ConfigStore;
+use crate::store::{CommandNonces, ConfigStore};
 use crate::{auth, config_push};
 
 /// What the edge needs from its runtime.
@@ -137,7 +137,7 @@ impl Outcome {
     }
 }
 
-impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
+impl<S: ConfigStore + CommandNonces, V: SignatureVerifier> Edge<'_, S, V> {
     pub async fn handle(&self, request: &HttpRequest) -> Outcome {
         if request.body.len() > MAX_BODY_BYTES {
             return Outcome::Reply(HttpResponse::error(
@@ -181,13 +181,13 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
                     || rest.starts_with("clients/")
                     || rest.starts_with("grants/") =>
             {
-                match self.verify_command(request).await {
+                match self.verify_command(tenant, request).await {
                     Ok(()) => administer(tenant, rest, request, self.edge_domain),
                     Err(refusal) => Outcome::Reply(refusal),
                 }
             }
             ("POST", _, Some((tenant, "try"))) => {
-                Outcome::Reply(match self.verify_command(request).await {
+                Outcome::Reply(match self.verify_command(tenant, request).await {
                     Ok(()) => self.try_tool(tenant, request).await,
                     Err(refusal) => refusal,
                 })
@@ -196,23 +196,43 @@ impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
         }
     }
 
-    /// Checks the control plane's signature over the request's method,
-    /// path and query.
-    async fn verify_command(&self, request: &HttpRequest) -> Result<(), HttpResponse> {
+    /// Checks the control plane's signature over this edge's domain and the
+    /// request's method, path and query, then spends its nonce: a command
+    /// runs once.
+    async fn verify_command(
+        &self,
+        tenant: &str,
+        request: &HttpRequest,
+    ) -> Result<(), HttpResponse> {
         let target = if request.query.is_empty() {
             request.path.clone()
         } else {
             format!("{}?{}", request.path, request.query)
         };
-        command::verify(
+        let refuse =
+            |e: command::CommandError| HttpResponse::error(401, "unauthorized", &e.to_string());
+        let verified = command::verify(
             request.header(command::HEADER),
+            self.edge_domain,
             &request.method,
             &target,
             self.now,
             self.verifier,
         )
         .await
-        .map_err(|e| HttpResponse::error(401, "unauthorized", &e.to_string()))
+        .map_err(refuse)?;
+        match self
+            .store
+            .spend(tenant, &verified.nonce, verified.remember_until)
+            .await
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(refuse(command::CommandError::Replayed)),
+            Err(e) => {
+                crate::runtime::log_error(&format!("command nonces: {}", e.0));
+                Err(HttpResponse::error(503, "unavailable", "retry later"))
+            }
+        }
     }
 
     /// `POST /internal/tenants/{tenant}/try?tool=…&arguments=…`: calls a
@@ -353,7 +373,7 @@ const MCP_PATH: &str = "/mcp";
 const SSE_PATH: &str = "/sse";
 const MCP_PATHS: &[&str] = &[MCP_PATH, SSE_PATH, sse::MESSAGES_PATH];
 
-impl<S: ConfigStore, V: SignatureVerifier> Edge<'_, S, V> {
+impl<S: ConfigStore + CommandNonces, V: SignatureVerifier> Edge<'_, S, V> {
     /// The token check ([`auth::authenticate`]) plus the revocation list.
     async fn authenticate(
         &self,
@@ -447,6 +467,39 @@ mod tests {
         async fn send(&self, request: &HttpRequest) -> HttpResponse {
             self.edge().handle(request).await.into_reply()
         }
+        /// `method path?query` to the apex, signed by `key` for `domain`
+        /// at time `t` with `nonce`.
+        fn command(
+            key: &SigningKey,
+            domain: &str,
+            method: &str,
+            path: &str,
+            query: &str,
+            t: u64,
+            nonce: &str,
+        ) -> HttpRequest {
+            use ed25519_dalek::Signer;
+            let target = if query.is_empty() {
+                path.to_owned()
+            } else {
+                format!("{path}?{query}")
+            };
+            let signed = command::Signed {
+                edge_domain: domain,
+                method,
+                path: &target,
+                timestamp: t,
+                nonce,
+            };
+            let signature = key.sign(signed.message().as_bytes());
+            let mut r = req(method, "localhost:8787", path, b"");
+            r.query = query.into();
+            r.headers.push((
+                command::HEADER.into(),
+                signed.header_value(&signature.to_bytes()),
+            ));
+            r
+        }
         async fn push(&self, tenant: &str, c: &TenantConfig) -> HttpResponse {
             let env = SignedConfig::sign(c, &self.key).unwrap();
             let path = format!("/internal/tenants/{tenant}/config");
@@ -462,17 +515,13 @@ mod tests {
 
     #[tokio::test]
     async fn only_signed_commands_reach_a_tenants_authorization_server() {
-        use ed25519_dalek::Signer;
         let f = Fixture::new();
         let path = "/internal/tenants/acme/clients/some%2Fclient";
+        let nonces = std::cell::Cell::new(0);
         let signed = |key: &SigningKey, method: &str, t: u64| {
-            let signature = key.sign(command::message(method, path, t).as_bytes());
-            let mut r = req(method, "localhost:8787", path, b"");
-            r.headers.push((
-                command::HEADER.into(),
-                command::header_value(t, &signature.to_bytes()),
-            ));
-            r
+            nonces.set(nonces.get() + 1);
+            let nonce = format!("n{}", nonces.get());
+            Fixture::command(key, "localhost", method, path, "", t, &nonce)
         };
         match f.edge().handle(&signed(&f.key, "DELETE", 1_000)).await {
             Outcome::Administer { tenant, request } => {
@@ -499,6 +548,26 @@ mod tests {
         let mut replayed = signed(&f.key, "GET", 1_000);
         replayed.method = "DELETE".into();
         assert_eq!(f.send(&replayed).await.status, 401);
+        // Signed for another edge holding the same key.
+        let elsewhere =
+            Fixture::command(&f.key, "mcp.example.com", "DELETE", path, "", 1_000, "x1");
+        assert_eq!(f.send(&elsewhere).await.status, 401);
+        // The same signed command twice: it runs once.
+        let once = Fixture::command(&f.key, "localhost", "DELETE", path, "", 1_000, "once");
+        assert!(matches!(
+            f.edge().handle(&once).await,
+            Outcome::Administer { .. }
+        ));
+        let again = f.send(&once).await;
+        assert_eq!(again.status, 401);
+        assert!(
+            body(&again)["message"]
+                .as_str()
+                .unwrap()
+                .contains("already"),
+            "{}",
+            body(&again)
+        );
         // A tenant's own host never reaches these paths.
         f.push("acme", &config("acme", 1, "t")).await;
         let public = f
@@ -509,20 +578,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_signed_try_calls_the_served_tool_and_says_why_not() {
-        use ed25519_dalek::Signer;
         let f = Fixture::new();
         f.push("acme", &config("acme", 3, "get_weather")).await;
+        let nonces = std::cell::Cell::new(0);
         let attempt = |query: &str, key: &SigningKey| {
+            nonces.set(nonces.get() + 1);
+            let nonce = format!("n{}", nonces.get());
             let path = "/internal/tenants/acme/try";
-            let target = format!("{path}?{query}");
-            let signature = key.sign(command::message("POST", &target, 1_000).as_bytes());
-            let mut r = req("POST", "localhost:8787", path, b"");
-            r.query = query.into();
-            r.headers.push((
-                command::HEADER.into(),
-                command::header_value(1_000, &signature.to_bytes()),
-            ));
-            r
+            Fixture::command(key, "localhost", "POST", path, query, 1_000, &nonce)
         };
         let arguments = crate::oauth::form::encode(r#"{"city":"Oslo"}"#);
         let ok = f

@@ -2,9 +2,8 @@
 //!
 //! The push endpoint needs no bearer secret: the Ed25519 signature is the
 //! authority (only the control plane holds the private key) and the version
-//! check makes replaying an older signed document useless.
-
-use std::rc::Rc;
+//! check makes replaying an older signed document useless. The check is
+//! the store's ([`ConfigStore::save_if_newer`]), strict under racing pushes.
 
 use portcullis_tenant_config::{EnvelopeError, SignatureVerifier, SignedConfig, TenantConfig};
 use serde_json::json;
@@ -12,7 +11,7 @@ use serde_json::json;
 use crate::app::Outcome;
 use crate::http::HttpResponse;
 use crate::mcp::subscriptions::Published;
-use crate::store::ConfigStore;
+use crate::store::{ConfigStore, Saved};
 
 /// Handles `PUT /internal/tenants/{tenant}/config` with a [`SignedConfig`]
 /// body; once the new version is stored, the tenant's open streams are told
@@ -61,7 +60,7 @@ async fn accept_config(
     body: &[u8],
     store: &impl ConfigStore,
     verifier: &impl SignatureVerifier,
-) -> Result<(Option<Rc<TenantConfig>>, TenantConfig), HttpResponse> {
+) -> Result<(Option<Box<TenantConfig>>, TenantConfig), HttpResponse> {
     let envelope: SignedConfig = serde_json::from_slice(body).map_err(|e| {
         HttpResponse::error(
             400,
@@ -86,21 +85,21 @@ async fn accept_config(
         );
         return Err(HttpResponse::error(422, "tenant_mismatch", &message));
     }
-    let current = store.load(tenant).await.map_err(storage_failure)?;
-    if let Some(current) = &current
-        && config.version <= current.version
+    match store
+        .save_if_newer(&config)
+        .await
+        .map_err(storage_failure)?
     {
-        return Err(HttpResponse::json(
+        Saved::Replaced { previous } => Ok((previous, config)),
+        Saved::Stale { served } => Err(HttpResponse::json(
             409,
             &json!({
                 "error": "stale_version",
-                "message": format!("version {} is not newer than the served version {}", config.version, current.version),
-                "servedVersion": current.version,
+                "message": format!("version {} is not newer than the served version {served}", config.version),
+                "servedVersion": served,
             }),
-        ));
+        )),
     }
-    store.save(&config).await.map_err(storage_failure)?;
-    Ok((current, config))
 }
 
 fn storage_failure(e: crate::store::StoreError) -> HttpResponse {

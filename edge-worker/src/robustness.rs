@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 
 use crate::app::{Edge, Outcome};
 use crate::http::HttpRequest;
-use crate::store::ConfigStore;
 use crate::store::memory::MemoryStore;
 use crate::test_fixtures::catalog_tenant;
 
@@ -51,7 +50,7 @@ fn run(request: HttpRequest) -> Outcome {
     let store = MemoryStore::default();
     let verifier = NeverVerifies;
     futures_lite_block_on(async {
-        store.save(&catalog_tenant()).await.expect("saves");
+        store.put(&catalog_tenant());
         let edge = Edge {
             edge_domain: "localhost",
             store: &store,

@@ -1,8 +1,10 @@
-//! Where the edge keeps the configs it serves.
+//! Where the edge keeps the configs it serves, and what it remembers of
+//! the control plane's commands.
 
 use std::rc::Rc;
 
 use portcullis_tenant_config::TenantConfig;
+use serde::{Deserialize, Serialize};
 
 /// A storage failure; its text is logged, never sent to clients.
 #[derive(Debug)]
@@ -14,9 +16,38 @@ pub struct StoreError(pub String);
 pub trait ConfigStore {
     /// Shared, not copied: the runtime keeps parsed configs between requests.
     async fn load(&self, tenant: &str) -> Result<Option<Rc<TenantConfig>>, StoreError>;
-    async fn save(&self, config: &TenantConfig) -> Result<(), StoreError>;
+    /// Stores `config` if its version is newer than any stored or being
+    /// stored for its tenant, strictly: of two racing saves the newer wins
+    /// whatever order they arrive in.
+    async fn save_if_newer(&self, config: &TenantConfig) -> Result<Saved, StoreError>;
     /// Whether the tenant's authorization server revoked `grant`.
     async fn is_revoked(&self, tenant: &str, grant: &str) -> Result<bool, StoreError>;
+}
+
+/// What [`ConfigStore::save_if_newer`] did.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "saved")]
+pub enum Saved {
+    /// Stored, replacing `previous` (nothing, for a new tenant).
+    Replaced { previous: Option<Box<TenantConfig>> },
+    /// Not stored: `served` is as new or newer.
+    Stale { served: u64 },
+}
+
+impl Saved {
+    /// The served version that makes `config` stale, if any (`served`: the
+    /// stored version, if one is).
+    pub fn stale_against(config: &TenantConfig, served: Option<u64>) -> Option<u64> {
+        served.filter(|served| config.version <= *served)
+    }
+}
+
+/// The nonces of signed commands carried out, per tenant.
+#[allow(async_fn_in_trait)]
+pub trait CommandNonces {
+    /// Records `nonce` as spent for `tenant` until `until` (seconds);
+    /// `false` when it was spent already (a replay).
+    async fn spend(&self, tenant: &str, nonce: &str, until: u64) -> Result<bool, StoreError>;
 }
 
 /// The storage key marking a revoked grant; it expires with the grant's
@@ -38,11 +69,34 @@ pub mod memory {
 
     use super::*;
 
+    /// Configs by key, revoked grants, spent command nonces.
     #[derive(Default)]
     pub struct MemoryStore(
         pub RefCell<HashMap<String, TenantConfig>>,
         pub RefCell<Vec<String>>,
+        pub RefCell<Vec<(String, String)>>,
     );
+
+    impl MemoryStore {
+        /// Stores `config` whatever is stored (a test's setup).
+        pub fn put(&self, config: &TenantConfig) {
+            self.0
+                .borrow_mut()
+                .insert(config_key(&config.tenant), config.clone());
+        }
+    }
+
+    impl CommandNonces for MemoryStore {
+        async fn spend(&self, tenant: &str, nonce: &str, _until: u64) -> Result<bool, StoreError> {
+            let spent = (tenant.to_owned(), nonce.to_owned());
+            let mut nonces = self.2.borrow_mut();
+            if nonces.contains(&spent) {
+                return Ok(false);
+            }
+            nonces.push(spent);
+            Ok(true)
+        }
+    }
 
     impl ConfigStore for MemoryStore {
         async fn load(&self, tenant: &str) -> Result<Option<Rc<TenantConfig>>, StoreError> {
@@ -53,11 +107,19 @@ pub mod memory {
                 .cloned()
                 .map(Rc::new))
         }
-        async fn save(&self, config: &TenantConfig) -> Result<(), StoreError> {
-            self.0
-                .borrow_mut()
-                .insert(config_key(&config.tenant), config.clone());
-            Ok(())
+        async fn save_if_newer(&self, config: &TenantConfig) -> Result<Saved, StoreError> {
+            let previous = self
+                .0
+                .borrow()
+                .get(&config_key(&config.tenant))
+                .cloned()
+                .map(Box::new);
+            if let Some(served) = Saved::stale_against(config, previous.as_ref().map(|p| p.version))
+            {
+                return Ok(Saved::Stale { served });
+            }
+            self.put(config);
+            Ok(Saved::Replaced { previous })
         }
         async fn is_revoked(&self, tenant: &str, grant: &str) -> Result<bool, StoreError> {
             Ok(self.1.borrow().contains(&revocation_key(tenant, grant)))

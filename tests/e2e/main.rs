@@ -5,6 +5,7 @@
 mod admin_sign_in;
 mod admin_ui;
 mod conformance;
+mod edge_hardening;
 mod live_config;
 mod oauth;
 mod publish_retries;

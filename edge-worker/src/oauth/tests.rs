@@ -920,7 +920,7 @@ mod resource_server {
     use super::*;
     use crate::app::Edge;
     use crate::store::memory::MemoryStore;
-    use crate::store::{ConfigStore, revocation_key};
+    use crate::store::revocation_key;
     use portcullis_tenant_config::envelope::Ed25519Verifier;
 
     struct Site {
@@ -932,7 +932,7 @@ mod resource_server {
         async fn new(configs: &[TenantConfig]) -> Self {
             let store = MemoryStore::default();
             for c in configs {
-                store.save(c).await.unwrap();
+                store.put(c);
             }
             let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
             Self {

@@ -5,21 +5,44 @@
 //! version: the parsed config is kept next to the exact text it came from.
 //! TODO-perf: the KV read itself could be skipped for a short time after
 //! the last one, at the price of seeing a publish that much later.
+//!
+//! Writes go through the tenant's control object ([`super::tenant_control`]),
+//! which orders them: KV alone cannot compare and set.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use portcullis_tenant_config::TenantConfig;
+use worker::Env;
 use worker::kv::KvStore;
 
-use crate::store::{ConfigStore, StoreError, config_key, revocation_key};
+use super::tenant_control;
+use crate::store::{CommandNonces, ConfigStore, Saved, StoreError, config_key, revocation_key};
 
-pub struct KvConfigStore(KvStore);
+pub struct KvConfigStore {
+    kv: KvStore,
+    env: Env,
+}
 
 impl KvConfigStore {
-    pub fn new(kv: KvStore) -> Self {
-        Self(kv)
+    pub fn new(env: &Env) -> worker::Result<Self> {
+        Ok(Self {
+            kv: env.kv("CONFIGS")?,
+            env: env.clone(),
+        })
+    }
+
+    /// Writes `config` as it is; only the tenant's control object calls
+    /// this, one push at a time, after comparing versions.
+    pub(super) async fn write(&self, config: &TenantConfig) -> Result<(), StoreError> {
+        let text = serde_json::to_string(config).map_err(|e| StoreError(e.to_string()))?;
+        self.kv
+            .put(&config_key(&config.tenant), text)
+            .map_err(|e| StoreError(e.to_string()))?
+            .execute()
+            .await
+            .map_err(|e| StoreError(e.to_string()))
     }
 }
 
@@ -36,7 +59,7 @@ const MAX_PARSED: usize = 512;
 impl ConfigStore for KvConfigStore {
     async fn load(&self, tenant: &str) -> Result<Option<Rc<TenantConfig>>, StoreError> {
         let text = self
-            .0
+            .kv
             .get(&config_key(tenant))
             .text()
             .await
@@ -68,23 +91,27 @@ impl ConfigStore for KvConfigStore {
         Ok(Some(config))
     }
 
-    async fn save(&self, config: &TenantConfig) -> Result<(), StoreError> {
-        let text = serde_json::to_string(config).map_err(|e| StoreError(e.to_string()))?;
-        self.0
-            .put(&config_key(&config.tenant), text)
-            .map_err(|e| StoreError(e.to_string()))?
-            .execute()
+    async fn save_if_newer(&self, config: &TenantConfig) -> Result<Saved, StoreError> {
+        tenant_control::install(&self.env, config)
             .await
             .map_err(|e| StoreError(e.to_string()))
     }
 
     async fn is_revoked(&self, tenant: &str, grant: &str) -> Result<bool, StoreError> {
         let value = self
-            .0
+            .kv
             .get(&revocation_key(tenant, grant))
             .text()
             .await
             .map_err(|e| StoreError(e.to_string()))?;
         Ok(value.is_some())
+    }
+}
+
+impl CommandNonces for KvConfigStore {
+    async fn spend(&self, tenant: &str, nonce: &str, until: u64) -> Result<bool, StoreError> {
+        tenant_control::spend(&self.env, tenant, nonce, until)
+            .await
+            .map_err(|e| StoreError(e.to_string()))
     }
 }

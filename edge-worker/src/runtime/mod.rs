@@ -6,6 +6,7 @@ mod event_stream;
 mod kv;
 mod sse_sessions;
 mod tenant_auth;
+mod tenant_control;
 mod tenant_streams;
 mod usage_report;
 mod user_state;
@@ -49,7 +50,7 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
     let edge_domain = required_var(env, "EDGE_DOMAIN")?;
     let public_key = required_key(env, "CONFIG_PUBLIC_KEY")?;
     let token_key = required_key(env, "TOKEN_KEY")?;
-    let store = kv::KvConfigStore::new(env.kv("CONFIGS")?);
+    let store = kv::KvConfigStore::new(env)?;
     let verifier = webcrypto::Ed25519WebCrypto::new(public_key);
     let Some(request) = into_http_request(request).await? else {
         return into_worker_response(HttpResponse::error(
@@ -158,7 +159,9 @@ async fn into_http_request(mut request: Request) -> worker::Result<Option<HttpRe
         .split_once('?')
         .map(|(_, q)| q.split('#').next().unwrap_or_default().to_owned())
         .unwrap_or_default();
-    let body = request.bytes().await.unwrap_or_default();
+    let Some(body) = read_bounded(request.stream(), MAX_BODY_BYTES).await? else {
+        return Ok(None);
+    };
     Ok(Some(HttpRequest {
         secure: raw_url.starts_with("https://"),
         method,
@@ -167,6 +170,29 @@ async fn into_http_request(mut request: Request) -> worker::Result<Option<HttpRe
         headers,
         body,
     }))
+}
+
+/// A body, counted while it is read: a chunked body declares no length, so
+/// reading stops at the first chunk past `limit` (`None`) instead of
+/// buffering whatever the other side sends. `stream` is the body of a
+/// request or of a fetched response; an error there means no body at all.
+pub(crate) async fn read_bounded(
+    stream: worker::Result<worker::ByteStream>,
+    limit: usize,
+) -> worker::Result<Option<Vec<u8>>> {
+    use futures_util::StreamExt;
+    let Ok(mut chunks) = stream else {
+        return Ok(Some(Vec::new()));
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }
 
 fn into_worker_response(response: HttpResponse) -> worker::Result<Response> {

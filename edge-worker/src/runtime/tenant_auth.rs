@@ -78,7 +78,7 @@ impl DurableObject for McpTenantAuth {
                 "no tenant here",
             ));
         };
-        let configs = kv::KvConfigStore::new(self.env.kv("CONFIGS")?);
+        let configs = kv::KvConfigStore::new(&self.env)?;
         let config = match configs.load(tenant).await {
             Ok(Some(config)) => config,
             Ok(None) => {
@@ -241,7 +241,9 @@ impl Fetch for RuntimeFetch {
             if declared > MAX_UPSTREAM_BODY {
                 return Err(worker::Error::RustError("response too large".into()));
             }
-            let body = response.bytes().await?;
+            let body = super::read_bounded(response.stream(), MAX_UPSTREAM_BODY)
+                .await?
+                .ok_or_else(|| worker::Error::RustError("response too large".into()))?;
             Ok::<_, worker::Error>(Fetched {
                 status: response.status_code(),
                 body,

@@ -301,7 +301,7 @@ impl McpUserState {
     /// The tenant's config and the sealer of its round states, to run a
     /// call with.
     async fn tenant(&self, tenant: &str) -> worker::Result<Option<(Rc<TenantConfig>, Sealer)>> {
-        let store = KvConfigStore::new(self.env.kv("CONFIGS")?);
+        let store = KvConfigStore::new(&self.env)?;
         let config = store
             .load(tenant)
             .await
