@@ -45,8 +45,9 @@ pub struct Settings {
     /// `PORTCULLIS_PUSH_RETRY_SECONDS` (default 15): how often versions the
     /// edge has not accepted are pushed again.
     pub push_retry_interval: std::time::Duration,
-    /// `PORTCULLIS_INGEST_TOKEN` (optional): the secret the edge sends with
-    /// usage reports (its `INGEST_TOKEN`); without it, reports are refused.
+    /// `PORTCULLIS_INGEST_TOKEN` (optional): the secret the edge signs its
+    /// usage reports with (its `INGEST_TOKEN`); without it, reports are
+    /// refused.
     pub ingest_token: Option<String>,
     /// `PORTCULLIS_BEHIND_PROXY` (default `false`): whether a proxy in front
     /// appends the client's address to `X-Forwarded-For` (then the audit log

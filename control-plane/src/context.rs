@@ -76,8 +76,6 @@ pub enum Actor {
     ApiToken { id: i64, tenant_id: i64, role: Role },
     /// The control plane itself, on behalf of its operator's command line.
     System,
-    /// The edge, reporting usage (`PORTCULLIS_INGEST_TOKEN`).
-    Edge,
 }
 
 #[derive(Debug, Clone)]
@@ -117,7 +115,6 @@ impl RequestContext {
             Actor::Admin { email, .. } => email.clone(),
             Actor::ApiToken { id, .. } => format!("api-token:{id}"),
             Actor::System => "system".into(),
-            Actor::Edge => "edge".into(),
         }
     }
 }

@@ -161,6 +161,41 @@ async fn call(app: &Client, method: &str, uri: &str, body: Option<Value>) -> (St
     )
 }
 
+/// Sends `report` as the edge does: signed with the ingest secret `key`
+/// at `at` (seconds) as batch `batch`.
+async fn report_usage(
+    app: &Client,
+    key: &str,
+    at: u64,
+    batch: &str,
+    report: &Value,
+) -> (StatusCode, Value) {
+    use portcullis_tenant_config::ingest;
+    let body = report.to_string();
+    let req = app
+        .signed_out()
+        .request("POST", "/api/v1/ingest/usage")
+        .header("content-type", "application/json")
+        .header(
+            ingest::HEADER,
+            ingest::header_value(key.as_bytes(), at, batch, body.as_bytes()),
+        );
+    let resp = app.send(req.body(Body::from(body)).unwrap()).await;
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 /// An API error's code and message.
 fn error(v: &Value) -> (String, String) {
     (
@@ -1545,24 +1580,42 @@ async fn the_edges_usage_reports_roll_up_into_series(pool: PgPool) {
         {"tenant": "acme", "at": 0, "kind": "login", "outcome": "ok"},
         {"tenant": "acme", "at": now, "kind": "tool_call", "tool": "x", "outcome": "great"}
     ]});
-    let edge = app.with_token(INGEST_TOKEN);
-    let (status, result) = call(&edge, "POST", "/api/v1/ingest/usage", Some(report.clone())).await;
+    let (status, result) = report_usage(&app, INGEST_TOKEN, unix_seconds(), "b-1", &report).await;
     assert_eq!(status, StatusCode::OK, "{result}");
     assert_eq!(
         (result["accepted"].clone(), result["dropped"].clone()),
         (json!(5), json!(3))
     );
 
+    // The same signed report again counts nothing.
+    let (status, replay) = report_usage(&app, INGEST_TOKEN, unix_seconds(), "b-1", &report).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{replay}");
+    // Stale, signed with another secret, or unsigned: refused.
+    let stale = unix_seconds() - 3_600;
+    let (status, _) = report_usage(&app, INGEST_TOKEN, stale, "b-2", &report).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = report_usage(&app, "not-the-secret", unix_seconds(), "b-3", &report).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = call(
-        &app.with_token("pct_not-the-edge"),
+        &app.signed_out(),
         "POST",
         "/api/v1/ingest/usage",
-        Some(report),
+        Some(report.clone()),
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = call(&edge, "GET", "/api/v1/tenants/acme/usage", None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "the edge reads nothing");
+    // The secret itself is no bearer token.
+    let (status, _) = call(
+        &app.with_token(INGEST_TOKEN),
+        "POST",
+        "/api/v1/ingest/usage",
+        Some(report.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // A signed-in admin is not the edge.
+    let (status, _) = call(&app, "POST", "/api/v1/ingest/usage", Some(report)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 
     let (status, usage) = call(
         &app,
@@ -1880,13 +1933,7 @@ async fn the_tenant_page_pictures_its_usage(pool: PgPool) {
         {"tenant": "acme", "at": now, "kind": "tool_call", "tool": "weather", "outcome": "ok", "latencyMs": 3, "user": "u1"},
         {"tenant": "acme", "at": now, "kind": "tool_call", "tool": "weather", "outcome": "error", "latencyMs": 2, "user": "u1"}
     ]});
-    let (status, _) = call(
-        &app.with_token(INGEST_TOKEN),
-        "POST",
-        "/api/v1/ingest/usage",
-        Some(report),
-    )
-    .await;
+    let (status, _) = report_usage(&app, INGEST_TOKEN, unix_seconds(), "page-1", &report).await;
     assert_eq!(status, StatusCode::OK);
     let resp = app
         .send(

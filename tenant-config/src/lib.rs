@@ -14,6 +14,7 @@ pub mod content;
 pub mod document;
 pub mod encoding;
 pub mod envelope;
+pub mod ingest;
 pub mod inputs;
 pub mod names;
 pub mod notifications;

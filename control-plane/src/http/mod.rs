@@ -49,7 +49,7 @@ pub enum Access {
     Operator,
     /// Members of the tenant in the path with at least this permission.
     Tenant(Permission),
-    /// The edge only (its ingest token).
+    /// The edge only (a report signed with its ingest secret).
     Edge,
 }
 

@@ -75,11 +75,6 @@ impl FromRequestParts<AppState> for RequestContext {
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .ok_or(ServiceError::Unauthenticated)?;
-            if let Some(ingest) = &services.settings().ingest_token
-                && constant_time_eq(ingest.as_bytes(), secret.trim().as_bytes())
-            {
-                return Ok(RequestContext::new(Actor::Edge, request_id, ip));
-            }
             let actor = services
                 .api_token_actor(secret.trim())
                 .await?

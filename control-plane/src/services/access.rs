@@ -54,7 +54,6 @@ impl Services {
                 .as_deref()
                 .and_then(Role::parse),
             Actor::System => Some(Role::Owner),
-            Actor::Edge => None,
         })
     }
 

@@ -86,7 +86,6 @@ impl Services {
             Actor::Admin { id, .. } => Visible::MemberOf(*id),
             Actor::ApiToken { tenant_id, .. } => Visible::Only(*tenant_id),
             Actor::System => Visible::All,
-            Actor::Edge => return Ok(Vec::new()),
         };
         self.tenant_summaries(None, visible).await
     }

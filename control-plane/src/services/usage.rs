@@ -1,7 +1,8 @@
 //! Usage: what the edge reports (tool calls with outcome and latency,
 //! logins, active users) kept as per-minute rollups, and read back as
-//! series for charts. The edge authenticates its reports with
-//! `PORTCULLIS_INGEST_TOKEN`; nothing else may write them.
+//! series for charts. The edge signs each report with
+//! `PORTCULLIS_INGEST_TOKEN` ([`portcullis_tenant_config::ingest`]); nothing
+//! else may write them, and a report counts once.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ServiceError, Services};
-use crate::context::{Actor, Permission, RequestContext};
+use portcullis_tenant_config::ingest;
+
+use crate::context::{Permission, RequestContext};
 use crate::storage::usage::UsageIncrement;
 use crate::storage::{self, StorageError};
 
@@ -109,29 +112,49 @@ pub struct UsageSeries {
 }
 
 impl Services {
-    /// Keeps the edge's report. Only the edge may send one.
+    /// Keeps the edge's report, `body` as sent with its `signature`
+    /// header: refused when the signature does not verify with the ingest
+    /// secret, is stale, or names a batch already counted.
     pub async fn usage_ingest(
         &self,
-        ctx: &RequestContext,
-        report: UsageReport,
+        signature: &str,
+        body: &[u8],
     ) -> Result<IngestResult, ServiceError> {
-        if ctx.actor != Actor::Edge {
+        let Some(secret) = &self.settings.ingest_token else {
             return Err(ServiceError::Forbidden(
-                "only the edge reports usage".into(),
+                "this control plane takes no usage reports (PORTCULLIS_INGEST_TOKEN is unset)"
+                    .into(),
             ));
-        }
+        };
+        let now = Utc::now();
+        let batch = ingest::verify(
+            signature,
+            secret.as_bytes(),
+            body,
+            u64::try_from(now.timestamp()).unwrap_or_default(),
+        )
+        .map_err(|e| ServiceError::Forbidden(e.to_string()))?;
+        let report: UsageReport = serde_json::from_slice(body)
+            .map_err(|e| ServiceError::invalid("events", e.to_string()))?;
         if report.events.len() > MAX_EVENTS {
             return Err(ServiceError::invalid(
                 "events",
                 format!("at most {MAX_EVENTS} per report"),
             ));
         }
-        let now = Utc::now();
         let mut result = IngestResult {
             accepted: 0,
             dropped: 0,
         };
         let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        // Kept twice as long as a report's time is accepted: by then a
+        // replay is refused as stale anyway.
+        let forget_before = now - Duration::seconds(2 * ingest::MAX_SKEW_SECONDS as i64);
+        if !storage::usage::batch_first_seen(&mut tx, &batch, forget_before).await? {
+            return Err(ServiceError::Conflict(format!(
+                "usage report {batch} was counted already"
+            )));
+        }
         for event in &report.events {
             let at = Utc.timestamp_millis_opt(event.at).single();
             let usable = at

@@ -5,6 +5,24 @@ use sqlx::{FromRow, PgExecutor};
 
 use super::error::StorageError;
 
+/// Records a signed report's batch id, forgetting those older than
+/// `forget_before`; `false` when the id was recorded already (a replay).
+pub async fn batch_first_seen(
+    db: &mut sqlx::PgConnection,
+    id: &str,
+    forget_before: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    sqlx::query("DELETE FROM usage_batches WHERE received_at < $1")
+        .bind(forget_before)
+        .execute(&mut *db)
+        .await?;
+    let done = sqlx::query("INSERT INTO usage_batches (id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(id)
+        .execute(&mut *db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// One event's contribution to a rollup.
 pub struct UsageIncrement<'a> {
     pub tenant: &'a str,

@@ -1,5 +1,6 @@
 //! Reports usage ([`crate::usage`]) to the control plane's ingest endpoint
-//! (`INGEST_URL`, authenticated with `INGEST_TOKEN`), in batches per
+//! (`INGEST_URL`, each batch signed with `INGEST_TOKEN`, see
+//! [`portcullis_tenant_config::ingest`]), in batches per
 //! isolate, off the request's path (`waitUntil`). A batch goes when it is
 //! full or its oldest event is `USAGE_FLUSH_SECONDS` old (default 10),
 //! whichever comes first. Without `INGEST_URL` nothing is reported.
@@ -10,6 +11,7 @@
 use std::cell::RefCell;
 use std::future::Future;
 
+use portcullis_tenant_config::ingest;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
 
 use super::log_error;
@@ -66,9 +68,18 @@ pub fn finish(env: &Env, started_ms: u64) -> Option<impl Future<Output = ()> + '
 async fn send(url: String, token: String, events: Vec<UsageEvent>) {
     let sent = async {
         let headers = Headers::new();
-        headers.set("content-type", "application/json")?;
-        headers.set("authorization", &format!("Bearer {token}"))?;
         let body = serde_json::json!({ "events": events }).to_string();
+        let batch = super::webcrypto::random_uuid()?;
+        headers.set("content-type", "application/json")?;
+        headers.set(
+            ingest::HEADER,
+            &ingest::header_value(
+                token.as_bytes(),
+                super::now_seconds(),
+                &batch,
+                body.as_bytes(),
+            ),
+        )?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post)
             .with_headers(headers)
