@@ -78,9 +78,20 @@ struct ProtectedSite {
 
 impl ProtectedSite {
     async fn start(name: &str, clients: Value) -> Self {
+        Self::start_with(name, clients, false).await
+    }
+
+    /// With the provider in its spec-conformant claims setting when
+    /// `conformant` (claims from userinfo, not the ID token).
+    async fn start_with(name: &str, clients: Value, conformant: bool) -> Self {
         let api = Stack::without_edge(name).await;
         let origin = format!("http://acme.localhost:{}", api.edge_port);
-        let idp = IdentityProvider::openid(&format!("{origin}/oauth/callback")).await;
+        let callback = format!("{origin}/oauth/callback");
+        let idp = if conformant {
+            IdentityProvider::openid_conformant(&callback).await
+        } else {
+            IdentityProvider::openid(&callback).await
+        };
         let edge = api.start_edge().await;
         protected_tenant(&api, &idp, clients).await;
         Self {
@@ -178,6 +189,27 @@ async fn the_sdk_oauth_client_signs_in_through_the_tenants_identity_provider() {
         "{run}"
     );
     assert_eq!(step(&run, "connect after revocation")["ok"], false, "{run}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_that_sends_claims_from_userinfo_admits_its_users() {
+    let site = ProtectedSite::start_with("e2e_oauth_userinfo", json!([]), true).await;
+    let run = oauth_flow(
+        &format!("{}/mcp", site.origin),
+        "alice@acme.com",
+        &artifacts(),
+    )
+    .await;
+    // The email rule admits her only if the edge asked userinfo.
+    assert_eq!(run["problems"], json!([]), "{run}");
+    assert!(
+        run["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "list tools"),
+        "{run}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -22,17 +22,29 @@ impl IdentityProvider {
     /// An OpenID Provider with one confidential client allowed to redirect
     /// to `redirect_uri`.
     pub async fn openid(redirect_uri: &str) -> Self {
-        Self::start("oidc-provider.mjs", &[redirect_uri]).await
+        Self::start("oidc-provider.mjs", &[redirect_uri], &[]).await
+    }
+
+    /// Like [`Self::openid`], in the library's default, spec-conformant
+    /// setting: the ID token names the subject only; `email`, `name` and
+    /// `groups` come from the userinfo endpoint.
+    pub async fn openid_conformant(redirect_uri: &str) -> Self {
+        Self::start(
+            "oidc-provider.mjs",
+            &[redirect_uri],
+            &[("OIDC_CLAIMS", "userinfo")],
+        )
+        .await
     }
 
     /// The GitHub stand-in, with one OAuth app.
     pub async fn github() -> Self {
-        Self::start("github-standin.mjs", &[]).await
+        Self::start("github-standin.mjs", &[], &[]).await
     }
 
     /// Runs `script <port> <client-id> <client-secret> <extra>…` and returns
     /// once it prints `ready <base-url>`.
-    async fn start(script: &str, extra: &[&str]) -> Self {
+    async fn start(script: &str, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let (client_id, client_secret) = ("portcullis-edge", "edge-secret-for-tests");
         let mut child = Command::new("node")
@@ -40,6 +52,7 @@ impl IdentityProvider {
             .arg(script)
             .args([&port.to_string(), client_id, client_secret])
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()

@@ -61,6 +61,9 @@ pub struct FakeIdp {
     pub requests: RefCell<Vec<Outbound>>,
     /// What `CIMD_URL` serves.
     pub client_document: RefCell<Value>,
+    /// What the userinfo endpoint answers; without one, discovery names
+    /// none.
+    pub userinfo: RefCell<Option<Value>>,
 }
 
 impl Default for FakeIdp {
@@ -76,6 +79,7 @@ impl Default for FakeIdp {
                 "client_id": CIMD_URL, "client_name": "Documented App",
                 "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"
             })),
+            userinfo: RefCell::default(),
         }
     }
 }
@@ -98,12 +102,31 @@ impl Fetch for FakeIdp {
             })
         };
         match (request.method, request.url.strip_prefix(IDP)) {
-            ("GET", Some("/.well-known/openid-configuration")) => ok(json!({
-                "issuer": IDP,
-                "authorization_endpoint": format!("{IDP}/auth"),
-                "token_endpoint": format!("{IDP}/token"),
-                "jwks_uri": format!("{IDP}/jwks"),
-            })),
+            ("GET", Some("/.well-known/openid-configuration")) => {
+                let mut discovery = json!({
+                    "issuer": IDP,
+                    "authorization_endpoint": format!("{IDP}/auth"),
+                    "token_endpoint": format!("{IDP}/token"),
+                    "jwks_uri": format!("{IDP}/jwks"),
+                });
+                if self.userinfo.borrow().is_some() {
+                    discovery["userinfo_endpoint"] = json!(format!("{IDP}/userinfo"));
+                }
+                ok(discovery)
+            }
+            ("GET", Some("/userinfo")) => {
+                let bearer = request
+                    .headers
+                    .iter()
+                    .any(|(n, v)| *n == "authorization" && v == "Bearer upstream-token");
+                match self.userinfo.borrow().clone() {
+                    Some(userinfo) if bearer => ok(userinfo),
+                    _ => Ok(Fetched {
+                        status: 401,
+                        body: Vec::new(),
+                    }),
+                }
+            }
             ("GET", Some("/jwks")) => {
                 ok(json!({"keys": [{"kid": "k1", "kty": "RSA", "n": "AQAB", "e": "AQAB"}]}))
             }

@@ -182,7 +182,14 @@ pub async fn complete(
             nonce: &attempt.nonce,
             now,
         };
-        let claims = verify_id_token(&id_token, &expected, &jwks, crypto).await?;
+        let mut claims = verify_id_token(&id_token, &expected, &jwks, crypto).await?;
+        if let Some(userinfo) = &discovery.userinfo_endpoint
+            && (claims.get("email").is_none() || claims.get("groups").is_none())
+            && !tokens.access_token.is_empty()
+        {
+            let more = get_json(fetch, userinfo, Some(&tokens.access_token)).await?;
+            add_userinfo(&mut claims, &more)?;
+        }
         Ok(UpstreamLogin {
             user: user_from_id_token(&provider.id, &claims),
             access_token: tokens.access_token,
@@ -215,7 +222,29 @@ struct Discovery {
     token_endpoint: String,
     jwks_uri: String,
     #[serde(default)]
+    userinfo_endpoint: Option<String>,
+    #[serde(default)]
     token_endpoint_auth_methods_supported: Option<Vec<String>>,
+}
+
+/// Claims a provider in its default, spec-conformant setting sends from
+/// its userinfo endpoint rather than in the ID token.
+const USERINFO_CLAIMS: &[&str] = &["email", "email_verified", "name", "groups"];
+
+/// Adds the userinfo answer's claims the ID token lacks; the answer must be
+/// about the same user (OpenID Connect Core §5.3.4).
+fn add_userinfo(claims: &mut Value, userinfo: &Value) -> Result<(), UpstreamError> {
+    if userinfo["sub"].as_str().is_none() || userinfo["sub"] != claims["sub"] {
+        return fail("the provider's userinfo answer is about another user");
+    }
+    for name in USERINFO_CLAIMS {
+        if claims.get(name).is_none()
+            && let Some(value) = userinfo.get(name)
+        {
+            claims[*name] = value.clone();
+        }
+    }
+    Ok(())
 }
 
 async fn discover(

@@ -189,3 +189,36 @@ async fn attack_a_secret_does_not_open_for_another_issuer() {
     });
     assert!(!sent_secret, "the secret went nowhere");
 }
+
+#[tokio::test]
+async fn claims_the_id_token_lacks_come_from_userinfo_about_the_same_user() {
+    let h = Harness::new();
+    // A conformant provider: the ID token names the subject only.
+    *h.idp.claims.borrow_mut() = json!({
+        "iss": IDP, "aud": "acme-client", "sub": "alice", "exp": NOW + 300, "iat": NOW,
+    });
+    // Without a userinfo endpoint, the email rule cannot admit her.
+    let page = h.sign_in(h.authorize(&[]).await).await;
+    assert_page(&page, 403, "");
+    // With one, its email admits her.
+    *h.idp.userinfo.borrow_mut() = Some(json!({
+        "sub": "alice", "email": "alice@acme.com", "email_verified": true, "groups": ["staff"],
+    }));
+    let code = h.code().await;
+    assert_eq!(h.redeem(&code).await.status, 200);
+    assert!(
+        h.idp
+            .requests
+            .borrow()
+            .iter()
+            .any(|r| r.url.ends_with("/userinfo"))
+    );
+    // A userinfo answer about someone else is not believed.
+    *h.idp.userinfo.borrow_mut() = Some(json!({
+        "sub": "mallory", "email": "alice@acme.com", "email_verified": true,
+    }));
+    let page = h.sign_in(h.authorize(&[]).await).await;
+    let html = String::from_utf8_lossy(&page.body).into_owned();
+    assert!(html.contains("another user"), "{html}");
+    assert_eq!(page.header("location"), None);
+}
