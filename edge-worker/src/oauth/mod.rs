@@ -15,6 +15,7 @@ pub mod metadata;
 mod pages;
 pub mod records;
 mod register;
+pub mod sweep;
 mod token;
 pub mod tokens;
 pub mod upstream;

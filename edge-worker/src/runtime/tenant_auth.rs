@@ -1,7 +1,8 @@
 //! Each tenant's authorization server runs in one Durable Object named after
 //! the tenant: its storage is strongly consistent and its requests are
 //! handled one at a time, so a code is redeemed and a refresh token rotated
-//! exactly once, whatever races the clients run.
+//! exactly once, whatever races the clients run. Its alarm sweeps records
+//! past their lifetime ([`crate::oauth::sweep`]).
 
 use worker::{
     DurableObject, Env, Fetch as WorkerFetch, Headers, ListOptions, Method, Request, RequestInit,
@@ -13,7 +14,7 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::records::{AuthStore, StorageError};
 use crate::oauth::tokens::{ACCESS_TOKEN_TTL, AccessTokens};
 use crate::oauth::upstream::{Fetch, Fetched, MAX_UPSTREAM_BODY, Outbound};
-use crate::oauth::{Authority, oauth_error};
+use crate::oauth::{Authority, oauth_error, sweep};
 use crate::store::{ConfigStore, revocation_key};
 
 const BINDING: &str = "MCP_TENANT_AUTH";
@@ -48,7 +49,7 @@ pub async fn forward(env: &Env, tenant: &str, request: &HttpRequest) -> worker::
 }
 
 /// One tenant's authorization server and its records.
-#[durable_object(fetch)]
+#[durable_object(alarm)]
 pub struct McpTenantAuth {
     state: State,
     env: Env,
@@ -132,8 +133,35 @@ impl DurableObject for McpTenantAuth {
         if let Some(report) = super::usage_report::finish(&self.env, started) {
             self.state.wait_until(report);
         }
+        // Whatever this request stored is swept in time.
+        let storage = self.state.storage();
+        if storage.get_alarm().await?.is_none() {
+            storage.set_alarm(sweep_delay()).await?;
+        }
         into_worker_response(answer)
     }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        // Sweeping announces nothing, so no tenant name is needed.
+        let store = ObjectStore {
+            state: &self.state,
+            env: &self.env,
+            tenant: "",
+        };
+        match sweep::sweep(&store, super::now_seconds()).await {
+            Ok(swept) if swept.kept > 0 => self.state.storage().set_alarm(sweep_delay()).await?,
+            Ok(_) => {}
+            Err(e) => {
+                super::log_error(&format!("sweeping auth records: {}", e.0));
+                self.state.storage().set_alarm(sweep_delay()).await?;
+            }
+        }
+        Response::empty()
+    }
+}
+
+fn sweep_delay() -> std::time::Duration {
+    std::time::Duration::from_secs(sweep::SWEEP_INTERVAL_SECONDS)
 }
 
 /// The object's storage; it holds one tenant's records only.

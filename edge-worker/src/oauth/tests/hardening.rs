@@ -222,3 +222,74 @@ async fn claims_the_id_token_lacks_come_from_userinfo_about_the_same_user() {
     assert!(html.contains("another user"), "{html}");
     assert_eq!(page.header("location"), None);
 }
+
+#[tokio::test]
+async fn attack_abandoned_flows_are_swept_and_storage_comes_back_down() {
+    use crate::oauth::sweep::{UNUSED_REGISTRATION_SECONDS, sweep};
+    use crate::oauth::tokens::REFRESH_TOKEN_TTL;
+    let h = Harness::new();
+    let count = |prefix: &str| {
+        h.store
+            .entries
+            .borrow()
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .count()
+    };
+    // One user who finished, and a load of flows nobody finished.
+    let tokens = h.tokens().await;
+    let refreshed = tokens_of(&h.refresh(&tokens.refresh).await);
+    let before = h.store.entries.borrow().len();
+    for i in 0..50 {
+        let uri = format!("https://app{i}.example/cb");
+        assert_eq!(
+            h.register(json!({"redirect_uris": [uri]})).await.status,
+            201
+        );
+        h.authorize(&[]).await;
+    }
+    assert_eq!(count("txn/"), 50);
+    assert_eq!(count("client/"), 50);
+    let loaded = h.store.entries.borrow().len();
+    assert!(loaded >= before + 100, "{before} → {loaded}");
+
+    // Nothing is due yet: a sweep now keeps everything.
+    let now = h.now.get();
+    assert_eq!(sweep(&h.store, now).await.unwrap().deleted, 0);
+    // A day later: the transactions, the code and the registrations that
+    // completed no flow are gone; the live grant and its newest refresh
+    // token work as before.
+    let later = now + UNUSED_REGISTRATION_SECONDS + 1;
+    let swept = sweep(&h.store, later).await.unwrap();
+    assert!(swept.deleted >= 100, "{swept:?}");
+    assert_eq!((count("txn/"), count("code/"), count("client/")), (0, 0, 0));
+    assert_eq!(count("grant/"), 1);
+    assert!(
+        h.store.entries.borrow().len() <= before,
+        "storage came back down"
+    );
+    assert_eq!(h.refresh(&refreshed.refresh).await.status, 200);
+    // Once the grant has expired, nothing of it is left.
+    let end = h.now.get() + REFRESH_TOKEN_TTL + 1;
+    let swept = sweep(&h.store, end).await.unwrap();
+    assert_eq!((count("grant/"), count("refresh/")), (0, 0), "{swept:?}");
+    // A revoked grant goes at the next sweep, its refresh records with it.
+    let h = Harness::new();
+    let tokens = h.tokens().await;
+    h.post_form(
+        "/revoke",
+        &[("token", &tokens.refresh), ("client_id", "pre-registered")],
+    )
+    .await;
+    sweep(&h.store, h.now.get()).await.unwrap();
+    assert_eq!(count_in(&h, "grant/") + count_in(&h, "refresh/"), 0);
+}
+
+fn count_in(h: &Harness, prefix: &str) -> usize {
+    h.store
+        .entries
+        .borrow()
+        .keys()
+        .filter(|k| k.starts_with(prefix))
+        .count()
+}
