@@ -1038,6 +1038,7 @@ fn valid_body(method: &str, path: &str) -> Option<Value> {
     let body = match (method, path.rsplit('/').next().unwrap_or_default()) {
         ("POST", "tenants") => json!({"slug": "matrix-made"}),
         ("PUT", "auth") => json!({"mode": "public"}),
+        ("PUT", "limits") => json!({"limits": null}),
         ("POST", "tools") => tool("matrix_tool"),
         ("PUT", "{name}") => tool("nothing"),
         ("POST", "try") => json!({"arguments": {"city": "Oslo"}}),
@@ -1762,6 +1763,83 @@ async fn branding_is_checked_kept_and_published(pool: PgPool) {
     assert_eq!(
         audit["items"][0]["before"]["displayName"], "acme",
         "{audit}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn rate_limits_have_defaults_are_checked_and_published(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    let (status, shown) = call(&app, "GET", "/api/v1/tenants/acme/limits", None).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(shown["custom"], false);
+    assert_eq!(shown["limits"], shown["defaults"]);
+    assert_eq!(shown["windowSeconds"], 60);
+    let mut limits = shown["defaults"].clone();
+    for (field, value, named) in [
+        ("mcpPerIp", json!(0), true),
+        ("oauthPerTenant", json!(100_001), true),
+        ("oauthPerIp", json!(5_000), true),
+        ("mcpPerTenant", json!(-1), false),
+        ("burst", json!(3), false),
+    ] {
+        let mut bad = limits.clone();
+        bad[field] = value;
+        let (status, body) = call(
+            &app,
+            "PUT",
+            "/api/v1/tenants/acme/limits",
+            Some(json!({ "limits": bad })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(field), "{body}");
+        if named {
+            assert_eq!(body["error"]["field"], field, "{body}");
+        }
+    }
+    let (_, unchanged) = call(&app, "GET", "/api/v1/tenants/acme/limits", None).await;
+    assert_eq!(unchanged["custom"], false, "nothing stored by bad input");
+    limits["mcpPerIp"] = json!(5);
+    limits["mcpPerTenant"] = json!(50);
+    let (status, saved) = call(
+        &app,
+        "PUT",
+        "/api/v1/tenants/acme/limits",
+        Some(json!({ "limits": limits })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(
+        (saved["custom"].clone(), saved["limits"]["mcpPerIp"].clone()),
+        (json!(true), json!(5))
+    );
+    call(&app, "POST", "/api/v1/tenants/acme/publish", None).await;
+    let (_, document) = call(&app, "GET", "/api/v1/tenants/acme/versions/1", None).await;
+    assert_eq!(
+        document["document"]["limits"]["mcpPerTenant"], 50,
+        "{document}"
+    );
+    let (_, audit) = call(
+        &app,
+        "GET",
+        "/api/v1/tenants/acme/audit?action=tenant.limits",
+        None,
+    )
+    .await;
+    assert_eq!(audit["items"][0]["after"]["mcpPerIp"], 5, "{audit}");
+    let (status, reset) = call(
+        &app,
+        "PUT",
+        "/api/v1/tenants/acme/limits",
+        Some(json!({ "limits": null })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (reset["custom"].clone(), reset["limits"].clone()),
+        (json!(false), reset["defaults"].clone())
     );
 }
 

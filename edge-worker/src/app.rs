@@ -14,6 +14,7 @@ use crate::mcp::{sse, transport};
 use crate::oauth::form::{FormRefusal, MAX_FORM_BYTES, decode};
 use crate::oauth::tokens::AccessTokens;
 use crate::oauth::{AUTHORITY_PATHS, metadata, oauth_error};
+use crate::rate::{self, Endpoint, RateLimiter, RetryAfter};
 use crate::routing::{Site, site_for_host};
 use crate::store::{CommandNonces, ConfigStore};
 use crate::{auth, config_push};
@@ -137,7 +138,7 @@ impl Outcome {
     }
 }
 
-impl<S: ConfigStore + CommandNonces, V: SignatureVerifier> Edge<'_, S, V> {
+impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_, S, V> {
     pub async fn handle(&self, request: &HttpRequest) -> Outcome {
         if request.body.len() > MAX_BODY_BYTES {
             return Outcome::Reply(HttpResponse::error(
@@ -304,6 +305,22 @@ impl<S: ConfigStore + CommandNonces, V: SignatureVerifier> Edge<'_, S, V> {
         if request.method == "OPTIONS" && (is_oauth_path || MCP_PATHS.contains(&path)) {
             return Outcome::Reply(metadata::preflight());
         }
+        let endpoint = match path {
+            "/register" if oauth.is_some() => Some(Endpoint::Register),
+            _ if oauth.is_some() && AUTHORITY_PATHS.contains(&path) => Some(Endpoint::OAuth),
+            _ if MCP_PATHS.contains(&path) => Some(Endpoint::Mcp),
+            _ => None,
+        };
+        if let Some(endpoint) = endpoint
+            && let Err(wait) = self.admit(&config, endpoint, request).await
+        {
+            return Outcome::Reply(match endpoint {
+                Endpoint::Mcp => transport::too_many_requests(wait),
+                Endpoint::OAuth | Endpoint::Register => {
+                    crate::oauth::too_many_requests(request, wait)
+                }
+            });
+        }
         if let (Some(oauth), true) = (oauth, is_oauth_path) {
             if AUTHORITY_PATHS.contains(&path) {
                 // Refused here, in the Worker, so an oversized request never
@@ -373,7 +390,27 @@ const MCP_PATH: &str = "/mcp";
 const SSE_PATH: &str = "/sse";
 const MCP_PATHS: &[&str] = &[MCP_PATH, SSE_PATH, sse::MESSAGES_PATH];
 
-impl<S: ConfigStore + CommandNonces, V: SignatureVerifier> Edge<'_, S, V> {
+impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_, S, V> {
+    /// Counts the request against the tenant's limits for `endpoint`. A
+    /// counter that cannot be reached lets the request through: the limits
+    /// protect capacity and must not take it away themselves.
+    async fn admit(
+        &self,
+        config: &TenantConfig,
+        endpoint: Endpoint,
+        request: &HttpRequest,
+    ) -> Result<(), RetryAfter> {
+        let client_ip = request.header(rate::CLIENT_IP_HEADER).unwrap_or("unknown");
+        let counts = rate::counts(&config.limits, endpoint, client_ip);
+        match self.store.admit(&config.tenant, &counts, self.now).await {
+            Ok(admission) => admission,
+            Err(e) => {
+                crate::runtime::log_error(&format!("rate counter: {}", e.0));
+                Ok(())
+            }
+        }
+    }
+
     /// The token check ([`auth::authenticate`]) plus the revocation list.
     async fn authenticate(
         &self,

@@ -13,6 +13,7 @@ pub mod config_push;
 pub mod http;
 pub mod mcp;
 pub mod oauth;
+pub mod rate;
 pub mod routing;
 pub mod runtime;
 pub mod store;

@@ -68,14 +68,29 @@ pub mod memory {
     use std::collections::HashMap;
 
     use super::*;
+    use crate::rate::{Count, RateCounter, RateLimiter, RetryAfter};
 
-    /// Configs by key, revoked grants, spent command nonces.
+    /// Configs by key, revoked grants, spent command nonces, rate counters.
     #[derive(Default)]
     pub struct MemoryStore(
         pub RefCell<HashMap<String, TenantConfig>>,
         pub RefCell<Vec<String>>,
         pub RefCell<Vec<(String, String)>>,
+        pub RefCell<HashMap<String, RateCounter>>,
     );
+
+    impl RateLimiter for MemoryStore {
+        async fn admit(
+            &self,
+            tenant: &str,
+            counts: &[Count],
+            now: u64,
+        ) -> Result<Result<(), RetryAfter>, StoreError> {
+            let mut counters = self.3.borrow_mut();
+            let counter = counters.entry(tenant.to_owned()).or_default();
+            Ok(counter.admit(counts, now))
+        }
+    }
 
     impl MemoryStore {
         /// Stores `config` whatever is stored (a test's setup).

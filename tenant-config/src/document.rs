@@ -11,6 +11,7 @@ use crate::auth::{AuthError, OAuthConfig};
 use crate::catalog::{PromptConfig, ResourceConfig, ResourceTemplateConfig};
 use crate::content::ContentBlock;
 use crate::inputs::{InputError, InputRound, validate_rounds};
+use crate::limits::RateLimits;
 use crate::names::{NameError, validate_tenant_slug, validate_tool_name};
 use crate::notifications::{NotificationError, ToolNotification, validate_notifications};
 
@@ -42,6 +43,9 @@ pub struct TenantConfig {
     /// How the tenant's pages at the edge look.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branding: Option<Branding>,
+    /// Requests per minute before the edge answers 429.
+    #[serde(default)]
+    pub limits: RateLimits,
 }
 
 /// A tenant's look on the pages its users see (sign-in choice, consent).
@@ -166,6 +170,8 @@ pub enum ConfigError {
     Auth(#[from] AuthError),
     #[error("branding: {0}")]
     Branding(String),
+    #[error("limits: {0}")]
+    Limits(#[from] crate::limits::LimitError),
     #[error("inputs of tool {tool:?}: {error}")]
     Inputs { tool: String, error: InputError },
     #[error("notifications of tool {tool:?}: {error}")]
@@ -196,6 +202,7 @@ impl TenantConfig {
             resource_templates: Vec::new(),
             oauth: None,
             branding: None,
+            limits: RateLimits::default(),
         }
     }
 
@@ -251,6 +258,7 @@ impl TenantConfig {
         if let Some(branding) = &self.branding {
             branding.validate().map_err(ConfigError::Branding)?;
         }
+        self.limits.validate().map_err(ConfigError::Limits)?;
         if let Some(oauth) = &self.oauth {
             oauth.validate()?;
             for tool in &self.tools {

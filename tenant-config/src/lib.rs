@@ -16,6 +16,7 @@ pub mod encoding;
 pub mod envelope;
 pub mod ingest;
 pub mod inputs;
+pub mod limits;
 pub mod names;
 pub mod notifications;
 pub mod redirect_uri;
@@ -34,3 +35,4 @@ pub use catalog::{
 pub use content::{ContentBlock, ResourceContents};
 pub use document::{Branding, ConfigError, FORMAT, TenantConfig, ToolAnnotations, ToolConfig};
 pub use envelope::{EnvelopeError, SignatureVerifier, SignedConfig};
+pub use limits::RateLimits;

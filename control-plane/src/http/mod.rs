@@ -82,6 +82,8 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route("POST", "/v1/tenants", Operator),
     route("GET", "/v1/tenants/{tenant}", Tenant(Read)),
     route("PUT", "/v1/tenants/{tenant}", Tenant(Write)),
+    route("GET", "/v1/tenants/{tenant}/limits", Tenant(Read)),
+    route("PUT", "/v1/tenants/{tenant}/limits", Tenant(Write)),
     route("GET", "/v1/tenants/{tenant}/auth", Tenant(Read)),
     route("PUT", "/v1/tenants/{tenant}/auth", Tenant(Write)),
     route("POST", "/v1/tenants/{tenant}/auth/test", Tenant(Write)),
@@ -268,6 +270,16 @@ fn api_router(services: AppState) -> Router {
             Method::PUT,
             "/v1/tenants/{tenant}",
             on(MethodFilter::PUT, tenants::tenant_update),
+        ),
+        (
+            Method::GET,
+            "/v1/tenants/{tenant}/limits",
+            get(tenants::limits_get),
+        ),
+        (
+            Method::PUT,
+            "/v1/tenants/{tenant}/limits",
+            on(MethodFilter::PUT, tenants::limits_put),
         ),
         (
             Method::GET,

@@ -16,6 +16,8 @@ use super::{audit, auth, catalog, clients, members, publish, session, tenants, t
         tenants::tenant_list,
         tenants::tenant_get,
         tenants::tenant_update,
+        tenants::limits_get,
+        tenants::limits_put,
         auth::auth_get,
         auth::auth_put,
         auth::provider_test,

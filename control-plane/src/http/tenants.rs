@@ -9,7 +9,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
-use crate::services::tenants::{Tenant, TenantCreate, TenantUpdate};
+use crate::services::tenants::{Limits, LimitsUpdate, Tenant, TenantCreate, TenantUpdate};
 
 #[utoipa::path(post, path = "/api/v1/tenants", request_body = TenantCreate, responses(
     (status = 201, body = Tenant), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -54,4 +54,30 @@ pub async fn tenant_update(
     ApiJson(input): ApiJson<TenantUpdate>,
 ) -> Result<Json<Tenant>, ApiError> {
     Ok(Json(services.tenant_update(&ctx, &tenant, input).await?))
+}
+
+/// The requests per minute the edge lets through before answering 429.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/limits", params(("tenant" = String, Path)),
+    responses((status = 200, body = Limits), (status = 404, body = ErrorBody)))]
+pub async fn limits_get(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath(tenant): ApiPath<String>,
+) -> Result<Json<Limits>, ApiError> {
+    Ok(Json(services.tenant_limits(&ctx, &tenant).await?))
+}
+
+/// Sets the tenant's rate limits, or back to the defaults (`null`);
+/// published with the next version.
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/limits", params(("tenant" = String, Path)), request_body = LimitsUpdate,
+    responses((status = 200, body = Limits), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn limits_put(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath(tenant): ApiPath<String>,
+    ApiJson(input): ApiJson<LimitsUpdate>,
+) -> Result<Json<Limits>, ApiError> {
+    Ok(Json(
+        services.tenant_set_limits(&ctx, &tenant, input).await?,
+    ))
 }

@@ -83,6 +83,7 @@ pub fn compile_tenant_config(
             accent_color: tenant.accent_color.clone(),
         });
     }
+    config.limits = tenant.rate_limits.as_ref().map(|l| l.0).unwrap_or_default();
     config.tools = tools;
     config.prompts = catalog.prompts;
     config.resources = catalog.resources;
@@ -109,6 +110,7 @@ mod tests {
             display_name: "Acme".into(),
             logo_url: None,
             accent_color: None,
+            rate_limits: None,
             created_at: Utc::now(),
         }
     }

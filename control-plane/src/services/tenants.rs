@@ -1,8 +1,9 @@
 //! Tenants: create, list, look up.
 
 use chrono::{DateTime, Utc};
-use portcullis_tenant_config::Branding;
+use portcullis_tenant_config::limits::WINDOW_SECONDS;
 use portcullis_tenant_config::names::validate_tenant_slug;
+use portcullis_tenant_config::{Branding, RateLimits};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -43,6 +44,31 @@ pub struct Tenant {
     pub tool_count: i64,
     /// The newest version the edge accepted.
     pub live_version: Option<i64>,
+}
+
+/// The requests per minute the edge lets through for a tenant before it
+/// answers 429 (per client IP and in all), as of the next publish.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    /// `{oauthPerIp, oauthPerTenant, registrationsPerIp,
+    /// metadataFetchesPerTenant, mcpPerIp, mcpPerTenant}`.
+    #[schema(value_type = Object)]
+    pub limits: RateLimits,
+    /// Whether an admin set them (else they are the defaults).
+    pub custom: bool,
+    #[schema(value_type = Object)]
+    pub defaults: RateLimits,
+    /// How long each count lasts.
+    pub window_seconds: u64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LimitsUpdate {
+    /// Every limit (see [`Limits`]); `null` to go back to the defaults.
+    #[schema(value_type = Option<Object>)]
+    pub limits: Option<RateLimits>,
 }
 
 impl Services {
@@ -154,6 +180,43 @@ impl Services {
         Ok(tenant)
     }
 
+    pub async fn tenant_limits(
+        &self,
+        ctx: &RequestContext,
+        slug: &str,
+    ) -> Result<Limits, ServiceError> {
+        let row = self.tenant_for(ctx, slug, Permission::Read).await?;
+        Ok(limits_view(row.rate_limits.map(|l| l.0)))
+    }
+
+    /// Sets the tenant's rate limits (published with the next version).
+    pub async fn tenant_set_limits(
+        &self,
+        ctx: &RequestContext,
+        slug: &str,
+        input: LimitsUpdate,
+    ) -> Result<Limits, ServiceError> {
+        let row = self.tenant_for(ctx, slug, Permission::Write).await?;
+        if let Some(limits) = &input.limits {
+            limits
+                .validate()
+                .map_err(|e| ServiceError::invalid(e.field, e.to_string()))?;
+        }
+        let before = limits_view(row.rate_limits.map(|l| l.0));
+        storage::tenants::tenant_set_limits(&self.db, row.id, input.limits.as_ref()).await?;
+        let after = limits_view(input.limits);
+        self.audit(
+            ctx,
+            Some(row.id),
+            "tenant.limits",
+            slug,
+            Some(&to_audit(&before.limits)),
+            Some(&to_audit(&after.limits)),
+        )
+        .await?;
+        Ok(after)
+    }
+
     fn tenant_view(&self, row: TenantRow, tool_count: i64, live_version: Option<i64>) -> Tenant {
         Tenant {
             mcp_url: self.settings.mcp_url(&row.slug),
@@ -181,4 +244,13 @@ fn valid_display_name(name: &str) -> Result<&str, ServiceError> {
 
 pub(super) fn tenant_not_found(slug: &str) -> ServiceError {
     ServiceError::NotFound(format!("tenant {slug:?}"))
+}
+
+fn limits_view(set: Option<RateLimits>) -> Limits {
+    Limits {
+        limits: set.unwrap_or_default(),
+        custom: set.is_some(),
+        defaults: RateLimits::default(),
+        window_seconds: WINDOW_SECONDS,
+    }
 }

@@ -1,6 +1,8 @@
 //! The `tenants` table.
 
 use chrono::{DateTime, Utc};
+use portcullis_tenant_config::RateLimits;
+use sqlx::types::Json;
 use sqlx::{FromRow, PgConnection, PgPool};
 
 use super::error::{StorageError, classify};
@@ -12,10 +14,12 @@ pub struct TenantRow {
     pub display_name: String,
     pub logo_url: Option<String>,
     pub accent_color: Option<String>,
+    /// Set by an admin; `None`: the defaults.
+    pub rate_limits: Option<Json<RateLimits>>,
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, slug, display_name, logo_url, accent_color, created_at";
+const COLUMNS: &str = "id, slug, display_name, logo_url, accent_color, rate_limits, created_at";
 
 /// A tenant with the figures the tenant list shows.
 #[derive(Debug, Clone, FromRow)]
@@ -62,7 +66,8 @@ pub async fn tenant_list(
         Visible::Only(tenant) => (None, Some(tenant)),
     };
     Ok(sqlx::query_as(
-        "SELECT t.id, t.slug, t.display_name, t.logo_url, t.accent_color, t.created_at,
+        "SELECT t.id, t.slug, t.display_name, t.logo_url, t.accent_color, t.rate_limits,
+                t.created_at,
                 (SELECT count(*) FROM tools WHERE tenant_id = t.id) AS tool_count,
                 (SELECT max(version) FROM config_versions
                   WHERE tenant_id = t.id AND push_status = 'accepted') AS live_version
@@ -121,4 +126,18 @@ pub async fn tenant_update(
     .bind(accent_color)
     .fetch_one(db)
     .await?)
+}
+
+/// Sets the tenant's rate limits (`None`: back to the defaults).
+pub async fn tenant_set_limits(
+    db: &PgPool,
+    id: i64,
+    limits: Option<&RateLimits>,
+) -> Result<(), StorageError> {
+    sqlx::query("UPDATE tenants SET rate_limits = $2 WHERE id = $1")
+        .bind(id)
+        .bind(limits.map(Json))
+        .execute(db)
+        .await?;
+    Ok(())
 }

@@ -13,6 +13,9 @@ pub mod code {
     /// MCP 2026-07-28: the request needs a capability the client did not
     /// declare (answered with HTTP 400).
     pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
+    /// Implementation-defined server error: over the tenant's rate limits
+    /// (answered with HTTP 429 and `Retry-After`).
+    pub const TOO_MANY_REQUESTS: i64 = -32029;
 }
 
 /// A JSON-RPC error object.

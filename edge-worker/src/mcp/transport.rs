@@ -94,6 +94,15 @@ pub fn refuse_foreign_origin(request: &HttpRequest, host: &str) -> Option<HttpRe
     ))
 }
 
+/// `429` for a caller over the tenant's limits, as a JSON-RPC error the
+/// client can read whatever it sent.
+pub fn too_many_requests(wait: crate::rate::RetryAfter) -> HttpResponse {
+    let message = format!("Too many requests; retry in {} seconds", wait.0);
+    let error = RpcError::new(code::TOO_MANY_REQUESTS, message)
+        .with_data(serde_json::json!({ "retryAfter": wait.0 }));
+    rpc_reply(429, failure(Value::Null, error)).with_header("retry-after", wait.0.to_string())
+}
+
 fn post(
     config: &TenantConfig,
     caller: &Caller,

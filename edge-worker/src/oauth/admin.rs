@@ -77,7 +77,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
 
     /// `GET /internal/clients`: every client, and every active grant with
     /// the user it stands for (opened for the admins: their users).
-    pub(super) async fn list_clients(&self) -> Result<HttpResponse, StorageError> {
+    pub(super) async fn list_clients(&self) -> super::Answer {
         let grants = self.active_grants().await?;
         let count = |id: &str| grants.iter().filter(|g| g.client_id == id).count();
         let mut clients: Vec<ClientView> = self
@@ -150,7 +150,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
     /// client, forgets what users consented to, and removes a dynamic
     /// registration (a pre-registered client stays until the tenant's
     /// config drops it).
-    pub(super) async fn revoke_client(&self, encoded: &str) -> Result<HttpResponse, StorageError> {
+    pub(super) async fn revoke_client(&self, encoded: &str) -> super::Answer {
         let client_id = decode(encoded);
         let registered: Option<RegisteredClient> =
             records::load(self.store, &records::client_key(&client_id)).await?;
@@ -188,7 +188,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
 
     /// `DELETE /internal/grants/{id}`: one user's authorization of one
     /// client; the user is asked for consent again next time.
-    pub(super) async fn revoke_user_grant(&self, id: &str) -> Result<HttpResponse, StorageError> {
+    pub(super) async fn revoke_user_grant(&self, id: &str) -> super::Answer {
         let grant: Option<Grant> = records::load(self.store, &records::grant_key(id)).await?;
         let Some(grant) = grant.filter(|g| !g.revoked) else {
             return Ok(not_found("no such grant"));

@@ -20,7 +20,7 @@ use super::upstream::{self, EdgeCrypto, Fetch};
 use super::{Authority, metadata};
 use crate::http::{HttpRequest, HttpResponse};
 
-type Answer = Result<HttpResponse, StorageError>;
+use super::Answer;
 
 /// How long a user has from `/authorize` to consent.
 const TRANSACTION_TTL: u64 = 15 * 60;

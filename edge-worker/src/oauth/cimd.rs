@@ -10,9 +10,9 @@
 use portcullis_tenant_config::redirect_uri::{self, validate_redirect_uri};
 use serde_json::Value;
 
-use super::records::{self, AuthStore, RegisteredClient, StorageError};
+use super::records::{self, AuthStore, RegisteredClient};
 use super::upstream::{Fetch, Outbound};
-use super::{Authority, Client};
+use super::{Authority, Client, Halt};
 
 /// Documents larger than this are refused (the draft's suggested limit).
 pub const MAX_DOCUMENT_BYTES: usize = 5 * 1024;
@@ -104,7 +104,7 @@ pub fn parse_document(url: &str, body: &[u8]) -> Result<RegisteredClient, Docume
 pub async fn client<S: AuthStore, C, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     url: &str,
-) -> Result<Option<Client>, StorageError> {
+) -> Result<Option<Client>, Halt> {
     if let Err(DocumentError(why)) = check_url(url) {
         crate::runtime::log_error(&why);
         return Ok(None);
@@ -115,7 +115,7 @@ pub async fn client<S: AuthStore, C, F: Fetch>(
     let fresh = cached.filter(|c| c.issued_at + CACHE_SECONDS > authority.now);
     let document = match fresh {
         Some(document) => document,
-        None => match fetch(authority.fetch, url).await {
+        None => match fetch_counted(authority, url).await? {
             Ok(mut document) => {
                 document.issued_at = authority.now;
                 records::save(authority.store, &key, &document).await?;
@@ -133,6 +133,20 @@ pub async fn client<S: AuthStore, C, F: Fetch>(
         redirect_uris: document.redirect_uris,
         pre_registered: false,
     }))
+}
+
+/// Fetches the document unless the tenant fetched its limit this minute.
+async fn fetch_counted<S, C, F: Fetch>(
+    authority: &Authority<'_, S, C, F>,
+    url: &str,
+) -> Result<Result<RegisteredClient, DocumentError>, Halt> {
+    let count = crate::rate::metadata_fetch(&authority.config.limits);
+    let admitted = authority
+        .fetches
+        .borrow_mut()
+        .admit(&[count], authority.now);
+    admitted.map_err(Halt::Limited)?;
+    Ok(fetch(authority.fetch, url).await)
 }
 
 async fn fetch(fetch: &impl Fetch, url: &str) -> Result<RegisteredClient, DocumentError> {

@@ -23,10 +23,13 @@ pub mod upstream;
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
+
 use portcullis_tenant_config::{OAuthConfig, TenantConfig};
 use serde_json::json;
 
 use crate::http::{HttpRequest, HttpResponse};
+use crate::rate::{RateCounter, RetryAfter};
 use records::{AuthStore, StorageError};
 use tokens::AccessTokens;
 use upstream::{EdgeCrypto, Fetch};
@@ -54,9 +57,29 @@ pub struct Authority<'a, S, C, F> {
     pub crypto: &'a C,
     pub fetch: &'a F,
     pub tokens: AccessTokens,
+    /// Counts the metadata documents fetched for the tenant (the object
+    /// keeps it between requests).
+    pub fetches: &'a RefCell<RateCounter>,
     /// Seconds since the epoch.
     pub now: u64,
 }
+
+/// Why an endpoint stopped before it could answer.
+#[derive(Debug)]
+pub enum Halt {
+    Storage(StorageError),
+    /// Over a limit of the tenant's (a metadata document fetch).
+    Limited(RetryAfter),
+}
+
+impl From<StorageError> for Halt {
+    fn from(e: StorageError) -> Self {
+        Self::Storage(e)
+    }
+}
+
+/// What an endpoint answers.
+type Answer = Result<HttpResponse, Halt>;
 
 /// A client as the authorization server knows it, however it was registered.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,18 +121,21 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
             }
             _ => return oauth_error(404, "invalid_request", &format!("no endpoint at {path}")),
         };
-        answer.unwrap_or_else(|StorageError(e)| {
-            crate::runtime::log_error(&format!("auth storage of {}: {e}", self.config.tenant));
-            oauth_error(
-                503,
-                "temporarily_unavailable",
-                "storage is unavailable; retry later",
-            )
+        answer.unwrap_or_else(|halt| match halt {
+            Halt::Storage(StorageError(e)) => {
+                crate::runtime::log_error(&format!("auth storage of {}: {e}", self.config.tenant));
+                oauth_error(
+                    503,
+                    "temporarily_unavailable",
+                    "storage is unavailable; retry later",
+                )
+            }
+            Halt::Limited(wait) => too_many_requests(request, wait),
         })
     }
 
     /// A pre-registered client from the config, else a registered one.
-    async fn client(&self, client_id: &str) -> Result<Option<Client>, StorageError> {
+    async fn client(&self, client_id: &str) -> Result<Option<Client>, Halt> {
         if let Some(c) = self.oauth.client(client_id) {
             return Ok(Some(Client {
                 client_id: c.client_id.clone(),
@@ -154,6 +180,19 @@ pub fn oauth_error(status: u16, error: &str, description: &str) -> HttpResponse 
         &json!({ "error": error, "error_description": description }),
     ))
     .with_header("cache-control", "no-store")
+}
+
+/// `429` for a client over the tenant's limits: a page for the endpoints a
+/// browser is sent to, the OAuth error JSON for the others.
+pub fn too_many_requests(request: &HttpRequest, wait: crate::rate::RetryAfter) -> HttpResponse {
+    let explanation = format!("Too many requests; retry in {} seconds.", wait.0);
+    let answer = match request.path.as_str() {
+        "/authorize" | "/oauth/login" | "/oauth/callback" => {
+            pages::error_page(429, "Too many requests", &explanation)
+        }
+        _ => oauth_error(429, "temporarily_unavailable", &explanation),
+    };
+    answer.with_header("retry-after", wait.0.to_string())
 }
 
 fn method_not_allowed(method: &str, allow: &str) -> HttpResponse {

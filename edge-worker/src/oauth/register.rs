@@ -4,7 +4,8 @@ use portcullis_tenant_config::redirect_uri::validate_redirect_uri;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::records::{self, AuthStore, RegisteredClient, StorageError};
+use super::Answer;
+use super::records::{self, AuthStore, RegisteredClient};
 use super::upstream::{EdgeCrypto, Fetch};
 use super::{Authority, metadata, oauth_error};
 use crate::http::{HttpRequest, HttpResponse};
@@ -22,14 +23,14 @@ struct Metadata {
     response_types: Option<Vec<String>>,
 }
 
-fn invalid(error: &str, description: &str) -> Result<HttpResponse, StorageError> {
+fn invalid(error: &str, description: &str) -> Answer {
     Ok(oauth_error(400, error, description))
 }
 
 pub async fn register<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     request: &HttpRequest,
-) -> Result<HttpResponse, StorageError> {
+) -> Answer {
     if request.body.len() > MAX_REGISTRATION_BYTES {
         return Ok(oauth_error(
             413,

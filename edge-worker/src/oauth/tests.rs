@@ -19,6 +19,7 @@ use super::tokens::{AccessTokens, pkce_challenge};
 use super::upstream::{EdgeCrypto, Fetch, Fetched, Outbound};
 use super::{Authority, records};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::rate::RateCounter;
 
 const ORIGIN: &str = "https://acme.localhost";
 const IDP: &str = "https://idp.example";
@@ -225,6 +226,8 @@ pub struct Harness {
     pub crypto: TestCrypto,
     pub idp: FakeIdp,
     pub now: Cell<u64>,
+    /// The auth object's count of metadata document fetches.
+    pub fetches: RefCell<RateCounter>,
     /// The browser's cookie jar: the one cookie the edge sets.
     pub cookie: RefCell<Option<String>>,
 }
@@ -244,6 +247,7 @@ impl Harness {
             crypto: TestCrypto::default(),
             idp: FakeIdp::default(),
             now: Cell::new(NOW),
+            fetches: RefCell::default(),
             cookie: RefCell::default(),
         }
     }
@@ -261,6 +265,7 @@ impl Harness {
             crypto: &self.crypto,
             fetch: &self.idp,
             tokens: AccessTokens::for_tenant(&TOKEN_KEY, "acme"),
+            fetches: &self.fetches,
             now: self.now.get(),
         };
         let response = authority.handle(&request).await;
@@ -1461,3 +1466,4 @@ async fn revoking_a_client_ends_every_grant_and_its_registration() {
 }
 
 mod hardening;
+mod limits;

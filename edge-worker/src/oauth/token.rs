@@ -18,7 +18,7 @@ use super::upstream::{EdgeCrypto, Fetch};
 use super::{Authority, metadata, oauth_error};
 use crate::http::{HttpRequest, HttpResponse};
 
-type Answer = Result<HttpResponse, StorageError>;
+use super::Answer;
 
 fn invalid_grant(description: &str) -> Answer {
     Ok(oauth_error(400, "invalid_grant", description))

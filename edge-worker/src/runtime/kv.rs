@@ -18,6 +18,7 @@ use worker::Env;
 use worker::kv::KvStore;
 
 use super::tenant_control;
+use crate::rate::{Count, RateLimiter, RetryAfter};
 use crate::store::{CommandNonces, ConfigStore, Saved, StoreError, config_key, revocation_key};
 
 pub struct KvConfigStore {
@@ -105,6 +106,19 @@ impl ConfigStore for KvConfigStore {
             .await
             .map_err(|e| StoreError(e.to_string()))?;
         Ok(value.is_some())
+    }
+}
+
+impl RateLimiter for KvConfigStore {
+    async fn admit(
+        &self,
+        tenant: &str,
+        counts: &[Count],
+        now: u64,
+    ) -> Result<Result<(), RetryAfter>, StoreError> {
+        tenant_control::admit(&self.env, tenant, counts, now)
+            .await
+            .map_err(|e| StoreError(e.to_string()))
     }
 }
 

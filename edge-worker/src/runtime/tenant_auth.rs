@@ -4,6 +4,8 @@
 //! exactly once, whatever races the clients run. Its alarm sweeps records
 //! past their lifetime ([`crate::oauth::sweep`]).
 
+use std::cell::RefCell;
+
 use worker::{
     DurableObject, Env, Fetch as WorkerFetch, Headers, ListOptions, Method, Request, RequestInit,
     RequestRedirect, Response, State, durable_object,
@@ -15,6 +17,7 @@ use crate::oauth::records::{AuthStore, StorageError};
 use crate::oauth::tokens::{ACCESS_TOKEN_TTL, AccessTokens};
 use crate::oauth::upstream::{Fetch, Fetched, MAX_UPSTREAM_BODY, Outbound};
 use crate::oauth::{Authority, oauth_error, sweep};
+use crate::rate::RateCounter;
 use crate::store::{ConfigStore, revocation_key};
 
 const BINDING: &str = "MCP_TENANT_AUTH";
@@ -53,11 +56,17 @@ pub async fn forward(env: &Env, tenant: &str, request: &HttpRequest) -> worker::
 pub struct McpTenantAuth {
     state: State,
     env: Env,
+    /// Metadata documents fetched for the tenant, against its limit.
+    fetches: RefCell<RateCounter>,
 }
 
 impl DurableObject for McpTenantAuth {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        Self {
+            state,
+            env,
+            fetches: RefCell::default(),
+        }
     }
 
     async fn fetch(&self, request: Request) -> worker::Result<Response> {
@@ -126,6 +135,7 @@ impl DurableObject for McpTenantAuth {
             crypto: &crypto,
             fetch: &RuntimeFetch,
             tokens: AccessTokens::for_tenant(&required_key(&self.env, "TOKEN_KEY")?, tenant),
+            fetches: &self.fetches,
             now: super::now_seconds(),
         };
         let started = worker::Date::now().as_millis();

@@ -1,6 +1,8 @@
 //! What the control plane has told one tenant's edge, in one Durable Object
 //! named by the tenant: the version it serves and the nonces of the signed
-//! commands it carried out.
+//! commands it carried out. It also counts the tenant's requests against
+//! its rate limits ([`crate::rate`]), in memory: a count lost when the
+//! object is evicted only forgives part of a minute.
 //!
 //! A push is installed inside `blockConcurrencyWhile`: the object takes no
 //! other request until the version is compared, the document written to KV
@@ -9,12 +11,15 @@
 //! whichever reaches the edge first; KV alone, eventually consistent and
 //! without compare-and-set, could leave the older one there.
 
+use std::cell::RefCell;
+
 use portcullis_tenant_config::TenantConfig;
 use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use super::kv::KvConfigStore;
 use super::sse_sessions::call_object;
+use crate::rate::{Count, RateCounter, RetryAfter};
 use crate::store::{ConfigStore, Saved, StoreError};
 
 const BINDING: &str = "MCP_TENANT_CONTROL";
@@ -60,10 +65,38 @@ pub async fn spend(env: &Env, tenant: &str, nonce: &str, until: u64) -> worker::
     }
 }
 
+#[derive(Serialize, Deserialize)]
+struct Admit {
+    counts: Vec<Count>,
+    now: u64,
+}
+
+/// Counts one request of `tenant` (see [`crate::rate::RateLimiter`]).
+pub async fn admit(
+    env: &Env,
+    tenant: &str,
+    counts: &[Count],
+    now: u64,
+) -> worker::Result<Result<(), RetryAfter>> {
+    let body = serde_json::to_string(&Admit {
+        counts: counts.to_vec(),
+        now,
+    })?;
+    let mut response = call_object(env, BINDING, tenant, "/admit", body).await?;
+    match response.status_code() {
+        204 => Ok(Ok(())),
+        429 => Ok(Err(response.json().await?)),
+        other => Err(worker::Error::RustError(format!(
+            "the control object answered {other}"
+        ))),
+    }
+}
+
 #[durable_object(fetch)]
 pub struct McpTenantControl {
     state: State,
     env: Env,
+    counter: RefCell<RateCounter>,
 }
 
 impl DurableObject for McpTenantControl {
@@ -73,7 +106,11 @@ impl DurableObject for McpTenantControl {
         if let Err(e) = state.storage().sql().exec(schema, None) {
             super::log_error(&format!("tenant control schema: {e}"));
         }
-        Self { state, env }
+        Self {
+            state,
+            env,
+            counter: RefCell::default(),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -94,6 +131,13 @@ impl DurableObject for McpTenantControl {
                 match saved {
                     Ok(saved) => Response::from_json(&saved),
                     Err(e) => Ok(Response::error(e.0, 503)?),
+                }
+            }
+            "/admit" => {
+                let admit: Admit = serde_json::from_slice(&body)?;
+                match self.counter.borrow_mut().admit(&admit.counts, admit.now) {
+                    Ok(()) => Ok(Response::empty()?.with_status(204)),
+                    Err(wait) => Ok(Response::from_json(&wait)?.with_status(429)),
                 }
             }
             "/spend" => {
