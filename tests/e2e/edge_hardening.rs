@@ -24,10 +24,13 @@ async fn edge() -> Edge {
 }
 
 async fn push(edge: &Edge, version: u64) -> StatusCode {
-    let config = TenantConfig::empty("acme", version, "Acme");
-    let signed =
-        SignedConfig::sign(&config, &SigningKey::from_bytes(&SIGNING_SEED)).expect("signs");
-    edge.request(Method::PUT, "localhost", "/internal/tenants/acme/config")
+    push_config(edge, &TenantConfig::empty("acme", version, "Acme")).await
+}
+
+async fn push_config(edge: &Edge, config: &TenantConfig) -> StatusCode {
+    let signed = SignedConfig::sign(config, &SigningKey::from_bytes(&SIGNING_SEED)).expect("signs");
+    let path = format!("/internal/tenants/{}/config", config.tenant);
+    edge.request(Method::PUT, "localhost", &path)
         .json(&signed)
         .send()
         .await
@@ -166,4 +169,44 @@ async fn the_edge_bounds_chunked_bodies_refuses_replays_and_serves_the_newest_pu
         .await
         .expect("edge answers");
     assert_eq!(fresh.status(), StatusCode::OK);
+
+    // Rate limits are counted in the tenant's control object: past the
+    // tenant's per-IP limit, 429 with Retry-After and a JSON-RPC error;
+    // another tenant is not affected.
+    let mut limited = TenantConfig::empty("acme", newest + 1, "Acme");
+    limited.limits.mcp_per_ip = 3;
+    assert_eq!(push_config(&edge, &limited).await, StatusCode::OK);
+    let list = |tenant: &str| {
+        edge.request(Method::POST, &format!("{tenant}.localhost"), "/mcp")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-11-25")
+            .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(list("acme").await.expect("edge answers").status());
+    }
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    let refused = list("acme").await.expect("edge answers");
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: Value = refused.json().await.expect("json");
+    assert_eq!(body["error"]["code"], -32029, "{body}");
+    assert_eq!(
+        push_config(&edge, &TenantConfig::empty("beta", 1, "Beta")).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        list("beta").await.expect("edge answers").status(),
+        StatusCode::OK
+    );
 }

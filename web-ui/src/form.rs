@@ -63,7 +63,7 @@ pub fn Field(
     problem: Signal<Option<Problem>>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] placeholder: &'static str,
-    #[prop(optional)] hint: &'static str,
+    #[prop(optional, into)] hint: String,
     #[prop(optional)] readonly: bool,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");

@@ -20,6 +20,7 @@ pub mod backend;
 pub mod catalog;
 pub mod clients;
 pub mod form;
+pub mod limits;
 pub mod members;
 pub mod nav;
 pub mod session;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{Deployment, Diff, Outcome, Problem, Tenant, Usage};
 use crate::form::Submit;
+use crate::limits::LimitsPanel;
 use crate::nav::TenantNav;
 use crate::tenants::Failure;
 use crate::usage::UsageCharts;
@@ -199,6 +200,8 @@ fn Overview(
             <dt>"mcpServers entry"</dt>
             <dd><Copyable text=http/></dd>
         </dl>
+
+        <LimitsPanel slug=slug.clone() may_change/>
 
         <h2>"Publish"</h2>
         <PendingChanges diff=pending/>

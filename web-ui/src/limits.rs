@@ -1,0 +1,151 @@
+//! A tenant's rate limits: what the edge lets through each minute before it
+//! answers 429, per client IP and in all; shown to every admin, changed by
+//! those who may publish, in force from the next publish.
+
+use leptos::prelude::*;
+use portcullis_tenant_config::RateLimits;
+use serde::{Deserialize, Serialize};
+
+use crate::api::{Outcome, Problem};
+use crate::form::{Field, FormError, Submit, problem_signal};
+
+/// The limits as the API shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    pub limits: RateLimits,
+    pub custom: bool,
+    pub defaults: RateLimits,
+    pub window_seconds: u64,
+}
+
+#[server(prefix = "/ui/fn", endpoint = "load_limits")]
+pub async fn load_limits(slug: String) -> Result<Limits, ServerFnError> {
+    crate::api::call("GET", &format!("/v1/tenants/{slug}/limits"), None).await
+}
+
+/// Saves `limits`, or goes back to the defaults when `None`.
+#[server(prefix = "/ui/fn", endpoint = "save_limits")]
+pub async fn save_limits(
+    slug: String,
+    limits: Option<RateLimits>,
+) -> Result<Outcome<Limits>, ServerFnError> {
+    let body = serde_json::json!({ "limits": limits });
+    crate::api::attempt("PUT", &format!("/v1/tenants/{slug}/limits"), Some(body)).await
+}
+
+/// Each limit's words, in the order of [`RateLimits::named`].
+const LABELS: [&str; 6] = [
+    "Sign-in and token requests per client IP",
+    "Sign-in and token requests, whole tenant",
+    "Client registrations per client IP",
+    "Client metadata documents fetched, whole tenant",
+    "MCP requests per client IP",
+    "MCP requests, whole tenant",
+];
+
+#[component]
+pub fn LimitsPanel(slug: String, may_change: bool) -> impl IntoView {
+    let save = ServerAction::<SaveLimits>::new();
+    let load_slug = slug.clone();
+    let limits = Resource::new(
+        move || save.version().get(),
+        move |_| load_limits(load_slug.clone()),
+    );
+    view! {
+        <h2>"Rate limits"</h2>
+        <Transition fallback=|| view! { <p class="loading">"Loading limits…"</p> }>
+            {move || limits.get().map(|r| match r {
+                Ok(l) => view! { <LimitsForm limits=l slug=slug.clone() may_change save/> }.into_any(),
+                Err(e) => view! { <p class="error">{Problem::of(&e).message}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn LimitsForm(
+    limits: Limits,
+    slug: String,
+    may_change: bool,
+    save: ServerAction<SaveLimits>,
+) -> impl IntoView {
+    let Limits {
+        limits: current,
+        custom,
+        defaults,
+        window_seconds,
+    } = limits;
+    let summary = format!(
+        "{} Requests over a limit are answered 429 with Retry-After; counts start afresh every {window_seconds} seconds.",
+        if custom {
+            "Set for this tenant."
+        } else {
+            "The defaults."
+        }
+    );
+    if !may_change {
+        let rows = current.named().into_iter().zip(LABELS).map(|((name, value), label)| {
+            view! { <tr data-limit=name><th scope="row">{label}</th><td>{value.to_string()}</td></tr> }
+        });
+        return view! {
+            <p class="muted">{summary}</p>
+            <table class="limits"><tbody>{rows.collect_view()}</tbody></table>
+        }
+        .into_any();
+    }
+    let values: [RwSignal<String>; 6] = current.named().map(|(_, v)| RwSignal::new(v.to_string()));
+    let problem = problem_signal(save);
+    let read = move || {
+        let v = |i: usize| values[i].get_untracked().trim().parse::<u32>().unwrap_or(0);
+        RateLimits {
+            oauth_per_ip: v(0),
+            oauth_per_tenant: v(1),
+            registrations_per_ip: v(2),
+            metadata_fetches_per_tenant: v(3),
+            mcp_per_ip: v(4),
+            mcp_per_tenant: v(5),
+        }
+    };
+    let save_slug = slug.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SaveLimits {
+            slug: save_slug.clone(),
+            limits: Some(read()),
+        });
+    };
+    let reset = move |_| {
+        save.dispatch(SaveLimits {
+            slug: slug.clone(),
+            limits: None,
+        });
+    };
+    let fields = current
+        .named()
+        .into_iter()
+        .zip(LABELS)
+        .zip(defaults.named())
+        .enumerate()
+        .map(|(i, (((name, _), label), (_, default)))| {
+            let hint = format!("Default {default} per minute.");
+            view! {
+                <Field id=format!("limit-{name}") label value=values[i] field=name problem kind="number" hint/>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="muted">{summary}" Changes apply from the next publish."</p>
+        <form class="form limits" novalidate=true on:submit=submit>
+            {fields}
+            <FormError problem fields=&["oauthPerIp", "oauthPerTenant", "registrationsPerIp", "metadataFetchesPerTenant", "mcpPerIp", "mcpPerTenant"]/>
+            <Submit pending=save.pending() idle="Save limits" busy="Saving…"/>
+            {custom.then(|| view! {
+                <button type="button" class="secondary" disabled=move || save.pending().get() on:click=reset>
+                    "Use the defaults"
+                </button>
+            })}
+        </form>
+    }
+    .into_any()
+}
