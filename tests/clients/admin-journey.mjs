@@ -78,6 +78,18 @@ try {
   out.steps.rolledBack = await page.locator("table.history tbody tr[data-version='3']").innerText();
   out.steps.liveAfterRollback = await page.locator(".status").innerText();
   await shot("7-rolled-back");
+  // Rate limits: a limit out of bounds is refused next to its field, then
+  // a good one saved (and the defaults offered back).
+  const perIp = page.getByLabel("MCP requests per client IP");
+  await perIp.fill("0");
+  await page.getByRole("button", { name: "Save limits" }).click();
+  await page.locator("#limit-mcpPerIp-error").filter({ hasText: "between" }).waitFor({ timeout: 10000 });
+  out.steps.limitError = await page.locator("#limit-mcpPerIp-error").innerText();
+  await perIp.fill("42");
+  await page.getByRole("button", { name: "Save limits" }).click();
+  await page.getByRole("button", { name: "Use the defaults" }).waitFor({ timeout: 10000 });
+  out.steps.limitSaved = await page.getByLabel("MCP requests per client IP").inputValue();
+  await shot("8-limits");
 } catch (e) {
   out.problems.push(`driver: ${e}`);
   await shot("failure").catch(() => {});

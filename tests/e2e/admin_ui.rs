@@ -107,6 +107,11 @@ async fn an_admin_adds_a_tool_and_publishes_it_in_the_browser() {
             .contains("Version 3 is live"),
         "{seen}"
     );
+    assert!(
+        step("limitError").to_string().contains("between 1 and"),
+        "{seen}"
+    );
+    assert_eq!(step("limitSaved"), "42", "{seen}");
 
     // A real MCP client sees what the admin published.
     let client = sdk_client(&edge.mcp_url("acme"), json!([{"op": "listTools"}])).await;
