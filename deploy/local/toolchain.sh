@@ -38,6 +38,24 @@ _pc_npm_tools() {
   echo "$want" >"$stamp"
 }
 
+# A shared target dir grows with every branch built into it; when the disk
+# runs low, drop what cargo rebuilds anyway (incremental state, old test
+# binaries) before a build fails half-way with "No space left on device".
+_pc_disk_guard() {
+  local min_kb=$((20 * 1024 * 1024)) free_kb
+  mkdir -p "$CARGO_TARGET_DIR"
+  free_kb=$(df -Pk "$CARGO_TARGET_DIR" | awk 'NR==2 {print $4}')
+  [ "${free_kb:-0}" -ge "$min_kb" ] && return 0
+  _pc_log "only $((free_kb / 1024 / 1024)) GiB free: removing $CARGO_TARGET_DIR's incremental and dependency artifacts"
+  rm -rf "$CARGO_TARGET_DIR"/*/incremental "$CARGO_TARGET_DIR"/*/deps \
+    "$CARGO_TARGET_DIR"/*/*/incremental "$CARGO_TARGET_DIR"/*/*/deps
+  free_kb=$(df -Pk "$CARGO_TARGET_DIR" | awk 'NR==2 {print $4}')
+  [ "${free_kb:-0}" -ge "$min_kb" ] && return 0
+  _pc_log "still only $((free_kb / 1024 / 1024)) GiB free: removing $CARGO_TARGET_DIR"
+  rm -rf "$CARGO_TARGET_DIR"
+  mkdir -p "$CARGO_TARGET_DIR"
+}
+
 portcullis_toolchain() {
   # Fail fast inside, and leave the caller's errexit as it was (a caller
   # under `set -e`, like tests/run.sh, must keep failing on lint errors).
@@ -63,5 +81,6 @@ portcullis_toolchain() {
   export CLOUDFLARE_CF_FETCH_ENABLED=false
   # One target dir for every build of this repo and its clones.
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PORTCULLIS_CACHE/target}"
+  _pc_disk_guard
   $restore
 }
