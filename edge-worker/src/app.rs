@@ -54,6 +54,8 @@ pub enum Outcome {
     /// stream or a `subscriptions/listen` stream), starting with `first_event`.
     OpenTenantStream {
         tenant: String,
+        /// Who holds it, for the tenant's caps on open streams.
+        holder: String,
         stream: StreamKind,
         first_event: String,
     },

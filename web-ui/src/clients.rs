@@ -46,8 +46,13 @@ pub struct ClientRevoked {
 pub struct ClientsView {
     pub clients: Vec<OAuthClient>,
     pub grants: Vec<UserGrant>,
+    /// Whether the tenant has more grants than one page shows.
+    pub more_grants: bool,
     pub may_change: bool,
 }
+
+/// The most grants the page shows (the API's largest page).
+const GRANTS_SHOWN: usize = 1000;
 
 #[server(prefix = "/ui/fn", endpoint = "load_clients")]
 pub async fn load_clients(slug: String) -> Result<ClientsView, ServerFnError> {
@@ -55,10 +60,11 @@ pub async fn load_clients(slug: String) -> Result<ClientsView, ServerFnError> {
     let clients: crate::api::Page<OAuthClient> =
         crate::api::call("GET", &format!("{base}/clients?limit=1000"), None).await?;
     let grants: crate::api::Page<UserGrant> =
-        crate::api::call("GET", &format!("{base}/grants?limit=1000"), None).await?;
+        crate::api::call("GET", &format!("{base}/grants?limit={GRANTS_SHOWN}"), None).await?;
     let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
     Ok(ClientsView {
         clients: clients.items,
+        more_grants: grants.next_cursor.is_some(),
         grants: grants.items,
         may_change: me.may_change(&slug),
     })
@@ -145,6 +151,7 @@ fn Lists(
     let ClientsView {
         clients,
         grants,
+        more_grants,
         may_change,
     } = view;
     let (no_clients, no_grants) = (clients.is_empty(), grants.is_empty());
@@ -269,5 +276,11 @@ fn Lists(
         {client_table}
         <h2>"User grants"</h2>
         {grant_table}
+        {more_grants.then(|| view! {
+            <p class="hint">
+                {format!("The first {GRANTS_SHOWN} grants are shown; page through the rest with the API's ")}
+                <code>"GET /api/v1/tenants/{tenant}/grants?cursor="</code>"."
+            </p>
+        })}
     }
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiPath;
-use super::page::{Page, PageQuery, paginate};
+use super::page::{Page, PageQuery, keyed_page, paginate};
 use crate::context::RequestContext;
 use crate::services::clients::{ClientRevoked, OAuthClient, UserGrant};
 
@@ -52,10 +52,11 @@ pub async fn grant_list(
     ApiPath(tenant): ApiPath<String>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Page<UserGrant>>, ApiError> {
-    Ok(Json(paginate(
-        services.grant_list(&ctx, &tenant).await?,
-        &page,
-    )?))
+    let (limit, after) = (page.checked_limit()?, page.after_key()?);
+    let grants = services
+        .grant_list(&ctx, &tenant, limit, after.as_deref())
+        .await?;
+    Ok(Json(keyed_page(grants.grants, grants.next)))
 }
 
 /// Revokes one grant: its tokens stop working, and the user is asked for

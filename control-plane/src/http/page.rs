@@ -29,24 +29,49 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl PageQuery {
+    /// The limit asked for, checked.
+    pub fn checked_limit(&self) -> Result<usize, ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(invalid("limit", "must be 1 to 1000"));
+        }
+        Ok(limit)
+    }
+
+    /// For a list paged where it is stored: the key the page starts after.
+    pub fn after_key(&self) -> Result<Option<String>, ApiError> {
+        self.cursor
+            .as_deref()
+            .map(|cursor| decode_as(cursor, 'k').ok_or_else(bad_cursor))
+            .transpose()
+    }
+}
+
+/// A page of a list paged where it is stored: `next_key` is where the next
+/// page starts after.
+pub fn keyed_page<T>(items: Vec<T>, next_key: Option<String>) -> Page<T> {
+    Page {
+        items,
+        next_cursor: next_key.map(|key| encode_as('k', &key)),
+    }
+}
+
 /// The page `query` asks for, of a list the service returned whole.
 pub fn paginate<T>(all: Vec<T>, query: &PageQuery) -> Result<Page<T>, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(invalid("limit", "must be 1 to 1000"));
-    }
+    let limit = query.checked_limit()?;
     let start = match &query.cursor {
         None => 0,
-        Some(cursor) => {
-            decode(cursor).ok_or_else(|| invalid("cursor", "not a cursor this API gave out"))?
-        }
+        Some(cursor) => decode_as(cursor, 'o')
+            .and_then(|offset| offset.parse().ok())
+            .ok_or_else(bad_cursor)?,
     };
     let total = all.len();
     let items: Vec<T> = all.into_iter().skip(start).take(limit).collect();
     let end = start + items.len();
     Ok(Page {
         items,
-        next_cursor: (end < total).then(|| encode(end)),
+        next_cursor: (end < total).then(|| encode_as('o', &end.to_string())),
     })
 }
 
@@ -59,17 +84,19 @@ fn invalid(field: &'static str, message: &str) -> ApiError {
     .with_field(field)
 }
 
-fn encode(offset: usize) -> String {
-    portcullis_tenant_config::encoding::encode_base64url(format!("o{offset}").as_bytes())
+fn bad_cursor() -> ApiError {
+    invalid("cursor", "not a cursor this API gave out")
 }
 
-fn decode(cursor: &str) -> Option<usize> {
+/// A cursor: its kind (`o`ffset or `k`ey) and position, opaque to clients.
+fn encode_as(kind: char, position: &str) -> String {
+    portcullis_tenant_config::encoding::encode_base64url(format!("{kind}{position}").as_bytes())
+}
+
+fn decode_as(cursor: &str, kind: char) -> Option<String> {
     let bytes = portcullis_tenant_config::encoding::decode_base64url(cursor)?;
-    std::str::from_utf8(&bytes)
-        .ok()?
-        .strip_prefix('o')?
-        .parse()
-        .ok()
+    let text = String::from_utf8(bytes).ok()?;
+    text.strip_prefix(kind).map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -93,6 +120,16 @@ mod tests {
             }
         }
         assert_eq!(seen, all);
+        let keyed = keyed_page(vec![1], Some("grant-9".into()));
+        let query = PageQuery {
+            limit: None,
+            cursor: keyed.next_cursor,
+        };
+        assert_eq!(query.after_key().unwrap().as_deref(), Some("grant-9"));
+        assert!(
+            paginate(all.clone(), &query).is_err(),
+            "a key is not an offset"
+        );
         for bad in [
             PageQuery {
                 limit: Some(0),

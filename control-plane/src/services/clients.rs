@@ -53,22 +53,32 @@ pub struct ClientRevoked {
 }
 
 #[derive(Deserialize)]
-struct Listing {
+struct ClientListing {
     clients: Vec<OAuthClient>,
-    grants: Vec<UserGrant>,
+}
+
+/// One page of grants, in the order the edge stores them.
+#[derive(Debug, Deserialize)]
+pub struct GrantPage {
+    pub grants: Vec<UserGrant>,
+    /// The grant id the next page starts after; none on the last page.
+    pub next: Option<String>,
 }
 
 impl Services {
-    async fn listing(&self, tenant: &str) -> Result<Listing, ServiceError> {
-        match self.ask_edge(Method::GET, tenant, "clients").await? {
-            Some(body) => serde_json::from_value(body)
-                .map_err(|e| ServiceError::Internal(format!("edge's client listing: {e}"))),
-            // Nothing published yet, or no authorization configured.
-            None => Ok(Listing {
-                clients: Vec::new(),
-                grants: Vec::new(),
-            }),
-        }
+    /// Asks the edge for `rest`; nothing published yet (or no authorization
+    /// configured) is `None`.
+    async fn edge_listing<T: serde::de::DeserializeOwned>(
+        &self,
+        tenant: &str,
+        rest: &str,
+    ) -> Result<Option<T>, ServiceError> {
+        let Some(body) = self.ask_edge(Method::GET, tenant, rest).await? else {
+            return Ok(None);
+        };
+        serde_json::from_value(body)
+            .map(Some)
+            .map_err(|e| ServiceError::Internal(format!("edge's answer to {rest}: {e}")))
     }
 
     pub async fn client_list(
@@ -77,16 +87,30 @@ impl Services {
         tenant: &str,
     ) -> Result<Vec<OAuthClient>, ServiceError> {
         self.tenant_for(ctx, tenant, Permission::Read).await?;
-        Ok(self.listing(tenant).await?.clients)
+        let listing: Option<ClientListing> = self.edge_listing(tenant, "clients").await?;
+        Ok(listing.map(|l| l.clients).unwrap_or_default())
     }
 
+    /// Up to `limit` grants after grant `after`: paged where they are
+    /// stored, so a tenant with many users costs one page per request.
     pub async fn grant_list(
         &self,
         ctx: &RequestContext,
         tenant: &str,
-    ) -> Result<Vec<UserGrant>, ServiceError> {
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<GrantPage, ServiceError> {
         self.tenant_for(ctx, tenant, Permission::Read).await?;
-        Ok(self.listing(tenant).await?.grants)
+        let mut rest = format!("grants?limit={limit}");
+        if let Some(after) = after {
+            rest.push_str("&after=");
+            rest.push_str(&encode_path_segment(after));
+        }
+        let page = self.edge_listing(tenant, &rest).await?;
+        Ok(page.unwrap_or(GrantPage {
+            grants: Vec::new(),
+            next: None,
+        }))
     }
 
     /// Revokes every grant of a client and, if it registered itself, its

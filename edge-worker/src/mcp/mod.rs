@@ -5,6 +5,7 @@ pub mod asking;
 pub mod jsonrpc;
 pub mod methods;
 pub mod modern;
+pub mod session_store;
 pub mod sessions;
 pub mod sse;
 pub mod subscriptions;

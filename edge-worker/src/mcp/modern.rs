@@ -103,7 +103,8 @@ pub fn handle(
         Err(reply) => return reply.into_outcome(id),
     };
     if method == "subscriptions/listen" {
-        return subscriptions::listen(config, id, &params);
+        let holder = subscriptions::stream_holder(caller, request);
+        return subscriptions::listen(config, holder, id, &params);
     }
     let states = request_states(edge_key, &config.tenant);
     let call = Call::new(config, caller, version, params).with_request_states(states);

@@ -241,7 +241,12 @@ fn notifications_validate_against_their_revision() {
         first_event,
         stream,
         ..
-    } = listen(&config(), json!(5), params.as_object().expect("object"))
+    } = listen(
+        &config(),
+        "user:u".into(),
+        json!(5),
+        params.as_object().expect("object"),
+    )
     else {
         panic!("opens a stream")
     };

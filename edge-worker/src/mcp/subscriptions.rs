@@ -11,6 +11,9 @@ use super::jsonrpc::{RpcError, failure};
 use super::sse::event;
 use super::transport::rpc_reply;
 use crate::app::Outcome;
+use crate::auth::Caller;
+use crate::http::HttpRequest;
+use crate::rate::CLIENT_IP_HEADER;
 
 const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
@@ -131,10 +134,61 @@ pub fn messages(kind: &StreamKind, changes: ListChanges) -> Vec<Value> {
     .collect()
 }
 
+/// How many notification streams of one tenant one holder (a user, or an
+/// anonymous caller's address) keeps open; opening another closes its
+/// oldest, so a client reconnecting after a lost connection is never shut out.
+pub const STREAMS_PER_HOLDER: usize = 8;
+
+/// How many notification streams one tenant keeps open in all; past it,
+/// new ones are refused until some close.
+pub const STREAMS_PER_TENANT: usize = 2000;
+
+/// Who holds a notification stream, for [`admit_stream`].
+pub fn stream_holder(caller: &Caller, request: &HttpRequest) -> String {
+    match caller.user_id() {
+        Some(user) => format!("user:{user}"),
+        None => format!(
+            "ip:{}",
+            request.header(CLIENT_IP_HEADER).unwrap_or("unknown")
+        ),
+    }
+}
+
+/// Whether a tenant holding streams of `open` (their holders, oldest
+/// first) opens one more for `holder`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Open it, closing first the stream at this index, if any.
+    Open { close: Option<usize> },
+    /// The tenant holds as many as it may.
+    Full,
+}
+
+pub fn admit_stream<'a>(open: impl IntoIterator<Item = &'a str>, holder: &str) -> Admission {
+    let mut total = 0;
+    let mut own = Vec::new();
+    for (index, held_by) in open.into_iter().enumerate() {
+        total += 1;
+        if held_by == holder {
+            own.push(index);
+        }
+    }
+    let close = (own.len() >= STREAMS_PER_HOLDER).then(|| own[0]);
+    if total - usize::from(close.is_some()) >= STREAMS_PER_TENANT {
+        return Admission::Full;
+    }
+    Admission::Open { close }
+}
+
 /// `subscriptions/listen`: opens a stream acknowledging the notification
 /// types this server honours among those requested (list changes; resource
 /// subscriptions are not offered, so they are left out of the answer).
-pub fn listen(config: &TenantConfig, id: Value, params: &Map<String, Value>) -> Outcome {
+pub fn listen(
+    config: &TenantConfig,
+    holder: String,
+    id: Value,
+    params: &Map<String, Value>,
+) -> Outcome {
     let Some(requested) = params.get("notifications").and_then(Value::as_object) else {
         let error = RpcError::invalid_params(
             "subscriptions/listen needs a \"notifications\" filter object",
@@ -164,6 +218,7 @@ pub fn listen(config: &TenantConfig, id: Value, params: &Map<String, Value>) -> 
     });
     Outcome::OpenTenantStream {
         tenant: config.tenant.clone(),
+        holder,
         stream: StreamKind::Modern {
             subscription_id: id,
             wants,
@@ -249,13 +304,20 @@ mod tests {
         let params = json!({"notifications": {"toolsListChanged": true, "resourceSubscriptions": ["test://x"], "promptsListChanged": false}});
         let Outcome::OpenTenantStream {
             tenant,
+            holder,
             stream,
             first_event,
-        } = listen(&catalog_tenant(), json!("s1"), params.as_object().unwrap())
+        } = listen(
+            &catalog_tenant(),
+            "user:u1".into(),
+            json!("s1"),
+            params.as_object().unwrap(),
+        )
         else {
             panic!("opens a stream")
         };
         assert_eq!(tenant, "acme");
+        assert_eq!(holder, "user:u1");
         assert_eq!(
             stream,
             StreamKind::Modern {
@@ -279,7 +341,7 @@ mod tests {
         );
         assert_eq!(ack["params"]["_meta"][META_SUBSCRIPTION_ID], "s1");
         assert!(
-            matches!(listen(&catalog_tenant(), json!(1), &Map::new()), Outcome::Reply(r) if r.status == 400)
+            matches!(listen(&catalog_tenant(), "ip:x".into(), json!(1), &Map::new()), Outcome::Reply(r) if r.status == 400)
         );
     }
 
@@ -305,6 +367,62 @@ mod tests {
         assert_eq!(
             Published::between(None, &after).updated,
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_holder_past_its_cap_loses_its_oldest_stream() {
+        let mut open = vec!["user:a"; STREAMS_PER_HOLDER - 1];
+        open.insert(0, "user:b");
+        assert_eq!(
+            admit_stream(open.iter().copied(), "user:a"),
+            Admission::Open { close: None }
+        );
+        open.push("user:a");
+        assert_eq!(
+            admit_stream(open.iter().copied(), "user:a"),
+            Admission::Open { close: Some(1) },
+            "the oldest of its own, not another holder's"
+        );
+        assert_eq!(
+            admit_stream(open.iter().copied(), "user:b"),
+            Admission::Open { close: None }
+        );
+    }
+
+    #[test]
+    fn a_full_tenant_refuses_new_holders_but_lets_one_replace_its_own() {
+        let holders: Vec<String> = (0..STREAMS_PER_TENANT)
+            .map(|i| format!("ip:{}", i % 500))
+            .collect();
+        let open = || holders.iter().map(String::as_str);
+        assert_eq!(admit_stream(open(), "ip:new"), Admission::Full);
+        assert_eq!(
+            admit_stream(open(), "ip:7"),
+            Admission::Full,
+            "four streams: under its own cap"
+        );
+        let mut crowded: Vec<&str> = vec!["ip:many"; STREAMS_PER_HOLDER];
+        crowded.extend(open().skip(STREAMS_PER_HOLDER));
+        assert_eq!(
+            admit_stream(crowded.iter().copied(), "ip:many"),
+            Admission::Open { close: Some(0) }
+        );
+    }
+
+    #[test]
+    fn holders_are_users_or_else_addresses() {
+        let request = HttpRequest {
+            method: "GET".into(),
+            path: "/mcp".into(),
+            query: String::new(),
+            headers: vec![(CLIENT_IP_HEADER.into(), "203.0.113.9".into())],
+            body: Vec::new(),
+            secure: true,
+        };
+        assert_eq!(
+            stream_holder(&Caller::Anonymous, &request),
+            "ip:203.0.113.9"
         );
     }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::jsonrpc::{Incoming, RpcError, classify, code, failure, success};
 use super::methods::{Call, dispatch};
 use super::sessions;
-use super::subscriptions::StreamKind;
+use super::subscriptions::{self, StreamKind};
 use super::{DEFAULT_HEADER_VERSION, MODERN_VERSIONS, SUPPORTED_VERSIONS, all_versions, modern};
 use crate::app::Outcome;
 use crate::auth::Caller;
@@ -48,6 +48,7 @@ pub fn open_notification_stream(
     // An SSE comment: clients ignore it, but it puts the stream on the wire.
     Outcome::OpenTenantStream {
         tenant: config.tenant.clone(),
+        holder: subscriptions::stream_holder(caller, request),
         stream: StreamKind::Legacy,
         first_event: ": notifications for this tenant\n\n".into(),
     }

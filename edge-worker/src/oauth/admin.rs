@@ -14,13 +14,19 @@ use super::form::decode;
 use super::records::{self, AuthStore, Grant, RegisteredClient, StorageError};
 use super::upstream::{EdgeCrypto, Fetch};
 use super::{Authority, cimd};
-use crate::http::HttpResponse;
+use crate::http::{HttpRequest, HttpResponse};
 
 /// Where the Worker forwards the control plane's requests, below the
 /// tenant's object.
 pub const CLIENTS_PATH: &str = "/internal/clients";
+pub const GRANTS_PATH: &str = "/internal/grants";
 pub const CLIENTS_PREFIX: &str = "/internal/clients/";
 pub const GRANTS_PREFIX: &str = "/internal/grants/";
+
+/// Grants per page when the control plane does not say.
+const DEFAULT_PAGE: usize = 100;
+/// The most grants one page holds (each is opened with the edge's key).
+const MAX_PAGE: usize = 1000;
 
 /// How a client came to be known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,8 +81,9 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
         Ok(grants)
     }
 
-    /// `GET /internal/clients`: every client, and every active grant with
-    /// the user it stands for (opened for the admins: their users).
+    /// `GET /internal/clients`: every client, with how many active grants
+    /// it holds. Bounded by what is registered (registrations are limited
+    /// per address and swept when unused), so not paged.
     pub(super) async fn list_clients(&self) -> super::Answer {
         let grants = self.active_grants().await?;
         let count = |id: &str| grants.iter().filter(|g| g.client_id == id).count();
@@ -120,8 +127,35 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
                 });
             }
         }
-        let mut views = Vec::with_capacity(grants.len());
-        for grant in grants {
+        Ok(HttpResponse::json(200, &json!({ "clients": clients })))
+    }
+
+    /// `GET /internal/grants?limit=&after=`: one page of the active grants,
+    /// in id order, each with the user it stands for (opened for the
+    /// admins: their users); `next` is the `after` of the next page. Only
+    /// the page's grants are read and opened, however many there are.
+    pub(super) async fn list_grants(&self, request: &HttpRequest) -> super::Answer {
+        let limit = match request.query_param("limit").map(str::parse::<usize>) {
+            None => DEFAULT_PAGE,
+            Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => n,
+            Some(_) => {
+                let message = format!("limit must be 1 to {MAX_PAGE}");
+                return Ok(HttpResponse::error(400, "invalid_request", &message));
+            }
+        };
+        let after =
+            records::grant_key(&request.query_param("after").map(decode).unwrap_or_default());
+        let page = self.store.list_after("grant/", &after, limit).await?;
+        let next = (page.len() == limit)
+            .then(|| page.last().map(|(key, _)| key["grant/".len()..].to_owned()))
+            .flatten();
+        let mut views = Vec::with_capacity(page.len());
+        for (key, text) in page {
+            let grant: Grant = serde_json::from_str(&text)
+                .map_err(|e| StorageError(format!("record {key}: {e}")))?;
+            if grant.revoked || grant.expires_at <= self.now {
+                continue;
+            }
             let claims = self.claims_of(&grant).await;
             views.push(GrantView {
                 id: grant.id,
@@ -135,7 +169,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
         }
         Ok(HttpResponse::json(
             200,
-            &json!({ "clients": clients, "grants": views }),
+            &json!({ "grants": views, "next": next }),
         ))
     }
 

@@ -105,6 +105,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
             ("POST", "/revoke") => token::revoke(self, request).await,
             ("POST", "/register") => register::register(self, request).await,
             ("GET", admin::CLIENTS_PATH) => self.list_clients().await,
+            ("GET", admin::GRANTS_PATH) => self.list_grants(request).await,
             ("DELETE", _) if path.starts_with(admin::CLIENTS_PREFIX) => {
                 self.revoke_client(&path[admin::CLIENTS_PREFIX.len()..])
                     .await

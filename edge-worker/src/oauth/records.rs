@@ -20,6 +20,15 @@ pub trait AuthStore {
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
     /// Every record whose key starts with `prefix`, as `(key, value)`.
     async fn list(&self, prefix: &str) -> Result<Vec<(String, String)>, StorageError>;
+    /// At most `limit` records whose key starts with `prefix` and sorts
+    /// after `after` (a whole key, or `prefix` itself for the first page),
+    /// in key order.
+    async fn list_after(
+        &self,
+        prefix: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, StorageError>;
     /// Tells every edge isolate that `grant` is revoked, so its access
     /// tokens stop working before they expire.
     async fn announce_revocation(&self, grant: &str) -> Result<(), StorageError>;
@@ -192,6 +201,22 @@ pub mod memory {
                 .borrow()
                 .range(prefix.to_owned()..)
                 .take_while(|(k, _)| k.starts_with(prefix))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect())
+        }
+        async fn list_after(
+            &self,
+            prefix: &str,
+            after: &str,
+            limit: usize,
+        ) -> Result<Vec<(String, String)>, StorageError> {
+            use std::ops::Bound::{Excluded, Unbounded};
+            Ok(self
+                .entries
+                .borrow()
+                .range::<str, _>((Excluded(after), Unbounded))
+                .take_while(|(k, _)| k.starts_with(prefix))
+                .take(limit)
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect())
         }

@@ -1324,10 +1324,12 @@ async fn the_consent_page_wears_the_tenants_branding() {
 // What the tenant's admins see and revoke, through the control plane.
 
 impl Harness {
-    async fn admin(&self, method: &str, path: &str) -> HttpResponse {
+    async fn admin(&self, method: &str, target: &str) -> HttpResponse {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
         self.send(HttpRequest {
             method: method.into(),
             path: path.into(),
+            query: query.into(),
             headers: vec![("host".to_owned(), "acme.localhost".to_owned())],
             secure: true,
             ..Default::default()
@@ -1363,11 +1365,56 @@ async fn admins_see_clients_and_grants_with_their_users() {
     assert_eq!(dynamic_view["registration"], "dynamic");
     assert_eq!(dynamic_view["clientName"], "Inspector");
     assert_eq!(dynamic_view["activeGrants"], 0);
+    let body = json_of(&h.admin("GET", "/internal/grants").await);
     let grants = body["grants"].as_array().unwrap();
     assert_eq!(grants.len(), 1, "{body}");
+    assert_eq!(body["next"], Value::Null, "one page");
     assert_eq!(grants[0]["id"], claims_of(&tokens.access)["g"]);
     assert_eq!(grants[0]["email"], "alice@acme.com");
     assert_eq!(grants[0]["clientId"], "pre-registered");
+}
+
+#[tokio::test]
+async fn grants_are_listed_a_page_at_a_time_each_once() {
+    let h = Harness::new();
+    let tokens = h.tokens().await;
+    let first = claims_of(&tokens.access)["g"].as_str().unwrap().to_owned();
+    // Four more grants like the first, as other clients' would be.
+    let record = h.store.entries.borrow()[&format!("grant/{first}")].clone();
+    let mut issued = std::collections::BTreeSet::from([first]);
+    for i in 0..4 {
+        let mut grant: Value = serde_json::from_str(&record).unwrap();
+        grant["id"] = json!(format!("copy{i}"));
+        let text = grant.to_string();
+        h.store
+            .entries
+            .borrow_mut()
+            .insert(format!("grant/copy{i}"), text);
+        issued.insert(format!("copy{i}"));
+    }
+    let mut seen = Vec::new();
+    let mut target = "/internal/grants?limit=2".to_owned();
+    loop {
+        let page = json_of(&h.admin("GET", &target).await);
+        let grants = page["grants"].as_array().unwrap();
+        assert!(grants.len() <= 2, "{page}");
+        seen.extend(grants.iter().map(|g| g["id"].as_str().unwrap().to_owned()));
+        match page["next"].as_str() {
+            Some(after) => target = format!("/internal/grants?limit=2&after={after}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5, "each grant once: {seen:?}");
+    assert_eq!(
+        seen.into_iter().collect::<std::collections::BTreeSet<_>>(),
+        issued
+    );
+    for bad in ["0", "1001", "many"] {
+        let refused = h
+            .admin("GET", &format!("/internal/grants?limit={bad}"))
+            .await;
+        assert_eq!(refused.status, 400, "limit={bad}");
+    }
 }
 
 #[tokio::test]
@@ -1381,7 +1428,7 @@ async fn revoking_a_grant_ends_its_tokens_and_asks_for_consent_again() {
     assert_eq!(revoked.status, 204);
     assert_eq!(*h.store.revoked.borrow(), std::slice::from_ref(&grant));
     assert_oauth_error(&h.refresh(&tokens.refresh).await, 400, "invalid_grant");
-    let listed = json_of(&h.admin("GET", "/internal/clients").await);
+    let listed = json_of(&h.admin("GET", "/internal/grants").await);
     assert_eq!(listed["grants"], json!([]));
     // Consent was forgotten: the next authorization shows the page again.
     let again = h.sign_in(h.authorize(&[]).await).await;

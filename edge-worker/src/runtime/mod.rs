@@ -4,6 +4,7 @@
 
 mod event_stream;
 mod kv;
+mod schema;
 mod sse_sessions;
 mod tenant_auth;
 mod tenant_control;
@@ -81,9 +82,10 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
         } => sse_sessions::deliver(env, &session, event, accepted).await,
         Outcome::OpenTenantStream {
             tenant,
+            holder,
             stream,
             first_event,
-        } => tenant_streams::open(env, &tenant, &stream, first_event).await,
+        } => tenant_streams::open(env, &tenant, holder, &stream, first_event).await,
         Outcome::Broadcast {
             tenant,
             changes,

@@ -185,6 +185,28 @@ fn storage_error(e: impl std::fmt::Display) -> StorageError {
     StorageError(e.to_string())
 }
 
+impl ObjectStore<'_> {
+    async fn listed(
+        &self,
+        options: ListOptions<'_>,
+    ) -> Result<Vec<(String, String)>, StorageError> {
+        let map = self
+            .state
+            .storage()
+            .list_with_options(options)
+            .await
+            .map_err(storage_error)?;
+        let mut records = Vec::new();
+        for entry in map.entries() {
+            let pair: js_sys::Array = entry.map_err(|e| StorageError(format!("{e:?}")))?.into();
+            if let (Some(key), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                records.push((key, value));
+            }
+        }
+        Ok(records)
+    }
+}
+
 impl AuthStore for ObjectStore<'_> {
     async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
         self.state
@@ -212,20 +234,19 @@ impl AuthStore for ObjectStore<'_> {
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<(String, String)>, StorageError> {
-        let map = self
-            .state
-            .storage()
-            .list_with_options(ListOptions::new().prefix(prefix))
+        self.listed(ListOptions::new().prefix(prefix)).await
+    }
+
+    async fn list_after(
+        &self,
+        prefix: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, StorageError> {
+        // `start` is inclusive; the smallest key above `after` is `after\0`.
+        let start = format!("{after}\u{0}");
+        self.listed(ListOptions::new().prefix(prefix).start(&start).limit(limit))
             .await
-            .map_err(storage_error)?;
-        let mut records = Vec::new();
-        for entry in map.entries() {
-            let pair: js_sys::Array = entry.map_err(|e| StorageError(format!("{e:?}")))?.into();
-            if let (Some(key), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
-                records.push((key, value));
-            }
-        }
-        Ok(records)
     }
 
     async fn announce_revocation(&self, grant: &str) -> Result<(), StorageError> {

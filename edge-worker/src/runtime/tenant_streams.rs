@@ -3,7 +3,8 @@
 //! tell all of them at once which lists changed.
 //!
 //! The streams are live connections and so live only in memory; a client
-//! whose stream ends reconnects and lists again. Sessions' own streams live
+//! whose stream ends reconnects and lists again. How many one holder and
+//! the tenant keep open is capped ([`admit_stream`]). Sessions' own streams live
 //! in their users' objects ([`super::user_state`]); those objects register
 //! here (in SQLite, so it survives eviction) to be told of changes too.
 
@@ -14,16 +15,31 @@ use web_sys::WritableStreamDefaultWriter;
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use super::sse_sessions::call_object;
-use super::{event_stream, into_worker_response, log_error};
+use super::{event_stream, into_worker_response, log_error, schema};
 use crate::http::HttpResponse;
-use crate::mcp::subscriptions::{ListChanges, Published, StreamKind, render};
+use crate::mcp::subscriptions::{
+    Admission, ListChanges, Published, StreamKind, admit_stream, render,
+};
+use crate::mcp::transport::too_many_requests;
+use crate::rate::RetryAfter;
 
 /// What the object is asked to open.
 #[derive(Serialize, Deserialize)]
 struct OpenRequest {
+    holder: String,
     stream: StreamKind,
     first_event: String,
 }
+
+/// An open stream.
+struct Open {
+    writer: WritableStreamDefaultWriter,
+    kind: StreamKind,
+    holder: String,
+}
+
+const SCHEMA: &[schema::Step] =
+    &[&["CREATE TABLE IF NOT EXISTS user_objects (name TEXT PRIMARY KEY)"]];
 
 const BINDING: &str = "MCP_TENANT_STREAMS";
 
@@ -31,10 +47,12 @@ const BINDING: &str = "MCP_TENANT_STREAMS";
 pub async fn open(
     env: &Env,
     tenant: &str,
+    holder: String,
     stream: &StreamKind,
     first_event: String,
 ) -> worker::Result<Response> {
     let body = serde_json::to_string(&OpenRequest {
+        holder,
         stream: stream.clone(),
         first_event,
     })?;
@@ -75,7 +93,8 @@ pub async fn register(env: &Env, tenant: &str, object: &str) -> worker::Result<(
 pub struct McpTenantStreams {
     state: State,
     env: Env,
-    streams: RefCell<Vec<(WritableStreamDefaultWriter, StreamKind)>>,
+    /// Oldest first.
+    streams: RefCell<Vec<Open>>,
 }
 
 #[derive(Deserialize)]
@@ -87,12 +106,12 @@ impl McpTenantStreams {
     /// Writes `changes` to the streams this object holds itself.
     fn tell_own_streams(&self, changes: ListChanges) {
         let mut streams = self.streams.borrow_mut();
-        streams.retain(|(writer, _)| event_stream::is_open(writer));
-        for (writer, kind) in streams.iter() {
-            let events = render(kind, changes);
+        streams.retain(|open| event_stream::is_open(&open.writer));
+        for open in streams.iter() {
+            let events = render(&open.kind, changes);
             if !events.is_empty() {
                 // Not awaited: a slow reader must not hold up a publish.
-                let _ = event_stream::write(writer, events.as_bytes());
+                let _ = event_stream::write(&open.writer, events.as_bytes());
             }
         }
     }
@@ -122,8 +141,7 @@ impl McpTenantStreams {
 
 impl DurableObject for McpTenantStreams {
     fn new(state: State, env: Env) -> Self {
-        let schema = "CREATE TABLE IF NOT EXISTS user_objects (name TEXT PRIMARY KEY)";
-        if let Err(e) = state.storage().sql().exec(schema, None) {
+        if let Err(e) = schema::migrate(&state.storage().sql(), SCHEMA) {
             log_error(&format!("tenant streams schema: {e}"));
         }
         Self {
@@ -138,9 +156,24 @@ impl DurableObject for McpTenantStreams {
         match req.path().as_str() {
             "/open" => {
                 let open: OpenRequest = serde_json::from_slice(&body)?;
-                let (writer, response) = event_stream::open(open.first_event.as_bytes())?;
-                self.streams.borrow_mut().push((writer, open.stream));
-                Ok(response)
+                let mut streams = self.streams.borrow_mut();
+                streams.retain(|open| event_stream::is_open(&open.writer));
+                let holders = streams.iter().map(|s| s.holder.as_str());
+                match admit_stream(holders, &open.holder) {
+                    Admission::Full => into_worker_response(too_many_requests(RetryAfter(60))),
+                    Admission::Open { close } => {
+                        if let Some(index) = close {
+                            event_stream::close(&streams.remove(index).writer);
+                        }
+                        let (writer, response) = event_stream::open(open.first_event.as_bytes())?;
+                        streams.push(Open {
+                            writer,
+                            kind: open.stream,
+                            holder: open.holder,
+                        });
+                        Ok(response)
+                    }
+                }
             }
             "/broadcast" => {
                 let changes: Published = serde_json::from_slice(&body)?;

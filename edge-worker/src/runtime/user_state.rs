@@ -12,6 +12,10 @@
 //! are written to its open stream (if any), so a client that reconnects
 //! with `Last-Event-ID` gets what it missed. The open streams themselves are
 //! live connections and only in memory.
+//!
+//! How long sessions live, how many one user holds and how much of their
+//! event logs is kept are [`crate::mcp::session_store`]'s rules; this object
+//! is their SQLite store, and its alarm runs their sweep.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -26,19 +30,17 @@ use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use super::kv::KvConfigStore;
 use super::sse_sessions::call_object;
-use super::{event_stream, into_worker_response, log_error, tenant_streams, webcrypto};
+use super::{event_stream, into_worker_response, log_error, schema, tenant_streams, webcrypto};
 use crate::http::HttpResponse;
 use crate::mcp::asking::{AnswerToCall, CallToAsk, PendingCall, Recorded, Step, caller_of, step};
 use crate::mcp::methods::request_states;
+use crate::mcp::session_store::{self, SessionStore, StoredSession};
 use crate::mcp::sessions::{SESSION_HEADER, SessionChange, SessionOwner, session_not_found};
 use crate::mcp::sse::{event, event_with_id};
 use crate::mcp::subscriptions::{Published, StreamKind, messages, resource_updated};
 use crate::mcp::transport::Answer;
 use crate::oauth::tokens::Sealer;
-use crate::store::ConfigStore;
-
-/// How many events of a session are kept for resumption.
-const EVENT_LOG_LEN: i64 = 100;
+use crate::store::{ConfigStore, StoreError};
 
 const BINDING: &str = "MCP_USER_STATE";
 
@@ -209,7 +211,7 @@ struct StreamRequest {
 }
 
 /// A user's sessions.
-#[durable_object(fetch)]
+#[durable_object(alarm)]
 pub struct McpUserState {
     state: State,
     env: Env,
@@ -226,29 +228,38 @@ struct CreateRequest {
 }
 
 #[derive(Deserialize)]
-struct CapabilitiesRow {
-    capabilities: Option<String>,
-}
-
-#[derive(Deserialize)]
 struct PendingRow {
     data: String,
 }
 
 #[derive(Deserialize)]
 struct SessionRow {
-    ended_at: Option<f64>,
+    id: String,
+    last_seen: f64,
+    streaming: f64,
+    capabilities: String,
+}
+
+impl SessionRow {
+    fn into_session(self) -> StoredSession {
+        StoredSession {
+            id: self.id,
+            last_seen: self.last_seen as i64,
+            streaming: self.streaming != 0.0,
+            capabilities: serde_json::from_str(&self.capabilities).unwrap_or_else(|_| json!({})),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SeqRow {
+    seq: f64,
 }
 
 #[derive(Deserialize)]
 struct EventRow {
     seq: f64,
     data: String,
-}
-
-#[derive(Deserialize)]
-struct IdRow {
-    id: String,
 }
 
 #[derive(Deserialize)]
@@ -261,41 +272,203 @@ struct ValueRow {
     value: String,
 }
 
+/// The object's sessions in its SQLite storage.
+struct SqlSessions(worker::SqlStorage);
+
+fn store_error(e: worker::Error) -> StoreError {
+    StoreError(e.to_string())
+}
+
+impl SqlSessions {
+    fn exec(&self, query: &str, args: Vec<worker::SqlStorageValue>) -> Result<(), StoreError> {
+        self.0.exec(query, args).map(drop).map_err(store_error)
+    }
+
+    fn rows<T: serde::de::DeserializeOwned>(
+        &self,
+        query: &str,
+        args: Vec<worker::SqlStorageValue>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.0
+            .exec(query, args)
+            .and_then(|cursor| cursor.to_array())
+            .map_err(store_error)
+    }
+}
+
+const SESSION_COLUMNS: &str = "id, last_seen, streaming, capabilities";
+
+impl SessionStore for SqlSessions {
+    fn session(&self, id: &str) -> Result<Option<StoredSession>, StoreError> {
+        let query = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?");
+        let rows: Vec<SessionRow> = self.rows(&query, vec![id.into()])?;
+        Ok(rows.into_iter().next().map(SessionRow::into_session))
+    }
+
+    fn sessions(&self) -> Result<Vec<StoredSession>, StoreError> {
+        let query = format!("SELECT {SESSION_COLUMNS} FROM sessions ORDER BY last_seen");
+        let rows: Vec<SessionRow> = self.rows(&query, vec![])?;
+        Ok(rows.into_iter().map(SessionRow::into_session).collect())
+    }
+
+    fn insert(&self, session: &StoredSession) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO sessions (id, last_seen, streaming, capabilities) VALUES (?, ?, ?, ?)",
+            vec![
+                session.id.as_str().into(),
+                session.last_seen.into(),
+                i64::from(session.streaming).into(),
+                session.capabilities.to_string().into(),
+            ],
+        )
+    }
+
+    fn mark_seen(&self, id: &str, at: i64) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE sessions SET last_seen = ? WHERE id = ?",
+            vec![at.into(), id.into()],
+        )
+    }
+
+    fn mark_streaming(&self, id: &str) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE sessions SET streaming = 1 WHERE id = ?",
+            vec![id.into()],
+        )
+    }
+
+    fn forget(&self, id: &str) -> Result<(), StoreError> {
+        for table in ["sessions", "events", "subscriptions", "pending_calls"] {
+            let column = if table == "sessions" { "id" } else { "session" };
+            self.exec(
+                &format!("DELETE FROM {table} WHERE {column} = ?"),
+                vec![id.into()],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn append_event(&self, id: &str, data: &str) -> Result<u64, StoreError> {
+        let rows: Vec<SeqRow> = self.rows(
+            "INSERT INTO events (session, seq, data)
+             VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE session = ?), ?)
+             RETURNING seq",
+            vec![id.into(), id.into(), data.into()],
+        )?;
+        rows.first()
+            .map(|r| r.seq as u64)
+            .ok_or_else(|| StoreError("event insert returned no row".into()))
+    }
+
+    fn drop_events(&self, id: &str, through: u64) -> Result<(), StoreError> {
+        self.exec(
+            "DELETE FROM events WHERE session = ? AND seq <= ?",
+            vec![id.into(), (through as i64).into()],
+        )
+    }
+}
+
+/// The object's schema, one step per version, each run once in order (see
+/// [`schema::migrate`]).
+const SCHEMA: &[schema::Step] = &[
+    // 1: sessions carry their last use, for sweeping. Sessions stored by
+    // older edges (without one) are dropped: their clients get 404 and
+    // start new ones, as the spec has them do.
+    &[
+        "DROP TABLE IF EXISTS sessions",
+        "DROP TABLE IF EXISTS events",
+        "DROP TABLE IF EXISTS subscriptions",
+        "DROP TABLE IF EXISTS pending_calls",
+        "CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            last_seen INTEGER NOT NULL,
+            streaming INTEGER NOT NULL DEFAULT 0,
+            capabilities TEXT NOT NULL
+        )",
+        "CREATE INDEX sessions_by_last_seen ON sessions (last_seen)",
+        "CREATE TABLE IF NOT EXISTS user_state (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )",
+        "CREATE TABLE pending_calls (
+            key TEXT PRIMARY KEY,
+            session TEXT NOT NULL,
+            data TEXT NOT NULL
+        )",
+        "CREATE TABLE subscriptions (
+            session TEXT NOT NULL,
+            uri TEXT NOT NULL,
+            PRIMARY KEY (session, uri)
+        )",
+        "CREATE TABLE events (
+            session TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (session, seq)
+        )",
+    ],
+];
+
+fn now() -> i64 {
+    super::now_seconds() as i64
+}
+
 impl McpUserState {
     fn sessions(&self) -> worker::SqlStorage {
         self.state.storage().sql()
     }
 
-    /// Whether `session` exists and has not ended.
+    fn store(&self) -> SqlSessions {
+        SqlSessions(self.sessions())
+    }
+
+    /// `session` if it lives; asking counts as a use of it.
+    fn live(&self, session: &str) -> worker::Result<Option<StoredSession>> {
+        session_store::live(&self.store(), session, now()).map_err(storage_failure)
+    }
+
     fn is_live(&self, session: &str) -> worker::Result<bool> {
-        let rows: Vec<SessionRow> = self
-            .sessions()
-            .exec(
-                "SELECT ended_at FROM sessions WHERE id = ?",
-                vec![session.into()],
-            )?
-            .to_array()?;
-        Ok(rows.first().is_some_and(|r| r.ended_at.is_none()))
+        Ok(self.live(session)?.is_some())
     }
 
     /// The `initialize` capabilities of `session`, if it lives.
     fn capabilities(&self, session: &str) -> worker::Result<Option<Value>> {
-        if !self.is_live(session)? {
-            return Ok(None);
+        Ok(self.live(session)?.map(|s| s.capabilities))
+    }
+
+    /// Closes the streams of sessions no longer stored (ended elsewhere,
+    /// idle or pushed out by a newer one).
+    fn close_forgotten_streams(&self) -> worker::Result<()> {
+        let store = self.store();
+        let mut streams = self.streams.borrow_mut();
+        let mut gone = Vec::new();
+        for id in streams.keys() {
+            if store.session(id).map_err(storage_failure)?.is_none() {
+                gone.push(id.clone());
+            }
         }
-        let rows: Vec<CapabilitiesRow> = self
-            .sessions()
-            .exec(
-                "SELECT capabilities FROM sessions WHERE id = ?",
-                vec![session.into()],
-            )?
-            .to_array()?;
-        let stored = rows.into_iter().next().and_then(|r| r.capabilities);
-        Ok(Some(
-            stored
-                .and_then(|c| serde_json::from_str(&c).ok())
-                .unwrap_or_else(|| json!({})),
-        ))
+        for id in gone {
+            if let Some(writer) = streams.remove(&id) {
+                event_stream::close(&writer);
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes sure a sweep is due by `due` (seconds): one set earlier stays.
+    async fn schedule_sweep(&self, due: i64) -> worker::Result<()> {
+        if self.state.storage().get_alarm().await?.is_none() {
+            self.set_sweep(due).await?;
+        }
+        Ok(())
+    }
+
+    async fn set_sweep(&self, due: i64) -> worker::Result<()> {
+        let wait = (due - now()).max(60) as u64;
+        self.state
+            .storage()
+            .set_alarm(std::time::Duration::from_secs(wait))
+            .await
     }
 
     /// The tenant's config and the sealer of its round states, to run a
@@ -475,10 +648,9 @@ impl McpUserState {
                 event_with_id(Some(event.seq as u64), "message", &event.data).as_bytes(),
             );
         }
-        self.sessions().exec(
-            "UPDATE sessions SET streaming = 1 WHERE id = ?",
-            vec![request.session.as_str().into()],
-        )?;
+        self.store()
+            .mark_streaming(&request.session)
+            .map_err(storage_failure)?;
         // A new stream for the session replaces an old one.
         self.streams.borrow_mut().insert(request.session, writer);
         tenant_streams::register(&self.env, &request.tenant, &request.object).await?;
@@ -488,20 +660,21 @@ impl McpUserState {
     /// Logs the notifications for every streaming session and writes them
     /// to the streams that are open. 410 when no session streams any more.
     fn notify(&self, changes: Published) -> worker::Result<Response> {
-        let sessions: Vec<IdRow> = self
+        let store = self.store();
+        let sessions: Vec<String> = store
             .sessions()
-            .exec(
-                "SELECT id FROM sessions WHERE streaming = 1 AND ended_at IS NULL",
-                None,
-            )?
-            .to_array()?;
+            .map_err(storage_failure)?
+            .into_iter()
+            .filter(|s| s.streaming)
+            .map(|s| s.id)
+            .collect();
         if sessions.is_empty() {
             return status(410);
         }
         let lists = messages(&StreamKind::Legacy, changes.lists);
         let mut streams = self.streams.borrow_mut();
         streams.retain(|_, writer| event_stream::is_open(writer));
-        for IdRow { id } in sessions {
+        for id in sessions {
             let subscribed: Vec<UriRow> = self
                 .sessions()
                 .exec(
@@ -517,27 +690,15 @@ impl McpUserState {
             let notes: Vec<_> = lists.iter().cloned().chain(updates).collect();
             for note in &notes {
                 let data = note.to_string();
-                let seq: Vec<EventRow> = self
-                    .sessions()
-                    .exec(
-                        "INSERT INTO events (session, seq, data)
-                         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE session = ?), ?)
-                         RETURNING seq, data",
-                        vec![id.as_str().into(), id.as_str().into(), data.as_str().into()],
-                    )?
-                    .to_array()?;
-                if let (Some(event), Some(writer)) = (seq.first(), streams.get(&id)) {
+                let seq = session_store::log_event(&store, &id, &data).map_err(storage_failure)?;
+                if let Some(writer) = streams.get(&id) {
                     // Not awaited: a slow reader must not hold up the others.
                     let _ = event_stream::write(
                         writer,
-                        event_with_id(Some(event.seq as u64), "message", &event.data).as_bytes(),
+                        event_with_id(Some(seq), "message", &data).as_bytes(),
                     );
                 }
             }
-            self.sessions().exec(
-                "DELETE FROM events WHERE session = ? AND seq <= (SELECT MAX(seq) FROM events WHERE session = ?) - ?",
-                vec![id.as_str().into(), id.as_str().into(), EVENT_LOG_LEN.into()],
-            )?;
         }
         status(204)
     }
@@ -548,6 +709,10 @@ fn send(writer: &WritableStreamDefaultWriter, messages: &[Value]) {
     for message in messages {
         let _ = event_stream::write(writer, event("message", &message.to_string()).as_bytes());
     }
+}
+
+fn storage_failure(e: StoreError) -> worker::Error {
+    worker::Error::RustError(format!("user state storage: {}", e.0))
 }
 
 fn status(code: u16) -> worker::Result<Response> {
@@ -562,50 +727,15 @@ impl DurableObject for McpUserState {
             streams: RefCell::default(),
             calls: RefCell::default(),
         };
-        for schema in [
-            "CREATE TABLE IF NOT EXISTS sessions (
-                id TEXT PRIMARY KEY,
-                created_at INTEGER NOT NULL,
-                ended_at INTEGER,
-                streaming INTEGER NOT NULL DEFAULT 0,
-                capabilities TEXT
-            )",
-            "CREATE TABLE IF NOT EXISTS user_state (
-                name TEXT PRIMARY KEY,
-                value TEXT NOT NULL
-            )",
-            "CREATE TABLE IF NOT EXISTS pending_calls (
-                key TEXT PRIMARY KEY,
-                session TEXT NOT NULL,
-                data TEXT NOT NULL
-            )",
-            "CREATE TABLE IF NOT EXISTS subscriptions (
-                session TEXT NOT NULL,
-                uri TEXT NOT NULL,
-                PRIMARY KEY (session, uri)
-            )",
-            "CREATE TABLE IF NOT EXISTS events (
-                session TEXT NOT NULL,
-                seq INTEGER NOT NULL,
-                data TEXT NOT NULL,
-                PRIMARY KEY (session, seq)
-            )",
-        ] {
-            if let Err(e) = object.sessions().exec(schema, None) {
-                log_error(&format!("user state schema: {e}"));
-            }
+        if let Err(e) = schema::migrate(&object.sessions(), SCHEMA) {
+            log_error(&format!("user state schema: {e}"));
         }
-        // Sessions stored before calls could ask for input have no
-        // capabilities column; where it exists already this fails, harmlessly.
-        let _ = object
-            .sessions()
-            .exec("ALTER TABLE sessions ADD COLUMN capabilities TEXT", None);
         object
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         let session = req.text().await?;
-        let now = (worker::Date::now().as_millis() / 1000) as i64;
+        let now = now();
         match req.path().as_str() {
             "/stream" => self.stream(serde_json::from_str(&session)?).await,
             "/notify" => self.notify(serde_json::from_str(&session)?),
@@ -627,29 +757,17 @@ impl DurableObject for McpUserState {
                     session,
                     capabilities,
                 } = serde_json::from_str(&session)?;
-                self.sessions().exec(
-                    "INSERT INTO sessions (id, created_at, capabilities) VALUES (?, ?, ?)",
-                    vec![
-                        session.as_str().into(),
-                        now.into(),
-                        capabilities.to_string().into(),
-                    ],
-                )?;
+                session_store::start(&self.store(), &session, capabilities, now)
+                    .map_err(storage_failure)?;
+                self.close_forgotten_streams()?;
+                self.schedule_sweep(now + session_store::IDLE_SECONDS)
+                    .await?;
                 status(204)
             }
             "/touch" => self.touch(serde_json::from_str(&session)?),
             "/end" => {
-                if !self.is_live(&session)? {
+                if !session_store::end(&self.store(), &session, now).map_err(storage_failure)? {
                     return status(404);
-                }
-                self.sessions().exec(
-                    "UPDATE sessions SET ended_at = ? WHERE id = ?",
-                    vec![now.into(), session.as_str().into()],
-                )?;
-                for table in ["events", "subscriptions", "pending_calls"] {
-                    let query = format!("DELETE FROM {table} WHERE session = ?");
-                    self.sessions()
-                        .exec(&query, vec![session.as_str().into()])?;
                 }
                 if let Some(writer) = self.streams.borrow_mut().remove(&session) {
                     event_stream::close(&writer);
@@ -658,5 +776,24 @@ impl DurableObject for McpUserState {
             }
             _ => status(404),
         }
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        match session_store::sweep(&self.store(), now()) {
+            Ok(swept) => {
+                if let Some(due) = swept.next_due {
+                    self.set_sweep(due).await?;
+                } else {
+                    // No session left: nothing of the user is kept either.
+                    self.sessions().exec("DELETE FROM user_state", None)?;
+                }
+            }
+            Err(e) => {
+                log_error(&format!("sweeping sessions: {}", e.0));
+                self.set_sweep(now() + 60 * 60).await?;
+            }
+        }
+        self.close_forgotten_streams()?;
+        Response::empty()
     }
 }
