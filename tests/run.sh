@@ -14,8 +14,9 @@ pc_require_chromium
 
 pc_build_edge
 pc_build_web_ui
-pc_log "installing the test clients (npm ci)"
+pc_log "installing the test clients and the development identity provider (npm ci)"
 (cd tests/clients && npm ci --loglevel=error --no-fund --no-audit >&2)
+(cd deploy/local/dev-idp && npm ci --loglevel=error --no-fund --no-audit >&2)
 pc_python_clients
 
 pc_log "cargo fmt --check and clippy"

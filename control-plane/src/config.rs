@@ -28,6 +28,10 @@ pub struct Settings {
     pub edge_seal_key_previous: Option<[u8; 32]>,
     /// `PORTCULLIS_EDGE_URL`: where configs are pushed (the edge apex).
     pub edge_url: String,
+    /// `PORTCULLIS_EDGE_CA_FILE` (optional): a PEM certificate authority
+    /// trusted for the edge besides the system's (the local stack's
+    /// development CA).
+    pub edge_ca_pem: Option<Vec<u8>>,
     /// `PORTCULLIS_TENANT_ORIGIN` (default `http://{tenant}.localhost:8787`):
     /// a tenant's public origin, `{tenant}` replaced by its slug.
     pub tenant_origin: String,
@@ -151,6 +155,13 @@ impl Settings {
                 .trim_end_matches('/')
                 .to_owned(),
             tenant_origin,
+            edge_ca_pem: match lookup("PORTCULLIS_EDGE_CA_FILE").filter(|v| !v.is_empty()) {
+                None => None,
+                Some(path) => Some(std::fs::read(&path).map_err(|e| SettingsError::Invalid {
+                    name: "PORTCULLIS_EDGE_CA_FILE",
+                    reason: format!("cannot read {path:?}: {e}"),
+                })?),
+            },
             site_root: lookup("PORTCULLIS_SITE_ROOT")
                 .unwrap_or_else(|| "target/site".into())
                 .into(),

@@ -29,7 +29,10 @@ fn main() {
 }
 
 async fn start() {
+    // Logs go to stderr: stdout is for what a command prints (a sign-in
+    // link, a key), so `$(…)` in a shell captures only that.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )

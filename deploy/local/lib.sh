@@ -119,3 +119,38 @@ pc_python_clients() {
   fi
   export PORTCULLIS_PYTHON="$venv/bin/python"
 }
+
+# pc_dev_tls DIR DOMAIN: a development certificate authority (made once, kept
+# in DIR) and a certificate it signs for DOMAIN, *.DOMAIN, localhost and
+# 127.0.0.1 (renewed when missing, for another domain, or within 30 days of
+# expiry). Sets PC_TLS_CA, PC_TLS_CERT and PC_TLS_KEY. A wildcard needs a
+# name of three labels or more (`*.localhost` is refused by Node and
+# OpenSSL as a top-level wildcard), hence tenants at <slug>.mcp.localhost.
+pc_dev_tls() {
+  local dir="$1" domain="$2"
+  mkdir -p "$dir"
+  PC_TLS_CA="$dir/ca.pem" PC_TLS_CERT="$dir/edge.pem" PC_TLS_KEY="$dir/edge-key.pem"
+  if [ ! -s "$PC_TLS_CA" ] || [ ! -s "$dir/ca-key.pem" ]; then
+    pc_log "creating a development certificate authority in $dir (trust it, see README)"
+    (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -keyout "$dir/ca-key.pem" -out "$PC_TLS_CA" -days 3650 -sha256 \
+      -subj "/CN=Portcullis local development CA ($(hostname))" \
+      -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null)
+    rm -f "$PC_TLS_CERT"
+  fi
+  if [ -s "$PC_TLS_CERT" ] && [ "$(cat "$dir/edge.domain" 2>/dev/null)" = "$domain" ] &&
+    openssl x509 -in "$PC_TLS_CERT" -noout -checkend $((30 * 24 * 3600)) >/dev/null &&
+    openssl verify -CAfile "$PC_TLS_CA" "$PC_TLS_CERT" >/dev/null 2>&1; then
+    return 0
+  fi
+  (umask 077 && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$PC_TLS_KEY" -out "$dir/edge.csr" -subj "/CN=$domain" 2>/dev/null)
+  printf '%s\n' "subjectAltName=DNS:$domain,DNS:*.$domain,DNS:localhost,IP:127.0.0.1" \
+    "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+    "extendedKeyUsage=serverAuth" >"$dir/edge.ext"
+  openssl x509 -req -in "$dir/edge.csr" -CA "$PC_TLS_CA" -CAkey "$dir/ca-key.pem" -CAcreateserial \
+    -out "$PC_TLS_CERT" -days 397 -sha256 -extfile "$dir/edge.ext" 2>/dev/null
+  rm -f "$dir/edge.csr" "$dir/edge.ext"
+  echo "$domain" >"$dir/edge.domain"
+}

@@ -5,10 +5,11 @@
 // first page the edge shows afterwards (its consent page or an error).
 import { chromium } from "playwright-core";
 
-export async function launch() {
+/// `extraArgs`: more Chromium flags (say, the one certificate key to trust).
+export async function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", ...extraArgs],
   });
 }
 

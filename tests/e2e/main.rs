@@ -7,6 +7,7 @@ mod admin_ui;
 mod conformance;
 mod edge_hardening;
 mod live_config;
+mod local_stack;
 mod oauth;
 mod publish_retries;
 mod python_client;

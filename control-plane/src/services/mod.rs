@@ -88,7 +88,7 @@ impl Services {
             signing_key: parse_signing_key(&settings.signing_key_hex)?,
             seal_key: settings.edge_seal_key,
             seal_key_previous: settings.edge_seal_key_previous,
-            edge: EdgeClient::new(&settings.edge_url)
+            edge: EdgeClient::new(&settings.edge_url, settings.edge_ca_pem.as_deref())
                 .map_err(|e| format!("cannot build the edge client: {e}"))?,
             outbound: Outbound::new(settings.allow_loopback_fetch),
             settings: settings.clone(),
