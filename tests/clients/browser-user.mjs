@@ -3,7 +3,16 @@
 // provider (the oidc-provider dev pages and the GitHub stand-in share the
 // `login`/`password` form), pass the provider's own consent, and stop at the
 // first page the edge shows afterwards (its consent page or an error).
+import { createHash, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
+
+/// The SHA-256 of a certificate's public key (base64), for Chromium's
+/// `--ignore-certificate-errors-spki-list`: trusts that one key, nothing else.
+export function spkiPin(certFile) {
+  const key = new X509Certificate(readFileSync(certFile)).publicKey.export({ type: "spki", format: "der" });
+  return createHash("sha256").update(key).digest("base64");
+}
 
 /// `extraArgs`: more Chromium flags (say, the one certificate key to trust).
 export async function launch(extraArgs = []) {

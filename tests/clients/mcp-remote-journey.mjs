@@ -9,12 +9,11 @@
 // only; Chromium through the edge certificate's key (SPKI pin). Prints
 // {"steps": [...], "problems": [...]} as JSON.
 import { spawn } from "node:child_process";
-import { createHash, X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launch, signIn, watchProblems } from "./browser-user.mjs";
+import { launch, signIn, spkiPin, watchProblems } from "./browser-user.mjs";
 
 const [mcpUrl, login, caFile, edgeCertFile, tool, shots, callbackPort] = process.argv.slice(2);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -63,10 +62,7 @@ try {
   );
   step("authorization url", { value: authorizationUrl });
 
-  const spki = createHash("sha256")
-    .update(new X509Certificate(readFileSync(edgeCertFile)).publicKey.export({ type: "spki", format: "der" }))
-    .digest("base64");
-  browser = await launch([`--ignore-certificate-errors-spki-list=${spki}`]);
+  browser = await launch([`--ignore-certificate-errors-spki-list=${spkiPin(edgeCertFile)}`]);
   const page = await signIn(browser, authorizationUrl, login, { problems: out.problems });
   watchProblems(page, out.problems);
   step("edge page", { url: page.url(), title: await page.title() });

@@ -10,6 +10,8 @@ import http from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
+const info = { name: "portcullis-e2e", version: "1.0.0" };
+
 class Provider {
   constructor(redirectUrl, clientName) {
     this.saved = {};
@@ -51,7 +53,15 @@ class Provider {
   }
 }
 
-export async function oauthApp(mcpUrl, clientName) {
+/// `sdk`: "v1" (`@modelcontextprotocol/sdk`, initialize) or "v2"
+/// (`@modelcontextprotocol/client`, negotiating 2026-07-28).
+export async function oauthApp(mcpUrl, clientName, sdk = "v1") {
+  const v2 = sdk === "v2" ? await import("@modelcontextprotocol/client") : null;
+  const newClient = () => (v2 ? new v2.Client(info, { versionNegotiation: { mode: "auto" } }) : new Client(info));
+  const newTransport = () =>
+    v2
+      ? new v2.StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider })
+      : new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
   let deliverCode;
   const codeArrived = new Promise((resolve) => (deliverCode = resolve));
   const callbackServer = http.createServer((req, res) => {
@@ -62,20 +72,22 @@ export async function oauthApp(mcpUrl, clientName) {
   await new Promise((r) => callbackServer.listen(0, "127.0.0.1", r));
   const redirectUrl = `http://127.0.0.1:${callbackServer.address().port}/callback`;
   const provider = new Provider(redirectUrl, clientName);
-  const info = { name: "portcullis-e2e", version: "1.0.0" };
   return {
     provider,
     codeArrived,
     /// An MCP client connected with the provider's tokens.
     async connect() {
-      const client = new Client(info);
-      await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider }));
+      const client = newClient();
+      const transport = newTransport();
+      await client.connect(transport);
+      client.transportUsed = transport;
       return client;
     },
-    /// Exchanges the code on a fresh transport, as an app does after its callback.
+    /// Exchanges the code on a fresh transport, as an app does after its
+    /// callback (2.x checks the callback's `iss` too, RFC 9207).
     async finish(params) {
-      const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
-      await transport.finishAuth(params.code);
+      const transport = newTransport();
+      await transport.finishAuth(v2 ? new URLSearchParams(params) : params.code);
     },
     close() {
       callbackServer.close();

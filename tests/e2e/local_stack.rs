@@ -23,6 +23,41 @@ fn pasted_commands(banner: &str) -> String {
         .join("\n")
 }
 
+/// Runs a client journey (`program` with `args`, in `tests/clients`) and
+/// parses the JSON it prints.
+async fn journey(
+    program: &str,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &std::path::Path)],
+) -> Value {
+    let mut command = Command::new(program);
+    command
+        .current_dir(repo_root().join("tests/clients"))
+        .args(args)
+        .kill_on_drop(true);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let ran = tokio::time::timeout(Duration::from_secs(180), command.output())
+        .await
+        .unwrap_or_else(|_| panic!("{program} {args:?} ended within 3 minutes"))
+        .expect("the client runs");
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "{program} {args:?} printed no JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&ran.stderr)
+        )
+    })
+}
+
+fn step_of(run: &Value, name: &str) -> Value {
+    run["steps"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["name"] == name).cloned())
+        .unwrap_or_else(|| panic!("no step {name:?} in {run}"))
+}
+
 /// Processes whose command line names `needle`.
 fn processes_naming(needle: &str) -> Vec<String> {
     let mut found = Vec::new();
@@ -138,35 +173,23 @@ async fn a_newcomer_runs_up_pastes_the_banner_and_signs_in_through_mcp_remote() 
     let tls = state.0.join("state/tls");
     let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-artifacts/up");
     std::fs::create_dir_all(&shots).expect("artifacts dir");
-    let journey = Command::new("node")
-        .current_dir(repo_root().join("tests/clients"))
-        .arg("mcp-remote-journey.mjs")
-        .arg(&demo_mcp)
-        .arg("alice@example.test")
-        .arg(tls.join("ca.pem"))
-        .arg(tls.join("edge.pem"))
-        .arg("list-notes")
-        .arg(&shots)
-        .arg(free_port().to_string())
-        .kill_on_drop(true)
-        .output();
-    let journey = tokio::time::timeout(Duration::from_secs(180), journey)
-        .await
-        .expect("the mcp-remote journey ended within 3 minutes")
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&journey.stdout);
-    let run: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-        panic!(
-            "journey output is not JSON ({e}): {stdout}\n{}",
-            String::from_utf8_lossy(&journey.stderr)
-        )
-    });
-    let step = |name: &str| {
-        run["steps"]
-            .as_array()
-            .and_then(|s| s.iter().find(|s| s["name"] == name).cloned())
-            .unwrap_or_else(|| panic!("no step {name:?} in {run}\nup.sh:\n{}", up_log()))
-    };
+    let port = free_port().to_string();
+    let run = journey(
+        "node",
+        &[
+            "mcp-remote-journey.mjs".as_ref(),
+            demo_mcp.as_ref(),
+            "alice@example.test".as_ref(),
+            tls.join("ca.pem").as_os_str(),
+            tls.join("edge.pem").as_os_str(),
+            "list-notes".as_ref(),
+            shots.as_os_str(),
+            port.as_ref(),
+        ],
+        &[],
+    )
+    .await;
+    let step = |name: &str| step_of(&run, name);
     assert!(
         step("authorization url")["value"]
             .as_str()
@@ -198,6 +221,70 @@ async fn a_newcomer_runs_up_pastes_the_banner_and_signs_in_through_mcp_remote() 
         "{run}"
     );
     assert_eq!(run["problems"], serde_json::json!([]), "{run}");
+
+    // The TypeScript SDK 2.x (the Inspector's) through the same flow, over
+    // HTTPS only: trusting the CA is all it needs.
+    let ca = tls.join("ca.pem");
+    let sdk2 = journey(
+        "node",
+        &[
+            "sdk2-oauth-journey.mjs".as_ref(),
+            demo_mcp.as_ref(),
+            "bob@example.test".as_ref(),
+            tls.join("edge.pem").as_os_str(),
+            "list-notes".as_ref(),
+        ],
+        &[("NODE_EXTRA_CA_CERTS", &ca)],
+    )
+    .await;
+    assert_eq!(
+        step_of(&sdk2, "connect without tokens")["ok"],
+        false,
+        "{sdk2}"
+    );
+    assert_eq!(
+        step_of(&sdk2, "finish auth")["value"]["scope"],
+        "notes:read",
+        "bob is not in engineering: {sdk2}"
+    );
+    assert_eq!(
+        step_of(&sdk2, "negotiated")["protocolVersion"],
+        "2026-07-28",
+        "{sdk2}"
+    );
+    assert_eq!(
+        step_of(&sdk2, "list tools")["value"],
+        serde_json::json!(["list-notes"]),
+        "{sdk2}"
+    );
+    assert_eq!(step_of(&sdk2, "call tool")["ok"], true, "{sdk2}");
+
+    // The Python SDK's OAuth client, trusting the CA through SSL_CERT_FILE.
+    let python = std::env::var("PORTCULLIS_PYTHON")
+        .expect("PORTCULLIS_PYTHON names the venv with the MCP Python SDK (tests/run.sh sets it)");
+    let port = free_port().to_string();
+    let py = journey(
+        &python,
+        &[
+            "python/mcp_python_oauth.py".as_ref(),
+            demo_mcp.as_ref(),
+            "alice@example.test".as_ref(),
+            tls.join("edge.pem").as_os_str(),
+            "list-notes".as_ref(),
+            port.as_ref(),
+        ],
+        &[("SSL_CERT_FILE", &ca)],
+    )
+    .await;
+    assert_eq!(py["error"], Value::Null, "{py}");
+    assert_eq!(py["serverName"], "demo", "{py}");
+    assert_eq!(
+        py["tools"],
+        serde_json::json!(["add-note", "list-notes"]),
+        "{py}"
+    );
+    assert_eq!(py["call"]["content"][0]["type"], "text", "{py}");
+    assert_eq!(py["browserExit"], 0, "{py}");
 
     // SIGTERM stops everything it started: wrangler and Postgres name the
     // state dir; the ports show workerd, the IdP and the control plane.
