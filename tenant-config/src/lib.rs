@@ -10,6 +10,7 @@ pub mod args;
 pub mod auth;
 pub mod catalog;
 pub mod command;
+pub mod compare;
 pub mod content;
 pub mod document;
 pub mod encoding;

@@ -38,11 +38,6 @@ pub fn split(sealed: &str) -> Option<([u8; NONCE_LEN], Vec<u8>)> {
     Some((nonce.try_into().ok()?, ciphertext.to_vec()))
 }
 
-/// Whether `text` has the sealed form (it may still fail to open).
-pub fn is_sealed(text: &str) -> bool {
-    split(text).is_some()
-}
-
 #[cfg(feature = "sealing")]
 mod native {
     use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};

@@ -167,7 +167,10 @@ pub async fn callback(
             "This sign-in has expired or was not started here; start again.",
         ));
     };
-    if !super::session::constant_time_eq(pending.state.as_bytes(), state.as_bytes()) {
+    if !portcullis_tenant_config::compare::constant_time_eq(
+        pending.state.as_bytes(),
+        state.as_bytes(),
+    ) {
         return Err(page(
             StatusCode::BAD_REQUEST,
             "This sign-in does not match the one started here; start again.",

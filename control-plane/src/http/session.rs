@@ -103,11 +103,6 @@ impl FromRequestParts<AppState> for RequestContext {
     }
 }
 
-/// Compares secrets without telling by timing how much matched.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// The admin a session signed in, if any.
 pub async fn admin_of(session: &Session) -> Result<Option<i64>, tower_sessions::session::Error> {
     session.get(ADMIN_KEY).await

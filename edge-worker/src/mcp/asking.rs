@@ -20,7 +20,7 @@ use super::jsonrpc::{RpcError, code, failure, success};
 use super::methods::{Call, dispatch};
 use super::transport::Answer;
 use crate::auth::Caller;
-use crate::oauth::tokens::{AccessClaims, Sealer};
+use crate::oauth::tokens::{AccessClaims, PurposeMac};
 
 /// Where the modern era carries what the client can answer; a session
 /// fills it from the capabilities its `initialize` declared.
@@ -212,7 +212,7 @@ pub fn step(
     config: &TenantConfig,
     caller: &Caller,
     mut pending: PendingCall,
-    states: Sealer,
+    states: PurposeMac,
 ) -> Step {
     let mut params = pending.params.clone();
     if !pending.answers.is_empty() {
@@ -269,7 +269,7 @@ mod tests {
 
     const KEY: [u8; 32] = [5; 32];
 
-    fn states(tenant: &str) -> Sealer {
+    fn states(tenant: &str) -> PurposeMac {
         crate::mcp::methods::request_states(&KEY, tenant)
     }
 

@@ -1,8 +1,10 @@
-//! Streamable HTTP for a server that keeps no session: every POST carries
-//! one JSON-RPC message and gets a JSON answer; the optional GET stream and
-//! DELETE are not offered (405). A request is served in the modern era
-//! (2026-07-28, [`modern`]) when it says so, by header or by `_meta`, and
-//! otherwise as MCP 2025-03-26 … 2025-11-25 ("Backwards compatibility").
+//! Streamable HTTP: every POST carries one JSON-RPC message and gets a JSON
+//! answer (or, for a call that reports progress or asks for input, an event
+//! stream). A request is served in the modern era (2026-07-28, [`modern`])
+//! when it says so, by header or by `_meta`, and otherwise as MCP
+//! 2025-03-26 … 2025-11-25 ("Backwards compatibility"), where `initialize`
+//! starts a session ([`sessions`]), `GET` opens a notification stream (the
+//! tenant's, or the session's own) and `DELETE` ends the session.
 
 use portcullis_tenant_config::TenantConfig;
 use portcullis_tenant_config::notifications::severity;

@@ -7,6 +7,7 @@
 //! codes are opaque random strings stored only as SHA-256 hashes.
 
 use hmac::{Hmac, Mac};
+use portcullis_tenant_config::compare::constant_time_eq;
 use portcullis_tenant_config::encoding::{decode_base64url, encode_base64url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -46,14 +47,15 @@ impl AccessClaims {
     }
 }
 
-/// Tamper-evident values bound to one purpose and one tenant:
+/// An HMAC key bound to one purpose and one tenant, making tamper-evident
+/// values (not secret: anyone can read the JSON half):
 /// `<base64url JSON>.<base64url HMAC-SHA-256>` under a key derived from the
 /// edge's secret, so a value made for one tenant or use is noise elsewhere.
-pub struct Sealer {
+pub struct PurposeMac {
     key: [u8; 32],
 }
 
-impl Sealer {
+impl PurposeMac {
     pub fn new(edge_key: &[u8; 32], purpose: &str, tenant: &str) -> Self {
         let mut mac = new_mac(edge_key);
         mac.update(purpose.as_bytes());
@@ -82,13 +84,17 @@ impl Sealer {
 }
 
 /// Mints and checks access tokens for one tenant.
-pub struct AccessTokens(Sealer);
+pub struct AccessTokens(PurposeMac);
 
 impl AccessTokens {
     /// The tenant's own key, so a token MAC'd for one tenant is meaningless
     /// at another even before its claims are read.
     pub fn for_tenant(edge_key: &[u8; 32], tenant: &str) -> Self {
-        Self(Sealer::new(edge_key, "portcullis access token/", tenant))
+        Self(PurposeMac::new(
+            edge_key,
+            "portcullis access token/",
+            tenant,
+        ))
     }
 
     pub fn mint(&self, claims: &AccessClaims) -> String {
@@ -128,11 +134,6 @@ pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
 
 pub fn pkce_challenge(verifier: &str) -> String {
     encode_base64url(&Sha256::digest(verifier.as_bytes()))
-}
-
-/// Compares secrets without an early exit that would leak their prefix.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

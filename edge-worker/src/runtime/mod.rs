@@ -1,6 +1,9 @@
 //! The Workers runtime shell: binds the pure edge to KV, Web Crypto, Durable
-//! Objects and the `worker` crate's request types. Nothing here decides an
-//! answer; it carries out the [`Outcome`] the edge decided.
+//! Objects and the `worker` crate's request types, and carries out the
+//! [`Outcome`] the edge decided. The Durable Objects here hold state and
+//! live connections; the rules they apply (sessions' lifetime, stream caps,
+//! rate windows, the OAuth server) are the pure core's, called with their
+//! storage behind its traits.
 
 mod event_stream;
 mod kv;

@@ -39,7 +39,7 @@ use crate::mcp::sessions::{SESSION_HEADER, SessionChange, SessionOwner, session_
 use crate::mcp::sse::{event, event_with_id};
 use crate::mcp::subscriptions::{Published, StreamKind, messages, resource_updated};
 use crate::mcp::transport::Answer;
-use crate::oauth::tokens::Sealer;
+use crate::oauth::tokens::PurposeMac;
 use crate::store::{ConfigStore, StoreError};
 
 const BINDING: &str = "MCP_USER_STATE";
@@ -473,7 +473,7 @@ impl McpUserState {
 
     /// The tenant's config and the sealer of its round states, to run a
     /// call with.
-    async fn tenant(&self, tenant: &str) -> worker::Result<Option<(Rc<TenantConfig>, Sealer)>> {
+    async fn tenant(&self, tenant: &str) -> worker::Result<Option<(Rc<TenantConfig>, PurposeMac)>> {
         let store = KvConfigStore::new(&self.env)?;
         let config = store
             .load(tenant)

@@ -17,12 +17,12 @@ pub use lifecycle::capabilities;
 
 use super::jsonrpc::{RpcError, code};
 use crate::auth::Caller;
-use crate::oauth::tokens::Sealer;
+use crate::oauth::tokens::PurposeMac;
 
 /// The sealer of `tenant`'s multi round-trip `requestState`s, derived
 /// from the edge's key.
-pub fn request_states(edge_key: &[u8; 32], tenant: &str) -> Sealer {
-    Sealer::new(edge_key, "portcullis request state/", tenant)
+pub fn request_states(edge_key: &[u8; 32], tenant: &str) -> PurposeMac {
+    PurposeMac::new(edge_key, "portcullis request state/", tenant)
 }
 
 /// One request as the methods see it.
@@ -36,7 +36,7 @@ pub struct Call<'a> {
     /// the request's event stream.
     pub emitted: RefCell<Vec<Value>>,
     /// Seals `requestState` in the eras with multi round-trip requests.
-    pub request_states: Option<Sealer>,
+    pub request_states: Option<PurposeMac>,
 }
 
 impl<'a> Call<'a> {
@@ -57,7 +57,7 @@ impl<'a> Call<'a> {
     }
 
     /// The same call able to ask the client for input across rounds.
-    pub fn with_request_states(mut self, states: Sealer) -> Self {
+    pub fn with_request_states(mut self, states: PurposeMac) -> Self {
         self.request_states = Some(states);
         self
     }

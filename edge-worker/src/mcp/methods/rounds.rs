@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::Call;
 use crate::mcp::jsonrpc::{RpcError, code};
-use crate::oauth::tokens::Sealer;
+use crate::oauth::tokens::PurposeMac;
 
 const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
 
@@ -41,7 +41,7 @@ pub fn collect(
     call: &Call<'_>,
     subject: &str,
     rounds: &[InputRound],
-    states: &Sealer,
+    states: &PurposeMac,
 ) -> Result<Progress, RpcError> {
     let mut state = match call.params.get("requestState") {
         None => RoundState {
