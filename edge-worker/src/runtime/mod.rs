@@ -7,6 +7,7 @@
 
 mod event_stream;
 mod kv;
+mod objects;
 mod schema;
 mod sse_sessions;
 mod tenant_auth;

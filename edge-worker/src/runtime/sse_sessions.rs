@@ -10,36 +10,14 @@ use std::cell::RefCell;
 
 use wasm_bindgen_futures::JsFuture;
 use web_sys::WritableStreamDefaultWriter;
-use worker::{DurableObject, Env, Method, Request, RequestInit, Response, State, durable_object};
+use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
+use super::objects::Object;
 use super::{event_stream, into_worker_response};
 use crate::http::HttpResponse;
 
-const BINDING: &str = "MCP_SSE_SESSIONS";
-
-/// POSTs `body` to `path` of the Durable Object `name` in `binding`.
-pub(super) async fn call_object(
-    env: &Env,
-    binding: &str,
-    name: &str,
-    path: &str,
-    body: String,
-) -> worker::Result<Response> {
-    let stub = env
-        .durable_object(binding)?
-        .id_from_name(name)?
-        .get_stub()?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    stub.fetch_with_request(Request::new_with_init(
-        &format!("https://object{path}"),
-        &init,
-    )?)
-    .await
-}
-
 async fn call(env: &Env, session: &str, path: &str, body: String) -> worker::Result<Response> {
-    call_object(env, BINDING, session, path, body).await
+    Object::SseSession(session).call(env, path, body).await
 }
 
 /// Opens the session's stream; the response is the stream itself.

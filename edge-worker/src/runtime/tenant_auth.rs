@@ -11,6 +11,7 @@ use worker::{
     RequestRedirect, Response, State, durable_object,
 };
 
+use super::objects::Object;
 use super::{into_http_request, into_worker_response, kv, required_key, webcrypto};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::records::{AuthStore, StorageError};
@@ -20,14 +21,9 @@ use crate::oauth::{Authority, oauth_error, sweep};
 use crate::rate::RateCounter;
 use crate::store::{ConfigStore, revocation_key};
 
-const BINDING: &str = "MCP_TENANT_AUTH";
-
 /// Hands a request for `/authorize`, `/token`, … to the tenant's object.
 pub async fn forward(env: &Env, tenant: &str, request: &HttpRequest) -> worker::Result<Response> {
-    let stub = env
-        .durable_object(BINDING)?
-        .id_from_name(&format!("auth:{tenant}"))?
-        .get_stub()?;
+    let stub = Object::TenantAuth(tenant).stub(env)?;
     let headers = Headers::new();
     for (name, value) in &request.headers {
         headers.append(name, value)?;

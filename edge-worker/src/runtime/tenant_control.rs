@@ -18,25 +18,18 @@ use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use super::kv::KvConfigStore;
-use super::sse_sessions::call_object;
+use super::objects::Object;
 use crate::rate::{Count, RateCounter, RetryAfter};
 use crate::store::{ConfigStore, Saved, StoreError};
-
-const BINDING: &str = "MCP_TENANT_CONTROL";
 
 /// The storage key of the version last installed.
 const SERVED_VERSION: &str = "served_version";
 
 /// Installs `config` unless what its tenant serves is as new.
 pub async fn install(env: &Env, config: &TenantConfig) -> worker::Result<Saved> {
-    let mut response = call_object(
-        env,
-        BINDING,
-        &config.tenant,
-        "/install",
-        serde_json::to_string(config)?,
-    )
-    .await?;
+    let mut response = Object::TenantControl(&config.tenant)
+        .call(env, "/install", serde_json::to_string(config)?)
+        .await?;
     if response.status_code() != 200 {
         return Err(worker::Error::RustError(response.text().await?));
     }
@@ -55,7 +48,9 @@ pub async fn spend(env: &Env, tenant: &str, nonce: &str, until: u64) -> worker::
         nonce: nonce.to_owned(),
         until,
     })?;
-    let response = call_object(env, BINDING, tenant, "/spend", body).await?;
+    let response = Object::TenantControl(tenant)
+        .call(env, "/spend", body)
+        .await?;
     match response.status_code() {
         204 => Ok(true),
         409 => Ok(false),
@@ -82,7 +77,9 @@ pub async fn admit(
         counts: counts.to_vec(),
         now,
     })?;
-    let mut response = call_object(env, BINDING, tenant, "/admit", body).await?;
+    let mut response = Object::TenantControl(tenant)
+        .call(env, "/admit", body)
+        .await?;
     match response.status_code() {
         204 => Ok(Ok(())),
         429 => Ok(Err(response.json().await?)),

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use web_sys::WritableStreamDefaultWriter;
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
-use super::sse_sessions::call_object;
+use super::objects::Object;
 use super::{event_stream, into_worker_response, log_error, schema};
 use crate::http::HttpResponse;
 use crate::mcp::subscriptions::{
@@ -41,8 +41,6 @@ struct Open {
 const SCHEMA: &[schema::Step] =
     &[&["CREATE TABLE IF NOT EXISTS user_objects (name TEXT PRIMARY KEY)"]];
 
-const BINDING: &str = "MCP_TENANT_STREAMS";
-
 /// Opens a notification stream of `tenant`; the response is the stream.
 pub async fn open(
     env: &Env,
@@ -56,7 +54,7 @@ pub async fn open(
         stream: stream.clone(),
         first_event,
     })?;
-    call_object(env, BINDING, tenant, "/open", body).await
+    Object::TenantStreams(tenant).call(env, "/open", body).await
 }
 
 /// Tells every open stream of `tenant` about `changes`, then answers
@@ -69,14 +67,9 @@ pub async fn broadcast(
     reply: HttpResponse,
 ) -> worker::Result<Response> {
     if changes.any()
-        && let Err(e) = call_object(
-            env,
-            BINDING,
-            tenant,
-            "/broadcast",
-            serde_json::to_string(&changes)?,
-        )
-        .await
+        && let Err(e) = Object::TenantStreams(tenant)
+            .call(env, "/broadcast", serde_json::to_string(&changes)?)
+            .await
     {
         log_error(&format!("notifying the streams of {tenant}: {e}"));
     }
@@ -85,7 +78,9 @@ pub async fn broadcast(
 
 /// Asks `tenant`'s object to pass its changes on to the user object `object`.
 pub async fn register(env: &Env, tenant: &str, object: &str) -> worker::Result<()> {
-    call_object(env, BINDING, tenant, "/register", object.to_owned()).await?;
+    Object::TenantStreams(tenant)
+        .call(env, "/register", object.to_owned())
+        .await?;
     Ok(())
 }
 

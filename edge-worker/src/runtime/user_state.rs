@@ -29,7 +29,7 @@ use web_sys::WritableStreamDefaultWriter;
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use super::kv::KvConfigStore;
-use super::sse_sessions::call_object;
+use super::objects::Object;
 use super::{event_stream, into_worker_response, log_error, schema, tenant_streams, webcrypto};
 use crate::http::HttpResponse;
 use crate::mcp::asking::{AnswerToCall, CallToAsk, PendingCall, Recorded, Step, caller_of, step};
@@ -42,8 +42,6 @@ use crate::mcp::transport::Answer;
 use crate::oauth::tokens::PurposeMac;
 use crate::store::{ConfigStore, StoreError};
 
-const BINDING: &str = "MCP_USER_STATE";
-
 /// Starts a session for `owner` and answers `reply` with its id.
 pub async fn start(
     env: &Env,
@@ -53,14 +51,9 @@ pub async fn start(
 ) -> worker::Result<Response> {
     let session = random_id()?;
     let body = json!({ "session": session, "capabilities": capabilities });
-    let created = call_object(
-        env,
-        BINDING,
-        &owner.object_name(&session),
-        "/create",
-        body.to_string(),
-    )
-    .await?;
+    let created = Object::UserState(&owner.object_name(&session))
+        .call(env, "/create", body.to_string())
+        .await?;
     if created.status_code() != 204 {
         log_error(&format!(
             "session object answered {} to /create",
@@ -90,7 +83,7 @@ pub async fn within(
         session: session.to_owned(),
         change,
     })?;
-    let mut live = call_object(env, BINDING, &object, "/touch", body).await?;
+    let mut live = Object::UserState(&object).call(env, "/touch", body).await?;
     if live.status_code() != 200 {
         return into_worker_response(session_not_found());
     }
@@ -103,7 +96,9 @@ pub async fn within(
 /// client for input.
 pub async fn ask(env: &Env, owner: &SessionOwner, call: &CallToAsk) -> worker::Result<Response> {
     let object = owner.object_name(&call.session);
-    let asked = call_object(env, BINDING, &object, "/ask", serde_json::to_string(call)?).await?;
+    let asked = Object::UserState(&object)
+        .call(env, "/ask", serde_json::to_string(call)?)
+        .await?;
     if asked.status_code() == 404 {
         return into_worker_response(session_not_found());
     }
@@ -117,14 +112,9 @@ pub async fn answer(
     answer: &AnswerToCall,
 ) -> worker::Result<Response> {
     let object = owner.object_name(&answer.session);
-    let taken = call_object(
-        env,
-        BINDING,
-        &object,
-        "/answer",
-        serde_json::to_string(answer)?,
-    )
-    .await?;
+    let taken = Object::UserState(&object)
+        .call(env, "/answer", serde_json::to_string(answer)?)
+        .await?;
     if taken.status_code() == 404 {
         return into_worker_response(session_not_found());
     }
@@ -137,14 +127,9 @@ fn random_id() -> worker::Result<String> {
 
 /// Ends `owner`'s session `session`.
 pub async fn end(env: &Env, owner: &SessionOwner, session: &str) -> worker::Result<Response> {
-    let ended = call_object(
-        env,
-        BINDING,
-        &owner.object_name(session),
-        "/end",
-        session.to_owned(),
-    )
-    .await?;
+    let ended = Object::UserState(&owner.object_name(session))
+        .call(env, "/end", session.to_owned())
+        .await?;
     if ended.status_code() != 204 {
         return into_worker_response(session_not_found());
     }
@@ -168,7 +153,9 @@ pub async fn open_stream(
         tenant,
         object: object.clone(),
     })?;
-    let opened = call_object(env, BINDING, &object, "/stream", body).await?;
+    let opened = Object::UserState(&object)
+        .call(env, "/stream", body)
+        .await?;
     if opened.status_code() == 404 {
         return into_worker_response(session_not_found());
     }
@@ -178,14 +165,9 @@ pub async fn open_stream(
 /// Tells the user object `object` that the tenant's lists changed; `false`
 /// when it has no streaming session left and need not be told again.
 pub async fn notify(env: &Env, object: &str, changes: &Published) -> worker::Result<bool> {
-    let told = call_object(
-        env,
-        BINDING,
-        object,
-        "/notify",
-        serde_json::to_string(changes)?,
-    )
-    .await?;
+    let told = Object::UserState(object)
+        .call(env, "/notify", serde_json::to_string(changes)?)
+        .await?;
     Ok(told.status_code() != 410)
 }
 
