@@ -29,7 +29,7 @@ pub struct KvConfigStore {
 impl KvConfigStore {
     pub fn new(env: &Env) -> worker::Result<Self> {
         Ok(Self {
-            kv: env.kv("CONFIGS")?,
+            kv: super::vars::configs(env)?,
             env: env.clone(),
         })
     }

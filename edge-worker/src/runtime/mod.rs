@@ -15,9 +15,9 @@ mod tenant_control;
 mod tenant_streams;
 mod usage_report;
 mod user_state;
+mod vars;
 mod webcrypto;
 
-use portcullis_tenant_config::envelope::decode_hex;
 use worker::{Context, Env, Request, Response, event};
 
 use crate::app::{Edge, Outcome};
@@ -52,9 +52,9 @@ async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Respo
 }
 
 async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
-    let edge_domain = required_var(env, "EDGE_DOMAIN")?;
-    let public_key = required_key(env, "CONFIG_PUBLIC_KEY")?;
-    let token_key = required_key(env, "TOKEN_KEY")?;
+    let edge_domain = vars::edge_domain(env)?;
+    let public_key = vars::config_public_key(env)?;
+    let token_key = vars::token_key(env)?;
     let store = kv::KvConfigStore::new(env)?;
     let verifier = webcrypto::Ed25519WebCrypto::new(public_key);
     let Some(request) = into_http_request(request).await? else {
@@ -124,21 +124,8 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
     }
 }
 
-/// A 32-byte key given to the Worker as hex (a secret in production).
-pub(crate) fn required_key(env: &Env, name: &str) -> worker::Result<[u8; 32]> {
-    decode_hex(&required_var(env, name)?)
-        .and_then(|k| <[u8; 32]>::try_from(k).ok())
-        .ok_or_else(|| worker::Error::RustError(format!("{name} must be 32 bytes of hex")))
-}
-
 fn now_seconds() -> u64 {
     worker::Date::now().as_millis() / 1000
-}
-
-fn required_var(env: &Env, name: &str) -> worker::Result<String> {
-    env.var(name)
-        .map(|v| v.to_string())
-        .map_err(|_| worker::Error::RustError(format!("the Worker variable {name} is not set")))
 }
 
 /// Converts a request, or `None` when its body is over the limit.

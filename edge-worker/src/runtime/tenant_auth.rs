@@ -12,7 +12,7 @@ use worker::{
 };
 
 use super::objects::Object;
-use super::{into_http_request, into_worker_response, kv, required_key, webcrypto};
+use super::{into_http_request, into_worker_response, kv, vars, webcrypto};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::records::{AuthStore, StorageError};
 use crate::oauth::tokens::{ACCESS_TOKEN_TTL, AccessTokens};
@@ -74,7 +74,7 @@ impl DurableObject for McpTenantAuth {
             ));
         };
         let host = request.header("host").unwrap_or_default().to_owned();
-        let edge_domain = super::required_var(&self.env, "EDGE_DOMAIN")?;
+        let edge_domain = vars::edge_domain(&self.env)?;
         let crate::routing::Site::Tenant(tenant) =
             crate::routing::site_for_host(&host, &edge_domain)
         else {
@@ -115,13 +115,8 @@ impl DurableObject for McpTenantAuth {
             env: &self.env,
             tenant,
         };
-        let previous = match self.env.var("SEAL_KEY_PREVIOUS") {
-            Ok(v) if !v.to_string().is_empty() => {
-                Some(required_key(&self.env, "SEAL_KEY_PREVIOUS")?)
-            }
-            _ => None,
-        };
-        let crypto = webcrypto::EdgeWebCrypto::new(required_key(&self.env, "SEAL_KEY")?, previous);
+        let (seal_key, previous) = vars::seal_keys(&self.env)?;
+        let crypto = webcrypto::EdgeWebCrypto::new(seal_key, previous);
         let authority = Authority {
             config: &config,
             oauth,
@@ -130,7 +125,7 @@ impl DurableObject for McpTenantAuth {
             store: &store,
             crypto: &crypto,
             fetch: &RuntimeFetch,
-            tokens: AccessTokens::for_tenant(&required_key(&self.env, "TOKEN_KEY")?, tenant),
+            tokens: AccessTokens::for_tenant(&vars::token_key(&self.env)?, tenant),
             fetches: &self.fetches,
             now: super::now_seconds(),
         };
@@ -247,8 +242,7 @@ impl AuthStore for ObjectStore<'_> {
 
     async fn announce_revocation(&self, grant: &str) -> Result<(), StorageError> {
         // Kept as long as an access token of the grant can still be valid.
-        self.env
-            .kv("CONFIGS")
+        vars::configs(self.env)
             .map_err(storage_error)?
             .put(&revocation_key(self.tenant, grant), "revoked")
             .map_err(storage_error)?

@@ -37,17 +37,11 @@ pub fn finish(env: &Env, started_ms: u64) -> Option<impl Future<Output = ()> + '
     let now = worker::Date::now().as_millis();
     let latency_ms = u32::try_from(now.saturating_sub(started_ms)).unwrap_or(u32::MAX);
     let recorded = usage::take();
-    let url = env.var("INGEST_URL").ok()?.to_string();
-    let token = env
-        .var("INGEST_TOKEN")
-        .map(|t| t.to_string())
-        .unwrap_or_default();
-    let interval_ms = env
-        .var("USAGE_FLUSH_SECONDS")
-        .ok()
-        .and_then(|v| v.to_string().parse::<u64>().ok())
-        .unwrap_or(10)
-        * 1000;
+    let super::vars::Ingest {
+        url,
+        token,
+        flush_ms: interval_ms,
+    } = super::vars::ingest(env)?;
     let due = BATCH.with(|batch| {
         let mut batch = batch.borrow_mut();
         if batch.events.is_empty() {

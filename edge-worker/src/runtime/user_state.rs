@@ -461,7 +461,7 @@ impl McpUserState {
             .load(tenant)
             .await
             .map_err(|e| worker::Error::RustError(e.0))?;
-        let key = super::required_key(&self.env, "TOKEN_KEY")?;
+        let key = super::vars::token_key(&self.env)?;
         Ok(config.map(|c| (c, request_states(&key, tenant))))
     }
 
