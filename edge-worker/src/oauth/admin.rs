@@ -84,7 +84,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
     /// `GET /internal/clients`: every client, with how many active grants
     /// it holds. Bounded by what is registered (registrations are limited
     /// per address and swept when unused), so not paged.
-    pub(super) async fn list_clients(&self) -> super::Answer {
+    pub(super) async fn list_clients(&self) -> super::EndpointResult {
         let grants = self.active_grants().await?;
         let count = |id: &str| grants.iter().filter(|g| g.client_id == id).count();
         let mut clients: Vec<ClientView> = self
@@ -134,7 +134,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
     /// in id order, each with the user it stands for (opened for the
     /// admins: their users); `next` is the `after` of the next page. Only
     /// the page's grants are read and opened, however many there are.
-    pub(super) async fn list_grants(&self, request: &HttpRequest) -> super::Answer {
+    pub(super) async fn list_grants(&self, request: &HttpRequest) -> super::EndpointResult {
         let limit = match request.query_param("limit").map(str::parse::<usize>) {
             None => DEFAULT_PAGE,
             Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => n,
@@ -184,7 +184,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
     /// client, forgets what users consented to, and removes a dynamic
     /// registration (a pre-registered client stays until the tenant's
     /// config drops it).
-    pub(super) async fn revoke_client(&self, encoded: &str) -> super::Answer {
+    pub(super) async fn revoke_client(&self, encoded: &str) -> super::EndpointResult {
         let client_id = decode(encoded);
         let registered: Option<RegisteredClient> =
             records::load(self.store, &records::client_key(&client_id)).await?;
@@ -222,7 +222,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
 
     /// `DELETE /internal/grants/{id}`: one user's authorization of one
     /// client; the user is asked for consent again next time.
-    pub(super) async fn revoke_user_grant(&self, id: &str) -> super::Answer {
+    pub(super) async fn revoke_user_grant(&self, id: &str) -> super::EndpointResult {
         let grant: Option<Grant> = records::load(self.store, &records::grant_key(id)).await?;
         let Some(grant) = grant.filter(|g| !g.revoked) else {
             return Ok(not_found("no such grant"));

@@ -21,7 +21,7 @@ use super::{Authority, metadata};
 use crate::http::{HttpRequest, HttpResponse};
 use portcullis_tenant_config::compare::constant_time_eq;
 
-use super::Answer;
+use super::EndpointResult;
 
 /// How long a user has from `/authorize` to consent.
 const TRANSACTION_TTL: u64 = 15 * 60;
@@ -29,7 +29,7 @@ const TRANSACTION_TTL: u64 = 15 * 60;
 pub async fn start<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     request: &HttpRequest,
-) -> Answer {
+) -> EndpointResult {
     let params = match query_params(request) {
         Ok(params) => params,
         Err(refusal) => return Ok(refusal),
@@ -170,7 +170,7 @@ pub async fn start<S: AuthStore, C: EdgeCrypto, F: Fetch>(
 pub async fn login<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     request: &HttpRequest,
-) -> Answer {
+) -> EndpointResult {
     let params = match query_params(request) {
         Ok(params) => params,
         Err(refusal) => return Ok(refusal),
@@ -192,7 +192,7 @@ async fn send_to_provider<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     id: &str,
     mut transaction: Transaction,
     provider_id: &str,
-) -> Answer {
+) -> EndpointResult {
     let Some(provider) = authority.oauth.provider(provider_id) else {
         return Ok(bad_request("There is no such sign-in option."));
     };
@@ -217,7 +217,7 @@ async fn send_to_provider<S: AuthStore, C: EdgeCrypto, F: Fetch>(
 pub async fn callback<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     request: &HttpRequest,
-) -> Answer {
+) -> EndpointResult {
     let params = match query_params(request) {
         Ok(params) => params,
         Err(refusal) => return Ok(refusal),
@@ -332,7 +332,7 @@ pub async fn callback<S: AuthStore, C: EdgeCrypto, F: Fetch>(
 pub async fn consent<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     request: &HttpRequest,
-) -> Answer {
+) -> EndpointResult {
     let form = match Params::parse(&String::from_utf8_lossy(&request.body)) {
         Ok(form) => form,
         Err(refusal) => return Ok(refused_form(refusal)),
@@ -371,7 +371,7 @@ async fn issue_code<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     id: &str,
     transaction: Transaction,
-) -> Answer {
+) -> EndpointResult {
     let Some(user) = transaction.user.clone() else {
         return Ok(expired());
     };

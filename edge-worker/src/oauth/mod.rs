@@ -79,7 +79,7 @@ impl From<StorageError> for Halt {
 }
 
 /// What an endpoint answers.
-type Answer = Result<HttpResponse, Halt>;
+type EndpointResult = Result<HttpResponse, Halt>;
 
 /// A client as the authorization server knows it, however it was registered.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@ use portcullis_tenant_config::redirect_uri::validate_redirect_uri;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Answer;
+use super::EndpointResult;
 use super::records::{self, AuthStore, RegisteredClient};
 use super::upstream::{EdgeCrypto, Fetch};
 use super::{Authority, metadata, oauth_error};
@@ -23,14 +23,14 @@ struct Metadata {
     response_types: Option<Vec<String>>,
 }
 
-fn invalid(error: &str, description: &str) -> Answer {
+fn invalid(error: &str, description: &str) -> EndpointResult {
     Ok(oauth_error(400, error, description))
 }
 
 pub async fn register<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     request: &HttpRequest,
-) -> Answer {
+) -> EndpointResult {
     if request.body.len() > MAX_REGISTRATION_BYTES {
         return Ok(oauth_error(
             413,

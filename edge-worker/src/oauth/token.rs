@@ -18,9 +18,9 @@ use super::upstream::{EdgeCrypto, Fetch};
 use super::{Authority, metadata, oauth_error};
 use crate::http::{HttpRequest, HttpResponse};
 
-use super::Answer;
+use super::EndpointResult;
 
-fn invalid_grant(description: &str) -> Answer {
+fn invalid_grant(description: &str) -> EndpointResult {
     Ok(oauth_error(400, "invalid_grant", description))
 }
 
@@ -67,7 +67,7 @@ fn decode_standard_base64(text: &str) -> Option<Vec<u8>> {
 pub async fn token<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     request: &HttpRequest,
-) -> Answer {
+) -> EndpointResult {
     let params = match form_params(request) {
         Ok(params) => params,
         Err(refusal) => return Ok(refusal),
@@ -107,7 +107,7 @@ async fn redeem_code<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     params: &Params,
     client_id: &str,
-) -> Answer {
+) -> EndpointResult {
     let Some(code) = params.get("code") else {
         return Ok(oauth_error(400, "invalid_request", "code is required"));
     };
@@ -167,7 +167,7 @@ async fn refresh<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     params: &Params,
     client_id: &str,
-) -> Answer {
+) -> EndpointResult {
     let Some(refresh_token) = params.get("refresh_token") else {
         return Ok(oauth_error(
             400,
@@ -257,7 +257,7 @@ async fn issue<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     mut grant: Grant,
     scopes: &[String],
-) -> Answer {
+) -> EndpointResult {
     let refresh_token = authority.crypto.random_token();
     let hash = token_hash(&refresh_token);
     let pointer = RefreshRecord {
@@ -291,7 +291,7 @@ async fn issue<S: AuthStore, C: EdgeCrypto, F: Fetch>(
 pub async fn revoke<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     authority: &Authority<'_, S, C, F>,
     request: &HttpRequest,
-) -> Answer {
+) -> EndpointResult {
     let params = match form_params(request) {
         Ok(params) => params,
         Err(refusal) => return Ok(refusal),
