@@ -7,6 +7,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
+use portcullis_e2e::clients::journey;
 use portcullis_e2e::{TempDir, free_port, repo_root};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -21,34 +22,6 @@ fn pasted_commands(banner: &str) -> String {
         .filter(|l| l.starts_with("curl ") || l.starts_with("csrf=") || l.starts_with("api"))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Runs a client journey (`program` with `args`, in `tests/clients`) and
-/// parses the JSON it prints.
-async fn journey(
-    program: &str,
-    args: &[&std::ffi::OsStr],
-    env: &[(&str, &std::path::Path)],
-) -> Value {
-    let mut command = Command::new(program);
-    command
-        .current_dir(repo_root().join("tests/clients"))
-        .args(args)
-        .kill_on_drop(true);
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let ran = tokio::time::timeout(Duration::from_secs(180), command.output())
-        .await
-        .unwrap_or_else(|_| panic!("{program} {args:?} ended within 3 minutes"))
-        .expect("the client runs");
-    let stdout = String::from_utf8_lossy(&ran.stdout);
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-        panic!(
-            "{program} {args:?} printed no JSON ({e}): {stdout}\n{}",
-            String::from_utf8_lossy(&ran.stderr)
-        )
-    })
 }
 
 fn step_of(run: &Value, name: &str) -> Value {
@@ -187,6 +160,7 @@ async fn a_newcomer_runs_up_pastes_the_banner_and_signs_in_through_mcp_remote() 
             port.as_ref(),
         ],
         &[],
+        Duration::from_secs(180),
     )
     .await;
     let step = |name: &str| step_of(&run, name);
@@ -235,6 +209,7 @@ async fn a_newcomer_runs_up_pastes_the_banner_and_signs_in_through_mcp_remote() 
             "list-notes".as_ref(),
         ],
         &[("NODE_EXTRA_CA_CERTS", &ca)],
+        Duration::from_secs(120),
     )
     .await;
     assert_eq!(
@@ -274,6 +249,7 @@ async fn a_newcomer_runs_up_pastes_the_banner_and_signs_in_through_mcp_remote() 
             port.as_ref(),
         ],
         &[("SSL_CERT_FILE", &ca)],
+        Duration::from_secs(120),
     )
     .await;
     assert_eq!(py["error"], Value::Null, "{py}");

@@ -156,20 +156,35 @@ pub async fn viewer_journey(link: &str, tenant: &str, shots: &std::path::Path) -
 /// Runs a Chromium-driving script of `tests/clients` and parses the JSON it
 /// prints.
 async fn browser_script(script: &str, args: &[&str]) -> Value {
-    let run = Command::new("node")
+    let mut all: Vec<&std::ffi::OsStr> = vec![script.as_ref()];
+    all.extend(args.iter().map(|a| std::ffi::OsStr::new(a)));
+    journey("node", &all, &[], Duration::from_secs(120)).await
+}
+
+/// Runs `program` with `args` and `env` in `tests/clients` (a client's
+/// journey), for at most `limit`, and parses the JSON it prints.
+pub async fn journey(
+    program: &str,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &std::path::Path)],
+    limit: Duration,
+) -> Value {
+    let mut command = Command::new(program);
+    command
         .current_dir(repo_root().join("tests/clients"))
-        .arg(script)
         .args(args)
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(120), run)
+        .kill_on_drop(true);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = tokio::time::timeout(limit, command.output())
         .await
-        .unwrap_or_else(|_| panic!("{script} finished within two minutes"))
-        .expect("node runs (npm ci in tests/clients, chromium installed)");
+        .unwrap_or_else(|_| panic!("{program} {args:?} finished within {limit:?}"))
+        .expect("the client runs (npm ci in tests/clients, chromium installed)");
     let stdout = String::from_utf8_lossy(&output.stdout);
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
         panic!(
-            "{script} output is not JSON ({e}); stdout: {stdout}; stderr: {}",
+            "{program} {args:?} printed no JSON ({e}); stdout: {stdout}; stderr: {}",
             String::from_utf8_lossy(&output.stderr)
         )
     })
