@@ -232,7 +232,7 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
             Ok(true) => Ok(()),
             Ok(false) => Err(refuse(command::CommandError::Replayed)),
             Err(e) => {
-                crate::runtime::log_error(&format!("command nonces: {}", e.0));
+                crate::log::error(&format!("command nonces: {}", e.0));
                 Err(HttpResponse::error(503, "unavailable", "retry later"))
             }
         }
@@ -252,7 +252,7 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
                 );
             }
             Err(e) => {
-                crate::runtime::log_error(&format!("config store: {}", e.0));
+                crate::log::error(&format!("config store: {}", e.0));
                 return HttpResponse::error(503, "unavailable", "retry later");
             }
         };
@@ -295,7 +295,7 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
                 return Outcome::Reply(HttpResponse::error(404, "unknown_tenant", &message));
             }
             Err(e) => {
-                crate::runtime::log_error(&format!("config store: {}", e.0));
+                crate::log::error(&format!("config store: {}", e.0));
                 let message = "tenant configuration is unavailable, retry later";
                 return Outcome::Reply(HttpResponse::error(503, "unavailable", message));
             }
@@ -407,7 +407,7 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
         match self.store.admit(&config.tenant, &counts, self.now).await {
             Ok(admission) => admission,
             Err(e) => {
-                crate::runtime::log_error(&format!("rate counter: {}", e.0));
+                crate::log::error(&format!("rate counter: {}", e.0));
                 Ok(())
             }
         }
@@ -434,7 +434,7 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
                 Some(("invalid_token", "the access token was revoked")),
             )),
             Err(e) => {
-                crate::runtime::log_error(&format!("revocation list: {}", e.0));
+                crate::log::error(&format!("revocation list: {}", e.0));
                 let message = "authorization cannot be checked right now, retry later";
                 Err(HttpResponse::error(503, "unavailable", message))
             }

@@ -103,7 +103,7 @@ async fn accept_config(
 }
 
 fn storage_failure(e: crate::store::StoreError) -> HttpResponse {
-    crate::runtime::log_error(&format!("config store: {}", e.0));
+    crate::log::error(&format!("config store: {}", e.0));
     HttpResponse::error(
         503,
         "unavailable",

@@ -11,6 +11,7 @@ pub mod app;
 pub mod auth;
 pub mod config_push;
 pub mod http;
+pub mod log;
 pub mod mcp;
 pub mod oauth;
 pub mod rate;

@@ -106,7 +106,7 @@ pub async fn client<S: AuthStore, C, F: Fetch>(
     url: &str,
 ) -> Result<Option<Client>, Halt> {
     if let Err(DocumentError(why)) = check_url(url) {
-        crate::runtime::log_error(&why);
+        crate::log::error(&why);
         return Ok(None);
     }
     let key = format!("cimd/{url}");
@@ -122,7 +122,7 @@ pub async fn client<S: AuthStore, C, F: Fetch>(
                 document
             }
             Err(DocumentError(why)) => {
-                crate::runtime::log_error(&why);
+                crate::log::error(&why);
                 return Ok(None);
             }
         },

@@ -124,7 +124,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
         };
         answer.unwrap_or_else(|halt| match halt {
             Halt::Storage(StorageError(e)) => {
-                crate::runtime::log_error(&format!("auth storage of {}: {e}", self.config.tenant));
+                crate::log::error(&format!("auth storage of {}: {e}", self.config.tenant));
                 oauth_error(
                     503,
                     "temporarily_unavailable",

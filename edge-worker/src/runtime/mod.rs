@@ -23,14 +23,6 @@ use worker::{Context, Env, Request, Response, event};
 use crate::app::{Edge, Outcome};
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 
-/// Logs an internal failure; its text never goes into a response.
-pub fn log_error(message: &str) {
-    #[cfg(target_arch = "wasm32")]
-    worker::console_error!("{message}");
-    #[cfg(not(target_arch = "wasm32"))]
-    eprintln!("{message}");
-}
-
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started = worker::Date::now().as_millis();
@@ -41,7 +33,7 @@ async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Respo
     match served {
         Ok(response) => Ok(response),
         Err(e) => {
-            log_error(&format!("edge failure: {e}"));
+            crate::log::error(&format!("edge failure: {e}"));
             into_worker_response(HttpResponse::error(
                 500,
                 "internal_error",

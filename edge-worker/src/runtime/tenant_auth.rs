@@ -95,7 +95,7 @@ impl DurableObject for McpTenantAuth {
                 ));
             }
             Err(e) => {
-                super::log_error(&format!("config store: {}", e.0));
+                crate::log::error(&format!("config store: {}", e.0));
                 return into_worker_response(oauth_error(
                     503,
                     "temporarily_unavailable",
@@ -153,7 +153,7 @@ impl DurableObject for McpTenantAuth {
             Ok(swept) if swept.kept > 0 => self.state.storage().set_alarm(sweep_delay()).await?,
             Ok(_) => {}
             Err(e) => {
-                super::log_error(&format!("sweeping auth records: {}", e.0));
+                crate::log::error(&format!("sweeping auth records: {}", e.0));
                 self.state.storage().set_alarm(sweep_delay()).await?;
             }
         }

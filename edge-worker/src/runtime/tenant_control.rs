@@ -101,7 +101,7 @@ impl DurableObject for McpTenantControl {
         let schema = "CREATE TABLE IF NOT EXISTS command_nonces \
                       (nonce TEXT PRIMARY KEY, until INTEGER NOT NULL)";
         if let Err(e) = state.storage().sql().exec(schema, None) {
-            super::log_error(&format!("tenant control schema: {e}"));
+            crate::log::error(&format!("tenant control schema: {e}"));
         }
         Self {
             state,

@@ -15,7 +15,7 @@ use web_sys::WritableStreamDefaultWriter;
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use super::objects::Object;
-use super::{event_stream, into_worker_response, log_error, schema};
+use super::{event_stream, into_worker_response, schema};
 use crate::http::HttpResponse;
 use crate::mcp::subscriptions::{
     Admission, ListChanges, Published, StreamKind, admit_stream, render,
@@ -71,7 +71,7 @@ pub async fn broadcast(
             .call(env, "/broadcast", serde_json::to_string(&changes)?)
             .await
     {
-        log_error(&format!("notifying the streams of {tenant}: {e}"));
+        crate::log::error(&format!("notifying the streams of {tenant}: {e}"));
     }
     into_worker_response(reply)
 }
@@ -127,7 +127,7 @@ impl McpTenantStreams {
                         vec![name.as_str().into()],
                     )?;
                 }
-                Err(e) => log_error(&format!("notifying {name}: {e}")),
+                Err(e) => crate::log::error(&format!("notifying {name}: {e}")),
             }
         }
         Ok(())
@@ -137,7 +137,7 @@ impl McpTenantStreams {
 impl DurableObject for McpTenantStreams {
     fn new(state: State, env: Env) -> Self {
         if let Err(e) = schema::migrate(&state.storage().sql(), SCHEMA) {
-            log_error(&format!("tenant streams schema: {e}"));
+            crate::log::error(&format!("tenant streams schema: {e}"));
         }
         Self {
             state,

@@ -14,7 +14,6 @@ use std::future::Future;
 use portcullis_tenant_config::ingest;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
 
-use super::log_error;
 use crate::usage::{self, UsageEvent};
 
 /// A batch of this many events goes at once.
@@ -86,7 +85,7 @@ async fn send(url: String, token: String, events: Vec<UsageEvent>) {
     };
     match sent.await {
         Ok(200) => {}
-        Ok(status) => log_error(&format!("usage report refused with {status}")),
-        Err(e) => log_error(&format!("usage report failed: {e}")),
+        Ok(status) => crate::log::error(&format!("usage report refused with {status}")),
+        Err(e) => crate::log::error(&format!("usage report failed: {e}")),
     }
 }

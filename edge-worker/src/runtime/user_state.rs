@@ -30,7 +30,7 @@ use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use super::kv::KvConfigStore;
 use super::objects::Object;
-use super::{event_stream, into_worker_response, log_error, schema, tenant_streams, webcrypto};
+use super::{event_stream, into_worker_response, schema, tenant_streams, webcrypto};
 use crate::http::HttpResponse;
 use crate::mcp::asking::{AnswerToCall, CallToAsk, PendingCall, Recorded, Step, caller_of, step};
 use crate::mcp::methods::request_states;
@@ -55,7 +55,7 @@ pub async fn start(
         .call(env, "/create", body.to_string())
         .await?;
     if created.status_code() != 204 {
-        log_error(&format!(
+        crate::log::error(&format!(
             "session object answered {} to /create",
             created.status_code()
         ));
@@ -710,7 +710,7 @@ impl DurableObject for McpUserState {
             calls: RefCell::default(),
         };
         if let Err(e) = schema::migrate(&object.sessions(), SCHEMA) {
-            log_error(&format!("user state schema: {e}"));
+            crate::log::error(&format!("user state schema: {e}"));
         }
         object
     }
@@ -771,7 +771,7 @@ impl DurableObject for McpUserState {
                 }
             }
             Err(e) => {
-                log_error(&format!("sweeping sessions: {}", e.0));
+                crate::log::error(&format!("sweeping sessions: {}", e.0));
                 self.set_sweep(now() + 60 * 60).await?;
             }
         }

@@ -64,7 +64,7 @@ impl SignatureVerifier for Ed25519WebCrypto {
         match self.try_verify(message, signature).await {
             Ok(ok) => ok,
             Err(e) => {
-                super::log_error(&format!("Web Crypto Ed25519 verify failed: {e:?}"));
+                crate::log::error(&format!("Web Crypto Ed25519 verify failed: {e:?}"));
                 false
             }
         }
@@ -228,7 +228,7 @@ impl EdgeCrypto for EdgeWebCrypto {
 
     async fn open_sealed(&self, aad: &str, sealed: &str) -> Option<Vec<u8>> {
         self.try_open(aad, sealed).await.unwrap_or_else(|e| {
-            super::log_error(&format!("Web Crypto AES-GCM open failed: {e:?}"));
+            crate::log::error(&format!("Web Crypto AES-GCM open failed: {e:?}"));
             None
         })
     }
@@ -237,7 +237,7 @@ impl EdgeCrypto for EdgeWebCrypto {
         self.try_seal(aad, plaintext)
             .await
             .map_err(|e| {
-                super::log_error(&format!("Web Crypto AES-GCM seal failed: {e:?}"));
+                crate::log::error(&format!("Web Crypto AES-GCM seal failed: {e:?}"));
             })
             .ok()
     }
@@ -246,7 +246,7 @@ impl EdgeCrypto for EdgeWebCrypto {
         self.try_verify_jws(alg, jwk, signed, signature)
             .await
             .unwrap_or_else(|e| {
-                super::log_error(&format!("Web Crypto JWS verify failed: {e:?}"));
+                crate::log::error(&format!("Web Crypto JWS verify failed: {e:?}"));
                 false
             })
     }
