@@ -16,7 +16,8 @@ try {
   out.steps.who = await page.locator(".session .who").innerText();
   await page.goto(new URL(`/tenants/${slug}`, page.url()).href, { waitUntil: "networkidle" });
   out.steps.publishButtons = await page.getByRole("button", { name: "Publish" }).count();
-  out.steps.overviewNote = await page.locator("p.muted").first().innerText();
+  out.steps.overviewNote = await page.locator("p.role-note").innerText();
+  out.steps.limitInputs = await page.locator("input[id^=limit-]").count();
   await shot("1-viewer-overview");
   await page.goto(new URL(`/tenants/${slug}/tools`, page.url()).href, { waitUntil: "networkidle" });
   out.steps.addToolButtons = await page.getByRole("button", { name: "Add tool" }).count();

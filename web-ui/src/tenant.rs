@@ -216,7 +216,7 @@ fn Overview(
                     <p class="error" role="alert">{publish_error}</p>
             }.into_any()
         } else {
-            view! { <p class="muted">"You can look at this tenant; publishing needs the admin or owner role."</p> }.into_any()
+            view! { <p class="muted role-note">"You can look at this tenant; publishing needs the admin or owner role."</p> }.into_any()
         }}
 
         <h2>"History"</h2>
