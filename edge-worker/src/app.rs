@@ -5,11 +5,9 @@ use portcullis_tenant_config::{SignatureVerifier, TenantConfig, command};
 
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
-use crate::mcp::asking::{AnswerToCall, CallToAsk};
+use crate::mcp::effect::Effect;
 use crate::mcp::methods::{Call, dispatch};
-use crate::mcp::sessions::{SessionChange, SessionOwner};
-use crate::mcp::subscriptions::{Published, StreamKind};
-use crate::mcp::transport::Answer;
+use crate::mcp::subscriptions::Published;
 use crate::mcp::{sse, transport};
 use crate::oauth::form::{FormRefusal, MAX_FORM_BYTES, decode};
 use crate::oauth::tokens::AccessTokens;
@@ -37,28 +35,8 @@ pub struct Edge<'a, S, V> {
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
     Reply(HttpResponse),
-    /// Open the event stream of a new HTTP+SSE session, starting with
-    /// `first_event`; the stream lives as long as the client keeps it.
-    OpenStream {
-        session: String,
-        first_event: String,
-    },
-    /// Put `event` on the open stream of `session`, then answer `accepted`;
-    /// a session without an open stream is answered 404.
-    Deliver {
-        session: String,
-        event: String,
-        accepted: HttpResponse,
-    },
-    /// Open one of the tenant's notification streams (a Streamable HTTP GET
-    /// stream or a `subscriptions/listen` stream), starting with `first_event`.
-    OpenTenantStream {
-        tenant: String,
-        /// Who holds it, for the tenant's caps on open streams.
-        holder: String,
-        stream: StreamKind,
-        first_event: String,
-    },
+    /// What an MCP request needs done.
+    Mcp(Effect),
     /// Tell every open notification stream of the tenant about `changes`
     /// (each as its kind wants), without waiting for slow readers, and
     /// answer `reply`.
@@ -72,56 +50,21 @@ pub enum Outcome {
     Authority {
         tenant: String,
     },
-    /// Start a legacy session for `owner`, then answer `reply` carrying its
-    /// new id in `Mcp-Session-Id`.
-    StartSession {
-        owner: SessionOwner,
-        /// The client's `initialize` capabilities, kept with the session.
-        capabilities: serde_json::Value,
-        reply: HttpResponse,
-    },
-    /// Send `answer` (as an event stream if it `streams` and has
-    /// notifications) if `owner` has the live session `session`, first
-    /// keeping its `change` and leaving out the logs below the user's
-    /// level; else 404.
-    InSession {
-        owner: SessionOwner,
-        session: String,
-        answer: Answer,
-        streams: bool,
-        change: Option<SessionChange>,
-    },
-    /// Run `call` in `owner`'s session: it may ask the client for input on
-    /// its own event stream and wait there for the answers (404 if the
-    /// session does not live).
-    AskInSession {
-        owner: SessionOwner,
-        call: CallToAsk,
-    },
-    /// Hand the client's `answer` to the call of `owner`'s session waiting
-    /// for it, and answer 202.
-    AnswerInSession {
-        owner: SessionOwner,
-        answer: AnswerToCall,
-    },
     /// Hand the control plane's verified request to the tenant's
     /// authorization server (its path below `/internal/`).
     Administer {
         tenant: String,
         request: HttpRequest,
     },
-    /// End `owner`'s session `session` (204, or 404 if there is none).
-    EndSession {
-        owner: SessionOwner,
-        session: String,
-    },
-    /// Open the notification stream of `owner`'s session `session`,
-    /// replaying the events after `last_event_id` first.
-    OpenSessionStream {
-        owner: SessionOwner,
-        session: String,
-        last_event_id: Option<u64>,
-    },
+}
+
+impl From<Effect> for Outcome {
+    fn from(effect: Effect) -> Self {
+        match effect {
+            Effect::Reply(reply) => Outcome::Reply(reply),
+            other => Outcome::Mcp(other),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -129,12 +72,8 @@ impl Outcome {
     /// The direct answer, for tests of requests that get one.
     pub fn into_reply(self) -> HttpResponse {
         match self {
-            Outcome::Reply(r)
-            | Outcome::Broadcast { reply: r, .. }
-            | Outcome::StartSession { reply: r, .. } => r,
-            Outcome::InSession {
-                answer, streams, ..
-            } => answer.reply(streams),
+            Outcome::Reply(r) | Outcome::Broadcast { reply: r, .. } => r,
+            Outcome::Mcp(effect) => effect.into_reply(),
             other => panic!("expected a direct reply, got {other:?}"),
         }
     }
@@ -352,16 +291,18 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
             Err(challenge) => return Outcome::Reply(challenge),
         };
         match (path, request.method.as_str()) {
-            (MCP_PATH, "GET") => transport::open_notification_stream(&config, &caller, request),
-            (MCP_PATH, _) => transport::handle(&config, &caller, request, self.token_key),
+            (MCP_PATH, "GET") => {
+                transport::open_notification_stream(&config, &caller, request).into()
+            }
+            (MCP_PATH, _) => transport::handle(&config, &caller, request, self.token_key).into(),
             (SSE_PATH, "GET") => {
-                sse::open(&config.tenant, &caller, request, &(self.new_session_id)())
+                sse::open(&config.tenant, &caller, request, &(self.new_session_id)()).into()
             }
             (SSE_PATH, _) => Outcome::Reply(
                 HttpResponse::error(405, "method_not_allowed", "open the event stream with GET")
                     .with_header("allow", "GET"),
             ),
-            (_, "POST") => sse::post(&config, &caller, request),
+            (_, "POST") => sse::post(&config, &caller, request).into(),
             _ => Outcome::Reply(
                 HttpResponse::error(405, "method_not_allowed", "POST messages here")
                     .with_header("allow", "POST"),
@@ -796,10 +737,10 @@ mod tests {
         assert!(session.starts_with("acme/"), "{session}");
         assert_eq!(
             opened,
-            Outcome::OpenStream {
+            Outcome::Mcp(Effect::OpenStream {
                 session: session.clone(),
                 first_event: "event: endpoint\ndata: /messages?sessionId=5e55-10ab\n\n".into()
-            }
+            })
         );
         let mut post = req(
             "POST",
@@ -810,7 +751,7 @@ mod tests {
         post.query = "sessionId=5e55-10ab".into();
         let delivered = f.edge().handle(&post).await;
         assert!(
-            matches!(delivered, Outcome::Deliver { session: ref s, .. } if *s == session),
+            matches!(delivered, Outcome::Mcp(Effect::Deliver { session: ref s, .. }) if *s == session),
             "{delivered:?}"
         );
         let mut foreign = post.clone();
@@ -841,7 +782,7 @@ mod tests {
             .push(("accept".into(), "text/event-stream".into()));
         let opened = f.edge().handle(&get).await;
         assert!(
-            matches!(opened, Outcome::OpenTenantStream { ref tenant, .. } if tenant == "acme"),
+            matches!(opened, Outcome::Mcp(Effect::OpenTenantStream { ref tenant, .. }) if tenant == "acme"),
             "{opened:?}"
         );
         assert_eq!(

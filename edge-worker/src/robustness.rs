@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::app::{Edge, Outcome};
 use crate::http::HttpRequest;
+use crate::mcp::effect::Effect;
 use crate::store::memory::MemoryStore;
 use crate::test_fixtures::catalog_tenant;
 
@@ -142,7 +143,7 @@ proptest! {
         let reply = match outcome {
             Outcome::Reply(reply) => reply,
             // A well-formed subscriptions/listen opens its stream.
-            Outcome::OpenTenantStream { first_event, .. } => {
+            Outcome::Mcp(Effect::OpenTenantStream { first_event, .. }) => {
                 prop_assert!(first_event.contains("notifications/subscriptions/acknowledged"));
                 return Ok(());
             }

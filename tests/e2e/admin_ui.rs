@@ -156,7 +156,11 @@ async fn a_viewer_can_look_but_not_change_and_can_sign_out() {
         step("overviewNote").to_string().contains("needs the admin"),
         "{seen}"
     );
-    assert_eq!(step("limitInputs"), 0, "rate limits shown, not editable: {seen}");
+    assert_eq!(
+        step("limitInputs"),
+        0,
+        "rate limits shown, not editable: {seen}"
+    );
     assert_eq!(step("addToolButtons"), 0, "no tool form: {seen}");
     assert_eq!(step("authControls"), 0, "no sign-in controls: {seen}");
     assert!(

@@ -2,6 +2,7 @@
 //! and the methods themselves, kept apart so each is tested on its own.
 
 pub mod asking;
+pub mod effect;
 pub mod jsonrpc;
 pub mod methods;
 pub mod modern;

@@ -8,11 +8,11 @@
 use portcullis_tenant_config::TenantConfig;
 use serde_json::{Map, Value, json};
 
+use super::effect::Effect;
 use super::jsonrpc::{RpcError, code, failure, success};
 use super::methods::{Call, capabilities, dispatch, request_states};
 use super::transport::{Answer, rpc_reply};
 use super::{MODERN_VERSIONS, all_versions, subscriptions};
-use crate::app::Outcome;
 use crate::auth::Caller;
 use crate::http::HttpRequest;
 
@@ -82,9 +82,9 @@ impl Reply {
         }
     }
 
-    fn into_outcome(self, id: Value) -> Outcome {
+    fn into_outcome(self, id: Value) -> Effect {
         let status = self.status;
-        Outcome::Reply(rpc_reply(status, self.into_message(id)))
+        Effect::Reply(rpc_reply(status, self.into_message(id)))
     }
 }
 
@@ -96,7 +96,7 @@ pub fn handle(
     id: Value,
     method: &str,
     params: Option<Map<String, Value>>,
-) -> Outcome {
+) -> Effect {
     let params = params.unwrap_or_default();
     let version = match check_request(request, method, &params) {
         Ok(v) => v,
@@ -143,7 +143,7 @@ pub fn handle(
         notifications,
         message: reply.into_message(id),
     };
-    Outcome::Reply(answer.into_reply(request))
+    Effect::Reply(answer.into_reply(request))
 }
 
 /// Validates `_meta` and the mirrored headers; returns the protocol version.

@@ -237,7 +237,7 @@ fn notifications_validate_against_their_revision() {
             .collect()
     };
     let params = json!({"notifications": {"toolsListChanged": true, "promptsListChanged": true, "resourcesListChanged": true}});
-    let crate::app::Outcome::OpenTenantStream {
+    let super::effect::Effect::OpenTenantStream {
         first_event,
         stream,
         ..

@@ -16,9 +16,9 @@ use serde_json::{Map, Value, json};
 use portcullis_tenant_config::TenantConfig;
 
 use super::asking::{self, AnswerToCall, CallToAsk};
+use super::effect::Effect;
 use super::jsonrpc::{RpcError, code, failure};
 use super::transport::{Answer, accepts_event_stream};
-use crate::app::Outcome;
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse};
 
@@ -101,7 +101,7 @@ pub fn route_reply(
     method: &str,
     params: Option<&Map<String, Value>>,
     answer: Answer,
-) -> Outcome {
+) -> Effect {
     let owner = SessionOwner::of(tenant, caller);
     let succeeded = answer.message.get("result").is_some();
     let change = SessionChange::of(method, params, succeeded);
@@ -111,7 +111,7 @@ pub fn route_reply(
         .map(str::trim)
         .filter(|s| is_session_id(s))
     {
-        return Outcome::InSession {
+        return Effect::InSession {
             owner,
             session: session.to_owned(),
             answer,
@@ -121,8 +121,8 @@ pub fn route_reply(
     }
     let reply = answer.into_reply(request);
     match request.header(SESSION_HEADER) {
-        Some(_) => Outcome::Reply(session_not_found()),
-        None if method == "initialize" && succeeded => Outcome::StartSession {
+        Some(_) => Effect::Reply(session_not_found()),
+        None if method == "initialize" && succeeded => Effect::StartSession {
             owner,
             // What the client can answer when a call asks it for input.
             capabilities: params
@@ -133,7 +133,7 @@ pub fn route_reply(
         },
         // Nothing to remember a subscription in.
         None if matches!(change, Some(SessionChange::Subscription { .. })) => {
-            Outcome::Reply(HttpResponse::json(
+            Effect::Reply(HttpResponse::json(
                 200,
                 &failure(
                     id,
@@ -144,7 +144,7 @@ pub fn route_reply(
                 ),
             ))
         }
-        None => Outcome::Reply(reply),
+        None => Effect::Reply(reply),
     }
 }
 
@@ -158,12 +158,12 @@ pub fn ask(
     request: &HttpRequest,
     (id, method, params): (&Value, &str, Option<&Map<String, Value>>),
     version: &str,
-) -> Option<Outcome> {
+) -> Option<Effect> {
     let session = request.header(SESSION_HEADER).map(str::trim)?;
     if !is_session_id(session) || !asking::may_ask(config, method, params) {
         return None;
     }
-    Some(Outcome::AskInSession {
+    Some(Effect::AskInSession {
         owner: SessionOwner::of(&config.tenant, caller),
         call: CallToAsk {
             tenant: config.tenant.clone(),
@@ -186,9 +186,9 @@ pub fn answered(
     request: &HttpRequest,
     id: Value,
     outcome: Result<Value, Value>,
-) -> Outcome {
+) -> Effect {
     match request.header(SESSION_HEADER).map(str::trim) {
-        Some(session) if is_session_id(session) => Outcome::AnswerInSession {
+        Some(session) if is_session_id(session) => Effect::AnswerInSession {
             owner: SessionOwner::of(tenant, caller),
             answer: AnswerToCall {
                 tenant: tenant.to_owned(),
@@ -198,20 +198,20 @@ pub fn answered(
                 outcome,
             },
         },
-        Some(_) => Outcome::Reply(session_not_found()),
-        None => Outcome::Reply(HttpResponse::empty(202)),
+        Some(_) => Effect::Reply(session_not_found()),
+        None => Effect::Reply(HttpResponse::empty(202)),
     }
 }
 
 /// `DELETE /mcp`: the client ends its session.
-pub fn end(tenant: &str, caller: &Caller, request: &HttpRequest) -> Outcome {
+pub fn end(tenant: &str, caller: &Caller, request: &HttpRequest) -> Effect {
     match request.header(SESSION_HEADER).map(str::trim) {
-        Some(id) if is_session_id(id) => Outcome::EndSession {
+        Some(id) if is_session_id(id) => Effect::EndSession {
             owner: SessionOwner::of(tenant, caller),
             session: id.to_owned(),
         },
-        Some(_) => Outcome::Reply(session_not_found()),
-        None => Outcome::Reply(HttpResponse::json(
+        Some(_) => Effect::Reply(session_not_found()),
+        None => Effect::Reply(HttpResponse::json(
             400,
             &failure(
                 Value::Null,
@@ -225,9 +225,9 @@ pub fn end(tenant: &str, caller: &Caller, request: &HttpRequest) -> Outcome {
 }
 
 /// `GET /mcp` with a session id: the session's own resumable stream.
-pub fn open_stream(tenant: &str, caller: &Caller, request: &HttpRequest) -> Outcome {
+pub fn open_stream(tenant: &str, caller: &Caller, request: &HttpRequest) -> Effect {
     match request.header(SESSION_HEADER).map(str::trim) {
-        Some(id) if is_session_id(id) => Outcome::OpenSessionStream {
+        Some(id) if is_session_id(id) => Effect::OpenSessionStream {
             owner: SessionOwner::of(tenant, caller),
             session: id.to_owned(),
             // An id this server never issued resumes nothing.
@@ -235,7 +235,7 @@ pub fn open_stream(tenant: &str, caller: &Caller, request: &HttpRequest) -> Outc
                 .header("last-event-id")
                 .and_then(|v| v.trim().parse().ok()),
         },
-        _ => Outcome::Reply(session_not_found()),
+        _ => Effect::Reply(session_not_found()),
     }
 }
 
@@ -301,7 +301,7 @@ mod routing_tests {
     use super::*;
     use crate::mcp::transport::handle;
 
-    fn send(method: &str, headers: &[(&str, &str)], body: Value) -> Outcome {
+    fn send(method: &str, headers: &[(&str, &str)], body: Value) -> Effect {
         let mut all = vec![
             ("content-type", "application/json"),
             ("accept", "application/json, text/event-stream"),
@@ -327,7 +327,7 @@ mod routing_tests {
             tenant: "acme".into(),
         };
         match send("POST", &[], rpc("initialize")) {
-            Outcome::StartSession {
+            Effect::StartSession {
                 owner,
                 reply,
                 capabilities,
@@ -339,7 +339,7 @@ mod routing_tests {
             other => panic!("{other:?}"),
         }
         match send("POST", &[(SESSION_HEADER, ID)], rpc("tools/list")) {
-            Outcome::InSession {
+            Effect::InSession {
                 session, answer, ..
             } => {
                 assert_eq!(session, ID);
@@ -349,18 +349,18 @@ mod routing_tests {
         }
         // Without a session id, requests are still answered statelessly.
         assert!(
-            matches!(send("POST", &[], rpc("tools/list")), Outcome::Reply(r) if r.status == 200)
+            matches!(send("POST", &[], rpc("tools/list")), Effect::Reply(r) if r.status == 200)
         );
         // A failed initialize starts nothing.
         let bad = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}});
-        assert!(matches!(send("POST", &[], bad), Outcome::Reply(_)));
+        assert!(matches!(send("POST", &[], bad), Effect::Reply(_)));
     }
 
     #[test]
     fn subscriptions_are_kept_by_the_session_and_refused_without_one() {
         let subscribe = json!({"jsonrpc": "2.0", "id": 7, "method": "resources/subscribe", "params": {"uri": "test://a"}});
         match send("POST", &[(SESSION_HEADER, ID)], subscribe.clone()) {
-            Outcome::InSession { change, .. } => {
+            Effect::InSession { change, .. } => {
                 assert_eq!(
                     change,
                     Some(SessionChange::Subscription {
@@ -374,12 +374,12 @@ mod routing_tests {
         let unsubscribe = json!({"jsonrpc": "2.0", "id": 8, "method": "resources/unsubscribe", "params": {"uri": "test://a"}});
         assert!(matches!(
             send("POST", &[(SESSION_HEADER, ID)], unsubscribe),
-            Outcome::InSession {
+            Effect::InSession {
                 change: Some(SessionChange::Subscription { on: false, .. }),
                 ..
             }
         ));
-        let Outcome::Reply(refused) = send("POST", &[], subscribe) else {
+        let Effect::Reply(refused) = send("POST", &[], subscribe) else {
             panic!("no session, nothing to keep the subscription in")
         };
         let body: Value = serde_json::from_slice(&refused.body).unwrap();
@@ -390,7 +390,7 @@ mod routing_tests {
         let bad = json!({"jsonrpc": "2.0", "id": 9, "method": "resources/subscribe", "params": {}});
         assert!(matches!(
             send("POST", &[(SESSION_HEADER, ID)], bad),
-            Outcome::InSession { change: None, .. }
+            Effect::InSession { change: None, .. }
         ));
     }
 
@@ -398,18 +398,18 @@ mod routing_tests {
     fn delete_ends_a_session_and_malformed_ids_are_unknown() {
         assert_eq!(
             send("DELETE", &[(SESSION_HEADER, ID)], Value::Null),
-            Outcome::EndSession {
+            Effect::EndSession {
                 owner: SessionOwner::Anonymous {
                     tenant: "acme".into()
                 },
                 session: ID.into()
             }
         );
-        assert!(matches!(send("DELETE", &[], Value::Null), Outcome::Reply(r) if r.status == 400));
+        assert!(matches!(send("DELETE", &[], Value::Null), Effect::Reply(r) if r.status == 400));
         for bad in ["../x", "user:acme:bob"] {
             let outcome = send("POST", &[(SESSION_HEADER, bad)], rpc("tools/list"));
             assert!(
-                matches!(outcome, Outcome::Reply(r) if r.status == 404),
+                matches!(outcome, Effect::Reply(r) if r.status == 404),
                 "{bad}"
             );
         }

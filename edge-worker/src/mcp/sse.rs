@@ -9,10 +9,10 @@
 use portcullis_tenant_config::TenantConfig;
 use sha2::{Digest, Sha256};
 
+use super::effect::Effect;
 use super::jsonrpc::Incoming;
 use super::sessions::is_session_id;
 use super::transport::{Answer, answer, read_message};
-use crate::app::Outcome;
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse};
 
@@ -68,8 +68,8 @@ pub fn event_with_id(id: Option<u64>, name: &str, data: &str) -> String {
 }
 
 /// `GET /sse`: a new session whose stream starts with its endpoint.
-pub fn open(tenant: &str, caller: &Caller, request: &HttpRequest, session_id: &str) -> Outcome {
-    Outcome::OpenStream {
+pub fn open(tenant: &str, caller: &Caller, request: &HttpRequest, session_id: &str) -> Effect {
+    Effect::OpenStream {
         session: session_key(tenant, caller, request, session_id),
         first_event: event(
             "endpoint",
@@ -80,12 +80,12 @@ pub fn open(tenant: &str, caller: &Caller, request: &HttpRequest, session_id: &s
 
 /// `POST /messages?sessionId=…`: answers the message onto the session's
 /// stream and acknowledges the POST with 202.
-pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Outcome {
+pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Effect {
     let Some(session_id) = request
         .query_param("sessionId")
         .filter(|id| is_session_id(id))
     else {
-        return Outcome::Reply(HttpResponse::error(
+        return Effect::Reply(HttpResponse::error(
             400,
             "invalid_request",
             "a valid sessionId query parameter is required",
@@ -96,7 +96,7 @@ pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Ou
         .map(str::trim)
         .unwrap_or(SSE_VERSION);
     let reply: Option<Answer> = match read_message(request) {
-        Err(refusal) => return Outcome::Reply(refusal),
+        Err(refusal) => return Effect::Reply(refusal),
         Ok(Incoming::Notification { .. } | Incoming::Response { .. }) => None,
         Ok(Incoming::Request { id, method, params }) => {
             Some(answer(config, caller, version, id, &method, params))
@@ -104,8 +104,8 @@ pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Ou
     };
     let accepted = HttpResponse::empty(202);
     match reply {
-        None => Outcome::Reply(accepted),
-        Some(answer) => Outcome::Deliver {
+        None => Effect::Reply(accepted),
+        Some(answer) => Effect::Deliver {
             session: session_key(&config.tenant, caller, request, session_id),
             event: answer.events(),
             accepted,
@@ -120,7 +120,7 @@ mod tests {
     use super::*;
     use crate::test_fixtures::tenant;
 
-    fn post_message(query: &str, body: Value) -> Outcome {
+    fn post_message(query: &str, body: Value) -> Effect {
         let request = HttpRequest {
             secure: false,
             method: "POST".into(),
@@ -134,7 +134,7 @@ mod tests {
 
     #[test]
     fn opening_announces_the_endpoint() {
-        let Outcome::OpenStream {
+        let Effect::OpenStream {
             session,
             first_event,
         } = open(
@@ -162,7 +162,7 @@ mod tests {
             "sessionId=abcdef12",
             json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
         );
-        let Outcome::Deliver {
+        let Effect::Deliver {
             session,
             event,
             accepted,
@@ -193,11 +193,11 @@ mod tests {
             "sessionId=abcdef12",
             json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
         );
-        assert!(matches!(note, Outcome::Reply(r) if r.status == 202));
+        assert!(matches!(note, Effect::Reply(r) if r.status == 202));
         for query in ["", "sessionId=", "sessionId=../../x", "other=abcdef12"] {
             let bad = post_message(query, json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}));
             assert!(
-                matches!(bad, Outcome::Reply(r) if r.status == 400),
+                matches!(bad, Effect::Reply(r) if r.status == 400),
                 "{query}"
             );
         }
@@ -209,7 +209,7 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            matches!(post(&tenant("acme", 1, &[]), &Caller::Anonymous, &garbage), Outcome::Reply(r) if r.status == 400)
+            matches!(post(&tenant("acme", 1, &[]), &Caller::Anonymous, &garbage), Effect::Reply(r) if r.status == 400)
         );
     }
 

@@ -7,10 +7,10 @@ use portcullis_tenant_config::TenantConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::effect::Effect;
 use super::jsonrpc::{RpcError, failure};
 use super::sse::event;
 use super::transport::rpc_reply;
-use crate::app::Outcome;
 use crate::auth::Caller;
 use crate::http::HttpRequest;
 use crate::rate::CLIENT_IP_HEADER;
@@ -188,12 +188,12 @@ pub fn listen(
     holder: String,
     id: Value,
     params: &Map<String, Value>,
-) -> Outcome {
+) -> Effect {
     let Some(requested) = params.get("notifications").and_then(Value::as_object) else {
         let error = RpcError::invalid_params(
             "subscriptions/listen needs a \"notifications\" filter object",
         );
-        return Outcome::Reply(rpc_reply(400, failure(id, error)));
+        return Effect::Reply(rpc_reply(400, failure(id, error)));
     };
     let asked = |key: &str| requested.get(key).and_then(Value::as_bool) == Some(true);
     let wants = ListChanges {
@@ -216,7 +216,7 @@ pub fn listen(
         "method": "notifications/subscriptions/acknowledged",
         "params": { "notifications": agreed, "_meta": { META_SUBSCRIPTION_ID: id } },
     });
-    Outcome::OpenTenantStream {
+    Effect::OpenTenantStream {
         tenant: config.tenant.clone(),
         holder,
         stream: StreamKind::Modern {
@@ -302,7 +302,7 @@ mod tests {
     #[test]
     fn listen_acknowledges_what_it_honours() {
         let params = json!({"notifications": {"toolsListChanged": true, "resourceSubscriptions": ["test://x"], "promptsListChanged": false}});
-        let Outcome::OpenTenantStream {
+        let Effect::OpenTenantStream {
             tenant,
             holder,
             stream,
@@ -341,7 +341,7 @@ mod tests {
         );
         assert_eq!(ack["params"]["_meta"][META_SUBSCRIPTION_ID], "s1");
         assert!(
-            matches!(listen(&catalog_tenant(), "ip:x".into(), json!(1), &Map::new()), Outcome::Reply(r) if r.status == 400)
+            matches!(listen(&catalog_tenant(), "ip:x".into(), json!(1), &Map::new()), Effect::Reply(r) if r.status == 400)
         );
     }
 

@@ -10,12 +10,12 @@ use portcullis_tenant_config::TenantConfig;
 use portcullis_tenant_config::notifications::severity;
 use serde_json::Value;
 
+use super::effect::Effect;
 use super::jsonrpc::{Incoming, RpcError, classify, code, failure, success};
 use super::methods::{Call, dispatch};
 use super::sessions;
 use super::subscriptions::{self, StreamKind};
 use super::{DEFAULT_HEADER_VERSION, MODERN_VERSIONS, SUPPORTED_VERSIONS, all_versions, modern};
-use crate::app::Outcome;
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse};
 
@@ -29,13 +29,13 @@ pub fn open_notification_stream(
     config: &TenantConfig,
     caller: &Caller,
     request: &HttpRequest,
-) -> Outcome {
+) -> Effect {
     let wants_stream = accepts_event_stream(request.header("accept"));
     let modern = request
         .header("mcp-protocol-version")
         .is_some_and(|v| MODERN_VERSIONS.contains(&v.trim()));
     if !wants_stream || modern {
-        return Outcome::Reply(
+        return Effect::Reply(
             HttpResponse::error(
                 405,
                 "method_not_allowed",
@@ -48,7 +48,7 @@ pub fn open_notification_stream(
         return sessions::open_stream(&config.tenant, caller, request);
     }
     // An SSE comment: clients ignore it, but it puts the stream on the wire.
-    Outcome::OpenTenantStream {
+    Effect::OpenTenantStream {
         tenant: config.tenant.clone(),
         holder: subscriptions::stream_holder(caller, request),
         stream: StreamKind::Legacy,
@@ -64,11 +64,11 @@ pub fn handle(
     caller: &Caller,
     request: &HttpRequest,
     edge_key: &[u8; 32],
-) -> Outcome {
+) -> Effect {
     match request.method.as_str() {
         "POST" => post(config, caller, request, edge_key),
         "DELETE" => sessions::end(&config.tenant, caller, request),
-        _ => Outcome::Reply(
+        _ => Effect::Reply(
             HttpResponse::error(
                 405,
                 "method_not_allowed",
@@ -111,16 +111,16 @@ fn post(
     caller: &Caller,
     request: &HttpRequest,
     edge_key: &[u8; 32],
-) -> Outcome {
+) -> Effect {
     if !accepts_json(request.header("accept")) {
         let error = RpcError::new(code::INVALID_REQUEST, "Accept must allow application/json");
-        return Outcome::Reply(rpc_reply(406, failure(Value::Null, error)));
+        return Effect::Reply(rpc_reply(406, failure(Value::Null, error)));
     }
     let (id, method, params) = match read_message(request) {
-        Err(refusal) => return Outcome::Reply(refusal),
+        Err(refusal) => return Effect::Reply(refusal),
         // "If the input is a JSON-RPC response or notification: If the server
         // accepts the input, the server MUST return HTTP status code 202."
-        Ok(Incoming::Notification { .. }) => return Outcome::Reply(HttpResponse::empty(202)),
+        Ok(Incoming::Notification { .. }) => return Effect::Reply(HttpResponse::empty(202)),
         Ok(Incoming::Response { id, outcome }) => {
             return sessions::answered(&config.tenant, caller, request, id, outcome);
         }
@@ -134,7 +134,7 @@ fn post(
         {
             crate::usage::tool_denied(&config.tenant, caller.user_id(), tool);
         }
-        return Outcome::Reply(crate::auth::insufficient_scope(&request.origin(), required));
+        return Effect::Reply(crate::auth::insufficient_scope(&request.origin(), required));
     }
     let header_version = request.header("mcp-protocol-version").map(str::trim);
     if modern::is_modern(header_version, params.as_ref()) {
@@ -148,7 +148,7 @@ fn post(
             "Unsupported MCP-Protocol-Version {version:?}; supported: {}",
             all_versions().join(", ")
         );
-        return Outcome::Reply(rpc_reply(
+        return Effect::Reply(rpc_reply(
             400,
             failure(id, RpcError::new(code::INVALID_REQUEST, message)),
         ));

@@ -22,6 +22,7 @@ use worker::{Context, Env, Request, Response, event};
 
 use crate::app::{Edge, Outcome};
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::mcp::effect::Effect;
 
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
@@ -67,21 +68,7 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
     };
     match edge.handle(&request).await {
         Outcome::Reply(response) => into_worker_response(response),
-        Outcome::OpenStream {
-            session,
-            first_event,
-        } => sse_sessions::open(env, &session, first_event).await,
-        Outcome::Deliver {
-            session,
-            event,
-            accepted,
-        } => sse_sessions::deliver(env, &session, event, accepted).await,
-        Outcome::OpenTenantStream {
-            tenant,
-            holder,
-            stream,
-            first_event,
-        } => tenant_streams::open(env, &tenant, holder, &stream, first_event).await,
+        Outcome::Mcp(effect) => perform(env, effect).await,
         Outcome::Broadcast {
             tenant,
             changes,
@@ -91,24 +78,44 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
         Outcome::Administer { tenant, request } => {
             tenant_auth::forward(env, &tenant, &request).await
         }
-        Outcome::StartSession {
+    }
+}
+
+/// Carries out what an MCP request needs done.
+async fn perform(env: &Env, effect: Effect) -> worker::Result<Response> {
+    match effect {
+        Effect::Reply(response) => into_worker_response(response),
+        Effect::OpenStream {
+            session,
+            first_event,
+        } => sse_sessions::open(env, &session, first_event).await,
+        Effect::Deliver {
+            session,
+            event,
+            accepted,
+        } => sse_sessions::deliver(env, &session, event, accepted).await,
+        Effect::OpenTenantStream {
+            tenant,
+            holder,
+            stream,
+            first_event,
+        } => tenant_streams::open(env, &tenant, holder, &stream, first_event).await,
+        Effect::StartSession {
             owner,
             capabilities,
             reply,
         } => user_state::start(env, &owner, &capabilities, reply).await,
-        Outcome::AskInSession { owner, call } => user_state::ask(env, &owner, &call).await,
-        Outcome::AnswerInSession { owner, answer } => {
-            user_state::answer(env, &owner, &answer).await
-        }
-        Outcome::InSession {
+        Effect::AskInSession { owner, call } => user_state::ask(env, &owner, &call).await,
+        Effect::AnswerInSession { owner, answer } => user_state::answer(env, &owner, &answer).await,
+        Effect::InSession {
             owner,
             session,
             answer,
             streams,
             change,
         } => user_state::within(env, &owner, &session, answer, streams, change).await,
-        Outcome::EndSession { owner, session } => user_state::end(env, &owner, &session).await,
-        Outcome::OpenSessionStream {
+        Effect::EndSession { owner, session } => user_state::end(env, &owner, &session).await,
+        Effect::OpenSessionStream {
             owner,
             session,
             last_event_id,
