@@ -218,7 +218,8 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
             &Caller::Anonymous,
             crate::mcp::LATEST_VERSION,
             params,
-        );
+        )
+        .admin_try();
         let answer = match dispatch(&call, "tools/call") {
             Ok(result) => serde_json::json!({ "version": config.version, "result": result }),
             Err(error) => serde_json::json!({ "version": config.version, "error": error }),
@@ -568,6 +569,7 @@ mod tests {
             Fixture::command(key, "localhost", "POST", path, query, 1_000, &nonce)
         };
         let arguments = crate::oauth::form::encode(r#"{"city":"Oslo"}"#);
+        crate::usage::take();
         let ok = f
             .send(&attempt(
                 &format!("tool=get_weather&arguments={arguments}"),
@@ -578,6 +580,11 @@ mod tests {
         assert_eq!(ok.status, 200, "{answer}");
         assert_eq!(answer["version"], 3);
         assert!(answer["result"]["content"].is_array(), "{answer}");
+        assert_eq!(
+            crate::usage::take(),
+            vec![],
+            "an admin's try is not a user's call"
+        );
         let unknown = body(&f.send(&attempt("tool=nope&arguments=%7B%7D", &f.key)).await);
         assert_eq!(unknown["error"]["code"], -32602, "{unknown}");
         let bad = f

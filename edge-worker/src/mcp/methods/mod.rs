@@ -37,6 +37,9 @@ pub struct Call<'a> {
     pub emitted: RefCell<Vec<Value>>,
     /// Seals `requestState` in the eras with multi round-trip requests.
     pub request_states: Option<PurposeMac>,
+    /// Whether the call counts as a user's in the tenant's usage: an admin's
+    /// "try it" does not.
+    pub counted: bool,
 }
 
 impl<'a> Call<'a> {
@@ -53,7 +56,14 @@ impl<'a> Call<'a> {
             params,
             emitted: RefCell::default(),
             request_states: None,
+            counted: true,
         }
+    }
+
+    /// The same call as an admin's "try it", left out of usage.
+    pub fn admin_try(mut self) -> Self {
+        self.counted = false;
+        self
     }
 
     /// The same call able to ask the client for input across rounds.
@@ -115,7 +125,7 @@ pub fn dispatch(call: &Call<'_>, method: &str) -> Result<Value, RpcError> {
             let result = tools::call(call);
             // Only the tenant's own tools: a client cannot invent rows.
             let tool = call.params.get("name").and_then(Value::as_str);
-            if let Some(tool) = tool.filter(|t| call.config.tool(t).is_some()) {
+            if let Some(tool) = tool.filter(|t| call.counted && call.config.tool(t).is_some()) {
                 let outcome = result.as_ref().map_err(|_| ());
                 crate::usage::tool_call(&call.config.tenant, call.caller.user_id(), tool, outcome);
             }
