@@ -54,6 +54,8 @@ pub struct CallToAsk {
     pub method: String,
     pub params: Map<String, Value>,
     pub version: String,
+    /// Whether the client takes an event stream (else one JSON answer).
+    pub streams: bool,
 }
 
 /// The client's answer to one of the requests a waiting call sent.

@@ -148,10 +148,12 @@ pub fn route_reply(
     }
 }
 
-/// A legacy request that may ask the client for input as it runs, when it
-/// comes in a session: the session's object runs it and holds it while it
-/// waits ([`super::asking`]). Outside a session, `None`: the request is
-/// answered at once (a tool then says it needs input it cannot ask for).
+/// A legacy request that calls a tool, or may ask the client for input as
+/// it runs, when it comes in a session: the session's object runs it once it
+/// knows the session lives (a tool never runs for a dead session), and
+/// holds it while it waits for input ([`super::asking`]). Outside a
+/// session, `None`: the request is answered at once (a tool then says it
+/// needs input it cannot ask for).
 pub fn ask(
     config: &TenantConfig,
     caller: &Caller,
@@ -160,7 +162,8 @@ pub fn ask(
     version: &str,
 ) -> Option<Effect> {
     let session = request.header(SESSION_HEADER).map(str::trim)?;
-    if !is_session_id(session) || !asking::may_ask(config, method, params) {
+    let runs_in_object = method == "tools/call" || asking::may_ask(config, method, params);
+    if !is_session_id(session) || !runs_in_object {
         return None;
     }
     Some(Effect::AskInSession {
@@ -173,6 +176,7 @@ pub fn ask(
             method: method.to_owned(),
             params: params.cloned().unwrap_or_default(),
             version: version.to_owned(),
+            streams: accepts_event_stream(request.header("accept")),
         },
     })
 }
@@ -354,6 +358,24 @@ mod routing_tests {
         // A failed initialize starts nothing.
         let bad = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}});
         assert!(matches!(send("POST", &[], bad), Effect::Reply(_)));
+    }
+
+    #[test]
+    fn a_tool_called_in_a_session_runs_in_its_object_after_the_liveness_check() {
+        let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "t", "arguments": {}}});
+        match send("POST", &[(SESSION_HEADER, ID)], call.clone()) {
+            // Not run here: the session's object checks the session first.
+            Effect::AskInSession { call, .. } => {
+                assert_eq!(
+                    (call.session.as_str(), call.method.as_str()),
+                    (ID, "tools/call")
+                );
+                assert!(call.streams);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Outside a session it runs at once.
+        assert!(matches!(send("POST", &[], call), Effect::Reply(r) if r.status == 200));
     }
 
     #[test]

@@ -466,12 +466,14 @@ impl McpUserState {
     }
 
     async fn ask(&self, call: CallToAsk) -> worker::Result<Response> {
+        let call_session = call.session.clone();
         let Some(capabilities) = self.capabilities(&call.session)? else {
             return status(404);
         };
         let Some((config, states)) = self.tenant(&call.tenant).await? else {
             return status(404);
         };
+        let streams = call.streams;
         let pending = PendingCall::new(
             random_id()?,
             call.id,
@@ -483,7 +485,8 @@ impl McpUserState {
         match step(&config, &caller_of(&call.caller), pending, states) {
             Step::Done(answer) => {
                 let level = self.user_state()?.log_level;
-                into_worker_response(answer.logs_from(level.as_deref()).reply(true))
+                let reply = answer.logs_from(level.as_deref()).reply(streams);
+                into_worker_response(reply.with_header(SESSION_HEADER, &call_session))
             }
             Step::Ask { pending, requests } => {
                 let (writer, response) = event_stream::open(b": waiting for your input\n\n")?;
