@@ -6,7 +6,7 @@ use portcullis_tenant_config::{SignatureVerifier, TenantConfig, command};
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::mcp::effect::Effect;
-use crate::mcp::methods::{Call, dispatch};
+use crate::mcp::methods::Call;
 use crate::mcp::subscriptions::Published;
 use crate::mcp::{sse, transport};
 use crate::oauth::form::{FormRefusal, MAX_FORM_BYTES, decode};
@@ -32,6 +32,9 @@ pub struct Edge<'a, S, V> {
 }
 
 /// What the runtime must do to answer a request.
+// One per request, built once and moved to the runtime: boxing the large
+// variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
     Reply(HttpResponse),
@@ -213,14 +216,15 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
         let mut params = serde_json::Map::new();
         params.insert("name".into(), tool.into());
         params.insert("arguments".into(), arguments.into());
-        let call = Call::new(
+        let ran = Call::new(
             &config,
             &Caller::Anonymous,
             crate::mcp::LATEST_VERSION,
             params,
         )
-        .admin_try();
-        let answer = match dispatch(&call, "tools/call") {
+        .admin_try()
+        .run("tools/call");
+        let answer = match ran.result {
             Ok(result) => serde_json::json!({ "version": config.version, "result": result }),
             Err(error) => serde_json::json!({ "version": config.version, "error": error }),
         };

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::jsonrpc::{RpcError, code, failure, success};
-use super::methods::{Call, dispatch};
+use super::methods::Call;
 use super::transport::Answer;
 use crate::auth::Caller;
 use crate::oauth::tokens::{AccessClaims, PurposeMac};
@@ -224,9 +224,11 @@ pub fn step(
     if let Some(state) = &pending.state {
         params.insert("requestState".into(), state.clone());
     }
-    let call = Call::new(config, caller, &pending.version, params).with_request_states(states);
-    let result = dispatch(&call, &pending.method);
-    let asks = result
+    let ran = Call::new(config, caller, &pending.version, params)
+        .with_request_states(states)
+        .run(&pending.method);
+    let asks = ran
+        .result
         .as_ref()
         .ok()
         .filter(|r| r.get("resultType").and_then(Value::as_str) == Some("input_required"));
@@ -252,14 +254,7 @@ pub fn step(
             .collect();
         return Step::Ask { pending, requests };
     }
-    let message = match result {
-        Ok(result) => success(pending.id.clone(), result),
-        Err(error) => failure(pending.id.clone(), error),
-    };
-    Step::Done(Answer {
-        notifications: call.emitted.into_inner(),
-        message,
-    })
+    Step::Done(ran.into_answer(pending.id))
 }
 
 #[cfg(test)]

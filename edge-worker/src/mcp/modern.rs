@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::effect::Effect;
 use super::jsonrpc::{RpcError, code, failure, success};
-use super::methods::{Call, capabilities, dispatch, request_states};
+use super::methods::{Call, Ran, capabilities, request_states};
 use super::transport::{Answer, rpc_reply};
 use super::{MODERN_VERSIONS, all_versions, subscriptions};
 use crate::auth::Caller;
@@ -108,15 +108,15 @@ pub fn handle(
     }
     let states = request_states(edge_key, &config.tenant);
     let call = Call::new(config, caller, version, params).with_request_states(states);
-    let outcome = match method {
-        "server/discover" => Ok(discover()),
-        removed if REMOVED_METHODS.contains(&removed) => Err(RpcError::new(
+    let ran = match method {
+        "server/discover" => Ran::of(Ok(discover())),
+        removed if REMOVED_METHODS.contains(&removed) => Ran::of(Err(RpcError::new(
             code::METHOD_NOT_FOUND,
             format!("method not found: {removed} (removed in {version})"),
-        )),
-        _ => dispatch(&call, method),
+        ))),
+        _ => call.run(method),
     };
-    let reply = match outcome {
+    let reply = match ran.result {
         Ok(mut result) => {
             decorate(config, caller, method, &mut result);
             Reply {
@@ -135,7 +135,7 @@ pub fn handle(
             outcome: Err(e),
         },
     };
-    let notifications = call.emitted.take();
+    let notifications = ran.notifications;
     if notifications.is_empty() || reply.status != 200 {
         return reply.into_outcome(id);
     }

@@ -11,8 +11,8 @@ use portcullis_tenant_config::notifications::severity;
 use serde_json::Value;
 
 use super::effect::Effect;
-use super::jsonrpc::{Incoming, RpcError, classify, code, failure, success};
-use super::methods::{Call, dispatch};
+use super::jsonrpc::{Incoming, RpcError, classify, code, failure};
+use super::methods::Call;
 use super::sessions;
 use super::subscriptions::{self, StreamKind};
 use super::{DEFAULT_HEADER_VERSION, MODERN_VERSIONS, SUPPORTED_VERSIONS, all_versions, modern};
@@ -212,15 +212,9 @@ pub fn answer(
     method: &str,
     params: Option<serde_json::Map<String, Value>>,
 ) -> Answer {
-    let call = Call::new(config, caller, version, params.unwrap_or_default());
-    let message = match dispatch(&call, method) {
-        Ok(result) => success(id, result),
-        Err(error) => failure(id, error),
-    };
-    Answer {
-        notifications: call.emitted.into_inner(),
-        message,
-    }
+    Call::new(config, caller, version, params.unwrap_or_default())
+        .run(method)
+        .into_answer(id)
 }
 
 /// A request's response and the notifications to send before it.

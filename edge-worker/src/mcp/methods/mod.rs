@@ -15,7 +15,8 @@ use serde_json::{Map, Value, json};
 
 pub use lifecycle::capabilities;
 
-use super::jsonrpc::{RpcError, code};
+use super::jsonrpc::{RpcError, code, failure, success};
+use super::transport::Answer;
 use crate::auth::Caller;
 use crate::oauth::tokens::PurposeMac;
 
@@ -110,6 +111,47 @@ impl<'a> Call<'a> {
         match self.params.get("cursor") {
             Some(c) if !c.is_null() => Err(RpcError::invalid_params("invalid cursor")),
             _ => Ok(()),
+        }
+    }
+}
+
+/// What running one request gave: its result (or the error to send) and
+/// the notifications it produced on the way.
+#[derive(Debug)]
+pub struct Ran {
+    pub result: Result<Value, RpcError>,
+    pub notifications: Vec<Value>,
+}
+
+impl Ran {
+    /// A result reached without running a method (say, `server/discover`).
+    pub fn of(result: Result<Value, RpcError>) -> Self {
+        Self {
+            result,
+            notifications: Vec::new(),
+        }
+    }
+
+    /// The answer to request `id`.
+    pub fn into_answer(self, id: Value) -> Answer {
+        let message = match self.result {
+            Ok(result) => success(id, result),
+            Err(error) => failure(id, error),
+        };
+        Answer {
+            notifications: self.notifications,
+            message,
+        }
+    }
+}
+
+impl Call<'_> {
+    /// Runs the call as `method`: the one way every era runs a request.
+    pub fn run(self, method: &str) -> Ran {
+        let result = dispatch(&self, method);
+        Ran {
+            result,
+            notifications: self.emitted.into_inner(),
         }
     }
 }
