@@ -157,7 +157,7 @@ pub async fn viewer_journey(link: &str, tenant: &str, shots: &std::path::Path) -
 /// prints.
 async fn browser_script(script: &str, args: &[&str]) -> Value {
     let mut all: Vec<&std::ffi::OsStr> = vec![script.as_ref()];
-    all.extend(args.iter().map(|a| std::ffi::OsStr::new(a)));
+    all.extend(args.iter().map(std::ffi::OsStr::new));
     journey("node", &all, &[], Duration::from_secs(120)).await
 }
 
