@@ -58,6 +58,19 @@ pub trait SessionStore {
     fn append_event(&self, id: &str, data: &str) -> Result<u64, StoreError>;
     /// Deletes the session's events numbered `through` and below.
     fn drop_events(&self, id: &str, through: u64) -> Result<(), StoreError>;
+    /// The session's events numbered above `after`, in order.
+    fn events_after(&self, id: &str, after: u64) -> Result<Vec<(u64, String)>, StoreError>;
+    fn set_subscription(&self, id: &str, uri: &str, on: bool) -> Result<(), StoreError>;
+    /// The resource URIs the session subscribed to.
+    fn subscriptions(&self, id: &str) -> Result<Vec<String>, StoreError>;
+    /// Keeps call `key` of session `id`, waiting for the client's input.
+    fn keep_pending(&self, key: &str, id: &str, data: &str) -> Result<(), StoreError>;
+    fn pending(&self, key: &str, id: &str) -> Result<Option<String>, StoreError>;
+    fn drop_pending(&self, key: &str) -> Result<(), StoreError>;
+    /// What lasts across the user's sessions (their log level).
+    fn user_value(&self, name: &str) -> Result<Option<String>, StoreError>;
+    fn set_user_value(&self, name: &str, value: &str) -> Result<(), StoreError>;
+    fn forget_user(&self) -> Result<(), StoreError>;
 }
 
 /// Starts session `id` at `now`, forgetting the least recently used
@@ -166,6 +179,9 @@ mod tests {
     struct MemorySessions {
         sessions: RefCell<BTreeMap<String, StoredSession>>,
         events: RefCell<BTreeMap<(String, u64), String>>,
+        subscriptions: RefCell<Vec<(String, String)>>,
+        pending: RefCell<BTreeMap<String, (String, String)>>,
+        user: RefCell<BTreeMap<String, String>>,
     }
 
     impl MemorySessions {
@@ -179,7 +195,10 @@ mod tests {
         }
 
         fn rows(&self) -> usize {
-            self.sessions.borrow().len() + self.events.borrow().len()
+            self.sessions.borrow().len()
+                + self.events.borrow().len()
+                + self.subscriptions.borrow().len()
+                + self.pending.borrow().len()
         }
     }
 
@@ -220,6 +239,8 @@ mod tests {
         fn forget(&self, id: &str) -> Result<(), StoreError> {
             self.sessions.borrow_mut().remove(id);
             self.events.borrow_mut().retain(|(s, _), _| s != id);
+            self.subscriptions.borrow_mut().retain(|(s, _)| s != id);
+            self.pending.borrow_mut().retain(|_, (s, _)| s != id);
             Ok(())
         }
 
@@ -234,6 +255,68 @@ mod tests {
             self.events
                 .borrow_mut()
                 .retain(|(s, n), _| s != id || *n > through);
+            Ok(())
+        }
+
+        fn events_after(&self, id: &str, after: u64) -> Result<Vec<(u64, String)>, StoreError> {
+            let events = self.events.borrow();
+            Ok(events
+                .iter()
+                .filter(|((s, n), _)| s == id && *n > after)
+                .map(|((_, n), data)| (*n, data.clone()))
+                .collect())
+        }
+
+        fn set_subscription(&self, id: &str, uri: &str, on: bool) -> Result<(), StoreError> {
+            let mut subscriptions = self.subscriptions.borrow_mut();
+            subscriptions.retain(|(s, u)| s != id || u != uri);
+            if on {
+                subscriptions.push((id.to_owned(), uri.to_owned()));
+            }
+            Ok(())
+        }
+
+        fn subscriptions(&self, id: &str) -> Result<Vec<String>, StoreError> {
+            let subscriptions = self.subscriptions.borrow();
+            Ok(subscriptions
+                .iter()
+                .filter(|(s, _)| s == id)
+                .map(|(_, u)| u.clone())
+                .collect())
+        }
+
+        fn keep_pending(&self, key: &str, id: &str, data: &str) -> Result<(), StoreError> {
+            let entry = (id.to_owned(), data.to_owned());
+            self.pending.borrow_mut().insert(key.to_owned(), entry);
+            Ok(())
+        }
+
+        fn pending(&self, key: &str, id: &str) -> Result<Option<String>, StoreError> {
+            let pending = self.pending.borrow();
+            Ok(pending
+                .get(key)
+                .filter(|(s, _)| s == id)
+                .map(|(_, d)| d.clone()))
+        }
+
+        fn drop_pending(&self, key: &str) -> Result<(), StoreError> {
+            self.pending.borrow_mut().remove(key);
+            Ok(())
+        }
+
+        fn user_value(&self, name: &str) -> Result<Option<String>, StoreError> {
+            Ok(self.user.borrow().get(name).cloned())
+        }
+
+        fn set_user_value(&self, name: &str, value: &str) -> Result<(), StoreError> {
+            self.user
+                .borrow_mut()
+                .insert(name.to_owned(), value.to_owned());
+            Ok(())
+        }
+
+        fn forget_user(&self) -> Result<(), StoreError> {
+            self.user.borrow_mut().clear();
             Ok(())
         }
     }
@@ -320,9 +403,11 @@ mod tests {
             for _ in 0..10 {
                 log_event(&store, &id, "{\"method\":\"x\"}").unwrap();
             }
+            store.set_subscription(&id, "test://a", true).unwrap();
+            store.keep_pending(&format!("call-{i}"), &id, "{}").unwrap();
         }
         start(&store, "kept", json!({}), T0 + IDLE_SECONDS).unwrap();
-        assert_eq!(store.rows(), 20 * 11 + 1);
+        assert_eq!(store.rows(), 20 * 13 + 1);
 
         let early = sweep(&store, T0 + 5).unwrap();
         assert_eq!(early.forgotten, 0);

@@ -9,6 +9,7 @@ mod event_stream;
 mod kv;
 mod objects;
 mod schema;
+mod session_sql;
 mod sse_sessions;
 mod tenant_auth;
 mod tenant_control;

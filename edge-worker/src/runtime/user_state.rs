@@ -30,6 +30,7 @@ use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use super::kv::KvConfigStore;
 use super::objects::Object;
+use super::session_sql::{SCHEMA, SqlSessions};
 use super::{event_stream, into_worker_response, schema, tenant_streams, webcrypto};
 use crate::http::HttpResponse;
 use crate::mcp::asking::{AnswerToCall, CallToAsk, PendingCall, Recorded, Step, caller_of, step};
@@ -177,6 +178,9 @@ struct TouchRequest {
     change: Option<SessionChange>,
 }
 
+/// The name of the user's log level among what lasts across sessions.
+const LOG_LEVEL: &str = "log_level";
+
 /// What the user's object keeps across sessions.
 #[derive(Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -208,188 +212,6 @@ struct CreateRequest {
     session: String,
     capabilities: Value,
 }
-
-#[derive(Deserialize)]
-struct PendingRow {
-    data: String,
-}
-
-#[derive(Deserialize)]
-struct SessionRow {
-    id: String,
-    last_seen: f64,
-    streaming: f64,
-    capabilities: String,
-}
-
-impl SessionRow {
-    fn into_session(self) -> StoredSession {
-        StoredSession {
-            id: self.id,
-            last_seen: self.last_seen as i64,
-            streaming: self.streaming != 0.0,
-            capabilities: serde_json::from_str(&self.capabilities).unwrap_or_else(|_| json!({})),
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct SeqRow {
-    seq: f64,
-}
-
-#[derive(Deserialize)]
-struct EventRow {
-    seq: f64,
-    data: String,
-}
-
-#[derive(Deserialize)]
-struct UriRow {
-    uri: String,
-}
-
-#[derive(Deserialize)]
-struct ValueRow {
-    value: String,
-}
-
-/// The object's sessions in its SQLite storage.
-struct SqlSessions(worker::SqlStorage);
-
-fn store_error(e: worker::Error) -> StoreError {
-    StoreError(e.to_string())
-}
-
-impl SqlSessions {
-    fn exec(&self, query: &str, args: Vec<worker::SqlStorageValue>) -> Result<(), StoreError> {
-        self.0.exec(query, args).map(drop).map_err(store_error)
-    }
-
-    fn rows<T: serde::de::DeserializeOwned>(
-        &self,
-        query: &str,
-        args: Vec<worker::SqlStorageValue>,
-    ) -> Result<Vec<T>, StoreError> {
-        self.0
-            .exec(query, args)
-            .and_then(|cursor| cursor.to_array())
-            .map_err(store_error)
-    }
-}
-
-const SESSION_COLUMNS: &str = "id, last_seen, streaming, capabilities";
-
-impl SessionStore for SqlSessions {
-    fn session(&self, id: &str) -> Result<Option<StoredSession>, StoreError> {
-        let query = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?");
-        let rows: Vec<SessionRow> = self.rows(&query, vec![id.into()])?;
-        Ok(rows.into_iter().next().map(SessionRow::into_session))
-    }
-
-    fn sessions(&self) -> Result<Vec<StoredSession>, StoreError> {
-        let query = format!("SELECT {SESSION_COLUMNS} FROM sessions ORDER BY last_seen");
-        let rows: Vec<SessionRow> = self.rows(&query, vec![])?;
-        Ok(rows.into_iter().map(SessionRow::into_session).collect())
-    }
-
-    fn insert(&self, session: &StoredSession) -> Result<(), StoreError> {
-        self.exec(
-            "INSERT INTO sessions (id, last_seen, streaming, capabilities) VALUES (?, ?, ?, ?)",
-            vec![
-                session.id.as_str().into(),
-                session.last_seen.into(),
-                i64::from(session.streaming).into(),
-                session.capabilities.to_string().into(),
-            ],
-        )
-    }
-
-    fn mark_seen(&self, id: &str, at: i64) -> Result<(), StoreError> {
-        self.exec(
-            "UPDATE sessions SET last_seen = ? WHERE id = ?",
-            vec![at.into(), id.into()],
-        )
-    }
-
-    fn mark_streaming(&self, id: &str) -> Result<(), StoreError> {
-        self.exec(
-            "UPDATE sessions SET streaming = 1 WHERE id = ?",
-            vec![id.into()],
-        )
-    }
-
-    fn forget(&self, id: &str) -> Result<(), StoreError> {
-        for table in ["sessions", "events", "subscriptions", "pending_calls"] {
-            let column = if table == "sessions" { "id" } else { "session" };
-            self.exec(
-                &format!("DELETE FROM {table} WHERE {column} = ?"),
-                vec![id.into()],
-            )?;
-        }
-        Ok(())
-    }
-
-    fn append_event(&self, id: &str, data: &str) -> Result<u64, StoreError> {
-        let rows: Vec<SeqRow> = self.rows(
-            "INSERT INTO events (session, seq, data)
-             VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE session = ?), ?)
-             RETURNING seq",
-            vec![id.into(), id.into(), data.into()],
-        )?;
-        rows.first()
-            .map(|r| r.seq as u64)
-            .ok_or_else(|| StoreError("event insert returned no row".into()))
-    }
-
-    fn drop_events(&self, id: &str, through: u64) -> Result<(), StoreError> {
-        self.exec(
-            "DELETE FROM events WHERE session = ? AND seq <= ?",
-            vec![id.into(), (through as i64).into()],
-        )
-    }
-}
-
-/// The object's schema, one step per version, each run once in order (see
-/// [`schema::migrate`]).
-const SCHEMA: &[schema::Step] = &[
-    // 1: sessions carry their last use, for sweeping. Sessions stored by
-    // older edges (without one) are dropped: their clients get 404 and
-    // start new ones, as the spec has them do.
-    &[
-        "DROP TABLE IF EXISTS sessions",
-        "DROP TABLE IF EXISTS events",
-        "DROP TABLE IF EXISTS subscriptions",
-        "DROP TABLE IF EXISTS pending_calls",
-        "CREATE TABLE sessions (
-            id TEXT PRIMARY KEY,
-            last_seen INTEGER NOT NULL,
-            streaming INTEGER NOT NULL DEFAULT 0,
-            capabilities TEXT NOT NULL
-        )",
-        "CREATE INDEX sessions_by_last_seen ON sessions (last_seen)",
-        "CREATE TABLE IF NOT EXISTS user_state (
-            name TEXT PRIMARY KEY,
-            value TEXT NOT NULL
-        )",
-        "CREATE TABLE pending_calls (
-            key TEXT PRIMARY KEY,
-            session TEXT NOT NULL,
-            data TEXT NOT NULL
-        )",
-        "CREATE TABLE subscriptions (
-            session TEXT NOT NULL,
-            uri TEXT NOT NULL,
-            PRIMARY KEY (session, uri)
-        )",
-        "CREATE TABLE events (
-            session TEXT NOT NULL,
-            seq INTEGER NOT NULL,
-            data TEXT NOT NULL,
-            PRIMARY KEY (session, seq)
-        )",
-    ],
-];
 
 fn now() -> i64 {
     super::now_seconds() as i64
@@ -505,16 +327,12 @@ impl McpUserState {
         let Some(key) = PendingCall::key_of(&answer.id) else {
             return status(202);
         };
-        let rows: Vec<PendingRow> = self
-            .sessions()
-            .exec(
-                "SELECT data FROM pending_calls WHERE key = ? AND session = ?",
-                vec![key.into(), answer.session.as_str().into()],
-            )?
-            .to_array()?;
-        let Some(mut pending) = rows
-            .first()
-            .and_then(|r| serde_json::from_str::<PendingCall>(&r.data).ok())
+        let kept = self
+            .store()
+            .pending(key, &answer.session)
+            .map_err(storage_failure)?;
+        let Some(mut pending) =
+            kept.and_then(|data| serde_json::from_str::<PendingCall>(&data).ok())
         else {
             return status(202);
         };
@@ -553,52 +371,33 @@ impl McpUserState {
         if !self.is_live(&request.session)? {
             return status(404);
         }
-        let session = request.session.as_str();
+        let store = self.store();
         match request.change {
-            None => {}
+            None => Ok(()),
             Some(SessionChange::Subscription { uri, on }) => {
-                let query = if on {
-                    "INSERT OR IGNORE INTO subscriptions (session, uri) VALUES (?, ?)"
-                } else {
-                    "DELETE FROM subscriptions WHERE session = ? AND uri = ?"
-                };
-                self.sessions()
-                    .exec(query, vec![session.into(), uri.as_str().into()])?;
+                store.set_subscription(&request.session, &uri, on)
             }
-            Some(SessionChange::LogLevel(level)) => {
-                self.sessions().exec(
-                    "INSERT OR REPLACE INTO user_state (name, value) VALUES ('log_level', ?)",
-                    vec![level.as_str().into()],
-                )?;
-            }
+            Some(SessionChange::LogLevel(level)) => store.set_user_value(LOG_LEVEL, &level),
         }
+        .map_err(storage_failure)?;
         Response::from_json(&self.user_state()?)
     }
 
     fn user_state(&self) -> worker::Result<UserState> {
-        let rows: Vec<ValueRow> = self
-            .sessions()
-            .exec(
-                "SELECT value FROM user_state WHERE name = 'log_level'",
-                None,
-            )?
-            .to_array()?;
         Ok(UserState {
-            log_level: rows.into_iter().next().map(|r| r.value),
+            log_level: self
+                .store()
+                .user_value(LOG_LEVEL)
+                .map_err(storage_failure)?,
         })
     }
 
     /// Stores `pending` until its next answer.
     fn keep(&self, session: &str, pending: &PendingCall) -> worker::Result<()> {
-        self.sessions().exec(
-            "INSERT OR REPLACE INTO pending_calls (key, session, data) VALUES (?, ?, ?)",
-            vec![
-                pending.key.as_str().into(),
-                session.into(),
-                serde_json::to_string(pending)?.into(),
-            ],
-        )?;
-        Ok(())
+        let data = serde_json::to_string(pending)?;
+        self.store()
+            .keep_pending(&pending.key, session, &data)
+            .map_err(storage_failure)
     }
 
     /// Ends the call `key` with `messages` on its stream.
@@ -607,9 +406,9 @@ impl McpUserState {
             send(&writer, messages);
             event_stream::close(&writer);
         }
-        let _ = self
-            .sessions()
-            .exec("DELETE FROM pending_calls WHERE key = ?", vec![key.into()]);
+        if let Err(e) = self.store().drop_pending(key) {
+            crate::log::error(&format!("dropping a finished call: {}", e.0));
+        }
     }
 
     async fn stream(&self, request: StreamRequest) -> worker::Result<Response> {
@@ -617,20 +416,14 @@ impl McpUserState {
             return status(404);
         }
         let (writer, response) = event_stream::open(b": session notifications\n\n")?;
-        let missed: Vec<EventRow> = self
-            .sessions()
-            .exec(
-                "SELECT seq, data FROM events WHERE session = ? AND seq > ? ORDER BY seq",
-                vec![
-                    request.session.as_str().into(),
-                    (request.last_event_id as i64).into(),
-                ],
-            )?
-            .to_array()?;
-        for event in missed {
+        let missed = self
+            .store()
+            .events_after(&request.session, request.last_event_id)
+            .map_err(storage_failure)?;
+        for (seq, data) in missed {
             let _ = event_stream::write(
                 &writer,
-                event_with_id(Some(event.seq as u64), "message", &event.data).as_bytes(),
+                event_with_id(Some(seq), "message", &data).as_bytes(),
             );
         }
         self.store()
@@ -660,17 +453,11 @@ impl McpUserState {
         let mut streams = self.streams.borrow_mut();
         streams.retain(|_, writer| event_stream::is_open(writer));
         for id in sessions {
-            let subscribed: Vec<UriRow> = self
-                .sessions()
-                .exec(
-                    "SELECT uri FROM subscriptions WHERE session = ?",
-                    vec![id.as_str().into()],
-                )?
-                .to_array()?;
+            let subscribed = store.subscriptions(&id).map_err(storage_failure)?;
             let updates = changes
                 .updated
                 .iter()
-                .filter(|uri| subscribed.iter().any(|s| &s.uri == *uri))
+                .filter(|uri| subscribed.contains(uri))
                 .map(|uri| resource_updated(uri));
             let notes: Vec<_> = lists.iter().cloned().chain(updates).collect();
             for note in &notes {
@@ -770,7 +557,7 @@ impl DurableObject for McpUserState {
                     self.set_sweep(due).await?;
                 } else {
                     // No session left: nothing of the user is kept either.
-                    self.sessions().exec("DELETE FROM user_state", None)?;
+                    self.store().forget_user().map_err(storage_failure)?;
                 }
             }
             Err(e) => {
