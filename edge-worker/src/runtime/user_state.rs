@@ -14,8 +14,9 @@
 //! live connections and only in memory.
 //!
 //! How long sessions live, how many one user holds and how much of their
-//! event logs is kept are [`crate::mcp::session_store`]'s rules; this object
-//! is their SQLite store, and its alarm runs their sweep.
+//! event logs is kept are [`crate::mcp::session_store`]'s rules, over the
+//! SQLite store in [`super::session_sql`]; this object holds the live
+//! streams, and its alarm runs the sweep.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
