@@ -10,11 +10,11 @@ use crate::mcp::methods::Call;
 use crate::mcp::subscriptions::Published;
 use crate::mcp::{sse, transport};
 use crate::oauth::form::{FormRefusal, MAX_FORM_BYTES, decode};
-use crate::oauth::tokens::AccessTokens;
 use crate::oauth::{AUTHORITY_PATHS, metadata, oauth_error};
 use crate::rate::{self, Endpoint, RateLimiter, RetryAfter};
 use crate::routing::{Site, site_for_host};
 use crate::store::{CommandNonces, ConfigStore};
+use crate::tokens::AccessTokens;
 use crate::{auth, config_push};
 
 /// What the edge needs from its runtime.

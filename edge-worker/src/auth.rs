@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::metadata::{resource_metadata_uri, resource_uri, with_cors};
-use crate::oauth::tokens::{AccessClaims, AccessTokens};
+use crate::tokens::{AccessClaims, AccessTokens};
 
 /// The caller an MCP request runs for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,6 +18,7 @@ pub mod rate;
 pub mod routing;
 pub mod runtime;
 pub mod store;
+pub mod tokens;
 pub mod usage;
 
 #[cfg(test)]

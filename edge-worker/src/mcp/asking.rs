@@ -20,7 +20,7 @@ use super::jsonrpc::{RpcError, code, failure, success};
 use super::methods::Call;
 use super::transport::Answer;
 use crate::auth::Caller;
-use crate::oauth::tokens::{AccessClaims, PurposeMac};
+use crate::tokens::{AccessClaims, PurposeMac};
 
 /// Where the modern era carries what the client can answer; a session
 /// fills it from the capabilities its `initialize` declared.

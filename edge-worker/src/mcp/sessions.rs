@@ -259,7 +259,7 @@ pub fn session_not_found() -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::tokens::AccessClaims;
+    use crate::tokens::AccessClaims;
 
     fn user(u: &str) -> Caller {
         Caller::User(AccessClaims {

@@ -215,7 +215,7 @@ mod tests {
 
     #[test]
     fn a_session_is_bound_to_the_caller_that_opened_it() {
-        use crate::oauth::tokens::AccessClaims;
+        use crate::tokens::AccessClaims;
         let user = |u: &str, c: &str| {
             Caller::User(AccessClaims {
                 t: "acme".into(),

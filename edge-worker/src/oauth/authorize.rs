@@ -15,10 +15,10 @@ use super::records::{
     self, AuthStore, CodeRecord, Consent, Grant, SealedUser, StorageError, Transaction,
     UpstreamAttempt,
 };
-use super::tokens::{CODE_TTL, REFRESH_TOKEN_TTL, token_hash};
 use super::upstream::{self, EdgeCrypto, Fetch};
 use super::{Authority, metadata};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::tokens::{CODE_TTL, REFRESH_TOKEN_TTL, token_hash};
 use portcullis_tenant_config::compare::constant_time_eq;
 
 use super::EndpointResult;

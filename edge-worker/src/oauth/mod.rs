@@ -5,7 +5,7 @@
 //! runs inside the tenant's auth Durable Object, so its requests are
 //! serialized and its [`records::AuthStore`] is strongly consistent. The
 //! discovery documents ([`metadata`]) and the access-token check on `/mcp`
-//! ([`tokens`], used by [`crate::auth`]) need no state and run in the Worker.
+//! ([`crate::tokens`], shared with [`crate::auth`]) need no state and run in the Worker.
 
 pub mod admin;
 mod authorize;
@@ -17,7 +17,6 @@ pub mod records;
 mod register;
 pub mod sweep;
 mod token;
-pub mod tokens;
 pub mod upstream;
 
 #[cfg(test)]
@@ -30,8 +29,8 @@ use serde_json::json;
 
 use crate::http::{HttpRequest, HttpResponse};
 use crate::rate::{RateCounter, RetryAfter};
+use crate::tokens::AccessTokens;
 use records::{AuthStore, StorageError};
-use tokens::AccessTokens;
 use upstream::{EdgeCrypto, Fetch};
 
 /// The paths [`Authority`] answers; everything else of a tenant is not its.

@@ -15,11 +15,11 @@ use sha2::{Digest, Sha256};
 
 use super::form::{Params, encode, encode_pairs};
 use super::records::memory::MemoryAuthStore;
-use super::tokens::{AccessTokens, pkce_challenge};
 use super::upstream::{EdgeCrypto, Fetch, Fetched, Outbound};
 use super::{Authority, records};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::rate::RateCounter;
+use crate::tokens::{AccessTokens, pkce_challenge};
 
 const ORIGIN: &str = "https://acme.localhost";
 const IDP: &str = "https://idp.example";
@@ -818,7 +818,7 @@ async fn attack_consent_without_csrf_or_from_another_browser() {
 async fn attack_expired_code() {
     let h = Harness::new();
     let code = h.code().await;
-    h.now.set(NOW + super::tokens::CODE_TTL + 1);
+    h.now.set(NOW + crate::tokens::CODE_TTL + 1);
     assert_oauth_error(&h.redeem(&code).await, 400, "invalid_grant");
 }
 
@@ -1160,7 +1160,7 @@ mod resource_server {
     #[tokio::test]
     async fn attack_token_for_another_resource() {
         let tokens = AccessTokens::for_tenant(&TOKEN_KEY, "acme");
-        let claims = super::super::tokens::AccessClaims {
+        let claims = crate::tokens::AccessClaims {
             t: "acme".into(),
             g: "g".into(),
             u: "u".into(),
@@ -1174,7 +1174,7 @@ mod resource_server {
             .mcp(Some(&tokens.mint(&claims)), "tools/list", json!({}))
             .await;
         assert_eq!(response.status, 401);
-        let expired = super::super::tokens::AccessClaims {
+        let expired = crate::tokens::AccessClaims {
             a: "https://acme.localhost/mcp".into(),
             e: NOW,
             ..claims

@@ -13,10 +13,10 @@ use serde_json::json;
 
 use super::form::{self, Params};
 use super::records::{self, AuthStore, CodeRecord, Grant, RefreshRecord, StorageError};
-use super::tokens::{ACCESS_TOKEN_TTL, AccessClaims, is_access_token, pkce_matches, token_hash};
 use super::upstream::{EdgeCrypto, Fetch};
 use super::{Authority, metadata, oauth_error};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::tokens::{ACCESS_TOKEN_TTL, AccessClaims, is_access_token, pkce_matches, token_hash};
 
 use super::EndpointResult;
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::form::{encode_pairs, with_query};
 use super::records::UpstreamAttempt;
-use super::tokens::pkce_challenge;
+use crate::tokens::pkce_challenge;
 
 /// An outbound HTTP request to a provider.
 #[derive(Debug, Clone, PartialEq)]

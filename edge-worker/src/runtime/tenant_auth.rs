@@ -15,11 +15,11 @@ use super::objects::Object;
 use super::{into_http_request, into_worker_response, kv, vars, webcrypto};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::records::{AuthStore, StorageError};
-use crate::oauth::tokens::{ACCESS_TOKEN_TTL, AccessTokens};
 use crate::oauth::upstream::{Fetch, Fetched, MAX_UPSTREAM_BODY, Outbound};
 use crate::oauth::{Authority, oauth_error, sweep};
 use crate::rate::RateCounter;
 use crate::store::{ConfigStore, revocation_key};
+use crate::tokens::{ACCESS_TOKEN_TTL, AccessTokens};
 
 /// Hands a request for `/authorize`, `/token`, … to the tenant's object.
 pub async fn forward(env: &Env, tenant: &str, request: &HttpRequest) -> worker::Result<Response> {

@@ -41,8 +41,8 @@ use crate::mcp::sessions::{SESSION_HEADER, SessionChange, SessionOwner, session_
 use crate::mcp::sse::{event, event_with_id};
 use crate::mcp::subscriptions::{Published, StreamKind, messages, resource_updated};
 use crate::mcp::transport::Answer;
-use crate::oauth::tokens::PurposeMac;
 use crate::store::{ConfigStore, StoreError};
+use crate::tokens::PurposeMac;
 
 /// Starts a session for `owner` and answers `reply` with its id.
 pub async fn start(

@@ -18,7 +18,7 @@ pub use lifecycle::capabilities;
 use super::jsonrpc::{RpcError, code, failure, success};
 use super::transport::Answer;
 use crate::auth::Caller;
-use crate::oauth::tokens::PurposeMac;
+use crate::tokens::PurposeMac;
 
 /// The sealer of `tenant`'s multi round-trip `requestState`s, derived
 /// from the edge's key.

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::Call;
 use crate::mcp::jsonrpc::{RpcError, code};
-use crate::oauth::tokens::PurposeMac;
+use crate::tokens::PurposeMac;
 
 const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
 

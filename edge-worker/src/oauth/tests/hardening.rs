@@ -226,7 +226,7 @@ async fn claims_the_id_token_lacks_come_from_userinfo_about_the_same_user() {
 #[tokio::test]
 async fn attack_abandoned_flows_are_swept_and_storage_comes_back_down() {
     use crate::oauth::sweep::{UNUSED_REGISTRATION_SECONDS, sweep};
-    use crate::oauth::tokens::REFRESH_TOKEN_TTL;
+    use crate::tokens::REFRESH_TOKEN_TTL;
     let h = Harness::new();
     let count = |prefix: &str| {
         h.store
