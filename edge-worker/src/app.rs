@@ -5,7 +5,7 @@ use portcullis_tenant_config::{SignatureVerifier, TenantConfig, command};
 
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
-use crate::mcp::effect::Effect;
+use crate::mcp::effect::{Counted, Effect};
 use crate::mcp::methods::Call;
 use crate::mcp::subscriptions::Published;
 use crate::mcp::{sse, transport};
@@ -15,6 +15,7 @@ use crate::rate::{self, Endpoint, RateLimiter, RetryAfter};
 use crate::routing::{Site, site_for_host};
 use crate::store::{CommandNonces, ConfigStore};
 use crate::tokens::AccessTokens;
+use crate::usage::UsageEvent;
 use crate::{auth, config_push};
 
 /// What the edge needs from its runtime.
@@ -38,8 +39,9 @@ pub struct Edge<'a, S, V> {
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
     Reply(HttpResponse),
-    /// What an MCP request needs done.
-    Mcp(Effect),
+    /// What an MCP request needs done, and what it counts for in the
+    /// tenant's usage (reported by the runtime).
+    Mcp(Effect, Vec<UsageEvent>),
     /// Tell every open notification stream of the tenant about `changes`
     /// (each as its kind wants), without waiting for slow readers, and
     /// answer `reply`.
@@ -61,12 +63,18 @@ pub enum Outcome {
     },
 }
 
+impl From<Counted> for Outcome {
+    fn from(Counted { effect, usage }: Counted) -> Self {
+        match effect {
+            Effect::Reply(reply) if usage.is_empty() => Outcome::Reply(reply),
+            effect => Outcome::Mcp(effect, usage),
+        }
+    }
+}
+
 impl From<Effect> for Outcome {
     fn from(effect: Effect) -> Self {
-        match effect {
-            Effect::Reply(reply) => Outcome::Reply(reply),
-            other => Outcome::Mcp(other),
-        }
+        Counted::from(effect).into()
     }
 }
 
@@ -76,7 +84,7 @@ impl Outcome {
     pub fn into_reply(self) -> HttpResponse {
         match self {
             Outcome::Reply(r) | Outcome::Broadcast { reply: r, .. } => r,
-            Outcome::Mcp(effect) => effect.into_reply(),
+            Outcome::Mcp(effect, _) => effect.into_reply(),
             other => panic!("expected a direct reply, got {other:?}"),
         }
     }
@@ -573,7 +581,6 @@ mod tests {
             Fixture::command(key, "localhost", "POST", path, query, 1_000, &nonce)
         };
         let arguments = crate::oauth::form::encode(r#"{"city":"Oslo"}"#);
-        crate::usage::take();
         let ok = f
             .send(&attempt(
                 &format!("tool=get_weather&arguments={arguments}"),
@@ -584,11 +591,6 @@ mod tests {
         assert_eq!(ok.status, 200, "{answer}");
         assert_eq!(answer["version"], 3);
         assert!(answer["result"]["content"].is_array(), "{answer}");
-        assert_eq!(
-            crate::usage::take(),
-            vec![],
-            "an admin's try is not a user's call"
-        );
         let unknown = body(&f.send(&attempt("tool=nope&arguments=%7B%7D", &f.key)).await);
         assert_eq!(unknown["error"]["code"], -32602, "{unknown}");
         let bad = f
@@ -748,10 +750,13 @@ mod tests {
         assert!(session.starts_with("acme/"), "{session}");
         assert_eq!(
             opened,
-            Outcome::Mcp(Effect::OpenStream {
-                session: session.clone(),
-                first_event: "event: endpoint\ndata: /messages?sessionId=5e55-10ab\n\n".into()
-            })
+            Outcome::Mcp(
+                Effect::OpenStream {
+                    session: session.clone(),
+                    first_event: "event: endpoint\ndata: /messages?sessionId=5e55-10ab\n\n".into()
+                },
+                vec![]
+            )
         );
         let mut post = req(
             "POST",
@@ -762,7 +767,7 @@ mod tests {
         post.query = "sessionId=5e55-10ab".into();
         let delivered = f.edge().handle(&post).await;
         assert!(
-            matches!(delivered, Outcome::Mcp(Effect::Deliver { session: ref s, .. }) if *s == session),
+            matches!(delivered, Outcome::Mcp(Effect::Deliver { session: ref s, .. }, _) if *s == session),
             "{delivered:?}"
         );
         let mut foreign = post.clone();
@@ -793,7 +798,7 @@ mod tests {
             .push(("accept".into(), "text/event-stream".into()));
         let opened = f.edge().handle(&get).await;
         assert!(
-            matches!(opened, Outcome::Mcp(Effect::OpenTenantStream { ref tenant, .. }) if tenant == "acme"),
+            matches!(opened, Outcome::Mcp(Effect::OpenTenantStream { ref tenant, .. }, _) if tenant == "acme"),
             "{opened:?}"
         );
         assert_eq!(

@@ -141,9 +141,9 @@ proptest! {
         let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string().into_bytes();
         let outcome = run(request("/mcp", "", headers, body));
         let reply = match outcome {
-            Outcome::Reply(reply) => reply,
+            Outcome::Reply(reply) | Outcome::Mcp(Effect::Reply(reply), _) => reply,
             // A well-formed subscriptions/listen opens its stream.
-            Outcome::Mcp(Effect::OpenTenantStream { first_event, .. }) => {
+            Outcome::Mcp(Effect::OpenTenantStream { first_event, .. }, _) => {
                 prop_assert!(first_event.contains("notifications/subscriptions/acknowledged"));
                 return Ok(());
             }

@@ -1,10 +1,10 @@
 //! What the edge tells the control plane about use: tool calls (tool,
 //! outcome) and logins, per tenant, with a pseudonymous user id for
-//! counting active users. The pure code records events as it decides
-//! them; the runtime adds the time and latency, batches them per isolate
-//! and reports them (`runtime::usage_report`).
-
-use std::cell::RefCell;
+//! counting active users. The pure code returns these events as values
+//! with what it decided (an MCP call's [`crate::mcp::effect::Counted`], the
+//! authorization server's collected logins); the runtime adds the time and
+//! latency, batches them per isolate and reports them
+//! (`runtime::usage_report`).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -29,39 +29,31 @@ pub struct UsageEvent {
     pub user: Option<String>,
 }
 
-thread_local! {
-    static RECORDED: RefCell<Vec<UsageEvent>> = const { RefCell::new(Vec::new()) };
-}
-
 /// A user id the control plane can count but not read back.
 pub fn pseudonym(tenant: &str, user: &str) -> String {
     let digest = Sha256::digest(format!("portcullis usage/{tenant}/{user}").as_bytes());
     portcullis_tenant_config::envelope::encode_hex(&digest[..16])
 }
 
-fn record(event: UsageEvent) {
-    RECORDED.with(|r| r.borrow_mut().push(event));
-}
-
-/// The events recorded since the last call.
-pub fn take() -> Vec<UsageEvent> {
-    RECORDED.with(|r| std::mem::take(&mut *r.borrow_mut()))
-}
-
 /// A finished `tools/call` and its JSON-RPC `outcome` (a result, possibly
 /// `isError`, or an error). Rounds still asking for input are not calls yet.
-pub fn tool_call(tenant: &str, user: Option<&str>, tool: &str, outcome: Result<&Value, ()>) {
+pub fn tool_call(
+    tenant: &str,
+    user: Option<&str>,
+    tool: &str,
+    outcome: Result<&Value, ()>,
+) -> Option<UsageEvent> {
     let outcome = match outcome {
         Ok(result)
             if result.get("resultType").and_then(Value::as_str) == Some("input_required") =>
         {
-            return;
+            return None;
         }
         Ok(result) if result.get("isError") == Some(&Value::Bool(true)) => "tool_error",
         Ok(_) => "ok",
         Err(()) => "error",
     };
-    record(UsageEvent {
+    Some(UsageEvent {
         tenant: tenant.to_owned(),
         at: 0,
         kind: "tool_call",
@@ -69,12 +61,12 @@ pub fn tool_call(tenant: &str, user: Option<&str>, tool: &str, outcome: Result<&
         outcome,
         latency_ms: 0,
         user: user.map(|u| pseudonym(tenant, u)),
-    });
+    })
 }
 
 /// A call refused for want of scopes.
-pub fn tool_denied(tenant: &str, user: Option<&str>, tool: &str) {
-    record(UsageEvent {
+pub fn tool_denied(tenant: &str, user: Option<&str>, tool: &str) -> UsageEvent {
+    UsageEvent {
         tenant: tenant.to_owned(),
         at: 0,
         kind: "tool_call",
@@ -82,12 +74,12 @@ pub fn tool_denied(tenant: &str, user: Option<&str>, tool: &str) {
         outcome: "denied",
         latency_ms: 0,
         user: user.map(|u| pseudonym(tenant, u)),
-    });
+    }
 }
 
 /// A user signed in upstream, and was let in (`ok`) or not (`denied`).
-pub fn login(tenant: &str, user: &str, admitted: bool) {
-    record(UsageEvent {
+pub fn login(tenant: &str, user: &str, admitted: bool) -> UsageEvent {
+    UsageEvent {
         tenant: tenant.to_owned(),
         at: 0,
         kind: "login",
@@ -95,7 +87,7 @@ pub fn login(tenant: &str, user: &str, admitted: bool) {
         outcome: if admitted { "ok" } else { "denied" },
         latency_ms: 0,
         user: Some(pseudonym(tenant, user)),
-    });
+    }
 }
 
 #[cfg(test)]
@@ -105,25 +97,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn calls_are_recorded_by_outcome_and_taken_once() {
-        let _ = take();
-        tool_call(
-            "acme",
-            Some("oidc:ann"),
-            "weather",
-            Ok(&json!({"content": []})),
-        );
-        tool_call("acme", None, "weather", Ok(&json!({"isError": true})));
-        tool_call("acme", None, "weather", Err(()));
-        tool_call(
-            "acme",
-            None,
-            "ask",
-            Ok(&json!({"resultType": "input_required"})),
-        );
-        tool_denied("acme", None, "admin_tool");
-        login("acme", "oidc:bob", false);
-        let events = take();
+    fn calls_are_counted_by_outcome() {
+        let events: Vec<UsageEvent> = [
+            tool_call(
+                "acme",
+                Some("oidc:ann"),
+                "weather",
+                Ok(&json!({"content": []})),
+            ),
+            tool_call("acme", None, "weather", Ok(&json!({"isError": true}))),
+            tool_call("acme", None, "weather", Err(())),
+            tool_call(
+                "acme",
+                None,
+                "ask",
+                Ok(&json!({"resultType": "input_required"})),
+            ),
+            Some(tool_denied("acme", None, "admin_tool")),
+            Some(login("acme", "oidc:bob", false)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let outcomes: Vec<_> = events.iter().map(|e| (e.kind, e.outcome)).collect();
         assert_eq!(
             outcomes,
@@ -135,7 +130,6 @@ mod tests {
                 ("login", "denied")
             ]
         );
-        assert!(take().is_empty());
         let ann = events[0].user.clone().unwrap();
         assert_eq!(ann.len(), 32);
         assert!(!ann.contains("ann"));

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use ed25519_dalek::SigningKey;
 use portcullis_e2e::repo_root;
-use portcullis_edge_worker::oauth::tokens::{AccessClaims, AccessTokens};
+use portcullis_edge_worker::tokens::{AccessClaims, AccessTokens};
 use portcullis_tenant_config::auth::{IdentityProvider, OAuthConfig, ProviderKind, ScopeConfig};
 use portcullis_tenant_config::envelope::encode_hex;
 use portcullis_tenant_config::{ArgSchema, ContentBlock, SignedConfig, TenantConfig, ToolConfig};

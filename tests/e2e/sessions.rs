@@ -223,7 +223,7 @@ async fn a_session_stream_resumes_after_its_last_event_even_across_a_restart() {
 /// A bearer token for `user` of `acme`, minted with the edge's key as its
 /// authorization server would after a sign-in.
 fn token_for(edge: &Edge, user: &str) -> String {
-    use portcullis_edge_worker::oauth::tokens::{AccessClaims, AccessTokens};
+    use portcullis_edge_worker::tokens::{AccessClaims, AccessTokens};
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")

@@ -6,6 +6,32 @@ use super::sessions::{SessionChange, SessionOwner};
 use super::subscriptions::StreamKind;
 use super::transport::Answer;
 use crate::http::HttpResponse;
+use crate::usage::UsageEvent;
+
+/// An effect, and what the request counts for in the tenant's usage (for
+/// the runtime to report with it).
+#[derive(Debug, PartialEq)]
+pub struct Counted {
+    pub effect: Effect,
+    pub usage: Vec<UsageEvent>,
+}
+
+#[cfg(test)]
+impl Counted {
+    /// The direct answer, for tests of requests that get one.
+    pub fn into_reply(self) -> HttpResponse {
+        self.effect.into_reply()
+    }
+}
+
+impl From<Effect> for Counted {
+    fn from(effect: Effect) -> Self {
+        Self {
+            effect,
+            usage: Vec::new(),
+        }
+    }
+}
 
 /// What the runtime must do to answer an MCP request.
 #[derive(Debug, PartialEq)]

@@ -8,7 +8,7 @@
 use portcullis_tenant_config::TenantConfig;
 use serde_json::{Map, Value, json};
 
-use super::effect::Effect;
+use super::effect::{Counted, Effect};
 use super::jsonrpc::{RpcError, code, failure, success};
 use super::methods::{Call, Ran, capabilities, request_states};
 use super::transport::{Answer, rpc_reply};
@@ -96,15 +96,15 @@ pub fn handle(
     id: Value,
     method: &str,
     params: Option<Map<String, Value>>,
-) -> Effect {
+) -> Counted {
     let params = params.unwrap_or_default();
     let version = match check_request(request, method, &params) {
         Ok(v) => v,
-        Err(reply) => return reply.into_outcome(id),
+        Err(reply) => return reply.into_outcome(id).into(),
     };
     if method == "subscriptions/listen" {
         let holder = subscriptions::stream_holder(caller, request);
-        return subscriptions::listen(config, holder, id, &params);
+        return subscriptions::listen(config, holder, id, &params).into();
     }
     let states = request_states(edge_key, &config.tenant);
     let call = Call::new(config, caller, version, params).with_request_states(states);
@@ -135,15 +135,22 @@ pub fn handle(
             outcome: Err(e),
         },
     };
-    let notifications = ran.notifications;
+    let (notifications, usage) = (ran.notifications, ran.usage);
     if notifications.is_empty() || reply.status != 200 {
-        return reply.into_outcome(id);
+        return Counted {
+            effect: reply.into_outcome(id),
+            usage,
+        };
     }
     let answer = Answer {
         notifications,
         message: reply.into_message(id),
+        usage: Vec::new(),
     };
-    Effect::Reply(answer.into_reply(request))
+    Counted {
+        effect: Effect::Reply(answer.into_reply(request)),
+        usage,
+    }
 }
 
 /// Validates `_meta` and the mirrored headers; returns the protocol version.

@@ -315,7 +315,7 @@ mod routing_tests {
         let mut request = crate::test_fixtures::post("/mcp", &all, body.to_string().into_bytes());
         request.method = method.into();
         let config = crate::test_fixtures::tenant("acme", 1, &["t"]);
-        handle(&config, &Caller::Anonymous, &request, &[0; 32])
+        handle(&config, &Caller::Anonymous, &request, &[0; 32]).effect
     }
 
     fn rpc(method: &str) -> Value {

@@ -9,7 +9,7 @@
 use portcullis_tenant_config::TenantConfig;
 use sha2::{Digest, Sha256};
 
-use super::effect::Effect;
+use super::effect::{Counted, Effect};
 use super::jsonrpc::Incoming;
 use super::sessions::is_session_id;
 use super::transport::{Answer, answer, read_message};
@@ -80,7 +80,7 @@ pub fn open(tenant: &str, caller: &Caller, request: &HttpRequest, session_id: &s
 
 /// `POST /messages?sessionId=…`: answers the message onto the session's
 /// stream and acknowledges the POST with 202.
-pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Effect {
+pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Counted {
     let Some(session_id) = request
         .query_param("sessionId")
         .filter(|id| is_session_id(id))
@@ -89,14 +89,15 @@ pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Ef
             400,
             "invalid_request",
             "a valid sessionId query parameter is required",
-        ));
+        ))
+        .into();
     };
     let version = request
         .header("mcp-protocol-version")
         .map(str::trim)
         .unwrap_or(SSE_VERSION);
     let reply: Option<Answer> = match read_message(request) {
-        Err(refusal) => return Effect::Reply(refusal),
+        Err(refusal) => return Effect::Reply(refusal).into(),
         Ok(Incoming::Notification { .. } | Incoming::Response { .. }) => None,
         Ok(Incoming::Request { id, method, params }) => {
             Some(answer(config, caller, version, id, &method, params))
@@ -104,11 +105,14 @@ pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Ef
     };
     let accepted = HttpResponse::empty(202);
     match reply {
-        None => Effect::Reply(accepted),
-        Some(answer) => Effect::Deliver {
-            session: session_key(&config.tenant, caller, request, session_id),
-            event: answer.events(),
-            accepted,
+        None => Effect::Reply(accepted).into(),
+        Some(answer) => Counted {
+            effect: Effect::Deliver {
+                session: session_key(&config.tenant, caller, request, session_id),
+                event: answer.events(),
+                accepted,
+            },
+            usage: answer.usage,
         },
     }
 }
@@ -129,7 +133,7 @@ mod tests {
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string().into_bytes(),
         };
-        post(&tenant("acme", 1, &["hello"]), &Caller::Anonymous, &request)
+        post(&tenant("acme", 1, &["hello"]), &Caller::Anonymous, &request).effect
     }
 
     #[test]
@@ -209,7 +213,7 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            matches!(post(&tenant("acme", 1, &[]), &Caller::Anonymous, &garbage), Effect::Reply(r) if r.status == 400)
+            matches!(post(&tenant("acme", 1, &[]), &Caller::Anonymous, &garbage).effect, Effect::Reply(r) if r.status == 400)
         );
     }
 

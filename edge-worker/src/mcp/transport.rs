@@ -10,7 +10,7 @@ use portcullis_tenant_config::TenantConfig;
 use portcullis_tenant_config::notifications::severity;
 use serde_json::Value;
 
-use super::effect::Effect;
+use super::effect::{Counted, Effect};
 use super::jsonrpc::{Incoming, RpcError, classify, code, failure};
 use super::methods::Call;
 use super::sessions;
@@ -18,6 +18,7 @@ use super::subscriptions::{self, StreamKind};
 use super::{DEFAULT_HEADER_VERSION, MODERN_VERSIONS, SUPPORTED_VERSIONS, all_versions, modern};
 use crate::auth::Caller;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::usage::UsageEvent;
 
 /// `GET /mcp` (2025-03-26 … 2025-11-25): a stream of the tenant's server
 /// notifications — list changes on publish. The modern era has no GET.
@@ -64,10 +65,10 @@ pub fn handle(
     caller: &Caller,
     request: &HttpRequest,
     edge_key: &[u8; 32],
-) -> Effect {
+) -> Counted {
     match request.method.as_str() {
         "POST" => post(config, caller, request, edge_key),
-        "DELETE" => sessions::end(&config.tenant, caller, request),
+        "DELETE" => sessions::end(&config.tenant, caller, request).into(),
         _ => Effect::Reply(
             HttpResponse::error(
                 405,
@@ -75,7 +76,8 @@ pub fn handle(
                 "this MCP endpoint takes POST, GET (a notification stream) and DELETE (ending a session)",
             )
             .with_header("allow", "GET, POST, DELETE"),
-        ),
+        )
+        .into(),
     }
 }
 
@@ -111,30 +113,33 @@ fn post(
     caller: &Caller,
     request: &HttpRequest,
     edge_key: &[u8; 32],
-) -> Effect {
+) -> Counted {
     if !accepts_json(request.header("accept")) {
         let error = RpcError::new(code::INVALID_REQUEST, "Accept must allow application/json");
-        return Effect::Reply(rpc_reply(406, failure(Value::Null, error)));
+        return Effect::Reply(rpc_reply(406, failure(Value::Null, error))).into();
     }
     let (id, method, params) = match read_message(request) {
-        Err(refusal) => return Effect::Reply(refusal),
+        Err(refusal) => return Effect::Reply(refusal).into(),
         // "If the input is a JSON-RPC response or notification: If the server
         // accepts the input, the server MUST return HTTP status code 202."
-        Ok(Incoming::Notification { .. }) => return Effect::Reply(HttpResponse::empty(202)),
+        Ok(Incoming::Notification { .. }) => return Effect::Reply(HttpResponse::empty(202)).into(),
         Ok(Incoming::Response { id, outcome }) => {
-            return sessions::answered(&config.tenant, caller, request, id, outcome);
+            return sessions::answered(&config.tenant, caller, request, id, outcome).into();
         }
         Ok(Incoming::Request { id, method, params }) => (id, method, params),
     };
     if let Some(required) = crate::auth::missing_scopes(config, caller, &method, params.as_ref()) {
-        if let Some(tool) = params
+        let tool = params
             .as_ref()
             .and_then(|p| p.get("name"))
-            .and_then(Value::as_str)
-        {
-            crate::usage::tool_denied(&config.tenant, caller.user_id(), tool);
-        }
-        return Effect::Reply(crate::auth::insufficient_scope(&request.origin(), required));
+            .and_then(Value::as_str);
+        return Counted {
+            effect: Effect::Reply(crate::auth::insufficient_scope(&request.origin(), required)),
+            usage: tool
+                .map(|tool| crate::usage::tool_denied(&config.tenant, caller.user_id(), tool))
+                .into_iter()
+                .collect(),
+        };
     }
     let header_version = request.header("mcp-protocol-version").map(str::trim);
     if modern::is_modern(header_version, params.as_ref()) {
@@ -151,7 +156,8 @@ fn post(
         return Effect::Reply(rpc_reply(
             400,
             failure(id, RpcError::new(code::INVALID_REQUEST, message)),
-        ));
+        ))
+        .into();
     }
     if let Some(asking) = sessions::ask(
         config,
@@ -160,17 +166,19 @@ fn post(
         (&id, &method, params.as_ref()),
         version,
     ) {
-        return asking;
+        return asking.into();
     }
-    let answer = answer(config, caller, version, id, &method, params.clone());
-    sessions::route_reply(
+    let mut answer = answer(config, caller, version, id, &method, params.clone());
+    let usage = std::mem::take(&mut answer.usage);
+    let effect = sessions::route_reply(
         &config.tenant,
         caller,
         request,
         &method,
         params.as_ref(),
         answer,
-    )
+    );
+    Counted { effect, usage }
 }
 
 /// Reads the one JSON-RPC message a POST carries, or the response refusing it.
@@ -222,6 +230,8 @@ pub fn answer(
 pub struct Answer {
     pub notifications: Vec<Value>,
     pub message: Value,
+    /// What the request counts for in the tenant's usage.
+    pub usage: Vec<UsageEvent>,
 }
 
 impl Answer {
@@ -338,6 +348,49 @@ mod tests {
         serde_json::from_slice::<Value>(&r.body).unwrap()["error"]["code"]
             .as_i64()
             .unwrap()
+    }
+
+    #[test]
+    fn a_tool_call_carries_what_it_counts_for_and_a_try_counts_for_nothing() {
+        let config = crate::test_fixtures::tenant("acme", 1, &["t"]);
+        let call = |name: &str| {
+            let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": name, "arguments": {"city": "Oslo"}}});
+            let request = crate::test_fixtures::post(
+                "/mcp",
+                &[
+                    ("content-type", "application/json"),
+                    ("accept", "application/json, text/event-stream"),
+                ],
+                body.to_string().into_bytes(),
+            );
+            handle(&config, &Caller::Anonymous, &request, &[0; 32])
+        };
+        let counted = call("t");
+        let Effect::Reply(ref reply) = counted.effect else {
+            panic!("{:?}", counted.effect)
+        };
+        let body: Value = serde_json::from_slice(&reply.body).unwrap();
+        assert!(body["result"]["content"].is_array(), "{body}");
+        let seen: Vec<_> = counted
+            .usage
+            .iter()
+            .map(|e| (e.kind, e.tool.as_deref(), e.outcome))
+            .collect();
+        assert_eq!(seen, [("tool_call", Some("t"), "ok")]);
+        assert_eq!(
+            call("not-a-tool").usage,
+            vec![],
+            "only the tenant's own tools"
+        );
+        let mut params = serde_json::Map::new();
+        params.insert("name".into(), json!("t"));
+        params.insert("arguments".into(), json!({"city": "Oslo"}));
+        let tried = Call::new(&config, &Caller::Anonymous, "2025-11-25", params)
+            .admin_try()
+            .run("tools/call");
+        assert!(tried.result.is_ok());
+        assert_eq!(tried.usage, vec![], "an admin's try is not a user's call");
     }
 
     #[test]

@@ -276,7 +276,8 @@ pub async fn callback<S: AuthStore, C: EdgeCrypto, F: Fetch>(
         }
     };
     let admitted = authority.oauth.admits(&login.user);
-    crate::usage::login(tenant, &login.user.user_id, admitted);
+    let counted = crate::usage::login(tenant, &login.user.user_id, admitted);
+    authority.usage.borrow_mut().push(counted);
     if !admitted {
         authority.store.delete(&key).await?;
         let back = Redirect::for_transaction(&transaction, &authority.origin);

@@ -30,6 +30,7 @@ use serde_json::json;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::rate::{RateCounter, RetryAfter};
 use crate::tokens::AccessTokens;
+use crate::usage::UsageEvent;
 use records::{AuthStore, StorageError};
 use upstream::{EdgeCrypto, Fetch};
 
@@ -61,6 +62,9 @@ pub struct Authority<'a, S, C, F> {
     pub fetches: &'a RefCell<RateCounter>,
     /// Seconds since the epoch.
     pub now: u64,
+    /// What the request counts for in the tenant's usage (sign-ins), for
+    /// the runtime to report.
+    pub usage: RefCell<Vec<UsageEvent>>,
 }
 
 /// Why an endpoint stopped before it could answer.

@@ -267,6 +267,7 @@ impl Harness {
             tokens: AccessTokens::for_tenant(&TOKEN_KEY, "acme"),
             fetches: &self.fetches,
             now: self.now.get(),
+            usage: Default::default(),
         };
         let response = authority.handle(&request).await;
         if let Some(set) = response.header("set-cookie") {

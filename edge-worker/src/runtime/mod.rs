@@ -24,12 +24,14 @@ use worker::{Context, Env, Request, Response, event};
 use crate::app::{Edge, Outcome};
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::mcp::effect::Effect;
+use crate::usage::UsageEvent;
 
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started = worker::Date::now().as_millis();
-    let served = serve(request, &env).await;
-    if let Some(report) = usage_report::finish(&env, started) {
+    let mut usage = Vec::new();
+    let served = serve(request, &env, &mut usage).await;
+    if let Some(report) = usage_report::finish(&env, started, usage) {
         ctx.wait_until(report);
     }
     match served {
@@ -45,7 +47,12 @@ async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Respo
     }
 }
 
-async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
+/// Serves `request`, adding to `usage` what it counts for.
+async fn serve(
+    request: Request,
+    env: &Env,
+    usage: &mut Vec<UsageEvent>,
+) -> worker::Result<Response> {
     let edge_domain = vars::edge_domain(env)?;
     let public_key = vars::config_public_key(env)?;
     let token_key = vars::token_key(env)?;
@@ -69,7 +76,10 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
     };
     match edge.handle(&request).await {
         Outcome::Reply(response) => into_worker_response(response),
-        Outcome::Mcp(effect) => perform(env, effect).await,
+        Outcome::Mcp(effect, counted) => {
+            usage.extend(counted);
+            perform(env, effect, usage).await
+        }
         Outcome::Broadcast {
             tenant,
             changes,
@@ -83,7 +93,11 @@ async fn serve(request: Request, env: &Env) -> worker::Result<Response> {
 }
 
 /// Carries out what an MCP request needs done.
-async fn perform(env: &Env, effect: Effect) -> worker::Result<Response> {
+async fn perform(
+    env: &Env,
+    effect: Effect,
+    usage: &mut Vec<UsageEvent>,
+) -> worker::Result<Response> {
     match effect {
         Effect::Reply(response) => into_worker_response(response),
         Effect::OpenStream {
@@ -111,10 +125,13 @@ async fn perform(env: &Env, effect: Effect) -> worker::Result<Response> {
         Effect::InSession {
             owner,
             session,
-            answer,
+            mut answer,
             streams,
             change,
-        } => user_state::within(env, &owner, &session, answer, streams, change).await,
+        } => {
+            usage.append(&mut answer.usage);
+            user_state::within(env, &owner, &session, answer, streams, change).await
+        }
         Effect::EndSession { owner, session } => user_state::end(env, &owner, &session).await,
         Effect::OpenSessionStream {
             owner,

@@ -128,10 +128,12 @@ impl DurableObject for McpTenantAuth {
             tokens: AccessTokens::for_tenant(&vars::token_key(&self.env)?, tenant),
             fetches: &self.fetches,
             now: super::now_seconds(),
+            usage: RefCell::default(),
         };
         let started = worker::Date::now().as_millis();
         let answer = authority.handle(&request).await;
-        if let Some(report) = super::usage_report::finish(&self.env, started) {
+        let usage = authority.usage.take();
+        if let Some(report) = super::usage_report::finish(&self.env, started, usage) {
             self.state.wait_until(report);
         }
         // Whatever this request stored is swept in time.

@@ -14,7 +14,7 @@ use std::future::Future;
 use portcullis_tenant_config::ingest;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
 
-use crate::usage::{self, UsageEvent};
+use crate::usage::UsageEvent;
 
 /// A batch of this many events goes at once.
 const MAX_BATCH: usize = 200;
@@ -30,12 +30,16 @@ thread_local! {
     static BATCH: RefCell<Batch> = RefCell::default();
 }
 
-/// Stamps what the request that started at `started_ms` recorded with the
-/// time and its latency, and returns the report to send if one is due.
-pub fn finish(env: &Env, started_ms: u64) -> Option<impl Future<Output = ()> + 'static> {
+/// Stamps what the request that started at `started_ms` counted for
+/// (`recorded`) with the time and its latency, and returns the report to
+/// send if one is due.
+pub fn finish(
+    env: &Env,
+    started_ms: u64,
+    recorded: Vec<UsageEvent>,
+) -> Option<impl Future<Output = ()> + 'static> {
     let now = worker::Date::now().as_millis();
     let latency_ms = u32::try_from(now.saturating_sub(started_ms)).unwrap_or(u32::MAX);
-    let recorded = usage::take();
     let super::vars::Ingest {
         url,
         token,

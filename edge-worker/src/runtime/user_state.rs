@@ -43,6 +43,7 @@ use crate::mcp::subscriptions::{Published, StreamKind, messages, resource_update
 use crate::mcp::transport::Answer;
 use crate::store::{ConfigStore, StoreError};
 use crate::tokens::PurposeMac;
+use crate::usage::UsageEvent;
 
 /// Starts a session for `owner` and answers `reply` with its id.
 pub async fn start(
@@ -288,7 +289,8 @@ impl McpUserState {
         Ok(config.map(|c| (c, request_states(&key, tenant))))
     }
 
-    async fn ask(&self, call: CallToAsk) -> worker::Result<Response> {
+    /// Runs `call`, adding to `usage` what it counts for once done.
+    async fn ask(&self, call: CallToAsk, usage: &mut Vec<UsageEvent>) -> worker::Result<Response> {
         let call_session = call.session.clone();
         let Some(capabilities) = self.capabilities(&call.session)? else {
             return status(404);
@@ -306,7 +308,8 @@ impl McpUserState {
             &capabilities,
         );
         match step(&config, &caller_of(&call.caller), pending, states) {
-            Step::Done(answer) => {
+            Step::Done(mut answer) => {
+                usage.append(&mut answer.usage);
                 let level = self.user_state()?.log_level;
                 let reply = answer.logs_from(level.as_deref()).reply(streams);
                 into_worker_response(reply.with_header(SESSION_HEADER, &call_session))
@@ -321,7 +324,13 @@ impl McpUserState {
         }
     }
 
-    async fn answer(&self, answer: AnswerToCall) -> worker::Result<Response> {
+    /// Hands on the client's `answer`, adding to `usage` what the call
+    /// counts for if it ends.
+    async fn answer(
+        &self,
+        answer: AnswerToCall,
+        usage: &mut Vec<UsageEvent>,
+    ) -> worker::Result<Response> {
         if !self.is_live(&answer.session)? {
             return status(404);
         }
@@ -353,7 +362,8 @@ impl McpUserState {
                         }
                         self.keep(&answer.session, &pending)?;
                     }
-                    Step::Done(done) => {
+                    Step::Done(mut done) => {
+                        usage.append(&mut done.usage);
                         let messages: Vec<Value> = done
                             .notifications
                             .into_iter()
@@ -514,13 +524,16 @@ impl DurableObject for McpUserState {
             "/notify" => self.notify(serde_json::from_str(&session)?),
             "/ask" | "/answer" => {
                 let started = worker::Date::now().as_millis();
+                let mut usage = Vec::new();
                 let answered = if req.path() == "/ask" {
-                    self.ask(serde_json::from_str(&session)?).await
+                    self.ask(serde_json::from_str(&session)?, &mut usage).await
                 } else {
-                    self.answer(serde_json::from_str(&session)?).await
+                    self.answer(serde_json::from_str(&session)?, &mut usage)
+                        .await
                 };
-                // Calls finished here (after the client's input) count too.
-                if let Some(report) = super::usage_report::finish(&self.env, started) {
+                // Calls run here (in a session, or after the client's
+                // input) count too.
+                if let Some(report) = super::usage_report::finish(&self.env, started, usage) {
                     self.state.wait_until(report);
                 }
                 answered

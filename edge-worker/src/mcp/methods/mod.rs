@@ -19,6 +19,7 @@ use super::jsonrpc::{RpcError, code, failure, success};
 use super::transport::Answer;
 use crate::auth::Caller;
 use crate::tokens::PurposeMac;
+use crate::usage::UsageEvent;
 
 /// The sealer of `tenant`'s multi round-trip `requestState`s, derived
 /// from the edge's key.
@@ -41,6 +42,9 @@ pub struct Call<'a> {
     /// Whether the call counts as a user's in the tenant's usage: an admin's
     /// "try it" does not.
     pub counted: bool,
+    /// What the call counts for in the tenant's usage, for the runtime to
+    /// report.
+    pub usage: RefCell<Vec<UsageEvent>>,
 }
 
 impl<'a> Call<'a> {
@@ -58,6 +62,7 @@ impl<'a> Call<'a> {
             emitted: RefCell::default(),
             request_states: None,
             counted: true,
+            usage: RefCell::default(),
         }
     }
 
@@ -115,12 +120,13 @@ impl<'a> Call<'a> {
     }
 }
 
-/// What running one request gave: its result (or the error to send) and
-/// the notifications it produced on the way.
+/// What running one request gave: its result (or the error to send), the
+/// notifications it produced on the way and what it counts for in usage.
 #[derive(Debug)]
 pub struct Ran {
     pub result: Result<Value, RpcError>,
     pub notifications: Vec<Value>,
+    pub usage: Vec<UsageEvent>,
 }
 
 impl Ran {
@@ -129,6 +135,7 @@ impl Ran {
         Self {
             result,
             notifications: Vec::new(),
+            usage: Vec::new(),
         }
     }
 
@@ -141,6 +148,7 @@ impl Ran {
         Answer {
             notifications: self.notifications,
             message,
+            usage: self.usage,
         }
     }
 }
@@ -152,6 +160,7 @@ impl Call<'_> {
         Ran {
             result,
             notifications: self.emitted.into_inner(),
+            usage: self.usage.into_inner(),
         }
     }
 }
@@ -169,7 +178,12 @@ pub fn dispatch(call: &Call<'_>, method: &str) -> Result<Value, RpcError> {
             let tool = call.params.get("name").and_then(Value::as_str);
             if let Some(tool) = tool.filter(|t| call.counted && call.config.tool(t).is_some()) {
                 let outcome = result.as_ref().map_err(|_| ());
-                crate::usage::tool_call(&call.config.tenant, call.caller.user_id(), tool, outcome);
+                let user = call.caller.user_id();
+                if let Some(event) =
+                    crate::usage::tool_call(&call.config.tenant, user, tool, outcome)
+                {
+                    call.usage.borrow_mut().push(event);
+                }
             }
             result
         }
