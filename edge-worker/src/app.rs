@@ -131,6 +131,7 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
             ),
             (_, _, Some((tenant, rest)))
                 if rest == "clients"
+                    || rest == "grants"
                     || rest.starts_with("clients/")
                     || rest.starts_with("grants/") =>
             {
@@ -545,6 +546,25 @@ mod tests {
         let elsewhere =
             Fixture::command(&f.key, "mcp.example.com", "DELETE", path, "", 1_000, "x1");
         assert_eq!(f.send(&elsewhere).await.status, 401);
+        // A page of grants goes on with its query.
+        let page = Fixture::command(
+            &f.key,
+            "localhost",
+            "GET",
+            "/internal/tenants/acme/grants",
+            "limit=2&after=g1",
+            1_000,
+            "page",
+        );
+        match f.edge().handle(&page).await {
+            Outcome::Administer { request, .. } => {
+                assert_eq!(
+                    (request.path.as_str(), request.query.as_str()),
+                    ("/internal/grants", "limit=2&after=g1")
+                );
+            }
+            other => panic!("expected the listing to be forwarded, got {other:?}"),
+        }
         // The same signed command twice: it runs once.
         let once = Fixture::command(&f.key, "localhost", "DELETE", path, "", 1_000, "once");
         assert!(matches!(

@@ -136,7 +136,7 @@ async fn a_newcomer_runs_up_pastes_the_banner_and_signs_in_through_mcp_remote() 
     assert_eq!(answers[1]["name"], "hello", "{printed}");
     assert_eq!(answers[2]["status"], "accepted", "{printed}");
     assert!(
-        answers[3]["token"]
+        answers[3]["secret"]
             .as_str()
             .is_some_and(|t| t.starts_with("pct_")),
         "{printed}"
