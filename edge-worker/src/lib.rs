@@ -1,11 +1,29 @@
-//! The edge: one Cloudflare Worker serving every tenant's MCP endpoint.
+//! The edge: one Cloudflare Worker serving every tenant's OAuth 2.1
+//! authorization server and MCP endpoint, the tenant chosen by the Host
+//! header (`acme.<edge-domain>`).
 //!
-//! The tenant is chosen by the Host header (`acme.<edge-domain>`). Everything
-//! that decides an answer is plain Rust over two small traits — where configs
-//! are kept ([`store::ConfigStore`]) and how signatures are checked
-//! ([`portcullis_tenant_config::SignatureVerifier`]) — so it is unit-tested
-//! natively. [`runtime`] is the thin shell that binds those traits to KV and
-//! Web Crypto and converts requests; it is the only code that needs workerd.
+//! A request's road, one way down:
+//!
+//! ```text
+//! runtime   the Workers shell: converts the request, binds KV, Durable
+//!   │       Objects, Web Crypto and the Worker's variables (runtime/vars.rs),
+//!   │       then carries out what it is told (runtime/mod.rs `perform`)
+//!   ▼
+//! app       routing: which site (routing), rate limits (rate), signed
+//!   │       control-plane commands and config pushes (config_push), the
+//!   │       caller (auth); answers with an `Outcome`
+//!   ▼
+//! mcp       the MCP core: transport rules per era, the methods (one
+//! oauth     `Call::run`), session rules over `SessionStore`; the OAuth
+//!   │       server over `AuthStore`. Pure: they return effects and usage as
+//!   │       values (`mcp::effect`), never doing them
+//!   ▼
+//! leaves    http (request/response values), tokens (access tokens, PKCE,
+//!           purpose MACs), store (storage traits), usage, log
+//! ```
+//!
+//! Everything above the shell is plain Rust, unit-tested natively; only
+//! [`runtime`] needs workerd.
 
 pub mod app;
 pub mod auth;
