@@ -33,7 +33,7 @@ const SEEN_GRANULARITY: i64 = 60;
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredSession {
     pub id: String,
-    /// Seconds since the epoch, to [`SEEN_GRANULARITY`].
+    /// Seconds since the epoch, to the minute (writes are spared within one).
     pub last_seen: i64,
     /// Whether the session opened a notification stream (and so gets its
     /// events logged).

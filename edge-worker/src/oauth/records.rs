@@ -99,7 +99,7 @@ pub struct UpstreamAttempt {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SealedUser {
     pub user_id: String,
-    /// [`UserClaims`] as JSON, sealed with [`claims_aad`].
+    /// [`UserClaims`](portcullis_tenant_config::auth::UserClaims) as JSON, sealed with [`claims_aad`].
     pub claims: String,
 }
 
