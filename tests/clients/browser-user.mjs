@@ -25,7 +25,9 @@ export async function launch(extraArgs = []) {
 /// Collects into `problems` what a page must not show: console errors,
 /// uncaught exceptions and requests that failed.
 export function watchProblems(page, problems) {
-  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  // The browser's own favicon fetch is not the page's doing.
+  const own = (m) => !(m.location()?.url ?? "").endsWith("/favicon.ico");
+  page.on("console", (m) => m.type() === "error" && own(m) && problems.push(`console: ${m.text()} (${m.location()?.url})`));
   page.on("pageerror", (e) => problems.push(`page error at ${page.url()}: ${e}`));
   page.on("requestfailed", (r) => problems.push(`failed: ${r.url()}`));
 }
