@@ -16,7 +16,7 @@ use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
-use portcullis_web_ui::backend::{AdminBackend, ApiCall, BoxFuture, SharedBackend};
+use portcullis_web_ui::backend::{AdminBackend, ApiAnswer, ApiCall, BoxFuture, SharedBackend};
 use portcullis_web_ui::{App, shell};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -31,13 +31,21 @@ struct UiBackend {
     own_origin: String,
 }
 
+/// An answer made here, not by the API.
+fn refusal(status: u16, code: &str, message: &str) -> ApiAnswer {
+    ApiAnswer {
+        status,
+        body: json!({"error": {"code": code, "message": message}}),
+        etag: None,
+    }
+}
+
 impl AdminBackend for UiBackend {
-    fn call(&self, call: ApiCall) -> BoxFuture<'_, (u16, Value)> {
+    fn call(&self, call: ApiCall) -> BoxFuture<'_, ApiAnswer> {
         Box::pin(async move {
             if call.method != "GET" && call.origin.as_deref() != Some(self.own_origin.as_str()) {
-                let refusal = json!({"error": {"code": "csrf",
-                    "message": "changes are made from the control plane's own pages"}});
-                return (403, refusal);
+                let message = "changes are made from the control plane's own pages";
+                return refusal(403, "csrf", message);
             }
             let mut request = axum::http::Request::builder()
                 .method(call.method)
@@ -45,6 +53,9 @@ impl AdminBackend for UiBackend {
                 .extension(InProcess);
             if let Some(cookie) = &call.cookie {
                 request = request.header("cookie", cookie);
+            }
+            if let Some(version) = &call.if_match {
+                request = request.header("if-match", version);
             }
             let body = match &call.body {
                 Some(body) => {
@@ -54,23 +65,26 @@ impl AdminBackend for UiBackend {
                 None => Body::empty(),
             };
             let Ok(request) = request.body(body) else {
-                return (
-                    500,
-                    json!({"error": {"code": "internal_error", "message": "bad request"}}),
-                );
+                return refusal(500, "internal_error", "bad request");
             };
             let Ok(response) = self.api.clone().oneshot(request).await;
             let status = response.status().as_u16();
+            let etag = response
+                .headers()
+                .get("etag")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             let bytes = response
                 .into_body()
                 .collect()
                 .await
                 .map(|b| b.to_bytes())
                 .unwrap_or_default();
-            (
+            ApiAnswer {
                 status,
-                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            )
+                body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                etag,
+            }
         })
     }
 }

@@ -964,6 +964,98 @@ async fn auth_settings_keep_secrets_sealed_and_write_only(pool: PgPool) {
     assert_eq!(public["mode"], "public");
 }
 
+/// A request with headers, answered with its status, `ETag` and body.
+async fn call_with(
+    app: &Client,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> (StatusCode, Option<String>, Value) {
+    let mut req = app.request(method, uri);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let body = match body {
+        Some(v) => {
+            req = req.header("content-type", "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    let resp = app.send(req.body(body).unwrap()).await;
+    let status = resp.status();
+    let etag = resp
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        etag,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn two_admins_saving_sign_in_settings_cannot_lose_a_change_unseen(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    let path = "/api/v1/tenants/acme/auth";
+    let (status, public_tag, _) = call_with(&app, "GET", path, &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+    let public_tag = public_tag.expect("an ETag on the public settings");
+    // Admin A and admin B both read the public settings; A saves first.
+    let a = oauth_settings(Some("a-secret"));
+    let (status, a_tag, saved) =
+        call_with(&app, "PUT", path, &[("if-match", &public_tag)], Some(a)).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let a_tag = a_tag.expect("the new version's ETag");
+    assert_ne!(a_tag, public_tag);
+    // B's save, made on what B read, is refused and changes nothing.
+    let mut b = oauth_settings(Some("b-secret"));
+    b["allow"] = json!([{"emailDomains": ["b-only.example"]}]);
+    let (status, _, refused) = call_with(
+        &app,
+        "PUT",
+        path,
+        &[("if-match", &public_tag)],
+        Some(b.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{refused}");
+    assert_eq!(refused["error"]["code"], "precondition_failed");
+    let (_, now_tag, now) = call_with(&app, "GET", path, &[], None).await;
+    assert_eq!(
+        now_tag.as_deref(),
+        Some(a_tag.as_str()),
+        "A's version stands"
+    );
+    assert!(!now.to_string().contains("b-only.example"), "{now}");
+    // After reloading, B's save on the current version goes through.
+    let (status, b_tag, _) = call_with(&app, "PUT", path, &[("if-match", &a_tag)], Some(b)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(b_tag.as_deref(), Some(a_tag.as_str()));
+    // Going public is a change like any other, and scripts without
+    // If-Match keep working.
+    let public = json!({"mode": "public"});
+    let (status, _, _) = call_with(
+        &app,
+        "PUT",
+        path,
+        &[("if-match", &a_tag)],
+        Some(public.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    let (status, tag, _) = call_with(&app, "PUT", path, &[], Some(public)).await;
+    assert_eq!(
+        (status, tag.as_deref()),
+        (StatusCode::OK, Some(public_tag.as_str()))
+    );
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_tool_requiring_an_unknown_scope_stops_the_publish(pool: PgPool) {
     let app = app(pool).await;

@@ -189,7 +189,7 @@ pub struct Check {
 pub type Outcome<T> = Result<T, Problem>;
 
 #[cfg(feature = "ssr")]
-pub use server::{attempt, call};
+pub use server::{attempt, call, versioned};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -198,7 +198,7 @@ mod server {
     use serde_json::Value;
 
     use super::Problem;
-    use crate::backend::{ApiCall, SharedBackend};
+    use crate::backend::{ApiAnswer, ApiCall, SharedBackend};
 
     /// Calls the JSON API (`path` below `/api`) as the admin whose request
     /// is being handled, and reads the answer as `T`.
@@ -219,6 +219,17 @@ mod server {
         path: &str,
         body: Option<Value>,
     ) -> Result<super::Outcome<T>, ServerFnError> {
+        Ok(versioned(method, path, body, None).await?.0)
+    }
+
+    /// Like [`attempt`], sending `if_match` (a change made on that version)
+    /// and answering with the answer's `ETag` too.
+    pub async fn versioned<T: DeserializeOwned>(
+        method: &'static str,
+        path: &str,
+        body: Option<Value>,
+        if_match: Option<String>,
+    ) -> Result<(super::Outcome<T>, Option<String>), ServerFnError> {
         let backend = use_context::<SharedBackend>()
             .ok_or_else(|| ServerFnError::new("the admin backend is not configured"))?;
         let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
@@ -228,32 +239,38 @@ mod server {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let (status, answer) = backend
+        let ApiAnswer {
+            status,
+            body: answer,
+            etag,
+        } = backend
             .call(ApiCall {
                 method,
                 path: path.to_owned(),
                 body,
                 cookie: header("cookie"),
                 origin: header("origin"),
+                if_match,
             })
             .await;
         if (200..300).contains(&status) {
-            return serde_json::from_value(if answer.is_null() {
+            let read = serde_json::from_value(if answer.is_null() {
                 Value::Object(Default::default())
             } else {
                 answer
             })
-            .map(Ok)
-            .map_err(|e| ServerFnError::new(format!("unexpected answer from the API: {e}")));
+            .map_err(|e| ServerFnError::new(format!("unexpected answer from the API: {e}")))?;
+            return Ok((Ok(read), etag));
         }
         let error = &answer["error"];
         let text = |v: &Value| v.as_str().map(str::to_owned);
-        Ok(Err(Problem {
+        let problem = Problem {
             status,
             code: text(&error["code"]).unwrap_or_else(|| "error".into()),
             message: text(&error["message"])
                 .unwrap_or_else(|| format!("the API answered {status}")),
             field: text(&error["field"]),
-        }))
+        };
+        Ok((Err(problem), etag))
     }
 }

@@ -79,18 +79,34 @@ pub async fn load_auth(slug: String) -> Result<AuthView, ServerFnError> {
     })
 }
 
-/// Applies `change` to the saved settings and saves them whole.
+/// Applies `change` to the saved settings and saves them whole, on the
+/// version it read (`If-Match`): if another admin saved in between, the
+/// change is applied again to what they saved, once; if they keep saving,
+/// the admin is asked to reload. No one's change is lost unseen.
 #[server(prefix = "/ui/fn", endpoint = "change_auth", input = Json)]
 pub async fn change_auth(
     slug: String,
     change: AuthChange,
 ) -> Result<Outcome<AuthSettings>, ServerFnError> {
     let path = format!("/v1/tenants/{slug}/auth");
-    let saved: AuthSettings = crate::api::call("GET", &path, None).await?;
-    match apply(saved, change) {
-        Ok(input) => crate::api::attempt("PUT", &path, Some(input)).await,
-        Err(problem) => Ok(Err(problem)),
+    for _ in 0..2 {
+        let (saved, version) = crate::api::versioned("GET", &path, None, None).await?;
+        let saved: AuthSettings = saved.map_err(Problem::into_error)?;
+        let input = match apply(saved, change.clone()) {
+            Ok(input) => input,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        match crate::api::versioned("PUT", &path, Some(input), version).await? {
+            (Err(problem), _) if problem.status == 412 => continue,
+            (saved, _) => return Ok(saved),
+        }
     }
+    Ok(Err(Problem {
+        status: 412,
+        code: "precondition_failed".into(),
+        message: "The sign-in settings were changed by someone else meanwhile; reload the page and try again.".into(),
+        field: None,
+    }))
 }
 
 /// Checks a provider as typed, before it is saved.

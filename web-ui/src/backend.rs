@@ -28,11 +28,21 @@ mod ssr {
         /// The browser request's `Origin` header: changes must come from
         /// the control plane's own pages.
         pub origin: Option<String>,
+        /// `If-Match`: the version (`ETag`) a change was made on.
+        pub if_match: Option<String>,
+    }
+
+    /// The API's answer.
+    #[derive(Debug, Clone)]
+    pub struct ApiAnswer {
+        pub status: u16,
+        pub body: Value,
+        /// The answer's `ETag`, if it has one.
+        pub etag: Option<String>,
     }
 
     pub trait AdminBackend: Send + Sync {
-        /// The API's status and JSON body.
-        fn call(&self, call: ApiCall) -> BoxFuture<'_, (u16, Value)>;
+        fn call(&self, call: ApiCall) -> BoxFuture<'_, ApiAnswer>;
     }
 
     /// How the control plane hands its backend to the UI.
@@ -40,4 +50,4 @@ mod ssr {
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::{AdminBackend, ApiCall, BoxFuture, SharedBackend};
+pub use ssr::{AdminBackend, ApiAnswer, ApiCall, BoxFuture, SharedBackend};

@@ -2,6 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
@@ -10,28 +12,47 @@ use crate::context::RequestContext;
 use crate::services::auth::{AuthSettings, AuthSettingsInput};
 use crate::services::provider_test::{ProviderTest, ProviderTestResult};
 
+/// The settings with their version in `ETag`, for a conditional PUT.
+fn tagged(settings: AuthSettings) -> Response {
+    let etag = HeaderValue::from_str(&settings.etag()).ok();
+    let mut response = Json(settings).into_response();
+    if let Some(etag) = etag {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/auth", params(("tenant" = String, Path)), responses(
-    (status = 200, body = AuthSettings), (status = 404, body = ErrorBody)))]
+    (status = 200, body = AuthSettings, headers(("ETag" = String, description = "the settings' version, for If-Match"))),
+    (status = 404, body = ErrorBody)))]
 pub async fn auth_get(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
-) -> Result<Json<AuthSettings>, ApiError> {
-    Ok(Json(services.auth_get(&ctx, &tenant).await?))
+) -> Result<Response, ApiError> {
+    Ok(tagged(services.auth_get(&ctx, &tenant).await?))
 }
 
 /// Replaces the tenant's authorization settings; published with the next
-/// publish. Client secrets may be omitted to keep the saved ones.
-#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/auth", params(("tenant" = String, Path)),
+/// publish. Client secrets may be omitted to keep the saved ones. With
+/// `If-Match` (the `ETag` of a GET), refused with 412 if someone saved
+/// other settings since.
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/auth",
+    params(("tenant" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag the change was made on")),
     request_body = AuthSettingsInput, responses(
-    (status = 200, body = AuthSettings), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    (status = 200, body = AuthSettings, headers(("ETag" = String, description = "the new version"))),
+    (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn auth_put(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<AuthSettingsInput>,
-) -> Result<Json<AuthSettings>, ApiError> {
-    Ok(Json(services.auth_put(&ctx, &tenant, input).await?))
+) -> Result<Response, ApiError> {
+    let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
+    Ok(tagged(
+        services.auth_put(&ctx, &tenant, input, if_match).await?,
+    ))
 }
 
 /// "Test connection": fetches what the edge will need from an identity

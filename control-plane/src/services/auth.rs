@@ -124,15 +124,43 @@ impl Services {
         Ok(view(oauth, Some(row.updated_at)))
     }
 
+    /// Saves `input` as the tenant's settings; with `if_match`, only if the
+    /// saved ones are still that version (their [`AuthSettings::etag`]),
+    /// else [`ServiceError::Stale`]: two admins saving at once cannot lose
+    /// one's change unseen.
     pub async fn auth_put(
         &self,
         ctx: &RequestContext,
         tenant: &str,
         input: AuthSettingsInput,
+        if_match: Option<&str>,
     ) -> Result<AuthSettings, ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
-        let before = self.auth_view(tenant_row.id).await?;
-        let after = self.auth_store(tenant, tenant_row.id, input).await?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .map_err(crate::storage::StorageError::from)?;
+        // One writer of a tenant's settings at a time, whether or not any
+        // are saved yet.
+        storage::auth::auth_lock(&mut *tx, tenant_row.id).await?;
+        let before = match storage::auth::auth_get(&mut *tx, tenant_row.id).await? {
+            Some(row) => view(stored_oauth(&row.settings.0)?, Some(row.updated_at)),
+            None => public_settings(),
+        };
+        if let Some(expected) = if_match
+            && !etag_matches(expected, &before.etag())
+        {
+            return Err(ServiceError::Stale(
+                "the sign-in settings were changed by someone else since they were read; reload them".into(),
+            ));
+        }
+        let after = self
+            .auth_store(&mut tx, tenant, tenant_row.id, input)
+            .await?;
+        tx.commit()
+            .await
+            .map_err(crate::storage::StorageError::from)?;
         self.audit(
             ctx,
             Some(tenant_row.id),
@@ -147,16 +175,17 @@ impl Services {
 
     async fn auth_store(
         &self,
+        tx: &mut sqlx::PgConnection,
         tenant: &str,
         tenant_id: i64,
         input: AuthSettingsInput,
     ) -> Result<AuthSettings, ServiceError> {
         if input.mode == AuthMode::Public {
-            storage::auth::auth_delete(&self.db, tenant_id).await?;
+            storage::auth::auth_delete(&mut *tx, tenant_id).await?;
             tracing::info!(tenant, "authorization set to public");
             return Ok(public_settings());
         }
-        let saved = match storage::auth::auth_get(&self.db, tenant_id).await? {
+        let saved = match storage::auth::auth_get(&mut *tx, tenant_id).await? {
             Some(row) => Some(stored_oauth(&row.settings.0)?),
             None => None,
         };
@@ -166,7 +195,7 @@ impl Services {
             .map_err(|e| ServiceError::invalid("auth", e.to_string()))?;
         let settings =
             serde_json::to_value(&oauth).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let row = storage::auth::auth_put(&self.db, tenant_id, &settings).await?;
+        let row = storage::auth::auth_put(&mut *tx, tenant_id, &settings).await?;
         tracing::info!(
             tenant,
             providers = oauth.providers.len(),
@@ -273,6 +302,25 @@ pub(super) async fn auth_for_publish(
 fn stored_oauth(settings: &serde_json::Value) -> Result<OAuthConfig, ServiceError> {
     serde_json::from_value(settings.clone())
         .map_err(|e| ServiceError::Internal(format!("stored authorization settings: {e}")))
+}
+
+impl AuthSettings {
+    /// The settings' version as an HTTP entity tag: when they were last
+    /// saved (to the microsecond), or `"public"` while none are.
+    pub fn etag(&self) -> String {
+        match self.updated_at {
+            Some(at) => format!("\"{}\"", at.timestamp_micros()),
+            None => "\"public\"".to_owned(),
+        }
+    }
+}
+
+/// Whether an `If-Match` value names `etag` (or any version, `*`).
+fn etag_matches(if_match: &str, etag: &str) -> bool {
+    if_match
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
 }
 
 fn public_settings() -> AuthSettings {

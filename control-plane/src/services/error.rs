@@ -22,6 +22,10 @@ pub enum ServiceError {
     Unauthenticated,
     #[error("{0}")]
     Conflict(String),
+    /// A write conditional on a version (`If-Match`) that is no longer the
+    /// current one: someone else changed the thing since it was read.
+    #[error("{0}")]
+    Stale(String),
     /// The edge could not be asked (unreachable, or failing).
     #[error("the edge is unavailable: {0}")]
     EdgeUnavailable(String),

@@ -26,6 +26,16 @@ pub async fn auth_get(
     )
 }
 
+/// Locks the tenant's row until the transaction ends, serializing writers
+/// of its settings (there may be no settings row to lock yet).
+pub async fn auth_lock(db: impl PgExecutor<'_>, tenant_id: i64) -> Result<(), StorageError> {
+    sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE")
+        .bind(tenant_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn auth_put(
     db: impl PgExecutor<'_>,
     tenant_id: i64,
