@@ -1057,6 +1057,43 @@ async fn two_admins_saving_sign_in_settings_cannot_lose_a_change_unseen(pool: Pg
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_tool_edited_on_an_old_version_is_refused_and_kept_as_it_was(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(tool("weather")),
+    )
+    .await;
+    let path = "/api/v1/tenants/acme/tools/weather";
+    let (_, read, _) = call_with(&app, "GET", path, &[], None).await;
+    let read = read.expect("a tool has an ETag");
+    let mut first = tool("weather");
+    first["description"] = json!("first admin's words");
+    let (status, newer, _) =
+        call_with(&app, "PUT", path, &[("if-match", &read)], Some(first)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(newer.as_deref(), Some(read.as_str()));
+    let mut second = tool("weather");
+    second["description"] = json!("second admin's words");
+    let (status, _, refused) =
+        call_with(&app, "PUT", path, &[("if-match", &read)], Some(second)).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("weather"),
+        "{refused}"
+    );
+    let (_, now, kept) = call_with(&app, "GET", path, &[], None).await;
+    assert_eq!(kept["description"], "first admin's words");
+    assert_eq!(now, newer, "the version is the first admin's");
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn a_tool_requiring_an_unknown_scope_stops_the_publish(pool: PgPool) {
     let app = app(pool).await;
     create_acme(&app).await;

@@ -27,6 +27,9 @@ pub async fn list_tools(slug: String) -> Result<Vec<Tool>, ServerFnError> {
 pub struct EditorData {
     /// The tool being edited; `None` when adding one.
     pub tool: Option<ToolForm>,
+    /// The edited tool's version (`ETag`): a save made on it is refused if
+    /// someone else saved the tool since.
+    pub version: Option<String>,
     /// The tenant's scopes, to pick from.
     pub scopes: Vec<Scope>,
     pub may_change: bool,
@@ -90,23 +93,21 @@ impl ToolForm {
 
 #[server(prefix = "/ui/fn", endpoint = "tool_editor")]
 pub async fn tool_editor(slug: String, name: Option<String>) -> Result<EditorData, ServerFnError> {
-    let tool = match &name {
+    let (tool, version) = match &name {
         Some(name) => {
-            let tool: Value = crate::api::call(
-                "GET",
-                &format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(name)),
-                None,
-            )
-            .await?;
-            Some(ToolForm::of(&tool))
+            let path = format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(name));
+            let (tool, version) = crate::api::versioned("GET", &path, None, None).await?;
+            let tool: Value = tool.map_err(Problem::into_error)?;
+            (Some(ToolForm::of(&tool)), version)
         }
-        None => None,
+        None => (None, None),
     };
     let auth: crate::api::AuthSettings =
         crate::api::call("GET", &format!("/v1/tenants/{slug}/auth"), None).await?;
     let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
     Ok(EditorData {
         tool,
+        version,
         scopes: auth.scopes,
         may_change: me.may_change(&slug),
     })
@@ -173,13 +174,23 @@ pub fn tool_document(form: &ToolForm, base: Option<Value>) -> Result<Value, Prob
     Ok(doc)
 }
 
-/// Adds a tool (`original` is `None`) or replaces the one named `original`.
+/// A saved tool and its new version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedTool {
+    pub tool: Tool,
+    pub version: Option<String>,
+}
+
+/// Adds a tool (`original` is `None`) or replaces the one named `original`,
+/// on `version` (refused, the form kept as typed, if someone else saved it
+/// since).
 #[server(prefix = "/ui/fn", endpoint = "save_tool", input = Json)]
 pub async fn save_tool(
     slug: String,
     original: Option<String>,
+    version: Option<String>,
     form: ToolForm,
-) -> Result<Outcome<Tool>, ServerFnError> {
+) -> Result<Outcome<SavedTool>, ServerFnError> {
     let base = match &original {
         Some(name) => {
             let path = format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(name));
@@ -194,13 +205,17 @@ pub async fn save_tool(
         Ok(doc) => doc,
         Err(problem) => return Ok(Err(problem)),
     };
-    match original {
+    let (saved, version) = match original {
         Some(name) => {
             let path = format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(&name));
-            crate::api::attempt("PUT", &path, Some(doc)).await
+            crate::api::versioned("PUT", &path, Some(doc), version).await?
         }
-        None => crate::api::attempt("POST", &format!("/v1/tenants/{slug}/tools"), Some(doc)).await,
-    }
+        None => {
+            let path = format!("/v1/tenants/{slug}/tools");
+            crate::api::versioned("POST", &path, Some(doc), None).await?
+        }
+    };
+    Ok(saved.map(|tool| SavedTool { tool, version }))
 }
 
 /// What the edge answered to a try.
@@ -325,10 +340,10 @@ pub fn ToolPage() -> impl IntoView {
     Effect::new(move || {
         let to = match (save.value().get(), remove.value().get()) {
             (_, Some(Ok(Ok(())))) => Some(format!("/tenants/{}/tools", slug.get_untracked())),
-            (Some(Ok(Ok(tool))), _) if tool.name != name() => Some(format!(
+            (Some(Ok(Ok(saved))), _) if saved.tool.name != name() => Some(format!(
                 "/tenants/{}/tools/{}",
                 slug.get_untracked(),
-                crate::api::segment(&tool.name)
+                crate::api::segment(&saved.tool.name)
             )),
             _ => None,
         };
@@ -402,9 +417,17 @@ fn ToolEditor(
 ) -> impl IntoView {
     let EditorData {
         tool,
+        version,
         scopes: tenant_scopes,
         may_change,
     } = data;
+    // The version the next save is made on: the one read, then each saved.
+    let version = RwSignal::new(version);
+    Effect::new(move |_| {
+        if let Some(Ok(Ok(saved))) = save.value().get() {
+            version.set(saved.version);
+        }
+    });
     let original = tool.as_ref().map(|t| t.name.clone());
     let editing = original.is_some();
     let t = tool.unwrap_or(ToolForm {
@@ -469,7 +492,7 @@ fn ToolEditor(
     let server_error =
         move |field: &'static str| move || crate::form::field_message(problem.get(), field);
     let saved = move || match save.value().get() {
-        Some(Ok(Ok(tool))) => Some(format!("Saved {}.", tool.name)),
+        Some(Ok(Ok(saved))) => Some(format!("Saved {}.", saved.tool.name)),
         _ => None,
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -477,6 +500,7 @@ fn ToolEditor(
         save.dispatch(SaveTool {
             slug: slug.get_untracked(),
             original: original.clone(),
+            version: version.get_untracked(),
             form: form(),
         });
     };

@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
@@ -14,12 +14,8 @@ use crate::services::provider_test::{ProviderTest, ProviderTestResult};
 
 /// The settings with their version in `ETag`, for a conditional PUT.
 fn tagged(settings: AuthSettings) -> Response {
-    let etag = HeaderValue::from_str(&settings.etag()).ok();
-    let mut response = Json(settings).into_response();
-    if let Some(etag) = etag {
-        response.headers_mut().insert(header::ETAG, etag);
-    }
-    response
+    let etag = settings.etag();
+    super::version::tagged(settings, &etag)
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/auth", params(("tenant" = String, Path)), responses(
@@ -49,7 +45,7 @@ pub async fn auth_put(
     headers: HeaderMap,
     ApiJson(input): ApiJson<AuthSettingsInput>,
 ) -> Result<Response, ApiError> {
-    let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
+    let if_match = super::version::if_match(&headers);
     Ok(tagged(
         services.auth_put(&ctx, &tenant, input, if_match).await?,
     ))

@@ -16,6 +16,7 @@ pub mod session;
 mod tenants;
 mod tools;
 mod usage;
+mod version;
 
 use axum::http::HeaderValue;
 use std::sync::Arc;

@@ -2,7 +2,9 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
+use axum::response::Response;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
@@ -51,29 +53,44 @@ pub async fn tool_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The tool with its version in `ETag`.
+fn tagged(tool: Tool) -> Response {
+    let etag = tool.etag();
+    super::version::tagged(tool, &etag)
+}
+
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tools/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
-    responses((status = 200, body = Tool), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Tool, headers(("ETag" = String, description = "the tool's version, for If-Match"))),
+    (status = 404, body = ErrorBody)))]
 pub async fn tool_get(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath((tenant, name)): ApiPath<(String, String)>,
-) -> Result<Json<Tool>, ApiError> {
-    Ok(Json(services.tool_get(&ctx, &tenant, &name).await?))
+) -> Result<Response, ApiError> {
+    Ok(tagged(services.tool_get(&ctx, &tenant, &name).await?))
 }
 
 /// Replaces the tool with the complete definition given (a different
-/// `name` renames it). Invalid input changes nothing.
-#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/tools/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
+/// `name` renames it). Invalid input changes nothing. With `If-Match` (the
+/// `ETag` of a GET), refused with 412 if the tool changed since.
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/tools/{name}",
+    params(("tenant" = String, Path), ("name" = String, Path),
+        ("If-Match" = Option<String>, Header, description = "the ETag the change was made on")),
     request_body = ToolCreate,
-    responses((status = 200, body = Tool), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Tool, headers(("ETag" = String, description = "the new version"))),
+    (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn tool_update(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath((tenant, name)): ApiPath<(String, String)>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<ToolCreate>,
-) -> Result<Json<Tool>, ApiError> {
-    Ok(Json(
-        services.tool_update(&ctx, &tenant, &name, input).await?,
+) -> Result<Response, ApiError> {
+    let if_match = super::version::if_match(&headers);
+    Ok(tagged(
+        services
+            .tool_update(&ctx, &tenant, &name, input, if_match)
+            .await?,
     ))
 }
 

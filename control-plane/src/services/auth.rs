@@ -148,13 +148,7 @@ impl Services {
             Some(row) => view(stored_oauth(&row.settings.0)?, Some(row.updated_at)),
             None => public_settings(),
         };
-        if let Some(expected) = if_match
-            && !etag_matches(expected, &before.etag())
-        {
-            return Err(ServiceError::Stale(
-                "the sign-in settings were changed by someone else since they were read; reload them".into(),
-            ));
-        }
+        super::version::check(if_match, &before.etag(), "the sign-in settings")?;
         let after = self
             .auth_store(&mut tx, tenant, tenant_row.id, input)
             .await?;
@@ -313,14 +307,6 @@ impl AuthSettings {
             None => "\"public\"".to_owned(),
         }
     }
-}
-
-/// Whether an `If-Match` value names `etag` (or any version, `*`).
-fn etag_matches(if_match: &str, etag: &str) -> bool {
-    if_match
-        .split(',')
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == etag)
 }
 
 fn public_settings() -> AuthSettings {

@@ -19,6 +19,7 @@ pub mod secrets;
 pub mod tenants;
 pub mod tools;
 pub mod usage;
+pub mod version;
 
 use crate::outbound::Outbound;
 use ed25519_dalek::SigningKey;

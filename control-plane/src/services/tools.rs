@@ -92,6 +92,13 @@ pub struct Tool {
     pub created_at: DateTime<Utc>,
 }
 
+impl Tool {
+    /// The tool's version, for `If-Match`.
+    pub fn etag(&self) -> String {
+        super::version::content_etag(self)
+    }
+}
+
 impl From<ToolRow> for Tool {
     fn from(r: ToolRow) -> Self {
         Self {
@@ -153,13 +160,15 @@ impl Services {
     }
 
     /// Replaces a tool with a complete new definition (which may rename
-    /// it); nothing changes unless all of it is valid.
+    /// it); nothing changes unless all of it is valid and, with `if_match`,
+    /// unless the tool is still that version ([`Tool::etag`]).
     pub async fn tool_update(
         &self,
         ctx: &RequestContext,
         tenant: &str,
         name: &str,
         input: ToolCreate,
+        if_match: Option<&str>,
     ) -> Result<Tool, ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
         validate_tool(&input)?;
@@ -169,6 +178,7 @@ impl Services {
             .await?
             .map(Tool::from)
             .ok_or_else(|| tool_not_found(tenant, name))?;
+        super::version::check(if_match, &before.etag(), &format!("tool {name:?}"))?;
         let row = storage::tools::tool_update(&mut *tx, tenant_row.id, name, &encoded.row(&input))
             .await
             .map_err(|e| name_taken(e, tenant, &input.name))?
