@@ -144,21 +144,8 @@ impl Client {
 }
 
 async fn call(app: &Client, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = app.request(method, uri);
-    let body = match body {
-        Some(v) => {
-            req = req.header("content-type", "application/json");
-            Body::from(v.to_string())
-        }
-        None => Body::empty(),
-    };
-    let resp = app.send(req.body(body).unwrap()).await;
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let (status, _, answer) = call_with(app, method, uri, &[], body).await;
+    (status, answer)
 }
 
 /// Sends `report` as the edge does: signed with the ingest secret `key`
