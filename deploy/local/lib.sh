@@ -128,6 +128,10 @@ pc_python_clients() {
 # OpenSSL as a top-level wildcard), hence tenants at <slug>.mcp.localhost.
 pc_dev_tls() {
   local dir="$1" domain="$2"
+  if ! command -v openssl >/dev/null; then
+    pc_log "installing openssl (apt)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl >/dev/null
+  fi
   mkdir -p "$dir"
   PC_TLS_CA="$dir/ca.pem" PC_TLS_CERT="$dir/edge.pem" PC_TLS_KEY="$dir/edge-key.pem"
   if [ ! -s "$PC_TLS_CA" ] || [ ! -s "$dir/ca-key.pem" ]; then
