@@ -1957,6 +1957,31 @@ async fn rate_limits_have_defaults_are_checked_and_published(pool: PgPool) {
         (reset["custom"].clone(), reset["limits"].clone()),
         (json!(false), reset["defaults"].clone())
     );
+    // Versioned like every editable thing: a save on an old version is refused.
+    let path = "/api/v1/tenants/acme/limits";
+    let (_, read, _) = call_with(&app, "GET", path, &[], None).await;
+    let read = read.expect("limits have an ETag");
+    let mine = json!({ "limits": saved["limits"].clone() });
+    let (status, _, _) = call_with(
+        &app,
+        "PUT",
+        path,
+        &[("if-match", &read)],
+        Some(mine.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, stale) = call_with(
+        &app,
+        "PUT",
+        path,
+        &[("if-match", &read)],
+        Some(json!({"limits": null})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{stale}");
+    let (_, _, kept) = call_with(&app, "GET", path, &[], None).await;
+    assert_eq!(kept["custom"], true, "the refused reset changed nothing");
 }
 
 /// Serves an OpenID Provider's discovery document and keys (or, with

@@ -17,21 +17,32 @@ pub struct Limits {
     pub custom: bool,
     pub defaults: RateLimits,
     pub window_seconds: u64,
+    /// The version read (the answer's `ETag`), which a save is made on.
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 #[server(prefix = "/ui/fn", endpoint = "load_limits")]
 pub async fn load_limits(slug: String) -> Result<Limits, ServerFnError> {
-    crate::api::call("GET", &format!("/v1/tenants/{slug}/limits"), None).await
+    let path = format!("/v1/tenants/{slug}/limits");
+    let (limits, version) = crate::api::versioned("GET", &path, None, None).await?;
+    let limits: Limits = limits.map_err(Problem::into_error)?;
+    Ok(Limits { version, ..limits })
 }
 
-/// Saves `limits`, or goes back to the defaults when `None`.
+/// Saves `limits`, or goes back to the defaults when `None`, on `version`
+/// (refused if someone else saved them since).
 #[server(prefix = "/ui/fn", endpoint = "save_limits")]
 pub async fn save_limits(
     slug: String,
     limits: Option<RateLimits>,
+    version: Option<String>,
 ) -> Result<Outcome<Limits>, ServerFnError> {
     let body = serde_json::json!({ "limits": limits });
-    crate::api::attempt("PUT", &format!("/v1/tenants/{slug}/limits"), Some(body)).await
+    let path = format!("/v1/tenants/{slug}/limits");
+    Ok(crate::api::versioned("PUT", &path, Some(body), version)
+        .await?
+        .0)
 }
 
 /// Each limit's words, in the order of [`RateLimits::named`].
@@ -75,6 +86,7 @@ fn LimitsForm(
         custom,
         defaults,
         window_seconds,
+        version,
     } = limits;
     let summary = format!(
         "{} Requests over a limit are answered 429 with Retry-After; counts start afresh every {window_seconds} seconds.",
@@ -108,17 +120,20 @@ fn LimitsForm(
         }
     };
     let save_slug = slug.clone();
+    let save_version = version.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         save.dispatch(SaveLimits {
             slug: save_slug.clone(),
             limits: Some(read()),
+            version: save_version.clone(),
         });
     };
     let reset = move |_| {
         save.dispatch(SaveLimits {
             slug: slug.clone(),
             limits: None,
+            version: version.clone(),
         });
     };
     let fields = current

@@ -2,7 +2,8 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
@@ -63,21 +64,34 @@ pub async fn limits_get(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
-) -> Result<Json<Limits>, ApiError> {
-    Ok(Json(services.tenant_limits(&ctx, &tenant).await?))
+) -> Result<Response, ApiError> {
+    Ok(tagged_limits(services.tenant_limits(&ctx, &tenant).await?))
+}
+
+/// The limits with their version in `ETag`.
+fn tagged_limits(limits: Limits) -> Response {
+    let etag = limits.etag();
+    super::version::tagged(limits, &etag)
 }
 
 /// Sets the tenant's rate limits, or back to the defaults (`null`);
 /// published with the next version.
-#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/limits", params(("tenant" = String, Path)), request_body = LimitsUpdate,
-    responses((status = 200, body = Limits), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/limits",
+    params(("tenant" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag the change was made on")),
+    request_body = LimitsUpdate,
+    responses((status = 200, body = Limits, headers(("ETag" = String, description = "the new version"))),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn limits_put(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<LimitsUpdate>,
-) -> Result<Json<Limits>, ApiError> {
-    Ok(Json(
-        services.tenant_set_limits(&ctx, &tenant, input).await?,
+) -> Result<Response, ApiError> {
+    let if_match = super::version::if_match(&headers);
+    Ok(tagged_limits(
+        services
+            .tenant_set_limits(&ctx, &tenant, input, if_match)
+            .await?,
     ))
 }

@@ -63,6 +63,13 @@ pub struct Limits {
     pub window_seconds: u64,
 }
 
+impl Limits {
+    /// The limits' version, for `If-Match`.
+    pub fn etag(&self) -> String {
+        super::version::content_etag(self)
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LimitsUpdate {
@@ -189,12 +196,15 @@ impl Services {
         Ok(limits_view(row.rate_limits.map(|l| l.0)))
     }
 
-    /// Sets the tenant's rate limits (published with the next version).
+    /// Sets the tenant's rate limits (published with the next version);
+    /// with `if_match`, only if they are still that version
+    /// ([`Limits::etag`]).
     pub async fn tenant_set_limits(
         &self,
         ctx: &RequestContext,
         slug: &str,
         input: LimitsUpdate,
+        if_match: Option<&str>,
     ) -> Result<Limits, ServiceError> {
         let row = self.tenant_for(ctx, slug, Permission::Write).await?;
         if let Some(limits) = &input.limits {
@@ -202,8 +212,12 @@ impl Services {
                 .validate()
                 .map_err(|e| ServiceError::invalid(e.field, e.to_string()))?;
         }
-        let before = limits_view(row.rate_limits.map(|l| l.0));
-        storage::tenants::tenant_set_limits(&self.db, row.id, input.limits.as_ref()).await?;
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let before =
+            limits_view(storage::tenants::tenant_limits_for_update(&mut *tx, row.id).await?);
+        super::version::check(if_match, &before.etag(), "the rate limits")?;
+        storage::tenants::tenant_set_limits(&mut *tx, row.id, input.limits.as_ref()).await?;
+        tx.commit().await.map_err(StorageError::from)?;
         let after = limits_view(input.limits);
         self.audit(
             ctx,

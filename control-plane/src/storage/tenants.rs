@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use portcullis_tenant_config::RateLimits;
 use sqlx::types::Json;
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::{FromRow, PgConnection, PgExecutor, PgPool};
 
 use super::error::{StorageError, classify};
 
@@ -129,8 +129,22 @@ pub async fn tenant_update(
 }
 
 /// Sets the tenant's rate limits (`None`: back to the defaults).
+/// The tenant's stored rate limits, its row locked until the transaction
+/// ends (one writer of them at a time).
+pub async fn tenant_limits_for_update(
+    db: impl PgExecutor<'_>,
+    id: i64,
+) -> Result<Option<RateLimits>, StorageError> {
+    let row: Option<(Option<Json<RateLimits>>,)> =
+        sqlx::query_as("SELECT rate_limits FROM tenants WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.and_then(|(limits,)| limits.map(|l| l.0)))
+}
+
 pub async fn tenant_set_limits(
-    db: &PgPool,
+    db: impl PgExecutor<'_>,
     id: i64,
     limits: Option<&RateLimits>,
 ) -> Result<(), StorageError> {
