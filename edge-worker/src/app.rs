@@ -292,6 +292,12 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
                 return Outcome::Reply(document);
             }
         }
+        if path == "/favicon.ico" {
+            // Browsers ask on every page the edge shows; there is none.
+            return Outcome::Reply(
+                HttpResponse::empty(204).with_header("cache-control", "public, max-age=86400"),
+            );
+        }
         if !MCP_PATHS.contains(&path) {
             let message =
                 "no such endpoint; MCP is served at /mcp (and /sse for 2024-11-05 clients)";
@@ -587,6 +593,21 @@ mod tests {
             .send(&req("GET", "acme.localhost:8787", "/internal/clients", b""))
             .await;
         assert_eq!(public.status, 404);
+    }
+
+    #[tokio::test]
+    async fn a_tenant_host_answers_the_browsers_favicon_request_with_nothing() {
+        let f = Fixture::new();
+        f.push("acme", &config("acme", 1, "t")).await;
+        let icon = f
+            .send(&req("GET", "acme.localhost:8787", "/favicon.ico", b""))
+            .await;
+        assert_eq!((icon.status, icon.body.len()), (204, 0));
+        assert!(icon.header("cache-control").is_some());
+        let other = f
+            .send(&req("GET", "acme.localhost:8787", "/favicon.png", b""))
+            .await;
+        assert_eq!(other.status, 404);
     }
 
     #[tokio::test]

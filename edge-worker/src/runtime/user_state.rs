@@ -315,7 +315,8 @@ impl McpUserState {
                 into_worker_response(reply.with_header(SESSION_HEADER, &call_session))
             }
             Step::Ask { pending, requests } => {
-                let (writer, response) = event_stream::open(b": waiting for your input\n\n")?;
+                let (writer, mut response) = event_stream::open(b": waiting for your input\n\n")?;
+                response.headers_mut().set(SESSION_HEADER, &call_session)?;
                 send(&writer, &requests);
                 self.keep(&call.session, &pending)?;
                 self.calls.borrow_mut().insert(pending.key, writer);
