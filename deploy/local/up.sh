@@ -149,7 +149,7 @@ if [ "$demo" = 1 ]; then
   alice@example.test, who may also add notes, or bob@example.test):
     MCP endpoint    $demo_origin/mcp
     Inspector       ${node_env}npx @modelcontextprotocol/inspector   # then connect to $demo_origin/mcp
-    Claude Desktop  ${node_env}npx mcp-remote@0.1.38 $demo_origin/mcp
+    Claude Desktop  ${node_env}npx mcp-remote@0.15.1 $demo_origin/mcp
 "
 fi
 
