@@ -103,6 +103,19 @@ async fn a_newcomer_runs_up_pastes_the_banner_and_signs_in_through_mcp_remote() 
         banner.contains("NODE_EXTRA_CA_CERTS="),
         "says how to trust the CA: {banner}"
     );
+    // The mcp-remote it tells Claude Desktop users to run is the one tested.
+    let clients: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("tests/clients/package.json"))
+            .expect("package.json"),
+    )
+    .expect("package.json is JSON");
+    let pinned = clients["dependencies"]["mcp-remote"]
+        .as_str()
+        .expect("mcp-remote is pinned");
+    assert!(
+        banner.contains(&format!("npx mcp-remote@{pinned} {demo_mcp}")),
+        "{banner}"
+    );
 
     // Every printed command works when pasted.
     let script = pasted_commands(&banner);
