@@ -112,16 +112,7 @@ impl Services {
         tenant: &str,
     ) -> Result<AuthSettings, ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
-        self.auth_view(tenant_row.id).await
-    }
-
-    async fn auth_view(&self, tenant_id: i64) -> Result<AuthSettings, ServiceError> {
-        let row = storage::auth::auth_get(&self.db, tenant_id).await?;
-        let Some(row) = row else {
-            return Ok(public_settings());
-        };
-        let oauth = stored_oauth(&row.settings.0)?;
-        Ok(view(oauth, Some(row.updated_at)))
+        auth_view(&self.db, tenant_row.id).await
     }
 
     /// Saves `input` as the tenant's settings; with `if_match`, only if the
@@ -144,10 +135,7 @@ impl Services {
         // One writer of a tenant's settings at a time, whether or not any
         // are saved yet.
         storage::auth::auth_lock(&mut *tx, tenant_row.id).await?;
-        let before = match storage::auth::auth_get(&mut *tx, tenant_row.id).await? {
-            Some(row) => view(stored_oauth(&row.settings.0)?, Some(row.updated_at)),
-            None => public_settings(),
-        };
+        let before = auth_view(&mut *tx, tenant_row.id).await?;
         super::version::check(if_match, &before.etag(), "the sign-in settings")?;
         let after = self
             .auth_store(&mut tx, tenant, tenant_row.id, input)
@@ -299,13 +287,20 @@ fn stored_oauth(settings: &serde_json::Value) -> Result<OAuthConfig, ServiceErro
 }
 
 impl AuthSettings {
-    /// The settings' version as an HTTP entity tag: when they were last
-    /// saved (to the microsecond), or `"public"` while none are.
+    /// The settings' version, for `If-Match`.
     pub fn etag(&self) -> String {
-        match self.updated_at {
-            Some(at) => format!("\"{}\"", at.timestamp_micros()),
-            None => "\"public\"".to_owned(),
-        }
+        super::version::content_etag(self)
+    }
+}
+
+/// The tenant's settings as saved (public while none are).
+async fn auth_view(
+    db: impl sqlx::PgExecutor<'_>,
+    tenant_id: i64,
+) -> Result<AuthSettings, ServiceError> {
+    match storage::auth::auth_get(db, tenant_id).await? {
+        Some(row) => Ok(view(stored_oauth(&row.settings.0)?, Some(row.updated_at))),
+        None => Ok(public_settings()),
     }
 }
 
