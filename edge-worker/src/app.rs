@@ -366,7 +366,7 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
         let client_ip = request.header(rate::CLIENT_IP_HEADER).unwrap_or("unknown");
         let counts = rate::counts(&config.limits, endpoint, client_ip);
         match self.store.admit(&config.tenant, &counts, self.now).await {
-            Ok(admission) => admission,
+            Ok(admission) => admission.map(|_leased| ()),
             Err(e) => {
                 crate::log::error(&format!("rate counter: {}", e.0));
                 Ok(())
@@ -461,6 +461,25 @@ mod tests {
                 new_session_id: &|| "5e55-10ab".to_string(),
                 token_key: &[9; 32],
                 now: 1_000,
+            }
+        }
+        /// The edge of [`Self::edge`] over another store.
+        fn edge_over<'a, S>(&'a self, store: &'a S) -> Edge<'a, S, Ed25519Verifier> {
+            let Edge {
+                edge_domain,
+                verifier,
+                new_session_id,
+                token_key,
+                now,
+                ..
+            } = self.edge();
+            Edge {
+                edge_domain,
+                store,
+                verifier,
+                new_session_id,
+                token_key,
+                now,
             }
         }
         /// Sends a request and returns the HTTP answer it gets.
@@ -718,6 +737,80 @@ mod tests {
             ))
             .await;
         assert_eq!(none.status, 404);
+    }
+
+    /// The first tool's name as the edge over `store` lists it.
+    async fn first_tool<S: ConfigStore + RateLimiter + CommandNonces>(
+        f: &Fixture,
+        store: &S,
+    ) -> Value {
+        let list = br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+        let r = f
+            .edge_over(store)
+            .handle(&req("POST", "acme.localhost", "/mcp", list))
+            .await
+            .into_reply();
+        body(&r)["result"]["tools"][0]["name"].clone()
+    }
+
+    /// The status of pushing `envelope` to acme through the edge over `store`.
+    async fn push_through<S: ConfigStore + RateLimiter + CommandNonces>(
+        f: &Fixture,
+        store: &S,
+        envelope: &SignedConfig,
+    ) -> u16 {
+        let body = serde_json::to_vec(envelope).unwrap();
+        let path = "/internal/tenants/acme/config";
+        f.edge_over(store)
+            .handle(&req("PUT", "localhost", path, &body))
+            .await
+            .into_reply()
+            .status
+    }
+
+    #[tokio::test]
+    async fn through_the_hot_cache_a_newer_publish_is_served_after_the_bound_and_a_tampered_one_never()
+     {
+        use std::cell::RefCell;
+        use std::rc::Rc;
+
+        use crate::cache::{CONFIG_FRESH_MS, Cached, HotCache};
+        let f = Fixture::new();
+        let cache = Rc::<RefCell<HotCache>>::default();
+        let at = |now_ms| Cached {
+            inner: MemoryStore::default(),
+            cache: cache.clone(),
+            now_ms,
+        };
+        let store = at(0);
+        let v1 = SignedConfig::sign(&config("acme", 1, "one"), &f.key).unwrap();
+        assert_eq!(push_through(&f, &store, &v1).await, 200);
+        assert_eq!(
+            first_tool(&f, &store).await,
+            json!("one"),
+            "a push here is served at once"
+        );
+        // A tampered push is refused and never served, however long after.
+        let mut tampered = SignedConfig::sign(&config("acme", 2, "one"), &f.key).unwrap();
+        tampered.payload = tampered.payload.replace("\"one\"", "\"evil\"");
+        assert_eq!(push_through(&f, &store, &tampered).await, 403);
+        assert_eq!(first_tool(&f, &store).await, json!("one"));
+        // Another isolate installs version 2 in the shared store.
+        let mut store = Cached { now_ms: 1, ..store };
+        store.inner.put(&config("acme", 2, "two"));
+        assert_eq!(
+            first_tool(&f, &store).await,
+            json!("one"),
+            "within the bound"
+        );
+        store.now_ms = CONFIG_FRESH_MS + 1;
+        assert_eq!(
+            first_tool(&f, &store).await,
+            json!("two"),
+            "after the bound"
+        );
+        store.now_ms = 100 * CONFIG_FRESH_MS;
+        assert_eq!(first_tool(&f, &store).await, json!("two"));
     }
 
     #[tokio::test]

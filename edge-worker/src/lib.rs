@@ -27,6 +27,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod cache;
 pub mod config_push;
 pub mod http;
 pub mod log;

@@ -23,6 +23,16 @@ pub struct Count {
     pub limit: u32,
 }
 
+impl Count {
+    /// How many units an isolate takes at once to spend locally
+    /// ([`crate::cache`]): a thirty-second of the limit, so that leases
+    /// left unspent in other isolates cost little of it, and one — exact
+    /// counting — for small limits.
+    pub fn lease(&self) -> u32 {
+        (self.limit / 32).clamp(1, 100)
+    }
+}
+
 /// What the limits are about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
@@ -77,14 +87,15 @@ pub struct RetryAfter(pub u64);
 #[allow(async_fn_in_trait)]
 pub trait RateLimiter {
     /// Counts one request against every one of `counts` for `tenant` when
-    /// all are below their limits; otherwise counts nothing and says when
-    /// the fullest window ends.
+    /// all are below their limits, leasing the caller the units it
+    /// returns (see [`RateCounter::lease`]); otherwise counts nothing and
+    /// says when the fullest window ends.
     async fn admit(
         &self,
         tenant: &str,
         counts: &[Count],
         now: u64,
-    ) -> Result<Result<(), RetryAfter>, StoreError>;
+    ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError>;
 }
 
 /// Above this many counters, those of past windows are dropped.
@@ -104,8 +115,25 @@ struct Window {
 }
 
 impl RateCounter {
-    /// See [`RateLimiter::admit`].
+    /// Counts one request against every one of `counts` when all are below
+    /// their limits; otherwise counts nothing and says when the fullest
+    /// window ends.
     pub fn admit(&mut self, counts: &[Count], now: u64) -> Result<(), RetryAfter> {
+        self.take(counts, now, |_| 1).map(|_| ())
+    }
+
+    /// [`Self::admit`], but takes up to [`Count::lease`] units of each count
+    /// (as many as are left) for the caller to spend; returns how many.
+    pub fn lease(&mut self, counts: &[Count], now: u64) -> Result<Vec<u32>, RetryAfter> {
+        self.take(counts, now, Count::lease)
+    }
+
+    fn take(
+        &mut self,
+        counts: &[Count],
+        now: u64,
+        units: impl Fn(&Count) -> u32,
+    ) -> Result<Vec<u32>, RetryAfter> {
         let started = now - now % WINDOW_SECONDS;
         let used = |key: &str| {
             self.windows
@@ -119,6 +147,7 @@ impl RateCounter {
         if self.windows.len() >= PRUNE_AT {
             self.windows.retain(|_, w| w.started == started);
         }
+        let mut granted = Vec::with_capacity(counts.len());
         for c in counts {
             let window = self
                 .windows
@@ -127,9 +156,11 @@ impl RateCounter {
             if window.started != started {
                 *window = Window { started, count: 0 };
             }
-            window.count += 1;
+            let units = units(c).min(c.limit - window.count).max(1);
+            window.count += units;
+            granted.push(units);
         }
-        Ok(())
+        Ok(granted)
     }
 
     /// How many counters are held (for tests of the bound).

@@ -85,10 +85,10 @@ pub mod memory {
             tenant: &str,
             counts: &[Count],
             now: u64,
-        ) -> Result<Result<(), RetryAfter>, StoreError> {
+        ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
             let mut counters = self.3.borrow_mut();
             let counter = counters.entry(tenant.to_owned()).or_default();
-            Ok(counter.admit(counts, now))
+            Ok(counter.lease(counts, now))
         }
     }
 

@@ -1,10 +1,9 @@
 //! Tenant configs in Workers KV, one key per tenant.
 //!
-//! Every request still reads the stored text (so a publish is seen at once,
-//! as far as KV itself is), but parsing it happens once per isolate and
-//! version: the parsed config is kept next to the exact text it came from.
-//! TODO-perf: the KV read itself could be skipped for a short time after
-//! the last one, at the price of seeing a publish that much later.
+//! Requests read through the isolate's hot cache ([`crate::cache`]), so
+//! KV is read at most every `CONFIG_FRESH_MS` per tenant; parsing happens
+//! once per isolate and version even then: the parsed config is kept next
+//! to the exact text it came from.
 //!
 //! Writes go through the tenant's control object ([`super::tenant_control`]),
 //! which orders them: KV alone cannot compare and set.
@@ -115,7 +114,7 @@ impl RateLimiter for KvConfigStore {
         tenant: &str,
         counts: &[Count],
         now: u64,
-    ) -> Result<Result<(), RetryAfter>, StoreError> {
+    ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
         tenant_control::admit(&self.env, tenant, counts, now)
             .await
             .map_err(|e| StoreError(e.to_string()))

@@ -19,9 +19,13 @@ mod user_state;
 mod vars;
 mod webcrypto;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use worker::{Context, Env, Request, Response, event};
 
 use crate::app::{Edge, Outcome};
+use crate::cache::{Cached, HotCache};
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::mcp::effect::Effect;
 use crate::usage::UsageEvent;
@@ -47,6 +51,25 @@ async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Respo
     }
 }
 
+thread_local! {
+    /// What this isolate keeps between requests ([`crate::cache`]).
+    static HOT: Rc<RefCell<HotCache>> = Rc::default();
+}
+
+/// The isolate's hot-path cache, shared by its requests and its objects.
+fn hot_cache() -> Rc<RefCell<HotCache>> {
+    HOT.with(Rc::clone)
+}
+
+/// The served configs, read through the isolate's hot cache.
+fn configs(env: &Env) -> worker::Result<Cached<kv::KvConfigStore>> {
+    Ok(Cached {
+        inner: kv::KvConfigStore::new(env)?,
+        cache: hot_cache(),
+        now_ms: worker::Date::now().as_millis(),
+    })
+}
+
 /// Serves `request`, adding to `usage` what it counts for.
 async fn serve(
     request: Request,
@@ -56,7 +79,7 @@ async fn serve(
     let edge_domain = vars::edge_domain(env)?;
     let public_key = vars::config_public_key(env)?;
     let token_key = vars::token_key(env)?;
-    let store = kv::KvConfigStore::new(env)?;
+    let store = configs(env)?;
     let verifier = webcrypto::Ed25519WebCrypto::new(public_key);
     let Some(request) = into_http_request(request).await? else {
         return into_worker_response(HttpResponse::error(

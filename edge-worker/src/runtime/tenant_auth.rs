@@ -12,7 +12,7 @@ use worker::{
 };
 
 use super::objects::Object;
-use super::{into_http_request, into_worker_response, kv, vars, webcrypto};
+use super::{into_http_request, into_worker_response, vars, webcrypto};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::records::{AuthStore, StorageError};
 use crate::oauth::upstream::{Fetch, Fetched, MAX_UPSTREAM_BODY, Outbound};
@@ -84,7 +84,7 @@ impl DurableObject for McpTenantAuth {
                 "no tenant here",
             ));
         };
-        let configs = kv::KvConfigStore::new(&self.env)?;
+        let configs = super::configs(&self.env)?;
         let config = match configs.load(tenant).await {
             Ok(Some(config)) => config,
             Ok(None) => {
@@ -243,6 +243,11 @@ impl AuthStore for ObjectStore<'_> {
     }
 
     async fn announce_revocation(&self, grant: &str) -> Result<(), StorageError> {
+        // This isolate's requests refuse the grant at once; others within
+        // `cache::REVOCATION_FRESH_MS` of the marker reaching them.
+        super::hot_cache()
+            .borrow_mut()
+            .note_revoked(self.tenant, grant);
         // Kept as long as an access token of the grant can still be valid.
         vars::configs(self.env)
             .map_err(storage_error)?

@@ -72,7 +72,7 @@ pub async fn admit(
     tenant: &str,
     counts: &[Count],
     now: u64,
-) -> worker::Result<Result<(), RetryAfter>> {
+) -> worker::Result<Result<Vec<u32>, RetryAfter>> {
     let body = serde_json::to_string(&Admit {
         counts: counts.to_vec(),
         now,
@@ -81,7 +81,7 @@ pub async fn admit(
         .call(env, "/admit", body)
         .await?;
     match response.status_code() {
-        204 => Ok(Ok(())),
+        200 => Ok(Ok(response.json().await?)),
         429 => Ok(Err(response.json().await?)),
         other => Err(worker::Error::RustError(format!(
             "the control object answered {other}"
@@ -132,8 +132,8 @@ impl DurableObject for McpTenantControl {
             }
             "/admit" => {
                 let admit: Admit = serde_json::from_slice(&body)?;
-                match self.counter.borrow_mut().admit(&admit.counts, admit.now) {
-                    Ok(()) => Ok(Response::empty()?.with_status(204)),
+                match self.counter.borrow_mut().lease(&admit.counts, admit.now) {
+                    Ok(granted) => Response::from_json(&granted),
                     Err(wait) => Ok(Response::from_json(&wait)?.with_status(429)),
                 }
             }

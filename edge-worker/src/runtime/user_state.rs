@@ -29,7 +29,6 @@ use serde::{Deserialize, Serialize};
 use web_sys::WritableStreamDefaultWriter;
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
-use super::kv::KvConfigStore;
 use super::objects::Object;
 use super::session_sql::{SCHEMA, SqlSessions};
 use super::{event_stream, into_worker_response, schema, tenant_streams, webcrypto};
@@ -280,7 +279,7 @@ impl McpUserState {
     /// The tenant's config and the sealer of its round states, to run a
     /// call with.
     async fn tenant(&self, tenant: &str) -> worker::Result<Option<(Rc<TenantConfig>, PurposeMac)>> {
-        let store = KvConfigStore::new(&self.env)?;
+        let store = super::configs(&self.env)?;
         let config = store
             .load(tenant)
             .await
