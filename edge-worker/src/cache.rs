@@ -142,14 +142,14 @@ impl HotCache {
             self.leases.retain(|_, lease| lease.window == window);
         }
         for (count, units) in leased.iter().zip(granted) {
+            // Requests that found no lease at once each took one; what
+            // they took adds up rather than replacing what is left.
             let key = (tenant.to_owned(), count.key.clone());
-            self.leases.insert(
-                key,
-                Lease {
-                    window,
-                    left: *units,
-                },
-            );
+            let lease = self.leases.entry(key).or_insert(Lease { window, left: 0 });
+            if lease.window != window {
+                *lease = Lease { window, left: 0 };
+            }
+            lease.left += units;
         }
         for c in counts {
             if let Some(lease) = self.leases.get_mut(&(tenant.to_owned(), c.key.clone())) {
@@ -236,7 +236,16 @@ impl<S: RateLimiter> RateLimiter for Cached<S> {
                     .take_leases(tenant, counts, &missing, &granted, window);
                 Ok(Ok(vec![1; counts.len()]))
             }
-            Err(wait) => Ok(Err(wait)),
+            // The counter is spent, but requests in flight alongside this
+            // one may have leased units this isolate has not used yet.
+            Err(wait) => {
+                let missing = self.cache.borrow_mut().spend_leased(tenant, counts, window);
+                Ok(if missing.is_empty() {
+                    Ok(vec![1; counts.len()])
+                } else {
+                    Err(wait)
+                })
+            }
         }
     }
 }
@@ -413,6 +422,44 @@ mod tests {
             asked <= 100 / 10,
             "the counter was asked {asked} times for 100 requests"
         );
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_share_what_they_lease_and_admit_up_to_the_limit() {
+        let limits = RateLimits {
+            mcp_per_ip: 320,
+            mcp_per_tenant: 10_000,
+            ..RateLimits::default()
+        };
+        let store = Cached {
+            inner: Yielding::default(),
+            cache: Rc::default(),
+            now_ms: 0,
+        };
+        let request = counts(&limits, Endpoint::Mcp, "192.0.2.1");
+        // Every request finds no lease and asks the counter before any
+        // answer is back, as 500 calls arriving at once do.
+        let answers =
+            futures_util::future::join_all((0..500).map(|_| store.admit("acme", &request, 60)))
+                .await;
+        let admitted = answers.iter().filter(|a| matches!(a, Ok(Ok(_)))).count();
+        assert_eq!(admitted, 320, "one isolate admits exactly the limit");
+    }
+
+    /// A counter whose answers come back only after every caller has asked.
+    #[derive(Default)]
+    struct Yielding(MemoryStore);
+
+    impl RateLimiter for Yielding {
+        async fn admit(
+            &self,
+            tenant: &str,
+            counts: &[Count],
+            now: u64,
+        ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
+            tokio::task::yield_now().await;
+            self.0.admit(tenant, counts, now).await
+        }
     }
 
     /// A counter that counts how often it is asked.

@@ -1,5 +1,5 @@
 //! What answering an MCP request makes the runtime do, as values: the
-//! core decides, the shell (`crate::runtime`) carries it out.
+//! core decides, the Workers shell carries it out.
 
 use super::asking::{AnswerToCall, CallToAsk};
 use super::sessions::{SessionChange, SessionOwner};

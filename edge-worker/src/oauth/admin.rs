@@ -3,7 +3,7 @@
 //! users gave them, and revoking either.
 //!
 //! These paths are answered only for requests the Worker forwards after
-//! checking the control plane's signature (`crate::app`); the tenant's
+//! checking the control plane's signature (in the app layer); the tenant's
 //! public host never routes them here.
 
 use portcullis_tenant_config::auth::UserClaims;

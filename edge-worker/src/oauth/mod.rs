@@ -20,7 +20,7 @@ mod token;
 pub mod upstream;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::cell::RefCell;
 

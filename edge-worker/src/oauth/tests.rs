@@ -21,14 +21,14 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::rate::RateCounter;
 use crate::tokens::{AccessTokens, pkce_challenge};
 
-const ORIGIN: &str = "https://acme.localhost";
-const IDP: &str = "https://idp.example";
-const SEAL_KEY: [u8; 32] = [5; 32];
+pub const ORIGIN: &str = "https://acme.localhost";
+pub const IDP: &str = "https://idp.example";
+pub const SEAL_KEY: [u8; 32] = [5; 32];
 pub const TOKEN_KEY: [u8; 32] = [9; 32];
-const REDIRECT: &str = "http://127.0.0.1:5555/callback";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const NOW: u64 = 1_000;
-const CIMD_URL: &str = "https://app.example.com/oauth/client.json";
+pub const REDIRECT: &str = "http://127.0.0.1:5555/callback";
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const NOW: u64 = 1_000;
+pub const CIMD_URL: &str = "https://app.example.com/oauth/client.json";
 
 /// Real AES-GCM (the native twin of the edge's Web Crypto sealing), a
 /// deterministic token source, and JWS "signatures" that are a SHA-256 of
@@ -452,15 +452,15 @@ pub fn json_of(response: &HttpResponse) -> Value {
     serde_json::from_slice(&response.body).unwrap_or(Value::Null)
 }
 
-fn location(response: &HttpResponse) -> &str {
+pub fn location(response: &HttpResponse) -> &str {
     response.header("location").unwrap_or_default()
 }
 
-fn location_params(response: &HttpResponse) -> Params {
+pub fn location_params(response: &HttpResponse) -> Params {
     Params::parse(location(response).split_once('?').map_or("", |(_, q)| q)).unwrap()
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&marker)
@@ -473,7 +473,7 @@ fn hidden(html: &str, name: &str) -> String {
         .to_owned()
 }
 
-fn assert_oauth_error(response: &HttpResponse, status: u16, error: &str) {
+pub fn assert_oauth_error(response: &HttpResponse, status: u16, error: &str) {
     let body = json_of(response);
     assert_eq!(
         (response.status, body["error"].as_str()),
@@ -482,7 +482,7 @@ fn assert_oauth_error(response: &HttpResponse, status: u16, error: &str) {
     );
 }
 
-fn assert_redirected_error(response: &HttpResponse, error: &str) {
+pub fn assert_redirected_error(response: &HttpResponse, error: &str) {
     assert_eq!(response.status, 302);
     assert!(
         location(response).starts_with(REDIRECT),
@@ -496,7 +496,7 @@ fn assert_redirected_error(response: &HttpResponse, error: &str) {
 }
 
 /// A page, not a redirect: nothing may go to an unverified redirect URI.
-fn assert_page(response: &HttpResponse, status: u16, text: &str) {
+pub fn assert_page(response: &HttpResponse, status: u16, text: &str) {
     let html = String::from_utf8_lossy(&response.body);
     assert_eq!(response.status, status, "{html}");
     assert_eq!(response.header("location"), None);
@@ -510,9 +510,18 @@ fn assert_page(response: &HttpResponse, status: u16, text: &str) {
     );
 }
 
-fn claims_of(access: &str) -> Value {
+pub fn claims_of(access: &str) -> Value {
     let payload = access.split('.').nth(1).expect("payload");
     serde_json::from_slice(&decode_base64url(payload).expect("base64")).expect("json")
+}
+
+pub fn retry_after(response: &HttpResponse) -> u64 {
+    let value = response
+        .header("retry-after")
+        .expect("a Retry-After header");
+    let seconds: u64 = value.parse().expect("whole seconds");
+    assert!((1..=60).contains(&seconds), "{seconds}");
+    seconds
 }
 
 #[tokio::test]
@@ -941,298 +950,6 @@ async fn a_lost_or_foreign_transaction_shows_a_page() {
         400,
         "expired",
     );
-}
-
-// The resource server side: `/mcp` with and without tokens, through the edge.
-
-mod resource_server {
-    use super::*;
-    use crate::app::Edge;
-    use crate::store::memory::MemoryStore;
-    use crate::store::revocation_key;
-    use portcullis_tenant_config::envelope::Ed25519Verifier;
-
-    struct Site {
-        store: MemoryStore,
-        verifier: Ed25519Verifier,
-    }
-
-    impl Site {
-        async fn new(configs: &[TenantConfig]) -> Self {
-            let store = MemoryStore::default();
-            for c in configs {
-                store.put(c);
-            }
-            let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
-            Self {
-                store,
-                verifier: Ed25519Verifier(key.verifying_key()),
-            }
-        }
-
-        async fn send(
-            &self,
-            host: &str,
-            path: &str,
-            query: &str,
-            token: Option<&str>,
-            body: Value,
-        ) -> HttpResponse {
-            let mut headers = vec![
-                ("host".to_owned(), host.to_owned()),
-                ("content-type".to_owned(), "application/json".to_owned()),
-                (
-                    "accept".to_owned(),
-                    "application/json, text/event-stream".to_owned(),
-                ),
-                ("mcp-protocol-version".to_owned(), "2025-11-25".to_owned()),
-            ];
-            if let Some(token) = token {
-                headers.push(("authorization".into(), format!("Bearer {token}")));
-            }
-            let request = HttpRequest {
-                method: if body.is_null() { "GET" } else { "POST" }.into(),
-                path: path.into(),
-                query: query.into(),
-                headers,
-                body: if body.is_null() {
-                    vec![]
-                } else {
-                    body.to_string().into_bytes()
-                },
-                secure: true,
-            };
-            let edge = Edge {
-                edge_domain: "localhost",
-                store: &self.store,
-                verifier: &self.verifier,
-                new_session_id: &|| "0123456789ab".into(),
-                token_key: &TOKEN_KEY,
-                now: NOW + 10,
-            };
-            edge.handle(&request).await.into_reply()
-        }
-
-        async fn mcp(&self, token: Option<&str>, method: &str, params: Value) -> HttpResponse {
-            let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-            self.send("acme.localhost", "/mcp", "", token, body).await
-        }
-    }
-
-    fn tool_names(response: &HttpResponse) -> Vec<String> {
-        json_of(response)["result"]["tools"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["name"].as_str().unwrap().to_owned())
-            .collect()
-    }
-
-    #[tokio::test]
-    async fn no_token_gets_a_challenge_pointing_at_the_metadata() {
-        let site = Site::new(&[oauth_tenant()]).await;
-        let response = site.mcp(None, "tools/list", json!({})).await;
-        assert_eq!(response.status, 401);
-        let challenge = response.header("www-authenticate").unwrap();
-        assert!(challenge.starts_with(
-            "Bearer resource_metadata=\"https://acme.localhost/.well-known/oauth-protected-resource/mcp\""
-        ));
-        assert!(
-            challenge.contains("scope=\"weather:read admin\""),
-            "{challenge}"
-        );
-
-        let prm = site
-            .send(
-                "acme.localhost",
-                "/.well-known/oauth-protected-resource/mcp",
-                "",
-                None,
-                Value::Null,
-            )
-            .await;
-        let prm = json_of(&prm);
-        assert_eq!(prm["resource"], "https://acme.localhost/mcp");
-        assert_eq!(
-            prm["authorization_servers"],
-            json!(["https://acme.localhost"])
-        );
-        let asm = site
-            .send(
-                "acme.localhost",
-                "/.well-known/oauth-authorization-server",
-                "",
-                None,
-                Value::Null,
-            )
-            .await;
-        let asm = json_of(&asm);
-        assert_eq!(asm["issuer"], "https://acme.localhost");
-        assert_eq!(asm["code_challenge_methods_supported"], json!(["S256"]));
-        assert_eq!(asm["authorization_response_iss_parameter_supported"], true);
-        let oidc = site
-            .send(
-                "acme.localhost",
-                "/.well-known/openid-configuration",
-                "",
-                None,
-                Value::Null,
-            )
-            .await;
-        assert_eq!(
-            json_of(&oidc)["token_endpoint"],
-            "https://acme.localhost/token"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_public_tenant_serves_no_oauth_metadata() {
-        let site = Site::new(&[crate::test_fixtures::tenant("acme", 1, &["t"])]).await;
-        let prm = site
-            .send(
-                "acme.localhost",
-                "/.well-known/oauth-protected-resource/mcp",
-                "",
-                None,
-                Value::Null,
-            )
-            .await;
-        assert_eq!(prm.status, 404);
-        assert_eq!(site.mcp(None, "tools/list", json!({})).await.status, 200);
-    }
-
-    #[tokio::test]
-    async fn scopes_filter_tools_and_calls_outside_them_get_a_step_up_challenge() {
-        let h = Harness::new();
-        let tokens = h.tokens().await;
-        let site = Site::new(&[oauth_tenant()]).await;
-        let list = site
-            .mcp(Some(&tokens.access), "tools/list", json!({}))
-            .await;
-        assert_eq!(list.status, 200);
-        assert_eq!(tool_names(&list), ["forecast"]);
-        let ok = site
-            .mcp(
-                Some(&tokens.access),
-                "tools/call",
-                json!({"name": "forecast", "arguments": {"city": "Oslo"}}),
-            )
-            .await;
-        assert_eq!(json_of(&ok)["result"]["isError"], false);
-        let refused = site
-            .mcp(
-                Some(&tokens.access),
-                "tools/call",
-                json!({"name": "wipe", "arguments": {"city": "Oslo"}}),
-            )
-            .await;
-        assert_eq!(refused.status, 403);
-        let challenge = refused.header("www-authenticate").unwrap();
-        assert!(
-            challenge.contains("error=\"insufficient_scope\"")
-                && challenge.contains("scope=\"admin\""),
-            "{challenge}"
-        );
-        assert!(challenge.contains(
-            "resource_metadata=\"https://acme.localhost/.well-known/oauth-protected-resource/mcp\""
-        ));
-    }
-
-    #[tokio::test]
-    async fn attack_token_of_tenant_a_at_tenant_b() {
-        let h = Harness::new();
-        let tokens = h.tokens().await;
-        let mut globex = oauth_tenant();
-        globex.tenant = "globex".into();
-        let site = Site::new(&[oauth_tenant(), globex]).await;
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
-        let response = site
-            .send("globex.localhost", "/mcp", "", Some(&tokens.access), body)
-            .await;
-        assert_eq!(response.status, 401);
-        assert!(
-            response
-                .header("www-authenticate")
-                .unwrap()
-                .contains("error=\"invalid_token\"")
-        );
-    }
-
-    #[tokio::test]
-    async fn attack_token_for_another_resource() {
-        let tokens = AccessTokens::for_tenant(&TOKEN_KEY, "acme");
-        let claims = crate::tokens::AccessClaims {
-            t: "acme".into(),
-            g: "g".into(),
-            u: "u".into(),
-            c: "c".into(),
-            s: "weather:read".into(),
-            a: "https://acme.localhost/other".into(),
-            e: NOW + 100,
-        };
-        let site = Site::new(&[oauth_tenant()]).await;
-        let response = site
-            .mcp(Some(&tokens.mint(&claims)), "tools/list", json!({}))
-            .await;
-        assert_eq!(response.status, 401);
-        let expired = crate::tokens::AccessClaims {
-            a: "https://acme.localhost/mcp".into(),
-            e: NOW,
-            ..claims
-        };
-        assert_eq!(
-            site.mcp(Some(&tokens.mint(&expired)), "tools/list", json!({}))
-                .await
-                .status,
-            401
-        );
-    }
-
-    #[tokio::test]
-    async fn attack_token_in_query_string() {
-        let h = Harness::new();
-        let tokens = h.tokens().await;
-        let site = Site::new(&[oauth_tenant()]).await;
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
-        let query = format!("access_token={}", tokens.access);
-        let response = site
-            .send("acme.localhost", "/mcp", &query, None, body)
-            .await;
-        assert_eq!(
-            (response.status, json_of(&response)["error"].clone()),
-            (400, json!("invalid_request"))
-        );
-    }
-
-    #[tokio::test]
-    async fn a_revoked_token_stops_working() {
-        let h = Harness::new();
-        let tokens = h.tokens().await;
-        h.post_form("/revoke", &[("token", &tokens.access)]).await;
-        let site = Site::new(&[oauth_tenant()]).await;
-        assert_eq!(
-            site.mcp(Some(&tokens.access), "tools/list", json!({}))
-                .await
-                .status,
-            200
-        );
-        for grant in h.store.revoked.borrow().iter() {
-            site.store
-                .1
-                .borrow_mut()
-                .push(revocation_key("acme", grant));
-        }
-        let response = site
-            .mcp(Some(&tokens.access), "tools/list", json!({}))
-            .await;
-        assert_eq!(response.status, 401);
-        assert!(
-            response
-                .header("www-authenticate")
-                .unwrap()
-                .contains("revoked")
-        );
-    }
 }
 
 #[tokio::test]

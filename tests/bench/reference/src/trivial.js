@@ -1,0 +1,6 @@
+// The runtime floor: a Worker that answers at once.
+export default {
+  fetch() {
+    return new Response("ok");
+  },
+};
