@@ -5,6 +5,7 @@
 //! check makes replaying an older signed document useless. The check is
 //! the store's ([`ConfigStore::save_if_newer`]), strict under racing pushes.
 
+use portcullis_tenant_config::json;
 use portcullis_tenant_config::{EnvelopeError, SignatureVerifier, SignedConfig, TenantConfig};
 use serde_json::json;
 
@@ -61,7 +62,7 @@ async fn accept_config(
     store: &impl ConfigStore,
     verifier: &impl SignatureVerifier,
 ) -> Result<(Option<Box<TenantConfig>>, TenantConfig), HttpResponse> {
-    let envelope: SignedConfig = serde_json::from_slice(body).map_err(|e| {
+    let envelope: SignedConfig = json::parse(body).map_err(|e| {
         HttpResponse::error(
             400,
             "invalid_request",

@@ -4,7 +4,6 @@
 use std::rc::Rc;
 
 use portcullis_tenant_config::TenantConfig;
-use serde::{Deserialize, Serialize};
 
 /// A storage failure; its text is logged, never sent to clients.
 #[derive(Debug)]
@@ -25,8 +24,7 @@ pub trait ConfigStore {
 }
 
 /// What [`ConfigStore::save_if_newer`] did.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "saved")]
+#[derive(Debug)]
 pub enum Saved {
     /// Stored, replacing `previous` (nothing, for a new tenant).
     Replaced { previous: Option<Box<TenantConfig>> },

@@ -9,6 +9,7 @@
 use hmac::{Hmac, Mac};
 use portcullis_tenant_config::compare::constant_time_eq;
 use portcullis_tenant_config::encoding::{decode_base64url, encode_base64url};
+use portcullis_tenant_config::json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -79,7 +80,7 @@ impl PurposeMac {
         let mut mac = new_mac(&self.key);
         mac.update(payload.as_bytes());
         mac.verify_slice(&decode_base64url(tag)?).ok()?;
-        serde_json::from_slice(&decode_base64url(payload)?).ok()
+        json::parse(&decode_base64url(payload)?).ok()
     }
 }
 

@@ -51,8 +51,8 @@ impl SignedConfig {
         if !verifier.verify(self.payload.as_bytes(), &signature).await {
             return Err(EnvelopeError::BadSignature);
         }
-        let config: TenantConfig = serde_json::from_str(&self.payload)
-            .map_err(|e| EnvelopeError::Payload(e.to_string()))?;
+        let config: TenantConfig =
+            crate::json::parse(&self.payload).map_err(|e| EnvelopeError::Payload(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }

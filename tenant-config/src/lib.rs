@@ -6,6 +6,9 @@
 //! holds only serde types and pure rules — names, the compact argument schema
 //! the edge can check cheaply, and the signed envelope — never I/O.
 
+// Tests read replies however is clearest; the bundle never holds them.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
 pub mod args;
 pub mod auth;
 pub mod catalog;
@@ -17,6 +20,7 @@ pub mod encoding;
 pub mod envelope;
 pub mod ingest;
 pub mod inputs;
+pub mod json;
 pub mod limits;
 pub mod names;
 pub mod notifications;

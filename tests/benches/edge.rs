@@ -181,12 +181,13 @@ fn main() {
         .as_secs();
     // One tenant per round and path, so no round runs into another's
     // rate-limit window.
-    let slugs = |prefix: &str| (1..=rounds).map(move |r| format!("{prefix}-{r}"));
+    let slugs =
+        |prefix: &str| -> Vec<String> { (1..=rounds).map(|r| format!("{prefix}-{r}")).collect() };
     let mut pushes = Vec::new();
     for slug in slugs("open") {
         pushes.push(push(&tenant(&slug, false, 1), &key));
     }
-    for slug in slugs("acme").chain(slugs("sess")).chain(slugs("scale")) {
+    for slug in [slugs("acme"), slugs("sess"), slugs("scale")].concat() {
         pushes.push(push(&tenant(&slug, true, 1), &key));
     }
 
@@ -202,8 +203,9 @@ fn main() {
         headers
     };
     let mcp = |host: String, headers: Value, body: &Value| json!({"host": host, "method": "POST", "path": "/mcp", "headers": headers, "body": body});
-    let ours =
-        |prefix: &str, make: &dyn Fn(String) -> Value| slugs(prefix).map(make).collect::<Vec<_>>();
+    let ours = |prefix: &str, make: &dyn Fn(String) -> Value| {
+        slugs(prefix).into_iter().map(make).collect::<Vec<_>>()
+    };
 
     let dir = std::env::temp_dir().join(format!("portcullis-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -225,20 +227,20 @@ fn main() {
         {"path": "stateless", "side": "reference", "name": "createMcpHandler, tools/call 2026-07-28",
          "rounds": [mcp("stateless.reference.test".into(), modern.clone(), &modern_call)]},
         {"path": "stateless", "side": "portcullis", "name": "public tenant, tools/call 2026-07-28",
-         "rounds": ours("open", &|s| mcp(format!("{s}.localhost"), modern.clone(), &modern_call))},
+         "rounds": ours("open", &|s: String| mcp(format!("{s}.localhost"), modern.clone(), &modern_call))},
         {"path": "bearer", "side": "reference", "name": "OAuthProvider + createMcpHandler, tools/call with a token",
          "rounds": [{"referenceToken": true, "host": "oauth.reference.test", "method": "POST", "path": "/mcp", "headers": modern, "body": modern_call}]},
         {"path": "bearer", "side": "portcullis", "name": "OAuth tenant, tools/call 2026-07-28 with a token",
-         "rounds": ours("acme", &|s| mcp(format!("{s}.localhost"), with_token(&modern, &s), &modern_call))},
+         "rounds": ours("acme", &|s: String| mcp(format!("{s}.localhost"), with_token(&modern, &s), &modern_call))},
         {"path": "session", "side": "reference", "name": "McpAgent, tools/call in a session (2025-11-25)",
          "rounds": [{"initialize": true, "host": "agent.reference.test", "method": "POST", "path": "/mcp", "headers": legacy, "body": call}]},
         {"path": "session", "side": "portcullis", "name": "legacy session in the per-user object, with a token",
-         "rounds": ours("sess", &|s| json!({"initialize": true, "host": format!("{s}.localhost"), "method": "POST", "path": "/mcp",
+         "rounds": ours("sess", &|s: String| json!({"initialize": true, "host": format!("{s}.localhost"), "method": "POST", "path": "/mcp",
                                             "headers": with_token(&legacy, &s), "body": call}))},
         {"path": "refresh", "side": "reference", "name": "OAuthProvider, refresh-token grant (each connection its own grant)",
          "rounds": [{"refresh": true, "host": "oauth.reference.test", "method": "POST", "path": "/token"}]},
         {"path": "bearer-10k", "side": "portcullis", "name": "the bearer path with 10,000 tenants of 50 tools published",
-         "scalePushes": scale_path, "rounds": ours("scale", &|s| mcp(format!("{s}.localhost"), with_token(&modern, &s), &modern_call))},
+         "scalePushes": scale_path, "rounds": ours("scale", &|s: String| mcp(format!("{s}.localhost"), with_token(&modern, &s), &modern_call))},
     ]);
     let setup = json!({
         "vars": {

@@ -1,5 +1,6 @@
 //! The whole edge as one function: request in, what to do out.
 
+use portcullis_tenant_config::json;
 use portcullis_tenant_config::names::validate_tenant_slug;
 use portcullis_tenant_config::{SignatureVerifier, TenantConfig, command};
 
@@ -212,7 +213,7 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
             .query_param("arguments")
             .map(decode)
             .unwrap_or_default();
-        let arguments = match serde_json::from_str::<serde_json::Value>(&arguments) {
+        let arguments = match json::parse::<serde_json::Value>(&arguments) {
             Ok(serde_json::Value::Object(map)) => map,
             _ => {
                 return HttpResponse::error(

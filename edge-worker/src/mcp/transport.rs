@@ -7,6 +7,7 @@
 //! tenant's, or the session's own) and `DELETE` ends the session.
 
 use portcullis_tenant_config::TenantConfig;
+use portcullis_tenant_config::json;
 use portcullis_tenant_config::notifications::severity;
 use serde_json::Value;
 
@@ -193,7 +194,7 @@ pub fn read_message(request: &HttpRequest) -> Result<Incoming, HttpResponse> {
             "Content-Type must be application/json",
         ));
     }
-    let message: Value = serde_json::from_slice(&request.body).map_err(|_| {
+    let message: Value = json::parse(&request.body).map_err(|_| {
         refuse(
             400,
             code::PARSE_ERROR,
@@ -345,7 +346,7 @@ mod tests {
     }
 
     fn rpc_code(r: &HttpResponse) -> i64 {
-        serde_json::from_slice::<Value>(&r.body).unwrap()["error"]["code"]
+        json::parse::<Value>(&r.body).unwrap()["error"]["code"]
             .as_i64()
             .unwrap()
     }
@@ -370,7 +371,7 @@ mod tests {
         let Effect::Reply(ref reply) = counted.effect else {
             panic!("{:?}", counted.effect)
         };
-        let body: Value = serde_json::from_slice(&reply.body).unwrap();
+        let body: Value = json::parse(&reply.body).unwrap();
         assert!(body["result"]["content"].is_array(), "{body}");
         let seen: Vec<_> = counted
             .usage
@@ -399,7 +400,7 @@ mod tests {
         assert_eq!(r.status, 200);
         assert_eq!(r.header("content-type"), Some("application/json"));
         assert_eq!(
-            serde_json::from_slice::<Value>(&r.body).unwrap(),
+            json::parse::<Value>(&r.body).unwrap(),
             json!({"jsonrpc": "2.0", "id": 7, "result": {}})
         );
         let r = post(

@@ -7,6 +7,7 @@
 //! public host never routes them here.
 
 use portcullis_tenant_config::auth::UserClaims;
+use portcullis_tenant_config::json;
 use serde::Serialize;
 use serde_json::json;
 
@@ -72,8 +73,8 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
     async fn active_grants(&self) -> Result<Vec<Grant>, StorageError> {
         let mut grants = Vec::new();
         for (key, text) in self.store.list("grant/").await? {
-            let grant: Grant = serde_json::from_str(&text)
-                .map_err(|e| StorageError(format!("record {key}: {e}")))?;
+            let grant: Grant =
+                json::parse(&text).map_err(|e| StorageError(format!("record {key}: {e}")))?;
             if !grant.revoked && grant.expires_at > self.now {
                 grants.push(grant);
             }
@@ -101,8 +102,8 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
             })
             .collect();
         for (key, text) in self.store.list("client/").await? {
-            let c: RegisteredClient = serde_json::from_str(&text)
-                .map_err(|e| StorageError(format!("record {key}: {e}")))?;
+            let c: RegisteredClient =
+                json::parse(&text).map_err(|e| StorageError(format!("record {key}: {e}")))?;
             clients.push(ClientView {
                 active_grants: count(&c.client_id),
                 client_id: c.client_id,
@@ -151,8 +152,8 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
             .flatten();
         let mut views = Vec::with_capacity(page.len());
         for (key, text) in page {
-            let grant: Grant = serde_json::from_str(&text)
-                .map_err(|e| StorageError(format!("record {key}: {e}")))?;
+            let grant: Grant =
+                json::parse(&text).map_err(|e| StorageError(format!("record {key}: {e}")))?;
             if grant.revoked || grant.expires_at <= self.now {
                 continue;
             }
@@ -177,7 +178,7 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
     pub(super) async fn claims_of(&self, grant: &Grant) -> Option<UserClaims> {
         let aad = records::claims_aad(&self.config.tenant, &grant.user.user_id);
         let plain = self.crypto.open_sealed(&aad, &grant.user.claims).await?;
-        serde_json::from_slice(&plain).ok()
+        json::parse(&plain).ok()
     }
 
     /// `DELETE /internal/clients/{client_id}`: revokes every grant of the

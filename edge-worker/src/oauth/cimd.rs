@@ -7,6 +7,7 @@
 //! an IP address are refused outright, so a client id cannot aim the edge at
 //! internal services.
 
+use portcullis_tenant_config::json;
 use portcullis_tenant_config::redirect_uri::{self, validate_redirect_uri};
 use serde_json::Value;
 
@@ -59,7 +60,7 @@ pub fn parse_document(url: &str, body: &[u8]) -> Result<RegisteredClient, Docume
     if body.len() > MAX_DOCUMENT_BYTES {
         return refuse("larger than 5 KiB".into());
     }
-    let Ok(document) = serde_json::from_slice::<Value>(body) else {
+    let Ok(document) = json::parse::<Value>(body) else {
         return refuse("not JSON".into());
     };
     if document["client_id"].as_str() != Some(url) {

@@ -5,6 +5,7 @@
 //! makes code redemption and refresh rotation race-free. Codes and refresh
 //! tokens are stored under their hashes only.
 
+use portcullis_tenant_config::json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +42,7 @@ pub async fn load<T: DeserializeOwned>(
 ) -> Result<Option<T>, StorageError> {
     match store.get(key).await? {
         None => Ok(None),
-        Some(text) => serde_json::from_str(&text)
+        Some(text) => json::parse(&text)
             .map(Some)
             .map_err(|e| StorageError(format!("record {key}: {e}"))),
     }

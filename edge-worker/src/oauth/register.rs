@@ -1,5 +1,6 @@
 //! Dynamic client registration (RFC 7591), for public clients.
 
+use portcullis_tenant_config::json;
 use portcullis_tenant_config::redirect_uri::validate_redirect_uri;
 use serde::Deserialize;
 use serde_json::json;
@@ -38,7 +39,7 @@ pub async fn register<S: AuthStore, C: EdgeCrypto, F: Fetch>(
             "the registration document is larger than 16 KiB",
         ));
     }
-    let metadata: Metadata = match serde_json::from_slice(&request.body) {
+    let metadata: Metadata = match json::parse(&request.body) {
         Ok(m) => m,
         Err(e) => {
             return invalid(

@@ -17,6 +17,7 @@
 //! Consents to pre-registered clients stay: they are few (users × clients)
 //! and are what spares a returning user the consent page.
 
+use portcullis_tenant_config::json;
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
@@ -74,15 +75,14 @@ pub async fn sweep(store: &impl AuthStore, now: u64) -> Result<Swept, StorageErr
     for prefix in [records::transaction_key(""), records::code_key("")] {
         for (key, value) in store.list(&prefix).await? {
             // A record that no longer parses is as good as expired.
-            let expired =
-                serde_json::from_str::<Expiring>(&value).map_or(true, |r| r.expires_at < now);
+            let expired = json::parse::<Expiring>(&value).map_or(true, |r| r.expires_at < now);
             doomed.extend(forget(key, expired, &mut swept));
         }
     }
     let mut live_grants = BTreeSet::new();
     let mut clients_in_use = BTreeSet::new();
     for (key, value) in store.list(&records::grant_key("")).await? {
-        let grant = serde_json::from_str::<GrantState>(&value).ok();
+        let grant = json::parse::<GrantState>(&value).ok();
         let live = grant
             .as_ref()
             .is_some_and(|g| !g.revoked && g.expires_at >= now);
@@ -93,13 +93,13 @@ pub async fn sweep(store: &impl AuthStore, now: u64) -> Result<Swept, StorageErr
         doomed.extend(forget(key, !live, &mut swept));
     }
     for (key, value) in store.list(&records::refresh_key("")).await? {
-        let orphan = serde_json::from_str::<RefreshState>(&value)
-            .map_or(true, |r| !live_grants.contains(&r.grant));
+        let orphan =
+            json::parse::<RefreshState>(&value).map_or(true, |r| !live_grants.contains(&r.grant));
         doomed.extend(forget(key, orphan, &mut swept));
     }
     let mut unregistered = BTreeSet::new();
     for (key, value) in store.list(&records::client_key("")).await? {
-        let client = serde_json::from_str::<RegisteredClient>(&value).ok();
+        let client = json::parse::<RegisteredClient>(&value).ok();
         let unused = client.as_ref().is_none_or(|c| {
             !clients_in_use.contains(&c.client_id)
                 && c.issued_at + UNUSED_REGISTRATION_SECONDS < now
@@ -119,7 +119,7 @@ pub async fn sweep(store: &impl AuthStore, now: u64) -> Result<Swept, StorageErr
         ));
     }
     for (key, value) in store.list("cimd/").await? {
-        let stale = serde_json::from_str::<RegisteredClient>(&value)
+        let stale = json::parse::<RegisteredClient>(&value)
             .map_or(true, |d| d.issued_at + CACHE_SECONDS < now);
         doomed.extend(forget(key, stale, &mut swept));
     }

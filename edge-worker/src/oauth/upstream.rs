@@ -8,6 +8,7 @@
 
 use portcullis_tenant_config::auth::{IdentityProvider, ProviderKind, UserClaims};
 use portcullis_tenant_config::encoding::{decode_base64url, encode_base64url};
+use portcullis_tenant_config::json;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -316,7 +317,7 @@ async fn post_form(
         body: Some(body),
     };
     let fetched = send(fetch, request).await?;
-    let tokens: TokenResponse = serde_json::from_slice(&fetched.body)
+    let tokens: TokenResponse = json::parse(&fetched.body)
         .or_else(|_| fail("the provider's token response is not JSON"))?;
     if let Some(error) = tokens.error {
         return fail(format!("the provider refused the sign-in ({error})"));
@@ -354,7 +355,7 @@ async fn get_json(
     if fetched.status != 200 {
         return fail(format!("{url} answered {}", fetched.status));
     }
-    serde_json::from_slice(&fetched.body).or_else(|_| fail(format!("{url} did not answer JSON")))
+    json::parse(&fetched.body).or_else(|_| fail(format!("{url} did not answer JSON")))
 }
 
 async fn send(fetch: &impl Fetch, request: Outbound) -> Result<Fetched, UpstreamError> {
@@ -393,8 +394,7 @@ pub async fn verify_id_token(
     else {
         return fail("the ID token is not a signed JWT");
     };
-    let decode =
-        |part: &str| -> Option<Value> { serde_json::from_slice(&decode_base64url(part)?).ok() };
+    let decode = |part: &str| -> Option<Value> { json::parse(&decode_base64url(part)?).ok() };
     let (Some(header), Some(claims), Some(signature)) =
         (decode(header), decode(payload), decode_base64url(signature))
     else {

@@ -8,6 +8,7 @@
 //! Writes go through the tenant's control object ([`super::tenant_control`]),
 //! which orders them: KV alone cannot compare and set.
 
+use portcullis_tenant_config::json;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -78,7 +79,7 @@ impl ConfigStore for KvConfigStore {
             return Ok(Some(config));
         }
         let config: Rc<TenantConfig> = Rc::new(
-            serde_json::from_str(&text)
+            json::parse(&text)
                 .map_err(|e| StoreError(format!("stored config of {tenant}: {e}")))?,
         );
         PARSED.with(|parsed| {

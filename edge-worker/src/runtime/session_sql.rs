@@ -2,6 +2,7 @@
 //! [`SessionStore`] the session rules ([`crate::mcp::session_store`]) run
 //! on, and the versioned schema it keeps.
 
+use portcullis_tenant_config::json;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -28,7 +29,7 @@ impl SessionRow {
             id: self.id,
             last_seen: self.last_seen as i64,
             streaming: self.streaming != 0.0,
-            capabilities: serde_json::from_str(&self.capabilities).unwrap_or_else(|_| json!({})),
+            capabilities: json::parse(&self.capabilities).unwrap_or_else(|_| json!({})),
         }
     }
 }

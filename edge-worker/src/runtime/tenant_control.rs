@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 
-use portcullis_tenant_config::TenantConfig;
+use portcullis_tenant_config::{TenantConfig, json};
 use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
@@ -33,7 +33,44 @@ pub async fn install(env: &Env, config: &TenantConfig) -> worker::Result<Saved> 
     if response.status_code() != 200 {
         return Err(worker::Error::RustError(response.text().await?));
     }
-    response.json().await
+    let installed: Installed = json::parse(response.bytes().await?)?;
+    Ok(installed.into())
+}
+
+/// [`Saved`] as the object answers it: a plain record, since serde reads a
+/// tagged enum by buffering it whole, which would carry a second copy of
+/// the config's deserializer into the bundle.
+#[derive(Serialize, Deserialize)]
+struct Installed {
+    previous: Option<Box<TenantConfig>>,
+    /// Set when the push was stale: the version served instead.
+    stale_against: Option<u64>,
+}
+
+impl From<Saved> for Installed {
+    fn from(saved: Saved) -> Self {
+        match saved {
+            Saved::Replaced { previous } => Self {
+                previous,
+                stale_against: None,
+            },
+            Saved::Stale { served } => Self {
+                previous: None,
+                stale_against: Some(served),
+            },
+        }
+    }
+}
+
+impl From<Installed> for Saved {
+    fn from(installed: Installed) -> Self {
+        match installed.stale_against {
+            Some(served) => Self::Stale { served },
+            None => Self::Replaced {
+                previous: installed.previous,
+            },
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -81,8 +118,8 @@ pub async fn admit(
         .call(env, "/admit", body)
         .await?;
     match response.status_code() {
-        200 => Ok(Ok(response.json().await?)),
-        429 => Ok(Err(response.json().await?)),
+        200 => Ok(Ok(json::parse(response.bytes().await?)?)),
+        429 => Ok(Err(json::parse(response.bytes().await?)?)),
         other => Err(worker::Error::RustError(format!(
             "the control object answered {other}"
         ))),
@@ -114,7 +151,7 @@ impl DurableObject for McpTenantControl {
         let body = req.bytes().await?;
         match req.path().as_str() {
             "/install" => {
-                let config: TenantConfig = serde_json::from_slice(&body)?;
+                let config: TenantConfig = json::parse(&body)?;
                 let storage = self.state.storage();
                 let store = KvConfigStore::new(&self.env)?;
                 // Failures are values inside: an `Err` here would reset the
@@ -126,19 +163,19 @@ impl DurableObject for McpTenantControl {
                     })
                     .await?;
                 match saved {
-                    Ok(saved) => Response::from_json(&saved),
+                    Ok(saved) => Response::from_json(&Installed::from(saved)),
                     Err(e) => Ok(Response::error(e.0, 503)?),
                 }
             }
             "/admit" => {
-                let admit: Admit = serde_json::from_slice(&body)?;
+                let admit: Admit = json::parse(&body)?;
                 match self.counter.borrow_mut().lease(&admit.counts, admit.now) {
                     Ok(granted) => Response::from_json(&granted),
                     Err(wait) => Ok(Response::from_json(&wait)?.with_status(429)),
                 }
             }
             "/spend" => {
-                let spend: Spend = serde_json::from_slice(&body)?;
+                let spend: Spend = json::parse(&body)?;
                 let sql = self.state.storage().sql();
                 // Synchronous statements: nothing else runs between them.
                 sql.exec(

@@ -8,6 +8,7 @@
 //! in their users' objects ([`super::user_state`]); those objects register
 //! here (in SQLite, so it survives eviction) to be told of changes too.
 
+use portcullis_tenant_config::json;
 use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
@@ -150,7 +151,7 @@ impl DurableObject for McpTenantStreams {
         let body = req.bytes().await?;
         match req.path().as_str() {
             "/open" => {
-                let open: OpenRequest = serde_json::from_slice(&body)?;
+                let open: OpenRequest = json::parse(&body)?;
                 let mut streams = self.streams.borrow_mut();
                 streams.retain(|open| event_stream::is_open(&open.writer));
                 let holders = streams.iter().map(|s| s.holder.as_str());
@@ -171,7 +172,7 @@ impl DurableObject for McpTenantStreams {
                 }
             }
             "/broadcast" => {
-                let changes: Published = serde_json::from_slice(&body)?;
+                let changes: Published = json::parse(&body)?;
                 self.tell_own_streams(changes.lists);
                 self.tell_user_objects(&changes).await?;
                 Ok(Response::empty()?.with_status(204))

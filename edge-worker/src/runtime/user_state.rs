@@ -18,6 +18,7 @@
 //! SQLite store in [`super::session_sql`]; this object holds the live
 //! streams, and its alarm runs the sweep.
 
+use portcullis_tenant_config::json;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -89,7 +90,7 @@ pub async fn within(
     if live.status_code() != 200 {
         return into_worker_response(session_not_found());
     }
-    let user: UserState = live.json().await?;
+    let user: UserState = json::parse(live.bytes().await?)?;
     let reply = answer.logs_from(user.log_level.as_deref()).reply(streams);
     into_worker_response(reply.with_header(SESSION_HEADER, session))
 }
@@ -341,9 +342,7 @@ impl McpUserState {
             .store()
             .pending(key, &answer.session)
             .map_err(storage_failure)?;
-        let Some(mut pending) =
-            kept.and_then(|data| serde_json::from_str::<PendingCall>(&data).ok())
-        else {
+        let Some(mut pending) = kept.and_then(|data| json::parse::<PendingCall>(&data).ok()) else {
             return status(202);
         };
         match pending.record(&answer.id, answer.outcome) {
@@ -520,16 +519,15 @@ impl DurableObject for McpUserState {
         let session = req.text().await?;
         let now = now();
         match req.path().as_str() {
-            "/stream" => self.stream(serde_json::from_str(&session)?).await,
-            "/notify" => self.notify(serde_json::from_str(&session)?),
+            "/stream" => self.stream(json::parse(&session)?).await,
+            "/notify" => self.notify(json::parse(&session)?),
             "/ask" | "/answer" => {
                 let started = worker::Date::now().as_millis();
                 let mut usage = Vec::new();
                 let answered = if req.path() == "/ask" {
-                    self.ask(serde_json::from_str(&session)?, &mut usage).await
+                    self.ask(json::parse(&session)?, &mut usage).await
                 } else {
-                    self.answer(serde_json::from_str(&session)?, &mut usage)
-                        .await
+                    self.answer(json::parse(&session)?, &mut usage).await
                 };
                 // Calls run here (in a session, or after the client's
                 // input) count too.
@@ -542,7 +540,7 @@ impl DurableObject for McpUserState {
                 let CreateRequest {
                     session,
                     capabilities,
-                } = serde_json::from_str(&session)?;
+                } = json::parse(&session)?;
                 session_store::start(&self.store(), &session, capabilities, now)
                     .map_err(storage_failure)?;
                 self.close_forgotten_streams()?;
@@ -550,7 +548,7 @@ impl DurableObject for McpUserState {
                     .await?;
                 status(204)
             }
-            "/touch" => self.touch(serde_json::from_str(&session)?),
+            "/touch" => self.touch(json::parse(&session)?),
             "/end" => {
                 if !session_store::end(&self.store(), &session, now).map_err(storage_failure)? {
                     return status(404);
