@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use portcullis_tenant_config::envelope::decode_hex;
+use portcullis_tenant_config::encoding::decode_hex;
 use thiserror::Error;
 
 /// Everything the control plane reads from its environment.

@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ed25519_dalek::{Signer, SigningKey};
-use portcullis_tenant_config::envelope::encode_hex;
+use portcullis_tenant_config::encoding::encode_hex;
 use portcullis_tenant_config::{SignedConfig, command};
 use reqwest::Method;
 

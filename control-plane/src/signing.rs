@@ -1,7 +1,7 @@
 //! The platform's config-signing key.
 
 use ed25519_dalek::SigningKey;
-use portcullis_tenant_config::envelope::{decode_hex, encode_hex};
+use portcullis_tenant_config::encoding::{decode_hex, encode_hex};
 
 /// Parses a 32-byte Ed25519 seed written as 64 hex digits.
 pub fn parse_signing_key(hex: &str) -> Result<SigningKey, String> {

@@ -32,7 +32,7 @@ pub struct UsageEvent {
 /// A user id the control plane can count but not read back.
 pub fn pseudonym(tenant: &str, user: &str) -> String {
     let digest = Sha256::digest(format!("portcullis usage/{tenant}/{user}").as_bytes());
-    portcullis_tenant_config::envelope::encode_hex(&digest[..16])
+    portcullis_tenant_config::encoding::encode_hex(&digest[..16])
 }
 
 /// A finished `tools/call` and its JSON-RPC `outcome` (a result, possibly

@@ -11,7 +11,10 @@
 //! edge remembers each nonce for as long as its time is acceptable, so a
 //! command runs once.
 
-use crate::envelope::{SignatureVerifier, decode_hex, encode_hex};
+use crate::{
+    encoding::{decode_hex, encode_hex},
+    envelope::SignatureVerifier,
+};
 
 /// The request header that carries the signature.
 pub const HEADER: &str = "x-portcullis-signature";

@@ -1,54 +1,42 @@
-//! Base64url without padding (RFC 4648 §5): the encoding of sealed secrets,
-//! tokens and JWS parts; and percent-encoding of URL path segments. Small
-//! and shared, so neither side needs an extra crate.
+//! The encodings both halves share, each from a small, well-kept crate:
+//! base64url without padding (RFC 4648 §5: sealed secrets, tokens, JWS
+//! parts; `base64ct`, constant-time, as befits keys), lowercase hex (keys
+//! and signatures in variables and JSON; `base16ct`) and percent-encoding
+//! (`percent-encoding`, the one `url` uses).
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+use base64ct::{Base64UrlUnpadded, Encoding};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+pub const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 pub fn encode_base64url(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
+    Base64UrlUnpadded::encode_string(bytes)
+}
+
+/// Decodes base64url; padding is tolerated, anything else invalid is `None`.
+pub fn decode_base64url(text: &str) -> Option<Vec<u8>> {
+    Base64UrlUnpadded::decode_vec(text.trim_end_matches('=')).ok()
+}
+
+/// Lowercase hex, the encoding of keys and signatures in env vars and JSON.
+pub fn encode_hex(bytes: &[u8]) -> String {
+    base16ct::lower::encode_string(bytes)
+}
+
+/// Parses hex (either case); `None` on odd length or a non-hex digit.
+pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    base16ct::mixed::decode_vec(text).ok()
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters, so a
 /// name or id (a client id may be a URL) stays one path segment.
 pub fn encode_path_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// Decodes base64url; padding is tolerated, anything else invalid is `None`.
-pub fn decode_base64url(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    if text.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    for chunk in text.as_bytes().chunks(4) {
-        let mut n = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            let v = ALPHABET.iter().position(|a| a == c)? as u32;
-            n |= v << (18 - 6 * i);
-        }
-        for i in 0..chunk.len() - 1 {
-            out.push((n >> (16 - 8 * i)) as u8);
-        }
-    }
-    Some(out)
+    utf8_percent_encode(text, RESERVED).to_string()
 }
 
 #[cfg(test)]
@@ -82,5 +70,14 @@ mod tests {
         assert_eq!(decode_base64url("Zm9vYg=="), Some(b"foob".to_vec()));
         assert_eq!(decode_base64url("Z"), None);
         assert_eq!(decode_base64url("Zm+v"), None);
+    }
+
+    #[test]
+    fn hex_round_trips_in_either_case() {
+        assert_eq!(encode_hex(&[0x00, 0xab, 0xff]), "00abff");
+        assert_eq!(decode_hex("00ABff"), Some(vec![0x00, 0xab, 0xff]));
+        assert_eq!(decode_hex("abc"), None);
+        assert_eq!(decode_hex("zz"), None);
+        assert_eq!(decode_hex("é1"), None);
     }
 }

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::document::{ConfigError, TenantConfig};
+use crate::encoding::decode_hex;
+#[cfg(feature = "signing")]
+use crate::encoding::encode_hex;
 
 /// What the control plane pushes and the edge accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,22 +59,6 @@ impl SignedConfig {
         config.validate()?;
         Ok(config)
     }
-}
-
-/// Lowercase hex, the encoding of keys and signatures in env vars and JSON.
-pub fn encode_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Parses hex (either case); `None` on odd length or a non-hex digit.
-pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(feature = "signing")]
@@ -185,17 +172,6 @@ pub(crate) mod tests {
             ready(junk.open(&Ed25519Verifier(k.verifying_key()))),
             Err(EnvelopeError::Payload(_))
         ));
-    }
-
-    #[test]
-    fn hex_round_trip() {
-        assert_eq!(
-            decode_hex(&encode_hex(&[0, 15, 255])),
-            Some(vec![0, 15, 255])
-        );
-        assert_eq!(decode_hex("abc"), None);
-        assert_eq!(decode_hex("zz"), None);
-        assert_eq!(decode_hex("é1"), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::envelope::{decode_hex, encode_hex};
+use crate::encoding::{decode_hex, encode_hex};
 
 /// The request header that carries the signature.
 pub const HEADER: &str = "x-portcullis-usage-signature";

@@ -17,7 +17,7 @@ use portcullis_control_plane::storage::tools::ToolRow;
 use portcullis_e2e::repo_root;
 use portcullis_edge_worker::tokens::{AccessClaims, AccessTokens};
 use portcullis_tenant_config::auth::{IdentityProvider, OAuthConfig, ProviderKind, ScopeConfig};
-use portcullis_tenant_config::envelope::encode_hex;
+use portcullis_tenant_config::encoding::encode_hex;
 use portcullis_tenant_config::limits::MAX_PER_MINUTE;
 use portcullis_tenant_config::{
     ArgSchema, ContentBlock, RateLimits, SignedConfig, TenantConfig, ToolConfig,

@@ -6,7 +6,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use portcullis_e2e::edge::Edge;
 use portcullis_e2e::free_port;
 use portcullis_e2e::stack::{SEAL_KEY, SIGNING_SEED};
-use portcullis_tenant_config::envelope::encode_hex;
+use portcullis_tenant_config::encoding::encode_hex;
 use portcullis_tenant_config::{SignedConfig, TenantConfig, command};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;

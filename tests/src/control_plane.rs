@@ -43,7 +43,7 @@ impl ControlPlane {
         let settings = Settings::from_lookup(move |name| match name {
             "DATABASE_URL" => Some(db.clone()),
             "PORTCULLIS_SIGNING_KEY" => Some(key.clone()),
-            "PORTCULLIS_EDGE_SEAL_KEY" => Some(portcullis_tenant_config::envelope::encode_hex(
+            "PORTCULLIS_EDGE_SEAL_KEY" => Some(portcullis_tenant_config::encoding::encode_hex(
                 &crate::stack::SEAL_KEY,
             )),
             "PORTCULLIS_EDGE_URL" => Some(format!("http://localhost:{edge_port}")),

@@ -39,7 +39,7 @@ impl Edge {
             format!("SEAL_KEY:{seal_key_hex}"),
             format!(
                 "TOKEN_KEY:{}",
-                portcullis_tenant_config::envelope::encode_hex(&TOKEN_KEY)
+                portcullis_tenant_config::encoding::encode_hex(&TOKEN_KEY)
             ),
         ];
         vars.extend_from_slice(more_vars);

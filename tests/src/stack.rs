@@ -2,7 +2,7 @@
 //! (when the test says so) the edge, sharing one signing key.
 
 use ed25519_dalek::SigningKey;
-use portcullis_tenant_config::envelope::encode_hex;
+use portcullis_tenant_config::encoding::encode_hex;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 

@@ -414,7 +414,7 @@ fn random_secret() -> Result<String, ServiceError> {
 pub fn random_token() -> Result<String, ServiceError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    Ok(portcullis_tenant_config::envelope::encode_hex(&bytes))
+    Ok(portcullis_tenant_config::encoding::encode_hex(&bytes))
 }
 
 fn digest(secret: &str) -> Vec<u8> {

@@ -421,5 +421,5 @@ fn version_not_found(tenant: &str, version: i64) -> ServiceError {
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
-    portcullis_tenant_config::envelope::encode_hex(&Sha256::digest(bytes))
+    portcullis_tenant_config::encoding::encode_hex(&Sha256::digest(bytes))
 }

@@ -14,7 +14,7 @@ pub fn content_etag<T: Serialize>(value: &T) -> String {
     let digest = Sha256::digest(&bytes);
     format!(
         "\"{}\"",
-        portcullis_tenant_config::envelope::encode_hex(&digest[..16])
+        portcullis_tenant_config::encoding::encode_hex(&digest[..16])
     )
 }
 

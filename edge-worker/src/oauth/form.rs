@@ -1,5 +1,10 @@
 //! `application/x-www-form-urlencoded`: OAuth's request encoding (query
 //! strings and token request bodies) and how redirects carry parameters.
+//! Parsing and escaping are `form_urlencoded`'s and `percent-encoding`'s;
+//! this module adds what OAuth asks on top: limits and repeated names.
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
+use portcullis_tenant_config::encoding::RESERVED;
 
 /// The most bytes of form or query an OAuth endpoint reads: its requests
 /// carry a few dozen short parameters (a metadata-document client id and a
@@ -48,16 +53,16 @@ impl Params {
         }
         let mut seen = std::collections::HashSet::new();
         let mut params = Self::default();
-        for pair in encoded.split('&').filter(|pair| !pair.is_empty()) {
+        // Lazy: pairs are decoded one by one, so the count stops a flood.
+        for (name, value) in form_urlencoded::parse(encoded.as_bytes()) {
             if params.pairs.len() == MAX_FORM_PARAMS {
                 return Err(FormRefusal::TooMany);
             }
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = decode(name);
+            let name = name.into_owned();
             if !seen.insert(name.clone()) && params.repeated.is_none() {
                 params.repeated = Some(name.clone());
             }
-            params.pairs.push((name, decode(value)));
+            params.pairs.push((name, value.into_owned()));
         }
         Ok(params)
     }
@@ -79,42 +84,14 @@ impl Params {
 /// Percent-decodes one component (`+` is a space); invalid escapes and
 /// invalid UTF-8 are kept as replacement text rather than refused.
 pub fn decode(component: &str) -> String {
-    let bytes = component.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                match component
-                    .get(i + 1..i + 3)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode_str(&component.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 pub fn encode(component: &str) -> String {
-    let mut out = String::with_capacity(component.len());
-    for b in component.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(component, RESERVED).to_string()
 }
 
 /// `name=value&…`, each part encoded.

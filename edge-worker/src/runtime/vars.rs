@@ -2,7 +2,7 @@
 //! else, so their names and formats are written once (and listed in
 //! `deploy/edge/wrangler.toml`).
 
-use portcullis_tenant_config::envelope::decode_hex;
+use portcullis_tenant_config::encoding::decode_hex;
 use worker::{Env, kv::KvStore};
 
 /// The domain tenants are served below (`<slug>.<EDGE_DOMAIN>`).
