@@ -12,14 +12,20 @@
 //! - rate-limit allowance: the tenant's counter hands out a few units at a
 //!   time (a lease, [`Count::lease`]) that this isolate spends locally, so
 //!   the counter stays one count per tenant without a round trip per
-//!   request. A lease is only good in the window it was granted for.
+//!   request. A lease is only good in the window it was granted for, and a
+//!   refusal of one count is remembered for the rest of its window. One
+//!   lease is asked for at a time per counter ("single flight"): requests
+//!   arriving meanwhile wait for it and spend what it brings, so a burst
+//!   costs one round trip, not one each, and a refusal is never read before
+//!   a grant that was already on its way (answers to concurrent calls may
+//!   arrive in any order).
 //!
 //! [`Cached`] puts the cache in front of any store; the runtime keeps one
 //! [`HotCache`] per isolate. Everything is bounded: past its size a map
 //! drops its oldest entries (or, for leases, those of past windows).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use portcullis_tenant_config::TenantConfig;
@@ -48,12 +54,17 @@ pub struct HotCache {
     grants: HashMap<(String, String), (bool, u64)>,
     /// `(tenant, counter key)` → units left, and the window they are for.
     leases: HashMap<(String, String), Lease>,
+    /// `(tenant, counter key)` of the leases being asked for right now.
+    flights: HashSet<(String, String)>,
 }
 
 #[derive(Clone, Copy)]
 struct Lease {
     window: u64,
     left: u32,
+    /// The counter refused this count in `window`: counts only grow within
+    /// a window, so it will refuse again until the next.
+    full: bool,
 }
 
 impl HotCache {
@@ -142,12 +153,16 @@ impl HotCache {
             self.leases.retain(|_, lease| lease.window == window);
         }
         for (count, units) in leased.iter().zip(granted) {
-            // Requests that found no lease at once each took one; what
-            // they took adds up rather than replacing what is left.
+            // Units of the window still left add up with the new ones.
             let key = (tenant.to_owned(), count.key.clone());
-            let lease = self.leases.entry(key).or_insert(Lease { window, left: 0 });
+            let fresh = Lease {
+                window,
+                left: 0,
+                full: false,
+            };
+            let lease = self.leases.entry(key).or_insert(fresh);
             if lease.window != window {
-                *lease = Lease { window, left: 0 };
+                *lease = fresh;
             }
             lease.left += units;
         }
@@ -155,6 +170,64 @@ impl HotCache {
             if let Some(lease) = self.leases.get_mut(&(tenant.to_owned(), c.key.clone())) {
                 lease.left = lease.left.saturating_sub(1);
             }
+        }
+    }
+}
+
+impl HotCache {
+    fn flying(&self, tenant: &str, counts: &[&Count]) -> bool {
+        counts
+            .iter()
+            .any(|c| self.flights.contains(&(tenant.to_owned(), c.key.clone())))
+    }
+
+    /// Whether the counter refused one of `counts` in `window` already.
+    fn full(&self, tenant: &str, counts: &[&Count], window: u64) -> bool {
+        counts.iter().any(|c| {
+            self.leases
+                .get(&(tenant.to_owned(), c.key.clone()))
+                .is_some_and(|lease| lease.window == window && lease.full)
+        })
+    }
+
+    fn note_full(&mut self, tenant: &str, count: &Count, window: u64) {
+        let lease = Lease {
+            window,
+            left: 0,
+            full: true,
+        };
+        self.leases
+            .insert((tenant.to_owned(), count.key.clone()), lease);
+    }
+}
+
+/// A lease being asked for: marked in the cache while it lives and unmarked
+/// when dropped, so a request cancelled mid-way cannot leave others waiting
+/// for ever.
+struct Flight {
+    cache: Rc<RefCell<HotCache>>,
+    keys: Vec<(String, String)>,
+}
+
+impl Flight {
+    fn take_off(cache: &Rc<RefCell<HotCache>>, tenant: &str, counts: &[&Count]) -> Self {
+        let keys: Vec<_> = counts
+            .iter()
+            .map(|c| (tenant.to_owned(), c.key.clone()))
+            .collect();
+        cache.borrow_mut().flights.extend(keys.iter().cloned());
+        Self {
+            cache: cache.clone(),
+            keys,
+        }
+    }
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        let mut cache = self.cache.borrow_mut();
+        for key in &self.keys {
+            cache.flights.remove(key);
         }
     }
 }
@@ -224,29 +297,63 @@ impl<S: RateLimiter> RateLimiter for Cached<S> {
         now: u64,
     ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
         let window = now - now % WINDOW_SECONDS;
-        let missing = self.cache.borrow_mut().spend_leased(tenant, counts, window);
-        if missing.is_empty() {
-            return Ok(Ok(vec![1; counts.len()]));
+        let admitted = || Ok(Ok(vec![1; counts.len()]));
+        loop {
+            let (missing, full, flying) = {
+                let mut cache = self.cache.borrow_mut();
+                let missing = cache.spend_leased(tenant, counts, window);
+                let full = cache.full(tenant, &missing, window);
+                let flying = cache.flying(tenant, &missing);
+                (missing, full, flying)
+            };
+            if missing.is_empty() {
+                return admitted();
+            }
+            if full {
+                return Ok(Err(RetryAfter((window + WINDOW_SECONDS - now).max(1))));
+            }
+            if !flying {
+                return self.lease(tenant, counts, &missing, now, window).await;
+            }
+            // Another request is asking for these counts: spend what it
+            // brings once it is back.
+            self.inner.pause().await;
         }
+    }
+
+    async fn pause(&self) {
+        self.inner.pause().await;
+    }
+}
+
+impl<S: RateLimiter> Cached<S> {
+    /// Asks the counter for a lease of each of `missing`, no other request
+    /// of this isolate asking for them meanwhile; then spends one unit of
+    /// each of `counts`. A refusal is final: nothing else was in flight.
+    async fn lease(
+        &self,
+        tenant: &str,
+        counts: &[Count],
+        missing: &[&Count],
+        now: u64,
+        window: u64,
+    ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
+        let flight = Flight::take_off(&self.cache, tenant, missing);
         let asked: Vec<Count> = missing.iter().map(|c| (*c).clone()).collect();
-        match self.inner.admit(tenant, &asked, now).await? {
-            Ok(granted) => {
+        let answer = self.inner.admit(tenant, &asked, now).await;
+        match (&answer, missing) {
+            (Ok(Ok(granted)), _) => {
                 self.cache
                     .borrow_mut()
-                    .take_leases(tenant, counts, &missing, &granted, window);
-                Ok(Ok(vec![1; counts.len()]))
+                    .take_leases(tenant, counts, missing, granted, window);
             }
-            // The counter is spent, but requests in flight alongside this
-            // one may have leased units this isolate has not used yet.
-            Err(wait) => {
-                let missing = self.cache.borrow_mut().spend_leased(tenant, counts, window);
-                Ok(if missing.is_empty() {
-                    Ok(vec![1; counts.len()])
-                } else {
-                    Err(wait)
-                })
-            }
+            // Asked for one count alone, the refusal names it: the rest of
+            // the window is refused here without asking.
+            (Ok(Err(_)), [count]) => self.cache.borrow_mut().note_full(tenant, count, window),
+            _ => {}
         }
+        drop(flight);
+        Ok(answer?.map(|_| vec![1; counts.len()]))
     }
 }
 
@@ -258,6 +365,7 @@ impl<S: CommandNonces> CommandNonces for Cached<S> {
 
 #[cfg(test)]
 mod tests {
+    use futures_util::FutureExt;
     use portcullis_tenant_config::limits::RateLimits;
 
     use super::*;
@@ -446,6 +554,103 @@ mod tests {
         assert_eq!(admitted, 320, "one isolate admits exactly the limit");
     }
 
+    #[tokio::test]
+    async fn answers_in_any_order_admit_exactly_the_limit_in_few_round_trips() {
+        let limits = RateLimits {
+            mcp_per_ip: 320,
+            mcp_per_tenant: 10_000,
+            ..RateLimits::default()
+        };
+        let store = Cached {
+            inner: Shuffled::default(),
+            cache: Rc::default(),
+            now_ms: 0,
+        };
+        let request = counts(&limits, Endpoint::Mcp, "192.0.2.1");
+        let answers =
+            futures_util::future::join_all((0..500).map(|_| store.admit("acme", &request, 60)))
+                .await;
+        let admitted = answers.iter().filter(|a| matches!(a, Ok(Ok(_)))).count();
+        assert_eq!(admitted, 320, "a refusal never overtakes a grant");
+        // A lease per 10 units of the client's count, a few of the
+        // tenant's, and one refusal for all the rest.
+        let asked = store.inner.1.get();
+        assert!(
+            asked <= 320 / 10 + 5,
+            "the counter was asked {asked} times for a burst of 500"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_gone_while_leasing_holds_up_no_other() {
+        let store = Cached {
+            inner: Stalling::default(),
+            cache: Rc::default(),
+            now_ms: 0,
+        };
+        let request = counts(&RateLimits::default(), Endpoint::Mcp, "192.0.2.1");
+        let mut first = Box::pin(store.admit("acme", &request, 60));
+        assert!(
+            first.as_mut().now_or_never().is_none(),
+            "its lease is asked for"
+        );
+        let mut second = Box::pin(store.admit("acme", &request, 60));
+        assert!(
+            second.as_mut().now_or_never().is_none(),
+            "it waits for that lease"
+        );
+        drop(first);
+        assert!(matches!(second.await, Ok(Ok(_))), "it asks in its place");
+    }
+
+    /// A counter whose answers come back after a varying number of turns,
+    /// so concurrent calls would finish in another order than they began.
+    #[derive(Default)]
+    struct Shuffled(MemoryStore, std::cell::Cell<u32>);
+
+    impl RateLimiter for Shuffled {
+        async fn admit(
+            &self,
+            tenant: &str,
+            counts: &[Count],
+            now: u64,
+        ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
+            let call = self.1.get();
+            self.1.set(call + 1);
+            let answer = self.0.admit(tenant, counts, now).await;
+            for _ in 0..(7 - call % 7) {
+                tokio::task::yield_now().await;
+            }
+            answer
+        }
+
+        async fn pause(&self) {
+            self.0.pause().await;
+        }
+    }
+
+    /// A counter whose first call never answers.
+    #[derive(Default)]
+    struct Stalling(MemoryStore, std::cell::Cell<bool>);
+
+    impl RateLimiter for Stalling {
+        async fn admit(
+            &self,
+            tenant: &str,
+            counts: &[Count],
+            now: u64,
+        ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
+            if !self.1.replace(true) {
+                std::future::pending::<()>().await;
+            }
+            self.0.admit(tenant, counts, now).await
+        }
+
+        async fn pause(&self) {
+            self.0.pause().await;
+        }
+    }
+
     /// A counter whose answers come back only after every caller has asked.
     #[derive(Default)]
     struct Yielding(MemoryStore);
@@ -459,6 +664,10 @@ mod tests {
         ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
             tokio::task::yield_now().await;
             self.0.admit(tenant, counts, now).await
+        }
+
+        async fn pause(&self) {
+            self.0.pause().await;
         }
     }
 
@@ -475,6 +684,10 @@ mod tests {
         ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
             *self.1.borrow_mut() += 1;
             self.0.admit(tenant, counts, now).await
+        }
+
+        async fn pause(&self) {
+            self.0.pause().await;
         }
     }
 

@@ -96,6 +96,11 @@ pub trait RateLimiter {
         counts: &[Count],
         now: u64,
     ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError>;
+
+    /// Lets a moment pass in the caller's own request (a timer), before a
+    /// request waiting for another's lease looks again. The Workers runtime
+    /// forbids one request to wake another, so waiting is looking again.
+    async fn pause(&self);
 }
 
 /// Above this many counters, those of past windows are dropped.

@@ -45,6 +45,7 @@ const edgeWorker = {
     MCP_SSE_SESSIONS: sqlite("McpSseSession"),
     MCP_TENANT_STREAMS: sqlite("McpTenantStreams"),
     MCP_TENANT_AUTH: sqlite("McpTenantAuth"),
+    MCP_TENANT_CONTROL: sqlite("McpTenantControl"),
     MCP_USER_STATE: sqlite("McpUserState"),
   },
   bindings: setup.vars,

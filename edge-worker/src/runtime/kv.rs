@@ -120,7 +120,15 @@ impl RateLimiter for KvConfigStore {
             .await
             .map_err(|e| StoreError(e.to_string()))
     }
+
+    async fn pause(&self) {
+        worker::Delay::from(std::time::Duration::from_millis(LEASE_PAUSE_MS)).await;
+    }
 }
+
+/// How long a request waiting for its isolate's rate-limit lease sleeps
+/// before looking again: about one Durable Object round trip.
+const LEASE_PAUSE_MS: u64 = 2;
 
 impl CommandNonces for KvConfigStore {
     async fn spend(&self, tenant: &str, nonce: &str, until: u64) -> Result<bool, StoreError> {
