@@ -229,7 +229,7 @@ fn main() {
         {"path": "stateless", "side": "portcullis", "name": "public tenant, tools/call 2026-07-28",
          "rounds": ours("open", &|s: String| mcp(format!("{s}.localhost"), modern.clone(), &modern_call))},
         {"path": "bearer", "side": "reference", "name": "OAuthProvider + createMcpHandler, tools/call with a token",
-         "rounds": [{"referenceToken": true, "host": "oauth.reference.test", "method": "POST", "path": "/mcp", "headers": modern, "body": modern_call}]},
+         "rounds": [{"referenceToken": true, "host": "127.0.0.2", "method": "POST", "path": "/mcp", "headers": modern, "body": modern_call}]},
         {"path": "bearer", "side": "portcullis", "name": "OAuth tenant, tools/call 2026-07-28 with a token",
          "rounds": ours("acme", &|s: String| mcp(format!("{s}.localhost"), with_token(&modern, &s), &modern_call))},
         {"path": "session", "side": "reference", "name": "McpAgent, tools/call in a session (2025-11-25)",
@@ -238,7 +238,7 @@ fn main() {
          "rounds": ours("sess", &|s: String| json!({"initialize": true, "host": format!("{s}.localhost"), "method": "POST", "path": "/mcp",
                                             "headers": with_token(&legacy, &s), "body": call}))},
         {"path": "refresh", "side": "reference", "name": "OAuthProvider, refresh-token grant (each connection its own grant)",
-         "rounds": [{"refresh": true, "host": "oauth.reference.test", "method": "POST", "path": "/token"}]},
+         "rounds": [{"refresh": true, "host": "127.0.0.2", "method": "POST", "path": "/token"}]},
         {"path": "bearer-10k", "side": "portcullis", "name": "the bearer path with 10,000 tenants of 50 tools published",
          "scalePushes": scale_path, "rounds": ours("scale", &|s: String| mcp(format!("{s}.localhost"), with_token(&modern, &s), &modern_call))},
     ]);

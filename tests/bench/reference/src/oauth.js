@@ -11,7 +11,9 @@ const approveAll = {
     const authRequest = await env.OAUTH_PROVIDER.parseAuthRequest(request);
     const { redirectTo } = await env.OAUTH_PROVIDER.completeAuthorization({
       request: authRequest,
-      userId: "bench",
+      // A user per authorization: the library revokes a user's earlier
+      // grants to the same client, and each connection needs its own.
+      userId: `bench-${authRequest.state}`,
       metadata: {},
       scope: authRequest.scope,
       props: { user: "bench" },
@@ -27,4 +29,8 @@ export default new OAuthProvider({
   authorizeEndpoint: "/authorize",
   tokenEndpoint: "/token",
   clientRegistrationEndpoint: "/register",
+  // The library serves a resource only on its canonical origin, over http
+  // only on a loopback host: so the bench reaches this Worker as Host
+  // 127.0.0.2 (tests/bench/edge-load.mjs).
+  resourceMetadata: { resource: "http://127.0.0.2/mcp" },
 });
