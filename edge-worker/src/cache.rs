@@ -517,7 +517,7 @@ mod tests {
     async fn most_requests_under_a_generous_limit_touch_no_counter() {
         let cache = Rc::default();
         let store = Cached {
-            inner: Counting::default(),
+            inner: Counter::default(),
             cache,
             now_ms: 0,
         };
@@ -525,33 +525,11 @@ mod tests {
         for _ in 0..100 {
             assert!(store.admit("acme", &request, 60).await.unwrap().is_ok());
         }
-        let asked = *store.inner.1.borrow();
+        let asked = store.inner.asked.get();
         assert!(
             asked <= 100 / 10,
             "the counter was asked {asked} times for 100 requests"
         );
-    }
-
-    #[tokio::test]
-    async fn concurrent_requests_share_what_they_lease_and_admit_up_to_the_limit() {
-        let limits = RateLimits {
-            mcp_per_ip: 320,
-            mcp_per_tenant: 10_000,
-            ..RateLimits::default()
-        };
-        let store = Cached {
-            inner: Yielding::default(),
-            cache: Rc::default(),
-            now_ms: 0,
-        };
-        let request = counts(&limits, Endpoint::Mcp, "192.0.2.1");
-        // Every request finds no lease and asks the counter before any
-        // answer is back, as 500 calls arriving at once do.
-        let answers =
-            futures_util::future::join_all((0..500).map(|_| store.admit("acme", &request, 60)))
-                .await;
-        let admitted = answers.iter().filter(|a| matches!(a, Ok(Ok(_)))).count();
-        assert_eq!(admitted, 320, "one isolate admits exactly the limit");
     }
 
     #[tokio::test]
@@ -562,7 +540,10 @@ mod tests {
             ..RateLimits::default()
         };
         let store = Cached {
-            inner: Shuffled::default(),
+            inner: Counter {
+                shuffled: true,
+                ..Counter::default()
+            },
             cache: Rc::default(),
             now_ms: 0,
         };
@@ -574,7 +555,7 @@ mod tests {
         assert_eq!(admitted, 320, "a refusal never overtakes a grant");
         // A lease per 10 units of the client's count, a few of the
         // tenant's, and one refusal for all the rest.
-        let asked = store.inner.1.get();
+        let asked = store.inner.asked.get();
         assert!(
             asked <= 320 / 10 + 5,
             "the counter was asked {asked} times for a burst of 500"
@@ -584,7 +565,10 @@ mod tests {
     #[tokio::test]
     async fn a_request_gone_while_leasing_holds_up_no_other() {
         let store = Cached {
-            inner: Stalling::default(),
+            inner: Counter {
+                stalls_first: true,
+                ..Counter::default()
+            },
             cache: Rc::default(),
             now_ms: 0,
         };
@@ -603,91 +587,39 @@ mod tests {
         assert!(matches!(second.await, Ok(Ok(_))), "it asks in its place");
     }
 
-    /// A counter whose answers come back after a varying number of turns,
-    /// so concurrent calls would finish in another order than they began.
+    /// The tenant's counter as these tests need it: it counts how often it
+    /// is asked, may answer after a varying number of turns (so concurrent
+    /// calls finish in another order than they began) and may never answer
+    /// its first call.
     #[derive(Default)]
-    struct Shuffled(MemoryStore, std::cell::Cell<u32>);
+    struct Counter {
+        store: MemoryStore,
+        asked: std::cell::Cell<u32>,
+        shuffled: bool,
+        stalls_first: bool,
+    }
 
-    impl RateLimiter for Shuffled {
+    impl RateLimiter for Counter {
         async fn admit(
             &self,
             tenant: &str,
             counts: &[Count],
             now: u64,
         ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
-            let call = self.1.get();
-            self.1.set(call + 1);
-            let answer = self.0.admit(tenant, counts, now).await;
-            for _ in 0..(7 - call % 7) {
+            let call = self.asked.get();
+            self.asked.set(call + 1);
+            if self.stalls_first && call == 0 {
+                std::future::pending::<()>().await;
+            }
+            let answer = self.store.admit(tenant, counts, now).await;
+            for _ in 0..if self.shuffled { 7 - call % 7 } else { 0 } {
                 tokio::task::yield_now().await;
             }
             answer
         }
 
         async fn pause(&self) {
-            self.0.pause().await;
-        }
-    }
-
-    /// A counter whose first call never answers.
-    #[derive(Default)]
-    struct Stalling(MemoryStore, std::cell::Cell<bool>);
-
-    impl RateLimiter for Stalling {
-        async fn admit(
-            &self,
-            tenant: &str,
-            counts: &[Count],
-            now: u64,
-        ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
-            if !self.1.replace(true) {
-                std::future::pending::<()>().await;
-            }
-            self.0.admit(tenant, counts, now).await
-        }
-
-        async fn pause(&self) {
-            self.0.pause().await;
-        }
-    }
-
-    /// A counter whose answers come back only after every caller has asked.
-    #[derive(Default)]
-    struct Yielding(MemoryStore);
-
-    impl RateLimiter for Yielding {
-        async fn admit(
-            &self,
-            tenant: &str,
-            counts: &[Count],
-            now: u64,
-        ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
-            tokio::task::yield_now().await;
-            self.0.admit(tenant, counts, now).await
-        }
-
-        async fn pause(&self) {
-            self.0.pause().await;
-        }
-    }
-
-    /// A counter that counts how often it is asked.
-    #[derive(Default)]
-    struct Counting(MemoryStore, RefCell<u32>);
-
-    impl RateLimiter for Counting {
-        async fn admit(
-            &self,
-            tenant: &str,
-            counts: &[Count],
-            now: u64,
-        ) -> Result<Result<Vec<u32>, RetryAfter>, StoreError> {
-            *self.1.borrow_mut() += 1;
-            self.0.admit(tenant, counts, now).await
-        }
-
-        async fn pause(&self) {
-            self.0.pause().await;
+            self.store.pause().await;
         }
     }
 
