@@ -2317,3 +2317,107 @@ async fn every_response_refuses_framing_sniffing_and_referrers(pool: PgPool) {
     }
     assert!(pages >= 4, "pages were among the responses checked");
 }
+
+/// The audit entry is written in the transaction of the change it records:
+/// when the entry cannot be written, nothing of the change is kept (and no
+/// version is pushed to the edge), and the caller gets a 500, not a
+/// success without its record.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_change_that_cannot_be_audited_is_not_made(pool: PgPool) {
+    let app = app(pool.clone()).await;
+    create_acme(&app).await;
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(tool("kept")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let audited = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM audit_log")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let entries = audited(pool.clone()).await;
+
+    sqlx::raw_sql(
+        "CREATE FUNCTION audit_down() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'the audit log is down'; END $$;
+         CREATE TRIGGER audit_down BEFORE INSERT ON audit_log
+           FOR EACH ROW EXECUTE FUNCTION audit_down();",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let changes = [
+        ("POST", "/api/v1/tenants/acme/tools", Some(tool("lost"))),
+        (
+            "PUT",
+            "/api/v1/tenants/acme/tools/kept",
+            Some(tool("renamed")),
+        ),
+        ("DELETE", "/api/v1/tenants/acme/tools/kept", None),
+        (
+            "PUT",
+            "/api/v1/tenants/acme",
+            Some(json!({"displayName": "Renamed"})),
+        ),
+        ("POST", "/api/v1/tenants/acme/publish", None),
+        ("POST", "/api/v1/tenants", Some(json!({"slug": "other"}))),
+        (
+            "POST",
+            "/api/v1/tenants/acme/tokens",
+            Some(json!({"name": "CI", "role": "admin"})),
+        ),
+        (
+            "PUT",
+            "/api/v1/tenants/acme/members/ann@example.com",
+            Some(json!({"role": "admin"})),
+        ),
+    ];
+    for (method, uri, body) in changes {
+        let (status, answer) = call(&app, method, uri, body).await;
+        assert_eq!(
+            (status, answer["error"]["code"].clone()),
+            (StatusCode::INTERNAL_SERVER_ERROR, json!("internal_error")),
+            "{method} {uri}: {answer}"
+        );
+        assert!(
+            !answer.to_string().contains("audit log is down"),
+            "a 500 names no internals: {answer}"
+        );
+    }
+    sqlx::raw_sql("DROP TRIGGER audit_down ON audit_log")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let (_, tools) = call(&app, "GET", "/api/v1/tenants/acme/tools", None).await;
+    let names: Vec<&str> = tools["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["kept"]);
+    let (_, acme) = call(&app, "GET", "/api/v1/tenants/acme", None).await;
+    assert_eq!(acme["displayName"], "acme");
+    let (_, deployments) = call(&app, "GET", "/api/v1/tenants/acme/deployments", None).await;
+    assert_eq!(deployments["items"], json!([]), "no version was recorded");
+    let (status, _) = call(&app, "GET", "/api/v1/tenants/other", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, tokens) = call(&app, "GET", "/api/v1/tenants/acme/tokens", None).await;
+    assert_eq!(tokens["items"], json!([]));
+    let (_, members) = call(&app, "GET", "/api/v1/tenants/acme/members", None).await;
+    assert!(
+        !members.to_string().contains("ann@example.com"),
+        "{members}"
+    );
+    assert_eq!(
+        audited(pool).await,
+        entries,
+        "and no entry without its change"
+    );
+}

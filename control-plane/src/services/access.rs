@@ -6,6 +6,7 @@
 //! this gets 403.
 
 use serde_json::Value;
+use sqlx::PgConnection;
 
 use super::tenants::tenant_not_found;
 use super::{ServiceError, Services};
@@ -67,32 +68,34 @@ impl Services {
             ))
         }
     }
+}
 
-    /// Appends to the audit log. A change that cannot be audited fails.
-    pub(super) async fn audit(
-        &self,
-        ctx: &RequestContext,
-        tenant_id: Option<i64>,
-        action: &str,
-        target: &str,
-        before: Option<&Value>,
-        after: Option<&Value>,
-    ) -> Result<(), ServiceError> {
-        let actor = ctx.actor_label();
-        storage::audit::audit_append(
-            &self.db,
-            NewAuditEntry {
-                tenant_id,
-                actor: &actor,
-                action,
-                target,
-                before,
-                after,
-                ip: ctx.ip.as_deref(),
-            },
-        )
-        .await?;
-        tracing::info!(request_id = %ctx.request_id, %actor, action, target, "audited");
-        Ok(())
-    }
+/// Appends to the audit log in `tx`, the transaction that makes the
+/// change it records: a change that cannot be audited is not made, and
+/// an entry never stands for a change that was not.
+pub(super) async fn audit(
+    tx: &mut PgConnection,
+    ctx: &RequestContext,
+    tenant_id: Option<i64>,
+    action: &str,
+    target: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<(), ServiceError> {
+    let actor = ctx.actor_label();
+    storage::audit::audit_append(
+        tx,
+        NewAuditEntry {
+            tenant_id,
+            actor: &actor,
+            action,
+            target,
+            before,
+            after,
+            ip: ctx.ip.as_deref(),
+        },
+    )
+    .await?;
+    tracing::info!(request_id = %ctx.request_id, %actor, action, target, "audited");
+    Ok(())
 }

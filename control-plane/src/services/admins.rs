@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use super::access::audit;
 use super::{ServiceError, Services, to_audit};
 use crate::context::{Actor, Permission, RequestContext, Role};
 use crate::storage::admins::{AdminRow, MemberRow};
@@ -128,13 +129,14 @@ impl Services {
     ) -> Result<SignInLink, ServiceError> {
         self.require_operator(ctx)?;
         let email = normalize_email(email)?;
-        let admin = storage::admins::admin_upsert(&self.db, &email, operator).await?;
         let token = random_secret()?;
         let expires_at = Utc::now() + SIGN_IN_LINK_LIFETIME;
-        storage::admins::sign_in_link_create(&self.db, &digest(&token), admin.id, expires_at)
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let admin = storage::admins::admin_upsert(&mut *tx, &email, operator).await?;
+        storage::admins::sign_in_link_create(&mut *tx, &digest(&token), admin.id, expires_at)
             .await?;
-        self.audit(ctx, None, "admin.sign_in_link", &email, None, None)
-            .await?;
+        audit(&mut tx, ctx, None, "admin.sign_in_link", &email, None, None).await?;
+        tx.commit().await.map_err(StorageError::from)?;
         Ok(SignInLink { token, expires_at })
     }
 
@@ -247,8 +249,8 @@ impl Services {
         {
             return Err(last_owner());
         }
-        tx.commit().await.map_err(StorageError::from)?;
-        self.audit(
+        audit(
+            &mut tx,
             ctx,
             Some(row.id),
             "member.put",
@@ -257,6 +259,7 @@ impl Services {
             Some(&serde_json::json!({ "role": input.role })),
         )
         .await?;
+        tx.commit().await.map_err(StorageError::from)?;
         Ok(Member {
             email,
             role: input.role,
@@ -288,8 +291,8 @@ impl Services {
         {
             return Err(last_owner());
         }
-        tx.commit().await.map_err(StorageError::from)?;
-        self.audit(
+        audit(
+            &mut tx,
             ctx,
             Some(row.id),
             "member.delete",
@@ -297,7 +300,9 @@ impl Services {
             Some(&serde_json::json!({ "role": before })),
             None,
         )
-        .await
+        .await?;
+        tx.commit().await.map_err(StorageError::from)?;
+        Ok(())
     }
 
     pub async fn api_token_create(
@@ -322,8 +327,9 @@ impl Services {
             Actor::Admin { id, .. } => Some(*id),
             _ => None,
         };
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
         let token = storage::api_tokens::api_token_create(
-            &self.db,
+            &mut *tx,
             row.id,
             name,
             input.role.as_str(),
@@ -333,7 +339,8 @@ impl Services {
         .await?;
         let token = ApiToken::from(token);
         let after = to_audit(&token);
-        self.audit(
+        audit(
+            &mut tx,
             ctx,
             Some(row.id),
             "api_token.create",
@@ -342,6 +349,7 @@ impl Services {
             Some(&after),
         )
         .await?;
+        tx.commit().await.map_err(StorageError::from)?;
         Ok(ApiTokenCreated { token, secret })
     }
 
@@ -362,13 +370,15 @@ impl Services {
         id: i64,
     ) -> Result<(), ServiceError> {
         let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
-        let token = storage::api_tokens::api_token_revoke(&self.db, row.id, id)
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let token = storage::api_tokens::api_token_revoke(&mut *tx, row.id, id)
             .await?
             .ok_or_else(|| {
                 ServiceError::NotFound(format!("API token {id} of tenant {tenant:?}"))
             })?;
         let after = to_audit(&ApiToken::from(token));
-        self.audit(
+        audit(
+            &mut tx,
             ctx,
             Some(row.id),
             "api_token.revoke",
@@ -376,7 +386,9 @@ impl Services {
             None,
             Some(&after),
         )
-        .await
+        .await?;
+        tx.commit().await.map_err(StorageError::from)?;
+        Ok(())
     }
 }
 

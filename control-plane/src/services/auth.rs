@@ -15,6 +15,7 @@ use portcullis_tenant_config::sealing::seal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::access::audit;
 use super::{ServiceError, Services, to_audit};
 use crate::context::{Permission, RequestContext};
 use crate::storage;
@@ -140,10 +141,8 @@ impl Services {
         let after = self
             .auth_store(&mut tx, tenant, tenant_row.id, input)
             .await?;
-        tx.commit()
-            .await
-            .map_err(crate::storage::StorageError::from)?;
-        self.audit(
+        audit(
+            &mut tx,
             ctx,
             Some(tenant_row.id),
             "auth.update",
@@ -152,6 +151,9 @@ impl Services {
             Some(&to_audit(&after)),
         )
         .await?;
+        tx.commit()
+            .await
+            .map_err(crate::storage::StorageError::from)?;
         Ok(after)
     }
 

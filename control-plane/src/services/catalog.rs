@@ -6,6 +6,7 @@ use portcullis_tenant_config::{PromptConfig, ResourceConfig, ResourceTemplateCon
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::access::audit;
 use super::{ServiceError, Services};
 use crate::context::{Permission, RequestContext};
 use crate::storage::StorageError;
@@ -70,7 +71,8 @@ impl Services {
             .map_err(|m| ServiceError::invalid(T::KEY_FIELD, m))?;
         let definition =
             serde_json::to_value(&item).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        catalog::catalog_create(&self.db, T::KIND, tenant_row.id, item.key(), &definition)
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        catalog::catalog_create(&mut *tx, T::KIND, tenant_row.id, item.key(), &definition)
             .await
             .map_err(|e| match e {
                 StorageError::Conflict(_) => ServiceError::Conflict(format!(
@@ -81,7 +83,8 @@ impl Services {
                 e => e.into(),
             })?;
         let action = format!("{}.create", T::KIND.label());
-        self.audit(
+        audit(
+            &mut tx,
             ctx,
             Some(tenant_row.id),
             &action,
@@ -90,6 +93,7 @@ impl Services {
             Some(&definition),
         )
         .await?;
+        tx.commit().await.map_err(StorageError::from)?;
         Ok(item)
     }
 
@@ -109,7 +113,8 @@ impl Services {
         key: &str,
     ) -> Result<(), ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
-        let Some(before) = catalog::catalog_delete(&self.db, T::KIND, tenant_row.id, key).await?
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let Some(before) = catalog::catalog_delete(&mut *tx, T::KIND, tenant_row.id, key).await?
         else {
             return Err(ServiceError::NotFound(format!(
                 "{} {key:?} of tenant {tenant:?}",
@@ -117,8 +122,18 @@ impl Services {
             )));
         };
         let action = format!("{}.delete", T::KIND.label());
-        self.audit(ctx, Some(tenant_row.id), &action, key, Some(&before), None)
-            .await
+        audit(
+            &mut tx,
+            ctx,
+            Some(tenant_row.id),
+            &action,
+            key,
+            Some(&before),
+            None,
+        )
+        .await?;
+        tx.commit().await.map_err(StorageError::from)?;
+        Ok(())
     }
 
     /// Every stored entry of one kind, parsed back into its type.

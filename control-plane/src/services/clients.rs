@@ -7,8 +7,10 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::access::audit;
 use super::{ServiceError, Services, to_audit};
 use crate::context::{Permission, RequestContext};
+use crate::storage::StorageError;
 
 /// A client the tenant's authorization server knows.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -131,7 +133,9 @@ impl Services {
             })?;
         let revoked: ClientRevoked = serde_json::from_value(body)
             .map_err(|e| ServiceError::Internal(format!("edge's revocation answer: {e}")))?;
-        self.audit(
+        // The change is the edge's, done: its entry follows it.
+        audit(
+            &mut *self.db.acquire().await.map_err(StorageError::from)?,
             ctx,
             Some(tenant_row.id),
             "client.revoke",
@@ -157,7 +161,8 @@ impl Services {
             .ok_or_else(|| {
                 ServiceError::NotFound(format!("grant {grant_id:?} of tenant {tenant:?}"))
             })?;
-        self.audit(
+        audit(
+            &mut *self.db.acquire().await.map_err(StorageError::from)?,
             ctx,
             Some(tenant_row.id),
             "grant.revoke",

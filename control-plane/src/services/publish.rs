@@ -19,6 +19,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
+use super::access::audit;
 use super::compile::{Catalog, TenantParts, compile_tenant_config};
 use super::diff::{Change, diff_documents};
 use super::{ServiceError, Services, to_audit};
@@ -190,25 +191,29 @@ impl Services {
             },
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
-
-        let deployment = self.push(tenant, row.id, &signed).await?;
         let action = match content {
             Content::Draft => "config.publish",
             Content::Version(_) => "config.rollback",
             Content::Resealed(_) => "config.reseal",
         };
-        let after = to_audit(&deployment);
-        self.audit(
+        // Recorded with the version, before it is pushed: a version the
+        // edge may serve always has its entry. How the push went is the
+        // deployment's own record.
+        let recorded_id = row.id;
+        let recorded = Deployment::from(row);
+        audit(
+            &mut tx,
             ctx,
             Some(tenant_row.id),
             action,
             &format!("version {version}"),
             None,
-            Some(&after),
+            Some(&to_audit(&recorded)),
         )
         .await?;
-        Ok(deployment)
+        tx.commit().await.map_err(StorageError::from)?;
+
+        self.push(tenant, recorded_id, &signed).await
     }
 
     /// Publishes the live version `live` again with its secrets re-sealed.

@@ -16,10 +16,11 @@ use portcullis_tenant_config::sealing::{open, seal};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::access::audit;
 use super::{ServiceError, Services};
 use crate::context::RequestContext;
 use crate::storage::tenants::Visible;
-use crate::storage::{self, config_versions as versions};
+use crate::storage::{self, StorageError, config_versions as versions};
 
 /// What a rotation did.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -68,7 +69,10 @@ impl Services {
                 report.republished.push(tenant.slug.clone());
             }
         }
-        self.audit(
+        // Each tenant's part is saved (and republished) as it goes, and a
+        // rotation run again only finishes what is left: the entry follows.
+        audit(
+            &mut *self.db.acquire().await.map_err(StorageError::from)?,
             ctx,
             None,
             "secrets.rotate",

@@ -7,6 +7,7 @@ use portcullis_tenant_config::{Branding, RateLimits};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::access::audit;
 use super::{ServiceError, Services, to_audit};
 use crate::context::{Actor, Permission, RequestContext};
 use crate::storage::tenants::{TenantRow, Visible};
@@ -89,7 +90,8 @@ impl Services {
             .map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
         let display_name = input.display_name.unwrap_or_else(|| input.slug.clone());
         let display_name = valid_display_name(&display_name)?;
-        let row = storage::tenants::tenant_create(&self.db, &input.slug, display_name)
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let row = storage::tenants::tenant_create(&mut *tx, &input.slug, display_name)
             .await
             .map_err(|e| match e {
                 StorageError::Conflict(_) => {
@@ -100,7 +102,8 @@ impl Services {
         let tenant_id = row.id;
         let tenant = self.tenant_view(row, 0, None);
         let after = to_audit(&tenant);
-        self.audit(
+        audit(
+            &mut tx,
             ctx,
             Some(tenant_id),
             "tenant.create",
@@ -109,6 +112,7 @@ impl Services {
             Some(&after),
         )
         .await?;
+        tx.commit().await.map_err(StorageError::from)?;
         Ok(tenant)
     }
 
@@ -164,26 +168,31 @@ impl Services {
         branding
             .validate()
             .map_err(|e| ServiceError::invalid("branding", e))?;
-        let before = to_audit(&self.tenant_get(ctx, slug).await?);
+        let mut tenant = self.tenant_get(ctx, slug).await?;
+        let before = to_audit(&tenant);
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
         storage::tenants::tenant_update(
-            &self.db,
+            &mut *tx,
             row.id,
             display_name,
             branding.logo_url.as_deref(),
             branding.accent_color.as_deref(),
         )
         .await?;
-        let tenant = self.tenant_get(ctx, slug).await?;
-        let after = to_audit(&tenant);
-        self.audit(
+        tenant.display_name = display_name.to_owned();
+        tenant.logo_url = branding.logo_url;
+        tenant.accent_color = branding.accent_color;
+        audit(
+            &mut tx,
             ctx,
             Some(row.id),
             "tenant.update",
             slug,
             Some(&before),
-            Some(&after),
+            Some(&to_audit(&tenant)),
         )
         .await?;
+        tx.commit().await.map_err(StorageError::from)?;
         Ok(tenant)
     }
 
@@ -217,9 +226,9 @@ impl Services {
             limits_view(storage::tenants::tenant_limits_for_update(&mut *tx, row.id).await?);
         super::version::check(if_match, &before.etag(), "the rate limits")?;
         storage::tenants::tenant_set_limits(&mut *tx, row.id, input.limits.as_ref()).await?;
-        tx.commit().await.map_err(StorageError::from)?;
         let after = limits_view(input.limits);
-        self.audit(
+        audit(
+            &mut tx,
             ctx,
             Some(row.id),
             "tenant.limits",
@@ -228,6 +237,7 @@ impl Services {
             Some(&to_audit(&after.limits)),
         )
         .await?;
+        tx.commit().await.map_err(StorageError::from)?;
         Ok(after)
     }
 

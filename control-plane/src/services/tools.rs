@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::access::audit;
 use super::{ServiceError, Services, to_audit};
 use crate::context::{Permission, RequestContext};
 use crate::storage::tools::{NewTool, ToolRow};
@@ -129,12 +130,14 @@ impl Services {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
         validate_tool(&input)?;
         let encoded = Encoded::of(&input)?;
-        let row = storage::tools::tool_create(&self.db, tenant_row.id, &encoded.row(&input))
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let row = storage::tools::tool_create(&mut *tx, tenant_row.id, &encoded.row(&input))
             .await
             .map_err(|e| name_taken(e, tenant, &input.name))?;
         let tool = Tool::from(row);
         let after = to_audit(&tool);
-        self.audit(
+        audit(
+            &mut tx,
             ctx,
             Some(tenant_row.id),
             "tool.create",
@@ -143,6 +146,7 @@ impl Services {
             Some(&after),
         )
         .await?;
+        tx.commit().await.map_err(StorageError::from)?;
         Ok(tool)
     }
 
@@ -183,9 +187,9 @@ impl Services {
             .await
             .map_err(|e| name_taken(e, tenant, &input.name))?
             .ok_or_else(|| tool_not_found(tenant, name))?;
-        tx.commit().await.map_err(StorageError::from)?;
         let tool = Tool::from(row);
-        self.audit(
+        audit(
+            &mut tx,
             ctx,
             Some(tenant_row.id),
             "tool.update",
@@ -194,6 +198,7 @@ impl Services {
             Some(&to_audit(&tool)),
         )
         .await?;
+        tx.commit().await.map_err(StorageError::from)?;
         Ok(tool)
     }
 
@@ -214,11 +219,13 @@ impl Services {
         name: &str,
     ) -> Result<(), ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
-        let Some(row) = storage::tools::tool_delete(&self.db, tenant_row.id, name).await? else {
+        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let Some(row) = storage::tools::tool_delete(&mut *tx, tenant_row.id, name).await? else {
             return Err(tool_not_found(tenant, name));
         };
         let before = to_audit(&Tool::from(row));
-        self.audit(
+        audit(
+            &mut tx,
             ctx,
             Some(tenant_row.id),
             "tool.delete",
@@ -226,7 +233,9 @@ impl Services {
             Some(&before),
             None,
         )
-        .await
+        .await?;
+        tx.commit().await.map_err(StorageError::from)?;
+        Ok(())
     }
 }
 

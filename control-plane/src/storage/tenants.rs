@@ -31,7 +31,7 @@ pub struct TenantSummaryRow {
 }
 
 pub async fn tenant_create(
-    db: &PgPool,
+    db: impl PgExecutor<'_>,
     slug: &str,
     display_name: &str,
 ) -> Result<TenantRow, StorageError> {
@@ -110,7 +110,7 @@ pub async fn tenant_lock(
 
 /// Sets what admins and the tenant's users see of it.
 pub async fn tenant_update(
-    db: &PgPool,
+    db: impl PgExecutor<'_>,
     id: i64,
     display_name: &str,
     logo_url: Option<&str>,
