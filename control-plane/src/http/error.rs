@@ -8,10 +8,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::services::ServiceError;
+use crate::services::publish::Deployment;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
+    /// With `edge_push_failed`: the version as recorded, with the edge's
+    /// answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<Box<Deployment>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -42,8 +47,18 @@ impl ApiError {
                     message: message.into(),
                     field: None,
                 },
+                deployment: None,
             },
         }
+    }
+
+    /// A version recorded but not taken by the edge: 502 with the
+    /// deployment and the edge's reason.
+    pub fn edge_push_failed(deployment: Deployment) -> Self {
+        let reason = deployment.detail.clone().unwrap_or_default();
+        let mut err = Self::new(StatusCode::BAD_GATEWAY, "edge_push_failed", reason);
+        err.body.deployment = Some(Box::new(deployment));
+        err
     }
 }
 

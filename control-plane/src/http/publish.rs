@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
@@ -13,47 +12,42 @@ use super::extract::{ApiJson, ApiPath};
 use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
 use crate::services::publish::{
-    Deployment, Diff, DiffQuery, EdgeStatus, Rollback, VersionDocument,
+    Deployment, Diff, DiffQuery, EdgeStatus, PushStatus, Rollback, VersionDocument,
 };
 
 /// 201 when the edge accepted the new version; 502 when it did not, with
 /// the recorded deployment (and the edge's reason) in the body.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/publish", params(("tenant" = String, Path)), responses(
     (status = 201, body = Deployment), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
-    (status = 502, description = "recorded, but the edge did not accept it: `{error, deployment}`")))]
+    (status = 502, body = ErrorBody, description = "recorded, but the edge did not accept it: `{error, deployment}`")))]
 pub async fn publish(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let deployment = services.publish(&ctx, &tenant).await?;
-    Ok(deployed(deployment))
+    deployed(services.publish(&ctx, &tenant).await?)
 }
 
 /// 201 with the deployment the edge accepted, else 502 saying why.
-fn deployed(deployment: Deployment) -> Response {
-    if deployment.status == "accepted" {
-        return (StatusCode::CREATED, Json(deployment)).into_response();
+fn deployed(deployment: Deployment) -> Result<Response, ApiError> {
+    if deployment.status != PushStatus::Accepted {
+        return Err(ApiError::edge_push_failed(deployment));
     }
-    let body = json!({
-        "error": { "code": "edge_push_failed", "message": deployment.detail.clone().unwrap_or_default() },
-        "deployment": deployment,
-    });
-    (StatusCode::BAD_GATEWAY, Json(body)).into_response()
+    Ok((StatusCode::CREATED, Json(deployment)).into_response())
 }
 
 /// Publishes an earlier version's content as a new version.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/rollback", params(("tenant" = String, Path)),
     request_body = Rollback, responses(
     (status = 201, body = Deployment), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
-    (status = 502, description = "recorded, but the edge did not accept it: `{error, deployment}`")))]
+    (status = 502, body = ErrorBody, description = "recorded, but the edge did not accept it: `{error, deployment}`")))]
 pub async fn rollback(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
     ApiJson(input): ApiJson<Rollback>,
 ) -> Result<Response, ApiError> {
-    Ok(deployed(services.rollback(&ctx, &tenant, input).await?))
+    deployed(services.rollback(&ctx, &tenant, input).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/versions/{version}",

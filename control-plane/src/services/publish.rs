@@ -24,6 +24,7 @@ use super::compile::{Catalog, TenantParts, compile_tenant_config};
 use super::diff::{Change, diff_documents};
 use super::{ServiceError, Services, to_audit};
 use crate::context::{Permission, RequestContext};
+pub use crate::storage::config_versions::PushStatus;
 use crate::storage::config_versions::{ConfigVersionRow, NewConfigVersion};
 use crate::storage::tenants::TenantRow;
 use crate::storage::{self, StorageError, config_versions as versions};
@@ -38,9 +39,7 @@ pub struct Deployment {
     pub version: i64,
     /// SHA-256 of the signed document, hex.
     pub sha256: String,
-    /// `pending`, `accepted`, `failed` (unreachable or failing edge; retried
-    /// in the background) or `refused` (the edge will not take it).
-    pub status: String,
+    pub status: PushStatus,
     /// The edge's answer, or why it could not be reached.
     pub detail: Option<String>,
     /// Who published it (an admin's email, `api-token:<id>`).
@@ -275,9 +274,9 @@ impl Services {
             tracing::warn!(tenant, detail = %outcome.detail, "config push failed");
         }
         let status = match (outcome.accepted, outcome.retryable) {
-            (true, _) => "accepted",
-            (false, true) => "failed",
-            (false, false) => "refused",
+            (true, _) => PushStatus::Accepted,
+            (false, true) => PushStatus::Failed,
+            (false, false) => PushStatus::Refused,
         };
         let row =
             versions::config_version_record_push(&self.db, row_id, status, &outcome.detail).await?;

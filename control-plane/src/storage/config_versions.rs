@@ -6,13 +6,39 @@ use sqlx::{FromRow, PgConnection, PgExecutor, PgPool};
 
 use super::error::StorageError;
 
+/// What became of a version's push to the edge (the `push_status` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Serialize, utoipa::ToSchema)]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum PushStatus {
+    /// Not pushed yet (or the control plane stopped before it was).
+    Pending,
+    /// The edge serves it, or served it.
+    Accepted,
+    /// The edge was unreachable or failing; retried in the background.
+    Failed,
+    /// The edge will not take it.
+    Refused,
+}
+
+impl std::fmt::Display for PushStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Failed => "failed",
+            Self::Refused => "refused",
+        })
+    }
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct ConfigVersionRow {
     pub id: i64,
     pub version: i64,
     pub sha256: String,
     pub created_at: DateTime<Utc>,
-    pub push_status: String,
+    pub push_status: PushStatus,
     pub push_detail: Option<String>,
     pub pushed_at: Option<DateTime<Utc>>,
     pub published_by: Option<String>,
@@ -90,7 +116,7 @@ pub async fn config_version_create(
 pub async fn config_version_record_push(
     db: &PgPool,
     id: i64,
-    status: &str,
+    status: PushStatus,
     detail: &str,
 ) -> Result<ConfigVersionRow, StorageError> {
     let updated = sqlx::query_as(&format!(
