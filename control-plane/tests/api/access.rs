@@ -1,4 +1,5 @@
-//! Who may do what: the authorization matrix, CSRF, API tokens and the audit log.
+//! Who may do what: the authorization matrix, CSRF, API tokens and the
+//! audit log.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! The admin UI's pages as served, the response headers every answer carries, and the OpenAPI document.
+//! The admin UI's pages as served, the response headers every answer
+//! carries, and the OpenAPI document.
 
 use super::*;
 

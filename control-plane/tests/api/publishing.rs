@@ -1,4 +1,5 @@
-//! Publishing: versions, diffs, rollbacks, concurrent publishes, and what happens when the edge is down.
+//! Publishing: versions, diffs, rollbacks, concurrent publishes, and what
+//! happens when the edge is down.
 
 use super::*;
 

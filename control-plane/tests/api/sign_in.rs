@@ -1,4 +1,5 @@
-//! Sign-in settings: identity providers and their write-only, sealed secrets, "test connection", concurrent saves, and rotating the seal key.
+//! Sign-in settings: identity providers and their write-only, sealed
+//! secrets, "test connection", concurrent saves, and rotating the seal key.
 
 use super::*;
 

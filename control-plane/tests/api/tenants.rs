@@ -1,4 +1,5 @@
-//! Tenants: creating and listing them, their settings (branding, rate limits), bad input, and the paging every list shares.
+//! Tenants: creating and listing them, their settings (branding, rate
+//! limits), bad input, and the paging every list shares.
 
 use super::*;
 
