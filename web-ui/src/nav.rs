@@ -3,8 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
-
-use crate::session::TenantChoice;
+use serde::{Deserialize, Serialize};
 
 /// A tenant's pages, in the order an admin sets a tenant up.
 const TABS: &[(&str, &str)] = &[
@@ -33,6 +32,13 @@ pub fn TenantNav(slug: Signal<String>, #[prop(into)] title: String) -> impl Into
             }).collect_view()}
         </nav>
     }
+}
+
+/// A tenant in the switcher.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantChoice {
+    pub slug: String,
+    pub name: String,
 }
 
 /// A menu of the tenants the admin may open; shown when there is more

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::api::Outcome;
-use crate::nav::TenantSwitcher;
+use crate::nav::{TenantChoice, TenantSwitcher};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Membership {
@@ -23,12 +23,6 @@ pub struct Me {
     /// The tenants they may open, for the switcher (filled by [`whoami`]).
     #[serde(default)]
     pub tenants: Vec<TenantChoice>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TenantChoice {
-    pub slug: String,
-    pub name: String,
 }
 
 impl Me {
