@@ -1,26 +1,6 @@
-//! A tenant's tools: the list, and one editor for adding and changing a
-//! tool. The JSON Schema is checked as it is typed (is it JSON, an object?)
-//! and by the control plane on saving (is it a valid schema?), errors next
-//! to the field at fault; a preview shows the tool as `tools/list` gives
-//! it to MCP clients.
+//! The one editor for adding and changing a tool, and its preview.
 
-use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
-use leptos_router::hooks::use_params_map;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-use crate::api::{Outcome, Problem, Scope, Tool};
-use crate::form::{Field, FormError, Submit, on_success, problem_signal};
-use crate::nav::TenantNav;
-use crate::tenants::Failure;
-
-#[server(prefix = "/ui/fn", endpoint = "list_tools")]
-pub async fn list_tools(slug: String) -> Result<Vec<Tool>, ServerFnError> {
-    let page: crate::api::Page<Tool> =
-        crate::api::call("GET", &format!("/v1/tenants/{slug}/tools?limit=1000"), None).await?;
-    Ok(page.items)
-}
+use super::*;
 
 /// What the editor starts from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,7 +95,7 @@ pub async fn tool_editor(slug: String, name: Option<String>) -> Result<EditorDat
 
 /// Parses one JSON field of the form, or says which one is not JSON.
 #[cfg(feature = "ssr")]
-fn json_field(text: &str, field: &str) -> Result<Option<Value>, Problem> {
+pub(super) fn json_field(text: &str, field: &str) -> Result<Option<Value>, Problem> {
     if text.trim().is_empty() {
         return Ok(None);
     }
@@ -218,173 +198,6 @@ pub async fn save_tool(
     Ok(saved.map(|tool| SavedTool { tool, version }))
 }
 
-/// What the edge answered to a try.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ToolTried {
-    pub version: i64,
-    pub result: Option<Value>,
-    pub error: Option<Value>,
-}
-
-/// Calls the tool's live version through the edge with `arguments` (JSON
-/// as typed).
-#[server(prefix = "/ui/fn", endpoint = "try_tool")]
-pub async fn try_tool(
-    slug: String,
-    name: String,
-    arguments: String,
-) -> Result<Outcome<ToolTried>, ServerFnError> {
-    let arguments = match json_field(&arguments, "arguments") {
-        Ok(Some(Value::Object(map))) => map,
-        Ok(None) => Default::default(),
-        Ok(Some(_)) => {
-            return Ok(Err(Problem {
-                status: 422,
-                code: "invalid_input".into(),
-                message: "arguments: must be a JSON object".into(),
-                field: Some("arguments".into()),
-            }));
-        }
-        Err(problem) => return Ok(Err(problem)),
-    };
-    let path = format!(
-        "/v1/tenants/{slug}/tools/{}/try",
-        crate::api::segment(&name)
-    );
-    let body = serde_json::json!({ "arguments": arguments });
-    crate::api::attempt("POST", &path, Some(body)).await
-}
-
-#[server(prefix = "/ui/fn", endpoint = "delete_tool")]
-pub async fn delete_tool(slug: String, name: String) -> Result<Outcome<()>, ServerFnError> {
-    let path = format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(&name));
-    let done: Outcome<Value> = crate::api::attempt("DELETE", &path, None).await?;
-    Ok(done.map(|_| ()))
-}
-
-#[component]
-pub fn ToolsPage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
-    let save = ServerAction::<SaveTool>::new();
-    let tools = Resource::new(
-        move || (slug.get(), save.version().get()),
-        |(slug, _)| list_tools(slug),
-    );
-    // Not refetched after a save: a refused save keeps what was typed.
-    let editor = Resource::new(move || slug.get(), |slug| tool_editor(slug, None));
-    view! {
-        <section class="page">
-            <TenantNav slug title="Tools"/>
-            <Transition fallback=|| view! { <p class="loading">"Loading tools…"</p> }>
-                {move || tools.get().map(|r| match r {
-                    Ok(list) => view! { <ToolList tools=list slug/> }.into_any(),
-                    Err(e) => view! { <Failure problem=Problem::of(&e) what="tools"/> }.into_any(),
-                })}
-            </Transition>
-            <Transition fallback=|| ()>
-                {move || editor.get().map(|r| match r {
-                    Ok(data) if data.may_change => view! {
-                        <h2>"Add a tool"</h2>
-                        <ToolEditor slug data save/>
-                    }.into_any(),
-                    _ => view! {
-                        <p class="muted">"Adding tools needs the admin or owner role."</p>
-                    }.into_any(),
-                })}
-            </Transition>
-        </section>
-    }
-}
-
-#[component]
-fn ToolList(tools: Vec<Tool>, slug: Signal<String>) -> impl IntoView {
-    if tools.is_empty() {
-        return view! { <p class="empty">"No tools yet: add the first one below."</p> }.into_any();
-    }
-    view! {
-        <ul class="tools">
-            {tools.into_iter().map(|t| {
-                let key = t.name.clone();
-                let shown = t.title.clone().unwrap_or_else(|| t.name.clone());
-                let href = format!("/tenants/{}/tools/{}", slug.get_untracked(), crate::api::segment(&t.name));
-                let scopes = (!t.scopes.is_empty()).then(|| format!("needs {}", t.scopes.join(", ")));
-                view! {
-                    <li data-tool=key>
-                        <a href=href><strong>{shown}</strong></a>
-                        " "<code>{t.name}</code>
-                        {scopes.map(|s| view! { " "<span class="badge">{s}</span> })}
-                        <p>{t.description}</p>
-                    </li>
-                }
-            }).collect_view()}
-        </ul>
-    }
-    .into_any()
-}
-
-/// One tool: its editor (or, for viewers, what clients see of it).
-#[component]
-pub fn ToolPage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
-    let name = move || params.read().get("name").unwrap_or_default();
-    let save = ServerAction::<SaveTool>::new();
-    let remove = ServerAction::<DeleteTool>::new();
-    let editor = Resource::new(
-        move || (slug.get(), name()),
-        |(slug, name)| tool_editor(slug, Some(name)),
-    );
-    let navigate = leptos_router::hooks::use_navigate();
-    // A saved rename or a deletion moves the tool; follow it.
-    Effect::new(move || {
-        let to = match (save.value().get(), remove.value().get()) {
-            (_, Some(Ok(Ok(())))) => Some(format!("/tenants/{}/tools", slug.get_untracked())),
-            (Some(Ok(Ok(saved))), _) if saved.tool.name != name() => Some(format!(
-                "/tenants/{}/tools/{}",
-                slug.get_untracked(),
-                crate::api::segment(&saved.tool.name)
-            )),
-            _ => None,
-        };
-        if let Some(to) = to {
-            navigate(&to, Default::default());
-        }
-    });
-    let remove_problem = problem_signal(remove);
-    view! {
-        <section class="page">
-            <TenantNav slug title="Tools"/>
-            <Transition fallback=|| view! { <p class="loading">"Loading the tool…"</p> }>
-                {move || editor.get().map(|r| match r {
-                    Ok(data) => view! {
-                        <div class="page-head">
-                            <h2>{format!("Edit {}", data.tool.as_ref().map(|t| t.name.clone()).unwrap_or_default())}</h2>
-                            {data.may_change.then(|| view! {
-                                <button type="button" class="secondary danger"
-                                    disabled=move || remove.pending().get()
-                                    on:click=move |_| { remove.dispatch(DeleteTool { slug: slug.get_untracked(), name: name() }); }>
-                                    "Delete tool"
-                                </button>
-                            })}
-                        </div>
-                        <FormError problem=remove_problem fields=&[]/>
-                        {
-                            let example = data.tool.as_ref().map(|t| example_arguments(&t.input_schema)).unwrap_or_default();
-                            let may_try = data.may_change;
-                            view! {
-                                <ToolEditor slug data save/>
-                                {may_try.then(|| view! { <TryPanel slug name=Signal::derive(name) example/> })}
-                            }
-                        }
-                    }.into_any(),
-                    Err(e) => view! { <Failure problem=Problem::of(&e) what="this tool"/> }.into_any(),
-                })}
-            </Transition>
-        </section>
-    }
-}
-
 const TOOL_FIELDS: &[&str] = &[
     "name",
     "title",
@@ -410,7 +223,7 @@ fn typed_problem(text: &str, optional: bool) -> Option<String> {
 
 /// Adds a tool (`data.tool` is `None`) or edits one.
 #[component]
-fn ToolEditor(
+pub(super) fn ToolEditor(
     slug: Signal<String>,
     data: EditorData,
     save: ServerAction<SaveTool>,
@@ -683,77 +496,5 @@ mod tests {
             tool_document(&form, None).unwrap_err().field.as_deref(),
             Some("outputSchema")
         );
-    }
-}
-
-/// Arguments to start trying a tool with: each property of its schema with
-/// an empty value of its type.
-fn example_arguments(schema: &str) -> String {
-    let schema: Value = serde_json::from_str(schema).unwrap_or_default();
-    let mut example = serde_json::Map::new();
-    if let Some(properties) = schema["properties"].as_object() {
-        for (name, property) in properties {
-            let value = match property["type"].as_str() {
-                Some("string") => Value::from(""),
-                Some("number" | "integer") => Value::from(0),
-                Some("boolean") => Value::from(false),
-                Some("array") => Value::Array(Vec::new()),
-                Some("object") => Value::Object(Default::default()),
-                _ => Value::Null,
-            };
-            example.insert(name.clone(), value);
-        }
-    }
-    serde_json::to_string_pretty(&Value::Object(example)).unwrap_or_default()
-}
-
-/// Calls the live tool through the edge and shows what came back.
-#[component]
-fn TryPanel(slug: Signal<String>, name: Signal<String>, example: String) -> impl IntoView {
-    let arguments = RwSignal::new(example);
-    let attempt = ServerAction::<TryTool>::new();
-    let problem = problem_signal(attempt);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        attempt.dispatch(TryTool {
-            slug: slug.get_untracked(),
-            name: name.get_untracked(),
-            arguments: arguments.get_untracked(),
-        });
-    };
-    view! {
-        <form class="form try" novalidate=true on:submit=submit aria-labelledby="try-heading">
-            <h3 id="try-heading">"Try it"</h3>
-            <p class="hint">"Calls the published version through the edge, as a client would (scopes aside)."</p>
-            <label for="try-arguments">"Arguments (JSON)"</label>
-            <textarea id="try-arguments" rows="4" spellcheck="false" aria-describedby="try-arguments-error"
-                prop:value=move || arguments.get()
-                on:input=move |ev| arguments.set(event_target_value(&ev))></textarea>
-            <p id="try-arguments-error" class="field-error" role="alert">
-                {move || crate::form::field_message(problem.get(), "arguments")}
-            </p>
-            <FormError problem fields=&["arguments"]/>
-            <Submit pending=attempt.pending() idle="Call the tool" busy="Calling…"/>
-            <div class="try-result" aria-live="polite">
-                {move || match attempt.value().get() {
-                    Some(Ok(Ok(tried))) => {
-                        let (verdict, class) = match (&tried.result, &tried.error) {
-                            (Some(r), _) if r["isError"] == true => ("The tool answered with an error:".to_owned(), "error"),
-                            (Some(_), _) => (format!("Answered by v{}:", tried.version), "saved"),
-                            _ => (
-                                format!("Refused: {}", tried.error.as_ref().and_then(|e| e["message"].as_str()).unwrap_or("error")),
-                                "error",
-                            ),
-                        };
-                        let shown = tried.result.or(tried.error).unwrap_or_default();
-                        Some(view! {
-                            <p class=class>{verdict}</p>
-                            <pre><code>{serde_json::to_string_pretty(&shown).unwrap_or_default()}</code></pre>
-                        })
-                    }
-                    _ => None,
-                }}
-            </div>
-        </form>
     }
 }
