@@ -17,6 +17,7 @@ command -v wrk >/dev/null || {
   echo "bench: needs wrk (Debian: apt-get install wrk)" >&2
   exit 1
 }
+pc_require_chromium # the refresh path's users sign in in headless Chromium
 pc_build_edge
 (cd tests/clients && npm ci --loglevel=error --no-fund --no-audit >&2)
 

@@ -10,7 +10,7 @@
 //   node edge-load.mjs <setup.json>
 // setup.json is written by the Rust side (tests/benches/edge.rs), which
 // signs the configs and mints the tokens; see `Setup` there.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createReadStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import http from "node:http";
@@ -160,6 +160,59 @@ async function referenceTokens(host, count) {
   return tokens;
 }
 
+/// The OpenID provider the refresh path's tenants sign in with, allowed to
+/// send users back to each of them; resolves once it listens.
+function startIdentityProvider(idp, tenantHosts) {
+  const callbacks = tenantHosts.map((host) => `http://${host}:${port}/oauth/callback`);
+  const child = spawn("node", ["oidc-provider.mjs", String(idp.port), idp.clientId, idp.clientSecret, ...callbacks],
+    { cwd: join(root, "tests/clients"), stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`the identity provider exited (${code})`)));
+    createInterface({ input: child.stdout }).on("line", (line) => line.startsWith("ready") && resolve(child));
+  });
+}
+
+/// Access and refresh tokens from a Portcullis tenant, a grant per user:
+/// a public client registers, and each user signs in at the identity
+/// provider and allows on the tenant's consent page in headless Chromium
+/// (a fresh profile each), then the code is exchanged with PKCE. `host`
+/// carries the port: the tenant's origin is the one the browser saw.
+async function portcullisTokens(host, count) {
+  const { launch, signIn } = await import("../clients/browser-user.mjs");
+  const origin = `http://${host}`;
+  const redirect = "http://127.0.0.1:9/callback";
+  const registered = await request(host, "POST", "/register", { "content-type": "application/json" },
+    JSON.stringify({ redirect_uris: [redirect], token_endpoint_auth_method: "none", client_name: "bench",
+      grant_types: ["authorization_code", "refresh_token"] }));
+  const clientId = JSON.parse(registered.text).client_id;
+  if (!clientId) throw new Error(`registration: ${registered.status} ${registered.text}`);
+  const verifier = "v".repeat(50);
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const browser = await launch();
+  const tokens = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const query = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: redirect,
+        code_challenge: challenge, code_challenge_method: "S256", state: `s${i}`, scope: "read" });
+      const page = await signIn(browser, `${origin}/authorize?${query}`, `bench${i}@example.test`);
+      const back = page.waitForRequest((r) => r.url().startsWith(redirect));
+      await page.getByRole("button", { name: "Allow" }).click();
+      const code = new URL((await back).url()).searchParams.get("code");
+      await page.context().close();
+      const exchanged = await request(host, "POST", "/token", { "content-type": "application/x-www-form-urlencoded" },
+        new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirect, client_id: clientId,
+          code_verifier: verifier }).toString());
+      const answer = JSON.parse(exchanged.text);
+      if (!answer.refresh_token) throw new Error(`token: ${exchanged.status} ${exchanged.text}`);
+      tokens.push({ ...answer, client_id: clientId });
+    }
+  } finally {
+    await browser.close();
+  }
+  return tokens;
+}
+
 const lua = (value) => JSON.stringify(value); // a JSON string is a Lua string literal here
 
 /// A wrk script sending `method path` with `headers` and `body`, reporting
@@ -258,11 +311,14 @@ const gzipKb = (...files) => Math.ceil(files.reduce((n, f) => n + gzipSync(readF
 
 const out = { scenarios: [] };
 let mf;
+let idp;
 try {
   const names = Object.keys(referenceWorkers);
   mf = new Miniflare({ host: "127.0.0.1", port: 0, workers: [edgeWorker, ...names.map((n) => referenceWorker(n, true))] });
   port = (await mf.ready).port;
   await push(setup.pushes);
+  const signInHosts = setup.scenarios.flatMap((s) => s.rounds.filter((r) => r.portcullisRefresh).map((r) => r.host));
+  if (signInHosts.length) idp = await startIdentityProvider(setup.idp, signInHosts);
   const { seconds, rounds, connections } = setup;
   for (const scenario of setup.scenarios) {
     if (scenario.scalePushes) {
@@ -273,15 +329,18 @@ try {
       // Each round its own tenant (and so its own rate-limit windows).
       const round = scenario.rounds[i % scenario.rounds.length];
       let script;
-      if (round.refresh) {
-        script = refreshScript(round.host, await referenceTokens(round.host, connections));
+      const tokens = round.refresh ? referenceTokens
+        : round.portcullisRefresh ? (host, n) => portcullisTokens(`${host}:${port}`, n) : undefined;
+      const host = round.portcullisRefresh ? `${round.host}:${port}` : round.host;
+      if (tokens) {
+        script = refreshScript(host, await tokens(round.host, connections));
       } else {
         const { headers, body } = await prepare(round);
         script = wrkScript(round.host, round.method, round.path, headers, body);
       }
-      const threads = round.refresh ? connections : undefined;
+      const threads = tokens ? connections : undefined;
       if (i === 0) drive(script, 2, connections, threads); // warm up
-      if (round.refresh && i === 0) script = refreshScript(round.host, await referenceTokens(round.host, connections));
+      if (tokens && i === 0) script = refreshScript(host, await tokens(round.host, connections));
       results.push(drive(script, seconds, connections, threads));
     }
     out.scenarios.push({ path: scenario.path, side: scenario.side, name: scenario.name, rounds: results });
@@ -300,6 +359,8 @@ try {
 } catch (e) {
   out.error = String(e?.stack ?? e);
 } finally {
+  idp?.removeAllListeners("exit");
+  idp?.kill();
   await mf?.dispose();
   rmSync(work, { recursive: true, force: true });
 }

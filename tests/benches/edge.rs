@@ -27,6 +27,10 @@ use sqlx::types::Json;
 
 const SEED: [u8; 32] = [42; 32];
 const TOKEN_KEY: [u8; 32] = [0xe7; 32];
+const SEAL_KEY: [u8; 32] = [24; 32];
+/// The OpenID provider the refresh path's tenants sign in with
+/// (`tests/clients/oidc-provider.mjs`, started by the load driver).
+const IDP_CLIENT: (&str, &str) = ("portcullis-bench", "bench-idp-secret");
 /// Connections `wrk` keeps open, as in the measurements.
 const CONNECTIONS: u32 = 16;
 /// Tenants and tools per tenant for the scale run.
@@ -85,6 +89,31 @@ fn oauth() -> OAuthConfig {
         roles: Vec::new(),
         clients: Vec::new(),
     }
+}
+
+/// A tenant whose users sign in through the OpenID provider at `issuer`,
+/// its client secret sealed for the edge as the control plane seals it.
+fn signing_in_tenant(slug: &str, issuer: &str) -> TenantConfig {
+    let mut config = tenant(slug, true, 1);
+    if let Some(oauth) = config.oauth.as_mut() {
+        let provider = &mut oauth.providers[0];
+        provider.issuer = issuer.to_owned();
+        provider.client_id = IDP_CLIENT.0.to_owned();
+        provider.client_secret = portcullis_tenant_config::sealing::seal(
+            &SEAL_KEY,
+            &provider.secret_aad(slug),
+            IDP_CLIENT.1.as_bytes(),
+        );
+    }
+    config
+}
+
+/// A port free on loopback right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 /// A bench tenant: `tools` tools (the first named `echo`), OAuth or not,
@@ -190,6 +219,11 @@ fn main() {
     for slug in [slugs("acme"), slugs("sess"), slugs("scale")].concat() {
         pushes.push(push(&tenant(&slug, true, 1), &key));
     }
+    let idp_port = free_port();
+    let issuer = format!("http://127.0.0.1:{idp_port}");
+    for slug in slugs("refr") {
+        pushes.push(push(&signing_in_tenant(&slug, &issuer), &key));
+    }
 
     let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "echo", "arguments": {"city": "Oslo"}}});
     let modern_call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "echo", "arguments": {"city": "Oslo"},
@@ -239,6 +273,8 @@ fn main() {
                                             "headers": with_token(&legacy, &s), "body": call}))},
         {"path": "refresh", "side": "reference", "name": "OAuthProvider, refresh-token grant (each connection its own grant)",
          "rounds": [{"refresh": true, "host": "127.0.0.2", "method": "POST", "path": "/token"}]},
+        {"path": "refresh", "side": "portcullis", "name": "OAuth tenant, refresh-token grant (rotating, reuse detected; each connection its own grant)",
+         "rounds": ours("refr", &|s: String| json!({"portcullisRefresh": true, "host": format!("{s}.localhost"), "method": "POST", "path": "/token"}))},
         {"path": "bearer-10k", "side": "portcullis", "name": "the bearer path with 10,000 tenants of 50 tools published",
          "scalePushes": scale_path, "rounds": ours("scale", &|s: String| mcp(format!("{s}.localhost"), with_token(&modern, &s), &modern_call))},
     ]);
@@ -246,10 +282,11 @@ fn main() {
         "vars": {
             "EDGE_DOMAIN": "localhost",
             "CONFIG_PUBLIC_KEY": encode_hex(key.verifying_key().as_bytes()),
-            "SEAL_KEY": encode_hex(&[24; 32]),
+            "SEAL_KEY": encode_hex(&SEAL_KEY),
             "TOKEN_KEY": encode_hex(&TOKEN_KEY),
         },
         "pushes": pushes,
+        "idp": {"port": idp_port, "clientId": IDP_CLIENT.0, "clientSecret": IDP_CLIENT.1},
         "seconds": env_number("BENCH_SECONDS", 10),
         "rounds": rounds,
         "connections": CONNECTIONS,
