@@ -35,26 +35,44 @@ pub async fn tenant_list(
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}", params(("tenant" = String, Path)), responses(
-    (status = 200, body = Tenant), (status = 404, body = ErrorBody)))]
+    (status = 200, body = Tenant, headers(("ETag" = String, description = "the version of its name and branding"))),
+    (status = 404, body = ErrorBody)))]
 pub async fn tenant_get(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
-) -> Result<Json<Tenant>, ApiError> {
-    Ok(Json(services.tenant_get(&ctx, &tenant).await?))
+) -> Result<Response, ApiError> {
+    Ok(tagged_tenant(services.tenant_get(&ctx, &tenant).await?))
+}
+
+/// The tenant with the version of its name and branding in `ETag`.
+fn tagged_tenant(tenant: Tenant) -> Response {
+    let etag = tenant.etag();
+    super::version::tagged(tenant, &etag)
 }
 
 /// Renames the tenant and sets its consent-page branding (published with
-/// the next version).
-#[utoipa::path(put, path = "/api/v1/tenants/{tenant}", params(("tenant" = String, Path)), request_body = TenantUpdate,
-    responses((status = 200, body = Tenant), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// the next version). With `If-Match` (the `ETag` of a GET), refused with
+/// 412 if someone saved its name or branding since.
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}",
+    params(("tenant" = String, Path),
+        ("If-Match" = Option<String>, Header, description = "the ETag the change was made on")),
+    request_body = TenantUpdate,
+    responses((status = 200, body = Tenant, headers(("ETag" = String, description = "the new version"))),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn tenant_update(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<TenantUpdate>,
-) -> Result<Json<Tenant>, ApiError> {
-    Ok(Json(services.tenant_update(&ctx, &tenant, input).await?))
+) -> Result<Response, ApiError> {
+    let if_match = super::version::if_match(&headers);
+    Ok(tagged_tenant(
+        services
+            .tenant_update(&ctx, &tenant, input, if_match)
+            .await?,
+    ))
 }
 
 /// The requests per minute the edge lets through before answering 429.

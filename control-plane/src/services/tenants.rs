@@ -47,6 +47,15 @@ pub struct Tenant {
     pub live_version: Option<i64>,
 }
 
+impl Tenant {
+    /// The version of what an admin edits here (name and branding), for
+    /// `If-Match`. Its tool count and live version change with other edits
+    /// and are left out.
+    pub fn etag(&self) -> String {
+        super::version::content_etag(&(&self.display_name, &self.logo_url, &self.accent_color))
+    }
+}
+
 /// The requests per minute the edge lets through for a tenant before it
 /// answers 429 (per client IP and in all), as of the next publish.
 #[derive(Debug, Serialize, ToSchema)]
@@ -158,6 +167,7 @@ impl Services {
         ctx: &RequestContext,
         slug: &str,
         input: TenantUpdate,
+        if_match: Option<&str>,
     ) -> Result<Tenant, ServiceError> {
         let row = self.tenant_for(ctx, slug, Permission::Write).await?;
         let display_name = valid_display_name(&input.display_name)?;
@@ -169,8 +179,16 @@ impl Services {
             .validate()
             .map_err(|e| ServiceError::invalid("branding", e))?;
         let mut tenant = self.tenant_get(ctx, slug).await?;
-        let before = to_audit(&tenant);
         let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        // What is edited here, as it is under the lock.
+        let locked = storage::tenants::tenant_lock(&mut tx, slug)
+            .await?
+            .ok_or_else(|| tenant_not_found(slug))?;
+        tenant.display_name = locked.display_name;
+        tenant.logo_url = locked.logo_url;
+        tenant.accent_color = locked.accent_color;
+        super::version::check(if_match, &tenant.etag(), "the tenant's name and branding")?;
+        let before = to_audit(&tenant);
         storage::tenants::tenant_update(
             &mut *tx,
             row.id,

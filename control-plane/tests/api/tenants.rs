@@ -394,3 +394,59 @@ async fn every_list_pages_the_same_way(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_tenant_renamed_on_an_old_version_is_refused_and_kept_as_it_was(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    let path = "/api/v1/tenants/acme";
+    let (_, read, _) = call_with(&app, "GET", path, &[], None).await;
+    let read = read.expect("a tenant has an ETag");
+    // Other edits (a tool, a publish) are not the name's version.
+    call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/tools",
+        Some(tool("weather")),
+    )
+    .await;
+    let (_, unchanged, _) = call_with(&app, "GET", path, &[], None).await;
+    assert_eq!(unchanged.as_deref(), Some(read.as_str()));
+
+    let first = json!({"displayName": "First Admin's Name", "accentColor": "#0a7d4f"});
+    let (status, newer, saved) =
+        call_with(&app, "PUT", path, &[("if-match", &read)], Some(first)).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_ne!(newer.as_deref(), Some(read.as_str()));
+    let second = json!({"displayName": "Second Admin's Name"});
+    let (status, _, refused) = call_with(
+        &app,
+        "PUT",
+        path,
+        &[("if-match", &read)],
+        Some(second.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["code"].clone()),
+        (
+            StatusCode::PRECONDITION_FAILED,
+            json!("precondition_failed")
+        ),
+        "{refused}"
+    );
+    let (_, now, tenant) = call_with(&app, "GET", path, &[], None).await;
+    assert_eq!(
+        (tenant["displayName"].clone(), tenant["accentColor"].clone()),
+        (json!("First Admin's Name"), json!("#0a7d4f"))
+    );
+    assert_eq!(now, newer);
+    // On the version it read now, the second admin's change goes in; and
+    // without If-Match a script replaces whatever is there.
+    let newer = newer.expect("the saved version");
+    let (status, _, _) = call_with(&app, "PUT", path, &[("if-match", &newer)], Some(second)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) =
+        call_with(&app, "PUT", path, &[], Some(json!({"displayName": "Acme"}))).await;
+    assert_eq!(status, StatusCode::OK);
+}
