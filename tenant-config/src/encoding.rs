@@ -8,7 +8,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`).
-pub const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
@@ -34,8 +34,9 @@ pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters, so a
-/// name or id (a client id may be a URL) stays one path segment.
-pub fn encode_path_segment(text: &str) -> String {
+/// name, id or value (a client id may be a URL) stays one path segment or
+/// one query or form component.
+pub fn percent_encode(text: &str) -> String {
     utf8_percent_encode(text, RESERVED).to_string()
 }
 
@@ -46,10 +47,10 @@ mod tests {
     #[test]
     fn a_url_stays_one_path_segment() {
         assert_eq!(
-            encode_path_segment("https://app.example/client.json"),
+            percent_encode("https://app.example/client.json"),
             "https%3A%2F%2Fapp.example%2Fclient.json"
         );
-        assert_eq!(encode_path_segment("abc-DEF_1.2~"), "abc-DEF_1.2~");
+        assert_eq!(percent_encode("abc-DEF_1.2~"), "abc-DEF_1.2~");
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl Problem {
     }
 }
 
-pub use portcullis_tenant_config::encoding::encode_path_segment as segment;
+pub use portcullis_tenant_config::encoding::percent_encode as segment;
 
 /// An RFC 3339 time as admins read it: `2026-11-26 22:27 UTC`.
 pub fn when(at: &str) -> String {

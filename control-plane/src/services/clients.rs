@@ -2,7 +2,7 @@
 //! grants users gave them. Both live in the tenant's authorization server
 //! at the edge; this asks it (with a signed command) and audits revocations.
 
-use portcullis_tenant_config::encoding::encode_path_segment;
+use portcullis_tenant_config::encoding::percent_encode;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -106,7 +106,7 @@ impl Services {
         let mut rest = format!("grants?limit={limit}");
         if let Some(after) = after {
             rest.push_str("&after=");
-            rest.push_str(&encode_path_segment(after));
+            rest.push_str(&percent_encode(after));
         }
         let page = self.edge_listing(tenant, &rest).await?;
         Ok(page.unwrap_or(GrantPage {
@@ -124,7 +124,7 @@ impl Services {
         client_id: &str,
     ) -> Result<ClientRevoked, ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
-        let rest = format!("clients/{}", encode_path_segment(client_id));
+        let rest = format!("clients/{}", percent_encode(client_id));
         let body = self
             .ask_edge(Method::DELETE, tenant, &rest)
             .await?
@@ -155,7 +155,7 @@ impl Services {
         grant_id: &str,
     ) -> Result<(), ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
-        let rest = format!("grants/{}", encode_path_segment(grant_id));
+        let rest = format!("grants/{}", percent_encode(grant_id));
         self.ask_edge(Method::DELETE, tenant, &rest)
             .await?
             .ok_or_else(|| {

@@ -1,7 +1,7 @@
 //! Tools: what a tenant's MCP endpoint offers.
 
 use chrono::{DateTime, Utc};
-use portcullis_tenant_config::encoding::encode_path_segment;
+use portcullis_tenant_config::encoding::percent_encode;
 use portcullis_tenant_config::inputs::InputRound;
 use portcullis_tenant_config::names::validate_tool_name;
 use portcullis_tenant_config::notifications::ToolNotification;
@@ -276,8 +276,8 @@ impl Services {
         let arguments = Value::Object(input.arguments).to_string();
         let rest = format!(
             "try?tool={}&arguments={}",
-            encode_path_segment(name),
-            encode_path_segment(&arguments)
+            percent_encode(name),
+            percent_encode(&arguments)
         );
         let body = self
             .ask_edge(reqwest::Method::POST, tenant, &rest)

@@ -230,7 +230,7 @@ async fn a_signed_try_calls_the_served_tool_and_says_why_not() {
         let path = "/internal/tenants/acme/try";
         Fixture::command(key, "localhost", "POST", path, query, 1_000, &nonce)
     };
-    let arguments = crate::oauth::form::encode(r#"{"city":"Oslo"}"#);
+    let arguments = portcullis_tenant_config::encoding::percent_encode(r#"{"city":"Oslo"}"#);
     let ok = f
         .send(&attempt(
             &format!("tool=get_weather&arguments={arguments}"),

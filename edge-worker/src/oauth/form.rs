@@ -3,8 +3,8 @@
 //! Parsing and escaping are `form_urlencoded`'s and `percent-encoding`'s;
 //! this module adds what OAuth asks on top: limits and repeated names.
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode};
-use portcullis_tenant_config::encoding::RESERVED;
+use percent_encoding::percent_decode_str;
+use portcullis_tenant_config::encoding::percent_encode;
 
 /// The most bytes of form or query an OAuth endpoint reads: its requests
 /// carry a few dozen short parameters (a metadata-document client id and a
@@ -89,16 +89,11 @@ pub fn decode(component: &str) -> String {
         .into_owned()
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-pub fn encode(component: &str) -> String {
-    utf8_percent_encode(component, RESERVED).to_string()
-}
-
 /// `name=value&…`, each part encoded.
 pub fn encode_pairs(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
-        .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
+        .map(|(n, v)| format!("{}={}", percent_encode(n), percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -124,7 +119,7 @@ mod tests {
         assert_eq!(p.get("t"), Some("%4"));
         assert_eq!(p.repeated(), None);
         assert_eq!(Params::parse("a=1&b=2&a=3").unwrap().repeated(), Some("a"));
-        assert_eq!(encode("a b/é"), "a%20b%2F%C3%A9");
+        assert_eq!(percent_encode("a b/é"), "a%20b%2F%C3%A9");
         assert_eq!(
             with_query("https://c.example/cb?x=1", &[("code", "a&b")]),
             "https://c.example/cb?x=1&code=a%26b"

@@ -13,13 +13,14 @@ use portcullis_tenant_config::sealing;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::form::{Params, encode, encode_pairs};
+use super::form::{Params, encode_pairs};
 use super::records::memory::MemoryAuthStore;
 use super::upstream::{EdgeCrypto, Fetch, Fetched, Outbound};
 use super::{Authority, records};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::rate::RateCounter;
 use crate::tokens::{AccessTokens, pkce_challenge};
+use portcullis_tenant_config::encoding::percent_encode;
 
 pub const ORIGIN: &str = "https://acme.localhost";
 pub const IDP: &str = "https://idp.example";
@@ -1194,7 +1195,7 @@ async fn revoking_a_client_ends_every_grant_and_its_registration() {
         )
         .await;
     let tokens = tokens_of(&redeemed);
-    let path = format!("/internal/clients/{}", encode(&client_id));
+    let path = format!("/internal/clients/{}", percent_encode(&client_id));
     let revoked = h.admin("DELETE", &path).await;
     let body = json_of(&revoked);
     assert_eq!(revoked.status, 200, "{body}");

@@ -282,8 +282,8 @@ struct TokenResponse {
 fn basic_credentials(client_id: &str, secret: &str) -> String {
     let pair = format!(
         "{}:{}",
-        super::form::encode(client_id),
-        super::form::encode(secret)
+        portcullis_tenant_config::encoding::percent_encode(client_id),
+        portcullis_tenant_config::encoding::percent_encode(secret)
     );
     let mut encoded = encode_base64url(pair.as_bytes())
         .replace('-', "+")
