@@ -13,9 +13,9 @@ use utoipa::ToSchema;
 use super::access::audit;
 use super::{ServiceError, Services, to_audit};
 use crate::context::{Actor, Permission, RequestContext, Role};
+use crate::storage;
 use crate::storage::admins::{AdminRow, MemberRow};
 use crate::storage::api_tokens::ApiTokenRow;
-use crate::storage::{self, StorageError};
 
 /// How long a sign-in link from the command line stays good.
 const SIGN_IN_LINK_LIFETIME: Duration = Duration::minutes(15);
@@ -131,12 +131,12 @@ impl Services {
         let email = normalize_email(email)?;
         let token = random_secret()?;
         let expires_at = Utc::now() + SIGN_IN_LINK_LIFETIME;
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         let admin = storage::admins::admin_upsert(&mut *tx, &email, operator).await?;
         storage::admins::sign_in_link_create(&mut *tx, &digest(&token), admin.id, expires_at)
             .await?;
         audit(&mut tx, ctx, None, "admin.sign_in_link", &email, None, None).await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(SignInLink { token, expires_at })
     }
 
@@ -239,7 +239,7 @@ impl Services {
     ) -> Result<Member, ServiceError> {
         let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
         let email = normalize_email(email)?;
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         let admin = storage::admins::admin_upsert(&mut *tx, &email, false).await?;
         let before = storage::admins::membership_role(&mut *tx, row.id, admin.id).await?;
         storage::admins::member_put(&mut *tx, row.id, admin.id, input.role.as_str()).await?;
@@ -259,7 +259,7 @@ impl Services {
             Some(&serde_json::json!({ "role": input.role })),
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(Member {
             email,
             role: input.role,
@@ -281,7 +281,7 @@ impl Services {
         let admin = storage::admins::admin_by_email(&self.db, &email)
             .await?
             .ok_or_else(not_member)?;
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         let before = storage::admins::membership_role(&mut *tx, row.id, admin.id).await?;
         if !storage::admins::member_delete(&mut *tx, row.id, admin.id).await? {
             return Err(not_member());
@@ -301,7 +301,7 @@ impl Services {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(())
     }
 
@@ -327,7 +327,7 @@ impl Services {
             Actor::Admin { id, .. } => Some(*id),
             _ => None,
         };
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         let token = storage::api_tokens::api_token_create(
             &mut *tx,
             row.id,
@@ -349,7 +349,7 @@ impl Services {
             Some(&after),
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(ApiTokenCreated { token, secret })
     }
 
@@ -370,7 +370,7 @@ impl Services {
         id: i64,
     ) -> Result<(), ServiceError> {
         let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         let token = storage::api_tokens::api_token_revoke(&mut *tx, row.id, id)
             .await?
             .ok_or_else(|| {
@@ -387,7 +387,7 @@ impl Services {
             Some(&after),
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(())
     }
 }

@@ -128,11 +128,7 @@ impl Services {
         if_match: Option<&str>,
     ) -> Result<AuthSettings, ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
-        let mut tx = self
-            .db
-            .begin()
-            .await
-            .map_err(crate::storage::StorageError::from)?;
+        let mut tx = self.begin().await?;
         // One writer of a tenant's settings at a time, whether or not any
         // are saved yet.
         storage::auth::auth_lock(&mut *tx, tenant_row.id).await?;
@@ -151,9 +147,7 @@ impl Services {
             Some(&to_audit(&after)),
         )
         .await?;
-        tx.commit()
-            .await
-            .map_err(crate::storage::StorageError::from)?;
+        super::commit(tx).await?;
         Ok(after)
     }
 

@@ -71,7 +71,7 @@ impl Services {
             .map_err(|m| ServiceError::invalid(T::KEY_FIELD, m))?;
         let definition =
             serde_json::to_value(&item).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         catalog::catalog_create(&mut *tx, T::KIND, tenant_row.id, item.key(), &definition)
             .await
             .map_err(|e| match e {
@@ -93,7 +93,7 @@ impl Services {
             Some(&definition),
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(item)
     }
 
@@ -113,7 +113,7 @@ impl Services {
         key: &str,
     ) -> Result<(), ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         let Some(before) = catalog::catalog_delete(&mut *tx, T::KIND, tenant_row.id, key).await?
         else {
             return Err(ServiceError::NotFound(format!(
@@ -132,7 +132,7 @@ impl Services {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(())
     }
 

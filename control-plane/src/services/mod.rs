@@ -50,7 +50,27 @@ pub struct Services {
     settings: Settings,
 }
 
+/// A transaction for one change and its audit entry ([`access::audit`]).
+type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
+
+/// Commits a change with its audit entry.
+async fn commit(tx: Tx) -> Result<(), ServiceError> {
+    Ok(tx
+        .commit()
+        .await
+        .map_err(crate::storage::StorageError::from)?)
+}
+
 impl Services {
+    /// Starts the transaction a change and its audit entry share.
+    async fn begin(&self) -> Result<Tx, ServiceError> {
+        Ok(self
+            .db
+            .begin()
+            .await
+            .map_err(crate::storage::StorageError::from)?)
+    }
+
     pub fn settings(&self) -> &Settings {
         &self.settings
     }

@@ -155,7 +155,7 @@ impl Services {
         tenant: &str,
         content: Content,
     ) -> Result<Deployment, ServiceError> {
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         let tenant_row = storage::tenants::tenant_lock(&mut tx, tenant)
             .await?
             .ok_or_else(|| super::tenants::tenant_not_found(tenant))?;
@@ -210,7 +210,7 @@ impl Services {
             Some(&to_audit(&recorded)),
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
 
         self.push(tenant, recorded_id, &signed).await
     }
@@ -293,7 +293,7 @@ impl Services {
                 signature: row.signature.clone(),
             };
             let deployment = self.push(&row.tenant, row.id, &signed).await?;
-            tracing::info!(tenant = %row.tenant, version = deployment.version, status = %deployment.status, "push retried");
+            tracing::info!(tenant = %row.tenant, version = deployment.version, status = ?deployment.status, "push retried");
         }
         Ok(due.len())
     }

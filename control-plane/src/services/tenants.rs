@@ -99,7 +99,7 @@ impl Services {
             .map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
         let display_name = input.display_name.unwrap_or_else(|| input.slug.clone());
         let display_name = valid_display_name(&display_name)?;
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         let row = storage::tenants::tenant_create(&mut *tx, &input.slug, display_name)
             .await
             .map_err(|e| match e {
@@ -121,7 +121,7 @@ impl Services {
             Some(&after),
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(tenant)
     }
 
@@ -178,18 +178,20 @@ impl Services {
         branding
             .validate()
             .map_err(|e| ServiceError::invalid("branding", e))?;
-        let mut tenant = self.tenant_get(ctx, slug).await?;
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
-        // What is edited here, as it is under the lock.
+        // The counts come from outside the transaction; what is edited is
+        // read under the row's lock.
+        let Tenant {
+            tool_count,
+            live_version,
+            ..
+        } = self.tenant_get(ctx, slug).await?;
+        let mut tx = self.begin().await?;
         let locked = storage::tenants::tenant_lock(&mut tx, slug)
             .await?
             .ok_or_else(|| tenant_not_found(slug))?;
-        tenant.display_name = locked.display_name;
-        tenant.logo_url = locked.logo_url;
-        tenant.accent_color = locked.accent_color;
-        super::version::check(if_match, &tenant.etag(), "the tenant's name and branding")?;
-        let before = to_audit(&tenant);
-        storage::tenants::tenant_update(
+        let before = self.tenant_view(locked, tool_count, live_version);
+        super::version::check(if_match, &before.etag(), "the tenant's name and branding")?;
+        let updated = storage::tenants::tenant_update(
             &mut *tx,
             row.id,
             display_name,
@@ -197,20 +199,18 @@ impl Services {
             branding.accent_color.as_deref(),
         )
         .await?;
-        tenant.display_name = display_name.to_owned();
-        tenant.logo_url = branding.logo_url;
-        tenant.accent_color = branding.accent_color;
+        let tenant = self.tenant_view(updated, tool_count, live_version);
         audit(
             &mut tx,
             ctx,
             Some(row.id),
             "tenant.update",
             slug,
-            Some(&before),
+            Some(&to_audit(&before)),
             Some(&to_audit(&tenant)),
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(tenant)
     }
 
@@ -239,7 +239,7 @@ impl Services {
                 .validate()
                 .map_err(|e| ServiceError::invalid(e.field, e.to_string()))?;
         }
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         let before =
             limits_view(storage::tenants::tenant_limits_for_update(&mut *tx, row.id).await?);
         super::version::check(if_match, &before.etag(), "the rate limits")?;
@@ -255,7 +255,7 @@ impl Services {
             Some(&to_audit(&after.limits)),
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(after)
     }
 

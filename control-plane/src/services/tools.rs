@@ -130,7 +130,7 @@ impl Services {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
         validate_tool(&input)?;
         let encoded = Encoded::of(&input)?;
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         let row = storage::tools::tool_create(&mut *tx, tenant_row.id, &encoded.row(&input))
             .await
             .map_err(|e| name_taken(e, tenant, &input.name))?;
@@ -146,7 +146,7 @@ impl Services {
             Some(&after),
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(tool)
     }
 
@@ -177,7 +177,7 @@ impl Services {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
         validate_tool(&input)?;
         let encoded = Encoded::of(&input)?;
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         let before = storage::tools::tool_get(&mut *tx, tenant_row.id, name)
             .await?
             .map(Tool::from)
@@ -198,7 +198,7 @@ impl Services {
             Some(&to_audit(&tool)),
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(tool)
     }
 
@@ -219,7 +219,7 @@ impl Services {
         name: &str,
     ) -> Result<(), ServiceError> {
         let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         let Some(row) = storage::tools::tool_delete(&mut *tx, tenant_row.id, name).await? else {
             return Err(tool_not_found(tenant, name));
         };
@@ -234,7 +234,7 @@ impl Services {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(())
     }
 }

@@ -14,8 +14,8 @@ use super::{ServiceError, Services};
 use portcullis_tenant_config::ingest;
 
 use crate::context::{Permission, RequestContext};
+use crate::storage;
 use crate::storage::usage::UsageIncrement;
-use crate::storage::{self, StorageError};
 
 /// More events than this in one report are refused.
 pub const MAX_EVENTS: usize = 1000;
@@ -146,7 +146,7 @@ impl Services {
             accepted: 0,
             dropped: 0,
         };
-        let mut tx = self.db.begin().await.map_err(StorageError::from)?;
+        let mut tx = self.begin().await?;
         // Kept twice as long as a report's time is accepted: by then a
         // replay is refused as stale anyway.
         let forget_before = now - Duration::seconds(2 * ingest::MAX_SKEW_SECONDS as i64);
@@ -189,7 +189,7 @@ impl Services {
             }
             result.accepted += 1;
         }
-        tx.commit().await.map_err(StorageError::from)?;
+        super::commit(tx).await?;
         Ok(result)
     }
 

@@ -21,17 +21,6 @@ pub enum PushStatus {
     Refused,
 }
 
-impl std::fmt::Display for PushStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Pending => "pending",
-            Self::Accepted => "accepted",
-            Self::Failed => "failed",
-            Self::Refused => "refused",
-        })
-    }
-}
-
 #[derive(Debug, Clone, FromRow)]
 pub struct ConfigVersionRow {
     pub id: i64,
