@@ -132,32 +132,42 @@ async function prepare(round) {
   return { headers, body };
 }
 
-/// Access (and refresh) tokens from the reference's OAuth provider: a
-/// public client registers, its authorization is approved at once, and the
-/// code is exchanged with PKCE.
-async function referenceTokens(host, count) {
+/// Access and refresh tokens, a grant each: a public client registers at
+/// `host`, `approve` gets each authorization approved (given the
+/// `/authorize` query and its index, it answers the code), and each code is
+/// exchanged with PKCE.
+async function grants(host, count, approve, extra = {}) {
   const redirect = "http://127.0.0.1:9/callback";
-  const form = { "content-type": "application/x-www-form-urlencoded" };
   const registered = await request(host, "POST", "/register", { "content-type": "application/json" },
-    JSON.stringify({ redirect_uris: [redirect], token_endpoint_auth_method: "none", client_name: "bench" }));
+    JSON.stringify({ redirect_uris: [redirect], token_endpoint_auth_method: "none", client_name: "bench",
+      grant_types: ["authorization_code", "refresh_token"] }));
   const clientId = JSON.parse(registered.text).client_id;
-  if (!clientId) throw new Error(`reference registration: ${registered.status} ${registered.text}`);
+  if (!clientId) throw new Error(`${host} registration: ${registered.status} ${registered.text}`);
   const verifier = "v".repeat(50);
   const challenge = createHash("sha256").update(verifier).digest("base64url");
   const tokens = [];
   for (let i = 0; i < count; i++) {
     const query = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: redirect,
-      code_challenge: challenge, code_challenge_method: "S256", state: `s${i}` });
-    const approved = await request(host, "GET", `/authorize?${query}`, {}, undefined);
-    const code = new URL(approved.headers.location ?? "http://x/").searchParams.get("code");
-    if (!code) throw new Error(`reference authorize: ${approved.status} ${approved.text}`);
-    const exchanged = await request(host, "POST", "/token", form, new URLSearchParams({
-      grant_type: "authorization_code", code, redirect_uri: redirect, client_id: clientId, code_verifier: verifier }).toString());
+      code_challenge: challenge, code_challenge_method: "S256", state: `s${i}`, ...extra });
+    const code = await approve(query, i, redirect);
+    if (!code) throw new Error(`${host}: no code for authorization ${i}`);
+    const exchanged = await request(host, "POST", "/token", { "content-type": "application/x-www-form-urlencoded" },
+      new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirect, client_id: clientId,
+        code_verifier: verifier }).toString());
     const answer = JSON.parse(exchanged.text);
-    if (!answer.refresh_token) throw new Error(`reference token: ${exchanged.status} ${exchanged.text}`);
+    if (!answer.refresh_token) throw new Error(`${host} token: ${exchanged.status} ${exchanged.text}`);
     tokens.push({ ...answer, client_id: clientId });
   }
   return tokens;
+}
+
+/// From the reference's OAuth provider, whose authorization endpoint
+/// approves at once.
+function referenceTokens(host, count) {
+  return grants(host, count, async (query) => {
+    const approved = await request(host, "GET", `/authorize?${query}`, {}, undefined);
+    return new URL(approved.headers.location ?? "http://x/").searchParams.get("code");
+  });
 }
 
 /// The OpenID provider the refresh path's tenants sign in with, allowed to
@@ -173,44 +183,25 @@ function startIdentityProvider(idp, tenantHosts) {
   });
 }
 
-/// Access and refresh tokens from a Portcullis tenant, a grant per user:
-/// a public client registers, and each user signs in at the identity
-/// provider and allows on the tenant's consent page in headless Chromium
-/// (a fresh profile each), then the code is exchanged with PKCE. `host`
-/// carries the port: the tenant's origin is the one the browser saw.
+/// From a Portcullis tenant, a user per grant: each signs in at the
+/// identity provider and allows on the tenant's consent page in headless
+/// Chromium (a fresh profile each). `host` carries the port: the tenant's
+/// origin is the one the browser saw.
 async function portcullisTokens(host, count) {
   const { launch, signIn } = await import("../clients/browser-user.mjs");
-  const origin = `http://${host}`;
-  const redirect = "http://127.0.0.1:9/callback";
-  const registered = await request(host, "POST", "/register", { "content-type": "application/json" },
-    JSON.stringify({ redirect_uris: [redirect], token_endpoint_auth_method: "none", client_name: "bench",
-      grant_types: ["authorization_code", "refresh_token"] }));
-  const clientId = JSON.parse(registered.text).client_id;
-  if (!clientId) throw new Error(`registration: ${registered.status} ${registered.text}`);
-  const verifier = "v".repeat(50);
-  const challenge = createHash("sha256").update(verifier).digest("base64url");
   const browser = await launch();
-  const tokens = [];
   try {
-    for (let i = 0; i < count; i++) {
-      const query = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: redirect,
-        code_challenge: challenge, code_challenge_method: "S256", state: `s${i}`, scope: "read" });
-      const page = await signIn(browser, `${origin}/authorize?${query}`, `bench${i}@example.test`);
+    return await grants(host, count, async (query, i, redirect) => {
+      const page = await signIn(browser, `http://${host}/authorize?${query}`, `bench${i}@example.test`);
       const back = page.waitForRequest((r) => r.url().startsWith(redirect));
       await page.getByRole("button", { name: "Allow" }).click();
       const code = new URL((await back).url()).searchParams.get("code");
       await page.context().close();
-      const exchanged = await request(host, "POST", "/token", { "content-type": "application/x-www-form-urlencoded" },
-        new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirect, client_id: clientId,
-          code_verifier: verifier }).toString());
-      const answer = JSON.parse(exchanged.text);
-      if (!answer.refresh_token) throw new Error(`token: ${exchanged.status} ${exchanged.text}`);
-      tokens.push({ ...answer, client_id: clientId });
-    }
+      return code;
+    }, { scope: "read" });
   } finally {
     await browser.close();
   }
-  return tokens;
 }
 
 const lua = (value) => JSON.stringify(value); // a JSON string is a Lua string literal here
