@@ -6,62 +6,7 @@
 //! actor's role for the operation. Only the HTTP layer (after
 //! authenticating), the command line and tests construct one.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-/// A role within one tenant, weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Sees everything of the tenant, changes nothing.
-    Viewer,
-    /// Changes the tenant's model and publishes.
-    Admin,
-    /// Also decides who else may: members and API tokens.
-    Owner,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Viewer => "viewer",
-            Self::Admin => "admin",
-            Self::Owner => "owner",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "viewer" => Some(Self::Viewer),
-            "admin" => Some(Self::Admin),
-            "owner" => Some(Self::Owner),
-            _ => None,
-        }
-    }
-}
-
-/// What an operation on a tenant needs of its caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Permission {
-    /// Look: any member.
-    Read,
-    /// Change the tenant's model, publish: admins and owners.
-    Write,
-    /// Members and API tokens: owners.
-    Manage,
-}
-
-impl Permission {
-    /// The weakest role allowed to do it.
-    pub fn least_role(self) -> Role {
-        match self {
-            Self::Read => Role::Viewer,
-            Self::Write => Role::Admin,
-            Self::Manage => Role::Owner,
-        }
-    }
-}
+pub use portcullis_api::{Permission, Role};
 
 /// Who performs an action.
 #[derive(Debug, Clone, PartialEq, Eq)]

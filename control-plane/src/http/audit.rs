@@ -10,7 +10,8 @@ use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiPath;
 use crate::context::RequestContext;
-use crate::services::audit::{AuditPage, AuditQuery};
+use crate::services::audit::AuditQuery;
+use portcullis_api::audit::AuditPage;
 
 const JSON_LINES: &str = "application/x-ndjson";
 

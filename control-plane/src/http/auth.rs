@@ -9,14 +9,7 @@ use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use crate::context::RequestContext;
-use crate::services::auth::{AuthSettings, AuthSettingsInput};
-use crate::services::provider_test::{ProviderTest, ProviderTestResult};
-
-/// The settings with their version in `ETag`, for a conditional PUT.
-fn tagged(settings: AuthSettings) -> Response {
-    let etag = settings.etag();
-    super::version::tagged(settings, &etag)
-}
+use portcullis_api::auth::{AuthSettings, AuthSettingsInput, ProviderTest, ProviderTestResult};
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/auth", params(("tenant" = String, Path)), responses(
     (status = 200, body = AuthSettings, headers(("ETag" = String, description = "the settings' version, for If-Match"))),
@@ -26,7 +19,9 @@ pub async fn auth_get(
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    Ok(tagged(services.auth_get(&ctx, &tenant).await?))
+    Ok(super::version::tagged(
+        services.auth_get(&ctx, &tenant).await?,
+    ))
 }
 
 /// Replaces the tenant's authorization settings; published with the next
@@ -46,7 +41,7 @@ pub async fn auth_put(
     ApiJson(input): ApiJson<AuthSettingsInput>,
 ) -> Result<Response, ApiError> {
     let if_match = super::version::if_match(&headers);
-    Ok(tagged(
+    Ok(super::version::tagged(
         services.auth_put(&ctx, &tenant, input, if_match).await?,
     ))
 }

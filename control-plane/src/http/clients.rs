@@ -10,7 +10,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::ApiPath;
 use super::page::{Page, PageQuery, keyed_page, paginate};
 use crate::context::RequestContext;
-use crate::services::clients::{ClientRevoked, OAuthClient, UserGrant};
+use portcullis_api::clients::{ClientRevoked, OAuthClient, UserGrant};
 
 /// Pre-registered, dynamically registered and metadata-document clients,
 /// as the edge's authorization server knows them.

@@ -4,32 +4,10 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::services::ServiceError;
-use crate::services::publish::Deployment;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-    /// With `edge_push_failed`: the version as recorded, with the edge's
-    /// answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deployment: Option<Box<Deployment>>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable, machine-readable: `invalid_input`, `not_found`, `conflict`,
-    /// `unauthenticated`, `forbidden`, `csrf`, `malformed_json`,
-    /// `edge_push_failed`, `edge_unavailable`, `internal_error`.
-    pub code: &'static str,
-    pub message: String,
-    /// The request field at fault, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<&'static str>,
-}
+pub use portcullis_api::error::{ErrorBody, ErrorDetail};
+use portcullis_api::publish::Deployment;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -43,7 +21,7 @@ impl ApiError {
             status,
             body: ErrorBody {
                 error: ErrorDetail {
-                    code,
+                    code: code.into(),
                     message: message.into(),
                     field: None,
                 },
@@ -65,7 +43,7 @@ impl ApiError {
 impl ApiError {
     /// Names the request field at fault.
     pub fn with_field(mut self, field: &'static str) -> Self {
-        self.body.error.field = Some(field);
+        self.body.error.field = Some(field.into());
         self
     }
 }
@@ -79,7 +57,7 @@ impl From<ServiceError> for ApiError {
                     "invalid_input",
                     format!("{field}: {message}"),
                 );
-                err.body.error.field = Some(field);
+                err.body.error.field = Some(field.into());
                 err
             }
             ServiceError::NotFound(what) => Self::new(

@@ -10,7 +10,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
-use crate::services::admins::{ApiToken, ApiTokenCreate, ApiTokenCreated, Member, MemberPut};
+use portcullis_api::members::{ApiToken, ApiTokenCreate, ApiTokenCreated, Member, MemberPut};
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/members", params(("tenant" = String, Path), PageQuery),
     responses((status = 200, body = Page<Member>), (status = 404, body = ErrorBody)))]

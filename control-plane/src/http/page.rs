@@ -4,8 +4,10 @@
 //! order (by name, or newest first for histories).
 
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub use portcullis_api::Page;
 
 use super::error::ApiError;
 
@@ -18,15 +20,6 @@ pub struct PageQuery {
     pub limit: Option<usize>,
     /// Where to go on: the previous page's `nextCursor`.
     pub cursor: Option<String>,
-}
-
-/// One page of a list.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Fetches the next page; `null` on the last.
-    pub next_cursor: Option<String>,
 }
 
 impl PageQuery {

@@ -11,8 +11,9 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
-use crate::services::publish::{
-    Deployment, Diff, DiffQuery, EdgeStatus, PushStatus, Rollback, VersionDocument,
+use crate::services::publish::DiffQuery;
+use portcullis_api::publish::{
+    Deployment, Diff, EdgeStatus, PushStatus, Rollback, VersionDocument,
 };
 
 /// 201 when the edge accepted the new version; 502 when it did not, with

@@ -14,18 +14,16 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Serialize;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
-use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiPath;
 use crate::context::{Actor, RequestContext};
 use crate::services::ServiceError;
-use crate::services::admins::Me;
+use portcullis_api::session::SessionView;
 
 const ADMIN_KEY: &str = "admin_id";
 const CSRF_KEY: &str = "csrf";
@@ -180,17 +178,6 @@ pub async fn sign_in_with_link(
             .into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }
-}
-
-/// The caller and the session's CSRF token for state-changing requests.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionView {
-    #[serde(flatten)]
-    pub me: Me,
-    /// Send in `X-CSRF-Token` with every change made with the session
-    /// cookie; `None` for API tokens, which need none.
-    pub csrf_token: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/session",

@@ -10,7 +10,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
-use crate::services::tenants::{Limits, LimitsUpdate, Tenant, TenantCreate, TenantUpdate};
+use portcullis_api::tenants::{Limits, LimitsUpdate, Tenant, TenantCreate, TenantUpdate};
 
 #[utoipa::path(post, path = "/api/v1/tenants", request_body = TenantCreate, responses(
     (status = 201, body = Tenant), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -42,13 +42,9 @@ pub async fn tenant_get(
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    Ok(tagged_tenant(services.tenant_get(&ctx, &tenant).await?))
-}
-
-/// The tenant with the version of its name and branding in `ETag`.
-fn tagged_tenant(tenant: Tenant) -> Response {
-    let etag = tenant.etag();
-    super::version::tagged(tenant, &etag)
+    Ok(super::version::tagged(
+        services.tenant_get(&ctx, &tenant).await?,
+    ))
 }
 
 /// Renames the tenant and sets its consent-page branding (published with
@@ -68,7 +64,7 @@ pub async fn tenant_update(
     ApiJson(input): ApiJson<TenantUpdate>,
 ) -> Result<Response, ApiError> {
     let if_match = super::version::if_match(&headers);
-    Ok(tagged_tenant(
+    Ok(super::version::tagged(
         services
             .tenant_update(&ctx, &tenant, input, if_match)
             .await?,
@@ -83,13 +79,9 @@ pub async fn limits_get(
     State(services): State<AppState>,
     ApiPath(tenant): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    Ok(tagged_limits(services.tenant_limits(&ctx, &tenant).await?))
-}
-
-/// The limits with their version in `ETag`.
-fn tagged_limits(limits: Limits) -> Response {
-    let etag = limits.etag();
-    super::version::tagged(limits, &etag)
+    Ok(super::version::tagged(
+        services.tenant_limits(&ctx, &tenant).await?,
+    ))
 }
 
 /// Sets the tenant's rate limits, or back to the defaults (`null`);
@@ -107,7 +99,7 @@ pub async fn limits_put(
     ApiJson(input): ApiJson<LimitsUpdate>,
 ) -> Result<Response, ApiError> {
     let if_match = super::version::if_match(&headers);
-    Ok(tagged_limits(
+    Ok(super::version::tagged(
         services
             .tenant_set_limits(&ctx, &tenant, input, if_match)
             .await?,

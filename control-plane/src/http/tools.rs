@@ -12,7 +12,7 @@ use super::extract::ApiJson;
 use super::extract::ApiPath;
 use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
-use crate::services::tools::{Tool, ToolCreate, ToolTried, ToolTry};
+use portcullis_api::tools::{Tool, ToolCreate, ToolTried, ToolTry};
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/tools", params(("tenant" = String, Path)), request_body = ToolCreate,
     responses((status = 201, body = Tool), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -53,12 +53,6 @@ pub async fn tool_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The tool with its version in `ETag`.
-fn tagged(tool: Tool) -> Response {
-    let etag = tool.etag();
-    super::version::tagged(tool, &etag)
-}
-
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tools/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
     responses((status = 200, body = Tool, headers(("ETag" = String, description = "the tool's version, for If-Match"))),
     (status = 404, body = ErrorBody)))]
@@ -67,7 +61,9 @@ pub async fn tool_get(
     State(services): State<AppState>,
     ApiPath((tenant, name)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
-    Ok(tagged(services.tool_get(&ctx, &tenant, &name).await?))
+    Ok(super::version::tagged(
+        services.tool_get(&ctx, &tenant, &name).await?,
+    ))
 }
 
 /// Replaces the tool with the complete definition given (a different
@@ -87,7 +83,7 @@ pub async fn tool_update(
     ApiJson(input): ApiJson<ToolCreate>,
 ) -> Result<Response, ApiError> {
     let if_match = super::version::if_match(&headers);
-    Ok(tagged(
+    Ok(super::version::tagged(
         services
             .tool_update(&ctx, &tenant, &name, input, if_match)
             .await?,

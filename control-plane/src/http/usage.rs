@@ -12,7 +12,8 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::ApiPath;
 use crate::context::RequestContext;
 use crate::services::ServiceError;
-use crate::services::usage::{IngestResult, UsageQuery, UsageReport, UsageSeries};
+use crate::services::usage::{IngestResult, UsageQuery, UsageReport};
+use portcullis_api::usage::UsageSeries;
 
 /// The edge's usage report, signed with the ingest secret
 /// (`X-Portcullis-Usage-Signature: t=…,id=…,sig=…`, see

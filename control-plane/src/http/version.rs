@@ -6,10 +6,13 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::services::version::Versioned;
+
 /// `value` as JSON, its version in `ETag`.
-pub fn tagged<T: Serialize>(value: T, etag: &str) -> Response {
+pub fn tagged<T: Serialize + Versioned>(value: T) -> Response {
+    let etag = value.etag();
     let mut response = Json(value).into_response();
-    if let Ok(etag) = HeaderValue::from_str(etag) {
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, etag);
     }
     response

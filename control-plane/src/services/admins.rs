@@ -6,9 +6,7 @@
 //! SHA-256 is stored, so a database dump signs nobody in.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
 use super::access::audit;
 use super::{ServiceError, Services, to_audit};
@@ -16,6 +14,8 @@ use crate::context::{Actor, Permission, RequestContext, Role};
 use crate::storage;
 use crate::storage::admins::{AdminRow, MemberRow};
 use crate::storage::api_tokens::ApiTokenRow;
+use portcullis_api::members::{ApiToken, ApiTokenCreate, ApiTokenCreated, Member, MemberPut};
+use portcullis_api::session::{Me, Membership};
 
 /// How long a sign-in link from the command line stays good.
 const SIGN_IN_LINK_LIFETIME: Duration = Duration::minutes(15);
@@ -28,70 +28,6 @@ pub const API_TOKEN_PREFIX: &str = "pct_";
 pub struct SignInLink {
     pub token: String,
     pub expires_at: DateTime<Utc>,
-}
-
-/// The signed-in caller, as the UI and API clients see themselves.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Me {
-    pub email: Option<String>,
-    pub operator: bool,
-    /// The tenants the caller belongs to, with their role in each.
-    pub memberships: Vec<Membership>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Membership {
-    pub tenant: String,
-    pub role: Role,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct MemberPut {
-    pub role: Role,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Member {
-    pub email: String,
-    pub role: Role,
-    pub added_at: DateTime<Utc>,
-    /// `None` while the invitation is pending (never signed in).
-    pub signed_in_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ApiTokenCreate {
-    /// What the token is for, e.g. "GitHub Actions publish".
-    pub name: String,
-    /// `admin` (change and publish) or `viewer` (read only). Tokens never
-    /// manage members or other tokens.
-    pub role: Role,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ApiToken {
-    pub id: i64,
-    pub name: String,
-    pub role: Role,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-/// A new token with its secret, which is shown this once.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ApiTokenCreated {
-    #[serde(flatten)]
-    pub token: ApiToken,
-    /// Send as `Authorization: Bearer <secret>`; it cannot be shown again.
-    pub secret: String,
 }
 
 impl From<ApiTokenRow> for ApiToken {

@@ -1,15 +1,14 @@
 //! Reading the audit log (writing is [`Services::audit`], called by every
 //! change).
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{ServiceError, Services};
 use crate::context::{Permission, RequestContext};
 use crate::storage::audit::{AuditFilter, AuditRow};
 use crate::storage::{self};
+use portcullis_api::audit::{AuditEntry, AuditPage};
 
 /// Page size when none is asked for, and the most one page holds.
 const DEFAULT_LIMIT: i64 = 50;
@@ -26,30 +25,6 @@ pub struct AuditQuery {
     pub cursor: Option<String>,
     /// 1–1000, default 50.
     pub limit: Option<i64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditEntry {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    #[schema(value_type = Option<Object>)]
-    pub before: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    pub after: Option<Value>,
-    pub ip: Option<String>,
-}
-
-/// One page of the log, newest first; `nextCursor` fetches the next (the
-/// API's list convention, with the log's own cursor).
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditPage {
-    pub items: Vec<AuditEntry>,
-    pub next_cursor: Option<String>,
 }
 
 impl From<AuditRow> for AuditEntry {

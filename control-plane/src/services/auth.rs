@@ -8,103 +8,15 @@
 
 use chrono::{DateTime, Utc};
 use portcullis_tenant_config::OAuthConfig;
-use portcullis_tenant_config::auth::{
-    ClientConfig, IdentityProvider, ProviderKind, RoleConfig, ScopeConfig, UserMatch,
-};
+use portcullis_tenant_config::auth::{IdentityProvider, ProviderKind};
 use portcullis_tenant_config::sealing::seal;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::access::audit;
+use super::version::Versioned;
 use super::{ServiceError, Services, to_audit};
 use crate::context::{Permission, RequestContext};
 use crate::storage;
-
-/// `public`: anyone may call `/mcp`. `oauth`: bearer tokens from the
-/// tenant's authorization server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub enum AuthMode {
-    Public,
-    Oauth,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AuthSettingsInput {
-    pub mode: AuthMode,
-    #[serde(default)]
-    pub providers: Vec<ProviderInput>,
-    /// `{name, description}`; the description is shown on consent.
-    #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub scopes: Vec<ScopeConfig>,
-    /// Who may sign in: any matching rule admits (none: everyone).
-    /// A rule: `{emailDomains, emails, githubLogins, githubOrgs, groups}`.
-    #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub allow: Vec<UserMatch>,
-    /// `{name, when: <rule>, scopes}`: the scopes users matching `when` may grant.
-    #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub roles: Vec<RoleConfig>,
-    /// Pre-registered public clients: `{clientId, clientName, redirectUris}`.
-    #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub clients: Vec<ClientConfig>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ProviderInput {
-    /// A slug, unique per tenant; part of every user id it vouches for.
-    pub id: String,
-    /// `github`, `google` or `oidc`.
-    #[schema(value_type = String)]
-    pub kind: ProviderKind,
-    pub display_name: String,
-    pub client_id: String,
-    /// Write-only. Omit to keep the secret already saved for this provider.
-    pub client_secret: Option<String>,
-    /// The OpenID issuer (required for `oidc`); GitHub's or Google's own
-    /// when omitted for those.
-    pub issuer: Option<String>,
-    /// GitHub's API base (GitHub Enterprise); `https://api.github.com` by default.
-    pub api_base: Option<String>,
-    #[serde(default)]
-    pub upstream_scopes: Vec<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AuthSettings {
-    pub mode: AuthMode,
-    pub providers: Vec<ProviderView>,
-    #[schema(value_type = Vec<Object>)]
-    pub scopes: Vec<ScopeConfig>,
-    #[schema(value_type = Vec<Object>)]
-    pub allow: Vec<UserMatch>,
-    #[schema(value_type = Vec<Object>)]
-    pub roles: Vec<RoleConfig>,
-    #[schema(value_type = Vec<Object>)]
-    pub clients: Vec<ClientConfig>,
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProviderView {
-    pub id: String,
-    #[schema(value_type = String)]
-    pub kind: ProviderKind,
-    pub display_name: String,
-    pub client_id: String,
-    /// Whether a client secret is saved (it is never returned).
-    pub client_secret_set: bool,
-    pub issuer: String,
-    pub api_base: Option<String>,
-    pub upstream_scopes: Vec<String>,
-}
+use portcullis_api::auth::{AuthMode, AuthSettings, AuthSettingsInput, ProviderView};
 
 impl Services {
     pub async fn auth_get(
@@ -280,13 +192,6 @@ pub(super) async fn auth_for_publish(
 fn stored_oauth(settings: &serde_json::Value) -> Result<OAuthConfig, ServiceError> {
     serde_json::from_value(settings.clone())
         .map_err(|e| ServiceError::Internal(format!("stored authorization settings: {e}")))
-}
-
-impl AuthSettings {
-    /// The settings' version, for `If-Match`.
-    pub fn etag(&self) -> String {
-        super::version::content_etag(self)
-    }
 }
 
 /// The tenant's settings as saved (public while none are).

@@ -2,32 +2,8 @@
 //! added, removed or changed, with paths that name things the way admins do
 //! (`tools[get_weather].description`), not by position in a list.
 
-use serde::Serialize;
+use portcullis_api::publish::{Change, ChangeKind};
 use serde_json::{Map, Value};
-use utoipa::ToSchema;
-
-/// One difference.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Change {
-    /// Where: `tools[get_weather].inputSchema`, `oauth.scopes[read]`.
-    pub path: String,
-    pub kind: ChangeKind,
-    #[schema(value_type = Option<Object>)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub before: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<Value>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ChangeKind {
-    Added,
-    Removed,
-    Changed,
-}
 
 /// Fields naming an element of a list, in order of preference.
 const KEYS: &[&str] = &["name", "uri", "uriTemplate", "id"];

@@ -12,43 +12,14 @@
 use std::time::Duration;
 
 use portcullis_tenant_config::auth::{ProviderKind, is_https_or_loopback};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use super::{ServiceError, Services};
 use crate::context::{Permission, RequestContext};
+use portcullis_api::auth::{Check, ProviderTest, ProviderTestResult};
 
 /// The most of a document that is read.
 const MAX_BODY: usize = 256 * 1024;
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ProviderTest {
-    /// `github`, `google` or `oidc`.
-    #[schema(value_type = String)]
-    pub kind: ProviderKind,
-    /// The OpenID issuer (`oidc`; Google's by default), or GitHub's site.
-    pub issuer: Option<String>,
-    /// GitHub's API base (default `https://api.github.com`).
-    pub api_base: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProviderTestResult {
-    /// Whether every check passed.
-    pub ok: bool,
-    pub checks: Vec<Check>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Check {
-    pub name: String,
-    pub ok: bool,
-    pub detail: String,
-}
 
 /// The checks so far; the first failure ends the run.
 #[derive(Default)]

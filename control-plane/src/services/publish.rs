@@ -12,45 +12,26 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use portcullis_tenant_config::{SignedConfig, TenantConfig};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::access::audit;
 use super::compile::{Catalog, TenantParts, compile_tenant_config};
-use super::diff::{Change, diff_documents};
+use super::diff::diff_documents;
 use super::{ServiceError, Services, to_audit};
 use crate::context::{Permission, RequestContext};
-pub use crate::storage::config_versions::PushStatus;
 use crate::storage::config_versions::{ConfigVersionRow, NewConfigVersion};
 use crate::storage::tenants::TenantRow;
 use crate::storage::{self, StorageError, config_versions as versions};
+use portcullis_api::publish::{
+    Deployment, Diff, EdgeStatus, PushStatus, Rollback, VersionDocument,
+};
 
 /// A version whose push failed this many times is left for an admin.
 const MAX_PUSH_ATTEMPTS: i32 = 20;
-
-/// One published version and what the edge made of it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Deployment {
-    pub version: i64,
-    /// SHA-256 of the signed document, hex.
-    pub sha256: String,
-    pub status: PushStatus,
-    /// The edge's answer, or why it could not be reached.
-    pub detail: Option<String>,
-    /// Who published it (an admin's email, `api-token:<id>`).
-    pub published_by: Option<String>,
-    /// The version whose content this one restored, for a rollback.
-    pub rollback_of: Option<i64>,
-    /// How many times it was pushed.
-    pub push_attempts: i32,
-    pub created_at: DateTime<Utc>,
-    pub pushed_at: Option<DateTime<Utc>>,
-}
 
 impl From<ConfigVersionRow> for Deployment {
     fn from(r: ConfigVersionRow) -> Self {
@@ -68,22 +49,6 @@ impl From<ConfigVersionRow> for Deployment {
     }
 }
 
-/// One version's document, as the edge got it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct VersionDocument {
-    pub version: i64,
-    #[schema(value_type = Object)]
-    pub document: Value,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Rollback {
-    /// The earlier version whose content to publish again (as a new version).
-    pub version: i64,
-}
-
 /// `from` and `to` of a diff: a version number, `live` (the newest version
 /// the edge accepted) or `draft` (what publishing now would send).
 #[derive(Debug, Deserialize, IntoParams)]
@@ -92,26 +57,6 @@ pub struct DiffQuery {
     pub from: Option<String>,
     /// Default `draft`.
     pub to: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Diff {
-    pub from: Option<i64>,
-    pub to: Option<i64>,
-    pub changes: Vec<Change>,
-}
-
-/// What the edge serves right now, as it says itself.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EdgeStatus {
-    pub reachable: bool,
-    /// The version the edge serves, if any.
-    pub served_version: Option<i64>,
-    /// The newest version the edge accepted, by the deployment history.
-    pub live_version: Option<i64>,
-    pub detail: Option<String>,
 }
 
 /// Where a published document's content comes from.

@@ -7,7 +7,8 @@ use proptest::prelude::*;
 
 use super::admins::normalize_email;
 use super::diff::diff_documents;
-use super::tools::{ToolCreate, validate_input_schema, validate_tool};
+use super::tools::{validate_input_schema, validate_tool};
+use portcullis_api::tools::ToolCreate;
 
 proptest! {
     #[test]

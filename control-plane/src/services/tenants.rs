@@ -1,92 +1,17 @@
 //! Tenants: create, list, look up.
 
-use chrono::{DateTime, Utc};
 use portcullis_tenant_config::limits::WINDOW_SECONDS;
 use portcullis_tenant_config::names::validate_tenant_slug;
 use portcullis_tenant_config::{Branding, RateLimits};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::access::audit;
+use super::version::Versioned;
 use super::{ServiceError, Services, to_audit};
-use crate::context::{Actor, Permission, RequestContext};
+use crate::context::{Actor, Permission, RequestContext, Role};
 use crate::storage::tenants::{TenantRow, Visible};
 use crate::storage::{self, StorageError};
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TenantCreate {
-    /// Subdomain label: 2–40 of `a-z 0-9 -`, starting with a letter.
-    pub slug: String,
-    /// Shown to admins and on the consent page; defaults to the slug.
-    pub display_name: Option<String>,
-}
-
-/// What admins may change about a tenant after creating it.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TenantUpdate {
-    pub display_name: String,
-    /// An https image for the tenant's consent and sign-in pages.
-    pub logo_url: Option<String>,
-    /// `#rrggbb`, the pages' button colour.
-    pub accent_color: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Tenant {
-    pub slug: String,
-    pub display_name: String,
-    pub logo_url: Option<String>,
-    pub accent_color: Option<String>,
-    pub mcp_url: String,
-    pub created_at: DateTime<Utc>,
-    pub tool_count: i64,
-    /// The newest version the edge accepted.
-    pub live_version: Option<i64>,
-}
-
-impl Tenant {
-    /// The version of what an admin edits here (name and branding), for
-    /// `If-Match`. Its tool count and live version change with other edits
-    /// and are left out.
-    pub fn etag(&self) -> String {
-        super::version::content_etag(&(&self.display_name, &self.logo_url, &self.accent_color))
-    }
-}
-
-/// The requests per minute the edge lets through for a tenant before it
-/// answers 429 (per client IP and in all), as of the next publish.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Limits {
-    /// `{oauthPerIp, oauthPerTenant, registrationsPerIp,
-    /// metadataFetchesPerTenant, mcpPerIp, mcpPerTenant}`.
-    #[schema(value_type = Object)]
-    pub limits: RateLimits,
-    /// Whether an admin set them (else they are the defaults).
-    pub custom: bool,
-    #[schema(value_type = Object)]
-    pub defaults: RateLimits,
-    /// How long each count lasts.
-    pub window_seconds: u64,
-}
-
-impl Limits {
-    /// The limits' version, for `If-Match`.
-    pub fn etag(&self) -> String {
-        super::version::content_etag(self)
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LimitsUpdate {
-    /// Every limit (see [`Limits`]); `null` to go back to the defaults.
-    #[schema(value_type = Option<Object>)]
-    pub limits: Option<RateLimits>,
-}
+use portcullis_api::May;
+use portcullis_api::tenants::{Limits, LimitsUpdate, Tenant, TenantCreate, TenantUpdate};
 
 impl Services {
     pub async fn tenant_create(
@@ -109,7 +34,8 @@ impl Services {
                 e => e.into(),
             })?;
         let tenant_id = row.id;
-        let tenant = self.tenant_view(row, 0, None);
+        // Only operators create tenants: they act as owners.
+        let tenant = self.tenant_view(row, 0, None, May::of(Some(Role::Owner)));
         let after = to_audit(&tenant);
         audit(
             &mut tx,
@@ -133,7 +59,7 @@ impl Services {
             Actor::ApiToken { tenant_id, .. } => Visible::Only(*tenant_id),
             Actor::System => Visible::All,
         };
-        self.tenant_summaries(None, visible).await
+        self.tenant_summaries(ctx, None, visible).await
     }
 
     pub async fn tenant_get(
@@ -142,22 +68,26 @@ impl Services {
         slug: &str,
     ) -> Result<Tenant, ServiceError> {
         let row = self.tenant_for(ctx, slug, Permission::Read).await?;
-        self.tenant_summaries(Some(slug), Visible::Only(row.id))
+        self.tenant_summaries(ctx, Some(slug), Visible::Only(row.id))
             .await?
             .pop()
             .ok_or_else(|| tenant_not_found(slug))
     }
 
+    /// The tenants as the caller sees them, with what they may do in each.
     async fn tenant_summaries(
         &self,
+        ctx: &RequestContext,
         slug: Option<&str>,
         visible: Visible,
     ) -> Result<Vec<Tenant>, ServiceError> {
         let rows = storage::tenants::tenant_list(&self.db, slug, visible).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| self.tenant_view(r.tenant, r.tool_count, r.live_version))
-            .collect())
+        let mut tenants = Vec::with_capacity(rows.len());
+        for r in rows {
+            let may = May::of(self.role_in(ctx, &r.tenant).await?);
+            tenants.push(self.tenant_view(r.tenant, r.tool_count, r.live_version, may));
+        }
+        Ok(tenants)
     }
 
     /// Renames the tenant and sets its branding (the consent page's logo
@@ -183,13 +113,14 @@ impl Services {
         let Tenant {
             tool_count,
             live_version,
+            may,
             ..
         } = self.tenant_get(ctx, slug).await?;
         let mut tx = self.begin().await?;
         let locked = storage::tenants::tenant_lock(&mut tx, slug)
             .await?
             .ok_or_else(|| tenant_not_found(slug))?;
-        let before = self.tenant_view(locked, tool_count, live_version);
+        let before = self.tenant_view(locked, tool_count, live_version, may);
         super::version::check(if_match, &before.etag(), "the tenant's name and branding")?;
         let updated = storage::tenants::tenant_update(
             &mut *tx,
@@ -199,7 +130,7 @@ impl Services {
             branding.accent_color.as_deref(),
         )
         .await?;
-        let tenant = self.tenant_view(updated, tool_count, live_version);
+        let tenant = self.tenant_view(updated, tool_count, live_version, may);
         audit(
             &mut tx,
             ctx,
@@ -259,7 +190,13 @@ impl Services {
         Ok(after)
     }
 
-    fn tenant_view(&self, row: TenantRow, tool_count: i64, live_version: Option<i64>) -> Tenant {
+    fn tenant_view(
+        &self,
+        row: TenantRow,
+        tool_count: i64,
+        live_version: Option<i64>,
+        may: May,
+    ) -> Tenant {
         Tenant {
             mcp_url: self.settings.mcp_url(&row.slug),
             logo_url: row.logo_url,
@@ -269,6 +206,7 @@ impl Services {
             created_at: row.created_at,
             tool_count,
             live_version,
+            may,
         }
     }
 }

@@ -1,104 +1,17 @@
 //! Tools: what a tenant's MCP endpoint offers.
 
-use chrono::{DateTime, Utc};
+use portcullis_tenant_config::ArgSchema;
 use portcullis_tenant_config::encoding::percent_encode;
-use portcullis_tenant_config::inputs::InputRound;
 use portcullis_tenant_config::names::validate_tool_name;
-use portcullis_tenant_config::notifications::ToolNotification;
-use portcullis_tenant_config::{ArgSchema, ContentBlock, ToolAnnotations};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use super::access::audit;
+use super::version::Versioned;
 use super::{ServiceError, Services, to_audit};
 use crate::context::{Permission, RequestContext};
 use crate::storage::tools::{NewTool, ToolRow};
 use crate::storage::{self, StorageError};
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ToolCreate {
-    /// MCP tool name: 1–128 of `A-Z a-z 0-9 _ - .`, unique per tenant.
-    pub name: String,
-    pub title: Option<String>,
-    pub description: String,
-    /// A JSON Schema (2020-12 unless `$schema` says otherwise) whose root is
-    /// `{"type": "object"}`.
-    #[schema(value_type = Object)]
-    pub input_schema: Value,
-    /// The content blocks every call returns, for now: MCP `text`,
-    /// `image`, `audio`, `resource` (embedded) or `resource_link` blocks.
-    /// May be left out when `structuredContent` is given (its JSON is then
-    /// the text).
-    #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub content: Vec<ContentBlock>,
-    /// Return the content as a tool execution error (`isError: true`).
-    #[serde(default)]
-    pub is_error: bool,
-    /// Scopes a token must carry to see and call the tool (all of them);
-    /// each must be one of the tenant's scopes when it publishes.
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    /// Logs and progress reported while the tool runs, in order, before its
-    /// result: `{"log": {"level", "data", "logger"?}}` or
-    /// `{"progress": {"progress", "total"?, "message"?}}` (progress only
-    /// rises; sent when the client passes a progress token).
-    #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub notifications: Vec<ToolNotification>,
-    /// Rounds of input asked of the client before the tool answers (MCP
-    /// 2026-07-28): each an object of `name: {"method": "elicitation/create"
-    /// | "sampling/createMessage" | "roots/list", "params": {…}}`; text
-    /// content may quote responses as `{{name.path}}`.
-    #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub input_rounds: Vec<InputRound>,
-    /// Hints for clients: `title`, `readOnlyHint`, `destructiveHint`,
-    /// `idempotentHint`, `openWorldHint`.
-    #[schema(value_type = Option<Object>)]
-    pub annotations: Option<ToolAnnotations>,
-    /// A JSON Schema (root `{"type": "object"}`) of the structured result.
-    #[schema(value_type = Option<Object>)]
-    pub output_schema: Option<Value>,
-    /// The structured result every call returns; must conform to
-    /// `outputSchema` (required with it, unless `isError`).
-    #[schema(value_type = Option<Object>)]
-    pub structured_content: Option<Value>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Tool {
-    pub name: String,
-    pub title: Option<String>,
-    pub description: String,
-    #[schema(value_type = Object)]
-    pub input_schema: Value,
-    #[schema(value_type = Vec<Object>)]
-    pub content: Value,
-    pub is_error: bool,
-    pub scopes: Vec<String>,
-    #[schema(value_type = Vec<Object>)]
-    pub notifications: Value,
-    #[schema(value_type = Vec<Object>)]
-    pub input_rounds: Value,
-    #[schema(value_type = Option<Object>)]
-    pub annotations: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    pub output_schema: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    pub structured_content: Option<Value>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl Tool {
-    /// The tool's version, for `If-Match`.
-    pub fn etag(&self) -> String {
-        super::version::content_etag(self)
-    }
-}
+use portcullis_api::tools::{Tool, ToolCreate, ToolTried, ToolTry};
 
 impl From<ToolRow> for Tool {
     fn from(r: ToolRow) -> Self {
@@ -237,29 +150,6 @@ impl Services {
         super::commit(tx).await?;
         Ok(())
     }
-}
-
-/// Arguments for trying a tool through the edge.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ToolTry {
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub arguments: serde_json::Map<String, Value>,
-}
-
-/// What the edge answered, as a client would have seen it.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ToolTried {
-    /// The version the edge served the call from.
-    pub version: i64,
-    /// The `tools/call` result, when there is one.
-    #[schema(value_type = Option<Object>)]
-    pub result: Option<Value>,
-    /// The JSON-RPC error (`code`, `message`, `data`), when there is one.
-    #[schema(value_type = Option<Object>)]
-    pub error: Option<Value>,
 }
 
 impl Services {

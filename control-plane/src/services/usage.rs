@@ -16,6 +16,7 @@ use portcullis_tenant_config::ingest;
 use crate::context::{Permission, RequestContext};
 use crate::storage;
 use crate::storage::usage::UsageIncrement;
+use portcullis_api::usage::{ToolUsage, UsagePoint, UsageSeries};
 
 /// More events than this in one report are refused.
 pub const MAX_EVENTS: usize = 1000;
@@ -78,37 +79,6 @@ pub struct UsageQuery {
     /// `minute` (up to 48 hours), `hour` (default) or `day`. Every bucket
     /// of the range is in the answer, quiet ones as zeros.
     pub bucket: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UsagePoint {
-    pub at: DateTime<Utc>,
-    pub tool_calls: i64,
-    /// Calls that failed (`error` or `tool_error`) or were denied.
-    pub errors: i64,
-    pub logins: i64,
-    pub active_users: i64,
-    pub latency_ms_avg: Option<f64>,
-}
-
-#[derive(Debug, Default, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ToolUsage {
-    pub tool: String,
-    pub calls: i64,
-    pub errors: i64,
-    pub latency_ms_avg: Option<f64>,
-    pub latency_ms_max: i32,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UsageSeries {
-    pub bucket: String,
-    pub since: DateTime<Utc>,
-    pub points: Vec<UsagePoint>,
-    pub tools: Vec<ToolUsage>,
 }
 
 impl Services {

@@ -6,7 +6,42 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use portcullis_api::auth::AuthSettings;
+use portcullis_api::tenants::{Limits, Tenant};
+use portcullis_api::tools::Tool;
+
 use super::ServiceError;
+
+/// A resource admins edit, with its version (its `ETag`, for `If-Match`).
+pub trait Versioned {
+    fn etag(&self) -> String;
+}
+
+impl Versioned for Tenant {
+    /// Of what an admin edits here (name and branding): its tool count,
+    /// live version and the caller's rights change with other edits.
+    fn etag(&self) -> String {
+        content_etag(&(&self.display_name, &self.logo_url, &self.accent_color))
+    }
+}
+
+impl Versioned for Limits {
+    fn etag(&self) -> String {
+        content_etag(self)
+    }
+}
+
+impl Versioned for AuthSettings {
+    fn etag(&self) -> String {
+        content_etag(self)
+    }
+}
+
+impl Versioned for Tool {
+    fn etag(&self) -> String {
+        content_etag(self)
+    }
+}
 
 /// A version naming `value`'s content: it changes whenever any of it does.
 pub fn content_etag<T: Serialize>(value: &T) -> String {

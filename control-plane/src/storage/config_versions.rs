@@ -5,21 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection, PgExecutor, PgPool};
 
 use super::error::StorageError;
-
-/// What became of a version's push to the edge (the `push_status` column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Serialize, utoipa::ToSchema)]
-#[sqlx(type_name = "text", rename_all = "lowercase")]
-#[serde(rename_all = "lowercase")]
-pub enum PushStatus {
-    /// Not pushed yet (or the control plane stopped before it was).
-    Pending,
-    /// The edge serves it, or served it.
-    Accepted,
-    /// The edge was unreachable or failing; retried in the background.
-    Failed,
-    /// The edge will not take it.
-    Refused,
-}
+use portcullis_api::publish::PushStatus;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ConfigVersionRow {
