@@ -41,113 +41,20 @@ impl Problem {
     }
 }
 
-pub use portcullis_tenant_config::encoding::percent_encode as segment;
-
-/// An RFC 3339 time as admins read it: `2026-11-26 22:27 UTC`.
-pub fn when(at: &str) -> String {
-    match at.split_once('T') {
-        Some((date, time)) => format!("{date} {} UTC", time.get(..5).unwrap_or(time)),
-        None => at.to_owned(),
-    }
-}
-
-/// One page of a list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Tenant {
-    pub slug: String,
-    pub display_name: String,
-    pub mcp_url: String,
-    pub tool_count: i64,
-    pub live_version: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Tool {
-    pub name: String,
-    pub title: Option<String>,
-    pub description: String,
-    pub scopes: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Deployment {
-    pub version: i64,
-    pub status: String,
-    pub detail: Option<String>,
-    pub published_by: Option<String>,
-    pub rollback_of: Option<i64>,
-    pub created_at: String,
-}
-
-/// One bucket of a tenant's usage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UsagePoint {
-    pub at: String,
-    pub tool_calls: i64,
-    pub errors: i64,
-    pub logins: i64,
-    pub active_users: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Usage {
-    /// `minute`, `hour` or `day`.
-    pub bucket: String,
-    /// Every bucket of the range, quiet ones as zeros.
-    pub points: Vec<UsagePoint>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Change {
-    pub path: String,
-    pub kind: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Diff {
-    pub changes: Vec<Change>,
-}
-
+pub use portcullis_api::auth::{AuthMode, AuthSettings, Check, ProviderTestResult, ProviderView};
+pub use portcullis_api::publish::{Change, Deployment, Diff};
+pub use portcullis_api::tenants::Tenant;
+pub use portcullis_api::tools::Tool;
+pub use portcullis_api::usage::{UsagePoint, UsageSeries};
+pub use portcullis_api::{May, Page, paths};
 pub use portcullis_tenant_config::auth::{
     ClientConfig, RoleConfig as Role, ScopeConfig as Scope, UserMatch,
 };
+pub use portcullis_tenant_config::encoding::percent_encode as segment;
 
-/// A tenant's sign-in settings as the API shows them (secrets never).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuthSettings {
-    /// `public` or `oauth`.
-    pub mode: String,
-    pub providers: Vec<Provider>,
-    pub scopes: Vec<Scope>,
-    pub allow: Vec<UserMatch>,
-    pub roles: Vec<Role>,
-    pub clients: Vec<ClientConfig>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Provider {
-    pub id: String,
-    /// `github`, `google` or `oidc`.
-    pub kind: String,
-    pub display_name: String,
-    pub client_id: String,
-    pub client_secret_set: bool,
-    pub issuer: String,
-    pub api_base: Option<String>,
-    pub upstream_scopes: Vec<String>,
+/// A time as admins read it: `2026-11-26 22:27 UTC`.
+pub fn when(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// A rule in words, e.g. "email domain acme.com; group staff".
@@ -170,26 +77,12 @@ pub fn rule_summary(rule: &UserMatch) -> String {
     }
 }
 
-/// The result of "Test connection".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProviderCheck {
-    pub ok: bool,
-    pub checks: Vec<Check>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Check {
-    pub name: String,
-    pub ok: bool,
-    pub detail: String,
-}
-
 /// What a change the admin asked for came to: done, or the problem to
 /// show next to the form (an answer like any other, not a failed request).
 pub type Outcome<T> = Result<T, Problem>;
 
 #[cfg(feature = "ssr")]
-pub use server::{attempt, call, versioned};
+pub use server::{attempt, call, may, versioned};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -199,6 +92,12 @@ mod server {
 
     use super::Problem;
     use crate::backend::{ApiAnswer, ApiCall, SharedBackend};
+
+    /// What the admin may do in the tenant `slug`, as its answer says.
+    pub async fn may(slug: &str) -> Result<super::May, ServerFnError> {
+        let tenant: super::Tenant = call("GET", &super::paths::tenant(slug).root(), None).await?;
+        Ok(tenant.may)
+    }
 
     /// Calls the JSON API (`path` below `/api`) as the admin whose request
     /// is being handled, and reads the answer as `T`.

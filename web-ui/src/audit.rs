@@ -3,30 +3,10 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use serde::{Deserialize, Serialize};
 
 use crate::api::Problem;
 use crate::nav::TenantNav;
 use crate::tenants::Failure;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub ip: Option<String>,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditPage {
-    pub items: Vec<AuditEntry>,
-    pub next_cursor: Option<String>,
-}
 
 #[server(prefix = "/ui/fn", endpoint = "load_audit")]
 pub async fn load_audit(
@@ -34,7 +14,7 @@ pub async fn load_audit(
     actor: String,
     action: String,
     cursor: Option<String>,
-) -> Result<AuditPage, ServerFnError> {
+) -> Result<portcullis_api::audit::AuditPage, ServerFnError> {
     let mut query = vec![("limit", "50".to_owned())];
     for (name, value) in [("actor", actor), ("action", action)] {
         if !value.trim().is_empty() {
@@ -50,7 +30,11 @@ pub async fn load_audit(
         .collect();
     crate::api::call(
         "GET",
-        &format!("/v1/tenants/{slug}/audit?{}", query.join("&")),
+        &format!(
+            "{}?{}",
+            crate::api::paths::tenant(&slug).audit(),
+            query.join("&")
+        ),
         None,
     )
     .await
@@ -118,7 +102,7 @@ pub fn AuditPage() -> impl IntoView {
 }
 
 #[component]
-fn Entries(page: AuditPage, applied: RwSignal<Filter>) -> impl IntoView {
+fn Entries(page: portcullis_api::audit::AuditPage, applied: RwSignal<Filter>) -> impl IntoView {
     if page.items.is_empty() {
         return view! { <p class="empty">"No entries match."</p> }.into_any();
     }
@@ -135,7 +119,7 @@ fn Entries(page: AuditPage, applied: RwSignal<Filter>) -> impl IntoView {
                         .unwrap_or_default();
                     view! {
                         <tr data-action=e.action.clone()>
-                            <td><time datetime=e.at.clone()>{crate::api::when(&e.at)}</time></td>
+                            <td><time datetime=e.at.to_rfc3339()>{crate::api::when(&e.at)}</time></td>
                             <td>{e.actor.clone()}</td>
                             <td><code>{e.action.clone()}</code></td>
                             <td>

@@ -21,16 +21,15 @@ pub struct CatalogView {
 
 #[server(prefix = "/ui/fn", endpoint = "load_catalog")]
 pub async fn load_catalog(slug: String) -> Result<CatalogView, ServerFnError> {
-    let base = format!("/v1/tenants/{slug}");
+    let at = crate::api::paths::tenant(&slug);
     let prompts: crate::api::Page<Value> =
-        crate::api::call("GET", &format!("{base}/prompts?limit=1000"), None).await?;
+        crate::api::call("GET", &format!("{}?limit=1000", at.prompts()), None).await?;
     let resources: crate::api::Page<Value> =
-        crate::api::call("GET", &format!("{base}/resources?limit=1000"), None).await?;
-    let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
+        crate::api::call("GET", &format!("{}?limit=1000", at.resources()), None).await?;
     Ok(CatalogView {
         prompts: prompts.items,
         resources: resources.items,
-        may_change: me.may_change(&slug),
+        may_change: crate::api::may(&slug).await?.write,
     })
 }
 
@@ -47,7 +46,12 @@ pub async fn add_prompt(
         "name": name.trim(), "description": description,
         "messages": [{"role": "user", "content": {"type": "text", "text": message}}],
     });
-    crate::api::attempt("POST", &format!("/v1/tenants/{slug}/prompts"), Some(body)).await
+    crate::api::attempt(
+        "POST",
+        &crate::api::paths::tenant(&slug).prompts(),
+        Some(body),
+    )
+    .await
 }
 
 /// Adds a text resource.
@@ -63,7 +67,12 @@ pub async fn add_resource(
     let body = serde_json::json!({
         "uri": uri.trim(), "name": name.trim(), "mimeType": mime_type, "text": text,
     });
-    crate::api::attempt("POST", &format!("/v1/tenants/{slug}/resources"), Some(body)).await
+    crate::api::attempt(
+        "POST",
+        &crate::api::paths::tenant(&slug).resources(),
+        Some(body),
+    )
+    .await
 }
 
 /// Removes the prompt `name` or (with `resource`) the resource `name`
@@ -74,8 +83,12 @@ pub async fn remove_entry(
     resource: bool,
     name: String,
 ) -> Result<Outcome<()>, ServerFnError> {
-    let kind = if resource { "resources" } else { "prompts" };
-    let path = format!("/v1/tenants/{slug}/{kind}/{}", crate::api::segment(&name));
+    let at = crate::api::paths::tenant(&slug);
+    let path = if resource {
+        at.resource(&name)
+    } else {
+        at.prompt(&name)
+    };
     let done: Outcome<Value> = crate::api::attempt("DELETE", &path, None).await?;
     Ok(done.map(|_| ()))
 }
@@ -108,7 +121,7 @@ pub fn CatalogPage() -> impl IntoView {
                 })}
             </Transition>
             <Transition fallback=|| ()>
-                {move || rights.get().and_then(|r| r.ok()).filter(|r| r.change).map(|_| view! {
+                {move || rights.get().and_then(|r| r.ok()).filter(|r| r.write).map(|_| view! {
                     <PromptForm slug action=prompt/>
                     <ResourceForm slug action=resource/>
                 })}

@@ -9,38 +9,7 @@ use crate::api::{Outcome, Problem};
 use crate::form::{FormError, problem_signal};
 use crate::nav::TenantNav;
 use crate::tenants::Failure;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OAuthClient {
-    pub client_id: String,
-    pub client_name: String,
-    pub redirect_uris: Vec<String>,
-    /// `preregistered`, `dynamic` or `metadata_document`.
-    pub registration: String,
-    pub registered_at: Option<u64>,
-    pub active_grants: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UserGrant {
-    pub id: String,
-    pub client_id: String,
-    pub user_id: String,
-    pub email: Option<String>,
-    pub name: Option<String>,
-    pub scopes: Vec<String>,
-    pub expires_at: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ClientRevoked {
-    pub client_id: String,
-    pub revoked_grants: u64,
-    pub registration_removed: bool,
-}
+use portcullis_api::clients::{ClientRevoked, OAuthClient, UserGrant};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClientsView {
@@ -56,17 +25,20 @@ const GRANTS_SHOWN: usize = 1000;
 
 #[server(prefix = "/ui/fn", endpoint = "load_clients")]
 pub async fn load_clients(slug: String) -> Result<ClientsView, ServerFnError> {
-    let base = format!("/v1/tenants/{slug}");
+    let at = crate::api::paths::tenant(&slug);
     let clients: crate::api::Page<OAuthClient> =
-        crate::api::call("GET", &format!("{base}/clients?limit=1000"), None).await?;
-    let grants: crate::api::Page<UserGrant> =
-        crate::api::call("GET", &format!("{base}/grants?limit={GRANTS_SHOWN}"), None).await?;
-    let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
+        crate::api::call("GET", &format!("{}?limit=1000", at.clients()), None).await?;
+    let grants: crate::api::Page<UserGrant> = crate::api::call(
+        "GET",
+        &format!("{}?limit={GRANTS_SHOWN}", at.grants()),
+        None,
+    )
+    .await?;
     Ok(ClientsView {
         clients: clients.items,
         more_grants: grants.next_cursor.is_some(),
         grants: grants.items,
-        may_change: me.may_change(&slug),
+        may_change: crate::api::may(&slug).await?.write,
     })
 }
 
@@ -75,16 +47,13 @@ pub async fn revoke_client(
     slug: String,
     client_id: String,
 ) -> Result<Outcome<ClientRevoked>, ServerFnError> {
-    let path = format!(
-        "/v1/tenants/{slug}/clients/{}",
-        crate::api::segment(&client_id)
-    );
+    let path = crate::api::paths::tenant(&slug).client(&client_id);
     crate::api::attempt("DELETE", &path, None).await
 }
 
 #[server(prefix = "/ui/fn", endpoint = "revoke_grant")]
 pub async fn revoke_grant(slug: String, id: String) -> Result<Outcome<()>, ServerFnError> {
-    let path = format!("/v1/tenants/{slug}/grants/{}", crate::api::segment(&id));
+    let path = crate::api::paths::tenant(&slug).grant(&id);
     let done: Outcome<serde_json::Value> = crate::api::attempt("DELETE", &path, None).await?;
     Ok(done.map(|_| ()))
 }

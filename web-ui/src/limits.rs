@@ -8,26 +8,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{Outcome, Problem};
 use crate::form::{Field, FormError, Submit, problem_signal};
+use portcullis_api::tenants::Limits;
 
-/// The limits as the API shows them.
+/// The limits as read, with their version (the answer's `ETag`), which a
+/// save is made on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Limits {
-    pub limits: RateLimits,
-    pub custom: bool,
-    pub defaults: RateLimits,
-    pub window_seconds: u64,
-    /// The version read (the answer's `ETag`), which a save is made on.
-    #[serde(default)]
+pub struct LimitsRead {
+    pub limits: Limits,
     pub version: Option<String>,
 }
 
 #[server(prefix = "/ui/fn", endpoint = "load_limits")]
-pub async fn load_limits(slug: String) -> Result<Limits, ServerFnError> {
-    let path = format!("/v1/tenants/{slug}/limits");
+pub async fn load_limits(slug: String) -> Result<LimitsRead, ServerFnError> {
+    let path = crate::api::paths::tenant(&slug).limits();
     let (limits, version) = crate::api::versioned("GET", &path, None, None).await?;
-    let limits: Limits = limits.map_err(Problem::into_error)?;
-    Ok(Limits { version, ..limits })
+    Ok(LimitsRead {
+        limits: limits.map_err(Problem::into_error)?,
+        version,
+    })
 }
 
 /// Saves `limits`, or goes back to the defaults when `None`, on `version`
@@ -39,7 +37,7 @@ pub async fn save_limits(
     version: Option<String>,
 ) -> Result<Outcome<Limits>, ServerFnError> {
     let body = serde_json::json!({ "limits": limits });
-    let path = format!("/v1/tenants/{slug}/limits");
+    let path = crate::api::paths::tenant(&slug).limits();
     Ok(crate::api::versioned("PUT", &path, Some(body), version)
         .await?
         .0)
@@ -76,16 +74,19 @@ pub fn LimitsPanel(slug: String, may_change: bool) -> impl IntoView {
 
 #[component]
 fn LimitsForm(
-    limits: Limits,
+    limits: LimitsRead,
     slug: String,
     may_change: bool,
     save: ServerAction<SaveLimits>,
 ) -> impl IntoView {
-    let Limits {
-        limits: current,
-        custom,
-        defaults,
-        window_seconds,
+    let LimitsRead {
+        limits:
+            Limits {
+                limits: current,
+                custom,
+                defaults,
+                window_seconds,
+            },
         version,
     } = limits;
     let summary = format!(

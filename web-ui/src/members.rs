@@ -10,34 +10,7 @@ use crate::api::{Outcome, Problem};
 use crate::form::{Field, FormError, Submit, on_success, problem_signal};
 use crate::nav::TenantNav;
 use crate::tenants::Failure;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Member {
-    pub email: String,
-    pub role: String,
-    pub added_at: String,
-    pub signed_in_at: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApiToken {
-    pub id: i64,
-    pub name: String,
-    pub role: String,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub revoked_at: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApiTokenCreated {
-    #[serde(flatten)]
-    pub token: ApiToken,
-    pub secret: String,
-}
+use portcullis_api::members::{ApiToken, ApiTokenCreated, Member};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MembersView {
@@ -50,14 +23,16 @@ pub struct MembersView {
 
 #[server(prefix = "/ui/fn", endpoint = "load_members")]
 pub async fn load_members(slug: String) -> Result<MembersView, ServerFnError> {
-    let base = format!("/v1/tenants/{slug}");
+    let at = crate::api::paths::tenant(&slug);
     let members: crate::api::Page<Member> =
-        crate::api::call("GET", &format!("{base}/members?limit=1000"), None).await?;
-    let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
-    let may_manage = me.may_manage(&slug);
+        crate::api::call("GET", &format!("{}?limit=1000", at.members()), None).await?;
+    let me: portcullis_api::session::Me =
+        crate::api::call("GET", crate::api::paths::SESSION, None).await?;
+    let tenant: crate::api::Tenant = crate::api::call("GET", &at.root(), None).await?;
+    let may_manage = tenant.may.manage;
     let tokens = if may_manage {
         let page: crate::api::Page<ApiToken> =
-            crate::api::call("GET", &format!("{base}/tokens?limit=1000"), None).await?;
+            crate::api::call("GET", &format!("{}?limit=1000", at.tokens()), None).await?;
         Some(page.items)
     } else {
         None
@@ -86,14 +61,14 @@ pub async fn put_member(
             field: Some("email".into()),
         }));
     }
-    let path = format!("/v1/tenants/{slug}/members/{}", crate::api::segment(&email));
+    let path = crate::api::paths::tenant(&slug).member(&email);
     let body = serde_json::json!({ "role": role });
     crate::api::attempt("PUT", &path, Some(body)).await
 }
 
 #[server(prefix = "/ui/fn", endpoint = "remove_member")]
 pub async fn remove_member(slug: String, email: String) -> Result<Outcome<()>, ServerFnError> {
-    let path = format!("/v1/tenants/{slug}/members/{}", crate::api::segment(&email));
+    let path = crate::api::paths::tenant(&slug).member(&email);
     let done: Outcome<serde_json::Value> = crate::api::attempt("DELETE", &path, None).await?;
     Ok(done.map(|_| ()))
 }
@@ -105,12 +80,17 @@ pub async fn create_token(
     role: String,
 ) -> Result<Outcome<ApiTokenCreated>, ServerFnError> {
     let body = serde_json::json!({ "name": name.trim(), "role": role });
-    crate::api::attempt("POST", &format!("/v1/tenants/{slug}/tokens"), Some(body)).await
+    crate::api::attempt(
+        "POST",
+        &crate::api::paths::tenant(&slug).tokens(),
+        Some(body),
+    )
+    .await
 }
 
 #[server(prefix = "/ui/fn", endpoint = "revoke_token")]
 pub async fn revoke_token(slug: String, id: i64) -> Result<Outcome<()>, ServerFnError> {
-    let path = format!("/v1/tenants/{slug}/tokens/{id}");
+    let path = crate::api::paths::tenant(&slug).token(id);
     let done: Outcome<serde_json::Value> = crate::api::attempt("DELETE", &path, None).await?;
     Ok(done.map(|_| ()))
 }
@@ -191,8 +171,8 @@ fn Lists(
                         view! {
                             <tr data-member=m.email.clone()>
                                 <td>{m.email.clone()}{is_me.then_some(" (you)")}</td>
-                                <td><span class="badge">{m.role.clone()}</span></td>
-                                <td>{m.signed_in_at.as_deref().map_or_else(|| "invited, not yet".into(), crate::api::when)}</td>
+                                <td><span class="badge">{m.role.as_str()}</span></td>
+                                <td>{m.signed_in_at.as_ref().map_or_else(|| "invited, not yet".into(), crate::api::when)}</td>
                                 <td>
                                     {may_manage.then(|| view! {
                                         <button type="button" class="secondary danger" disabled=move || remove.pending().get()
@@ -225,9 +205,9 @@ fn Lists(
                         view! {
                             <tr data-token=t.id.to_string()>
                                 <td>{t.name.clone()}</td>
-                                <td><span class="badge">{t.role.clone()}</span></td>
+                                <td><span class="badge">{t.role.as_str()}</span></td>
                                 <td>{crate::api::when(&t.created_at)}</td>
-                                <td>{t.last_used_at.as_deref().map_or_else(|| "never".into(), crate::api::when)}</td>
+                                <td>{t.last_used_at.as_ref().map_or_else(|| "never".into(), crate::api::when)}</td>
                                 <td>
                                     <button type="button" class="secondary danger" disabled=move || revoke.pending().get()
                                         on:click=move |_| { revoke.dispatch(RevokeToken { slug: slug.get_untracked(), id }); }>
@@ -269,7 +249,8 @@ fn InviteForm(slug: Signal<String>, invite: ServerAction<PutMember>) -> impl Int
     let done = move || match invite.value().get() {
         Some(Ok(Ok(m))) => Some(format!(
             "{} is now {} (they sign in with that email).",
-            m.email, m.role
+            m.email,
+            m.role.as_str()
         )),
         _ => None,
     };

@@ -5,76 +5,36 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::api::Outcome;
+use crate::api::{May, Outcome};
 use crate::nav::{TenantChoice, TenantSwitcher};
+use portcullis_api::session::Me;
 
+/// The signed-in admin, with the tenants they may open (for the
+/// switcher).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Membership {
-    pub tenant: String,
-    pub role: String,
-}
-
-/// The signed-in admin.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Me {
-    pub email: Option<String>,
-    pub operator: bool,
-    pub memberships: Vec<Membership>,
-    /// The tenants they may open, for the switcher (filled by [`whoami`]).
-    #[serde(default)]
+pub struct SignedIn {
+    pub me: Me,
     pub tenants: Vec<TenantChoice>,
 }
 
-impl Me {
-    /// Whether the admin may change `tenant` (admin, owner or operator).
-    pub fn may_change(&self, tenant: &str) -> bool {
-        self.operator
-            || self
-                .memberships
-                .iter()
-                .any(|m| m.tenant == tenant && (m.role == "admin" || m.role == "owner"))
-    }
-}
-
-impl Me {
-    /// Whether the admin may manage members and API tokens (owner or
-    /// operator).
-    pub fn may_manage(&self, tenant: &str) -> bool {
-        self.operator
-            || self
-                .memberships
-                .iter()
-                .any(|m| m.tenant == tenant && m.role == "owner")
-    }
-}
-
-/// What the signed-in admin may do in one tenant, so a page can leave out
-/// controls their role cannot use.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Rights {
-    /// Change and publish (admin, owner, operator).
-    pub change: bool,
-    /// Members and API tokens (owner, operator).
-    pub manage: bool,
-}
-
+/// What the signed-in admin may do in the tenant `slug`.
 #[server(prefix = "/ui/fn", endpoint = "my_rights")]
-pub async fn my_rights(slug: String) -> Result<Rights, ServerFnError> {
-    let me: Me = crate::api::call("GET", "/v1/session", None).await?;
-    Ok(Rights {
-        change: me.may_change(&slug),
-        manage: me.may_manage(&slug),
-    })
+pub async fn my_rights(slug: String) -> Result<May, ServerFnError> {
+    crate::api::may(&slug).await
 }
 
 /// The signed-in admin, or `None` when signed out.
 #[server(prefix = "/ui/fn", endpoint = "whoami")]
-pub async fn whoami() -> Result<Option<Me>, ServerFnError> {
-    match crate::api::attempt::<Me>("GET", "/v1/session", None).await? {
-        Ok(mut me) => {
-            let tenants: crate::api::Page<crate::api::Tenant> =
-                crate::api::call("GET", "/v1/tenants?limit=1000", None).await?;
-            me.tenants = tenants
+pub async fn whoami() -> Result<Option<SignedIn>, ServerFnError> {
+    match crate::api::attempt::<Me>("GET", crate::api::paths::SESSION, None).await? {
+        Ok(me) => {
+            let tenants: crate::api::Page<crate::api::Tenant> = crate::api::call(
+                "GET",
+                &format!("{}?limit=1000", crate::api::paths::TENANTS),
+                None,
+            )
+            .await?;
+            let tenants = tenants
                 .items
                 .into_iter()
                 .map(|t| TenantChoice {
@@ -82,7 +42,7 @@ pub async fn whoami() -> Result<Option<Me>, ServerFnError> {
                     name: t.display_name,
                 })
                 .collect();
-            Ok(Some(me))
+            Ok(Some(SignedIn { me, tenants }))
         }
         Err(problem) if problem.signed_out() => Ok(None),
         Err(problem) => Err(problem.into_error()),
@@ -92,7 +52,7 @@ pub async fn whoami() -> Result<Option<Me>, ServerFnError> {
 #[server(prefix = "/ui/fn", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<Outcome<()>, ServerFnError> {
     let ended: Outcome<serde_json::Value> =
-        crate::api::attempt("DELETE", "/v1/session", None).await?;
+        crate::api::attempt("DELETE", crate::api::paths::SESSION, None).await?;
     if ended.is_ok() {
         leptos_axum::redirect("/signin");
     }
@@ -106,9 +66,9 @@ pub fn SessionBar() -> impl IntoView {
     let me = Resource::new(move || sign_out.version().get(), |_| whoami());
     view! {
         <Transition fallback=|| ()>
-            {move || me.get().and_then(|r| r.ok()).flatten().map(|me| view! {
+            {move || me.get().and_then(|r| r.ok()).flatten().map(|SignedIn { me, tenants }| view! {
                 <div class="session">
-                    <TenantSwitcher tenants=me.tenants.clone()/>
+                    <TenantSwitcher tenants/>
                     <span class="who">{me.email.clone().unwrap_or_default()}</span>
                     {me.operator.then(|| view! { <span class="role">"operator"</span> })}
                     <ActionForm action=sign_out>

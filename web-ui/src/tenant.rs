@@ -6,12 +6,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Deployment, Diff, Outcome, Problem, Tenant, Usage};
+use crate::api::{Deployment, Diff, Outcome, Problem, Tenant, UsageSeries};
 use crate::form::Submit;
 use crate::limits::LimitsPanel;
 use crate::nav::TenantNav;
 use crate::tenants::Failure;
 use crate::usage::UsageCharts;
+use portcullis_api::publish::EdgeStatus;
 
 /// Everything the overview shows, in one round trip.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,56 +25,43 @@ pub struct Overview {
     pub edge: EdgeStatus,
 }
 
-/// What the edge says it serves.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EdgeStatus {
-    pub reachable: bool,
-    pub served_version: Option<i64>,
-    pub live_version: Option<i64>,
-    pub detail: Option<String>,
-}
-
-impl EdgeStatus {
-    /// The edge's health in words, and whether all is well.
-    fn words(&self) -> (String, bool) {
-        match (self.reachable, self.served_version, self.live_version) {
-            (false, _, _) => (
-                format!(
-                    "The edge cannot be reached: {}",
-                    self.detail.clone().unwrap_or_default()
-                ),
-                false,
+/// The edge's health in words, and whether all is well.
+fn edge_words(edge: &EdgeStatus) -> (String, bool) {
+    match (edge.reachable, edge.served_version, edge.live_version) {
+        (false, _, _) => (
+            format!(
+                "The edge cannot be reached: {}",
+                edge.detail.clone().unwrap_or_default()
             ),
-            (true, None, None) => ("The edge is up; nothing is published yet.".into(), true),
-            (true, Some(served), Some(live)) if served == live => {
-                (format!("The edge is up and serves v{served}."), true)
-            }
-            (true, served, live) => (
-                format!(
-                    "The edge serves {} while {} is live; the push is being retried.",
-                    served.map_or("nothing".into(), |v| format!("v{v}")),
-                    live.map_or("nothing".into(), |v| format!("v{v}")),
-                ),
-                false,
-            ),
+            false,
+        ),
+        (true, None, None) => ("The edge is up; nothing is published yet.".into(), true),
+        (true, Some(served), Some(live)) if served == live => {
+            (format!("The edge is up and serves v{served}."), true)
         }
+        (true, served, live) => (
+            format!(
+                "The edge serves {} while {} is live; the push is being retried.",
+                served.map_or("nothing".into(), |v| format!("v{v}")),
+                live.map_or("nothing".into(), |v| format!("v{v}")),
+            ),
+            false,
+        ),
     }
 }
 
 #[server(prefix = "/ui/fn", endpoint = "tenant_overview")]
 pub async fn tenant_overview(slug: String) -> Result<Overview, ServerFnError> {
-    let base = format!("/v1/tenants/{slug}");
-    let tenant: Tenant = crate::api::call("GET", &base, None).await?;
+    let at = crate::api::paths::tenant(&slug);
+    let tenant: Tenant = crate::api::call("GET", &at.root(), None).await?;
     let pending: Diff =
-        crate::api::call("GET", &format!("{base}/diff?from=live&to=draft"), None).await?;
+        crate::api::call("GET", &format!("{}?from=live&to=draft", at.diff()), None).await?;
     let history: crate::api::Page<Deployment> =
-        crate::api::call("GET", &format!("{base}/deployments?limit=20"), None).await?;
-    let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
-    let edge: EdgeStatus = crate::api::call("GET", &format!("{base}/edge"), None).await?;
+        crate::api::call("GET", &format!("{}?limit=20", at.deployments()), None).await?;
+    let edge: EdgeStatus = crate::api::call("GET", &at.edge(), None).await?;
     Ok(Overview {
         edge,
-        may_change: me.may_change(&slug),
+        may_change: tenant.may.write,
         tenant,
         pending,
         history: history.items,
@@ -82,12 +70,15 @@ pub async fn tenant_overview(slug: String) -> Result<Overview, ServerFnError> {
 
 /// The tenant's usage over `days` (1: by hour; more: by day).
 #[server(prefix = "/ui/fn", endpoint = "load_usage")]
-pub async fn load_usage(slug: String, days: i64) -> Result<Usage, ServerFnError> {
+pub async fn load_usage(slug: String, days: i64) -> Result<UsageSeries, ServerFnError> {
     let bucket = if days <= 1 { "hour" } else { "day" };
     let hours = days.clamp(1, 90) * 24;
     crate::api::call(
         "GET",
-        &format!("/v1/tenants/{slug}/usage?hours={hours}&bucket={bucket}"),
+        &format!(
+            "{}?hours={hours}&bucket={bucket}",
+            crate::api::paths::tenant(&slug).usage()
+        ),
         None,
     )
     .await
@@ -97,13 +88,18 @@ pub async fn load_usage(slug: String, days: i64) -> Result<Usage, ServerFnError>
 /// why (the version is recorded, and retried, all the same).
 #[server(prefix = "/ui/fn", endpoint = "publish")]
 pub async fn publish(slug: String) -> Result<Outcome<Deployment>, ServerFnError> {
-    crate::api::attempt("POST", &format!("/v1/tenants/{slug}/publish"), None).await
+    crate::api::attempt("POST", &crate::api::paths::tenant(&slug).publish(), None).await
 }
 
 #[server(prefix = "/ui/fn", endpoint = "rollback")]
 pub async fn rollback(slug: String, version: i64) -> Result<Outcome<Deployment>, ServerFnError> {
     let body = serde_json::json!({ "version": version });
-    crate::api::attempt("POST", &format!("/v1/tenants/{slug}/rollback"), Some(body)).await
+    crate::api::attempt(
+        "POST",
+        &crate::api::paths::tenant(&slug).rollback(),
+        Some(body),
+    )
+    .await
 }
 
 #[component]
@@ -149,7 +145,7 @@ fn Overview(
         may_change,
         edge,
     } = overview;
-    let (edge_words, edge_ok) = edge.words();
+    let (health, edge_ok) = edge_words(&edge);
     let last_publish = history.first().map(|d| {
         format!(
             "Last published {} by {}.",
@@ -183,7 +179,7 @@ fn Overview(
     view! {
         <TenantNav slug=Signal::derive(move || tools_slug.clone()) title=tenant.display_name.clone()/>
         <p class="status" data-live=tenant.live_version.map(|v| v.to_string())>{live}</p>
-        <p class=if edge_ok { "edge ok" } else { "edge failing" } role="status">{edge_words}</p>
+        <p class=if edge_ok { "edge ok" } else { "edge failing" } role="status">{health}</p>
         {last_publish.map(|l| view! { <p class="muted">{l}</p> })}
         <p><a href=tools_href>{format!("{} tool(s)", tenant.tool_count)}</a></p>
 
@@ -245,8 +241,8 @@ fn PendingChanges(diff: Diff) -> impl IntoView {
     view! {
         <ul class="changes" aria-label="Changes since the live version">
             {diff.changes.into_iter().map(|c| {
-                let class = format!("change {}", c.kind);
-                view! { <li class=class><span class="kind">{c.kind}</span>" "<code>{c.path}</code></li> }
+                let class = format!("change {}", c.kind.as_str());
+                view! { <li class=class><span class="kind">{c.kind.as_str()}</span>" "<code>{c.path}</code></li> }
             }).collect_view()}
         </ul>
     }
@@ -286,9 +282,9 @@ fn History(
                     view! {
                         <tr data-version=version.to_string()>
                             <td>{label}</td>
-                            <td><span class=format!("badge {}", d.status) title=d.detail.clone().unwrap_or_default()>{d.status.clone()}</span></td>
+                            <td><span class=format!("badge {}", d.status.as_str()) title=d.detail.clone().unwrap_or_default()>{d.status.as_str()}</span></td>
                             <td>{d.published_by.clone().unwrap_or_default()}</td>
-                            <td><time datetime=d.created_at.clone()>{crate::api::when(&d.created_at)}</time></td>
+                            <td><time datetime=d.created_at.to_rfc3339()>{crate::api::when(&d.created_at)}</time></td>
                             <td>
                                 {(may_change && Some(version) != newest).then(|| view! {
                                     <button type="button" class="secondary"

@@ -9,8 +9,12 @@ use crate::signin::SignInPrompt;
 
 #[server(prefix = "/ui/fn", endpoint = "list_tenants")]
 pub async fn list_tenants() -> Result<Vec<Tenant>, ServerFnError> {
-    let page: crate::api::Page<Tenant> =
-        crate::api::call("GET", "/v1/tenants?limit=1000", None).await?;
+    let page: crate::api::Page<Tenant> = crate::api::call(
+        "GET",
+        &format!("{}?limit=1000", crate::api::paths::TENANTS),
+        None,
+    )
+    .await?;
     Ok(page.items)
 }
 
@@ -22,7 +26,7 @@ pub async fn create_tenant(
 ) -> Result<Outcome<Tenant>, ServerFnError> {
     let display_name = Some(display_name).filter(|n| !n.trim().is_empty());
     let body = serde_json::json!({ "slug": slug, "displayName": display_name });
-    crate::api::attempt("POST", "/v1/tenants", Some(body)).await
+    crate::api::attempt("POST", crate::api::paths::TENANTS, Some(body)).await
 }
 
 #[component]
@@ -44,7 +48,7 @@ pub fn TenantsPage() -> impl IntoView {
                 })}
             </Transition>
             <Transition fallback=|| ()>
-                {move || me.get().and_then(|r| r.ok()).flatten().filter(|me| me.operator).map(|_| view! {
+                {move || me.get().and_then(|r| r.ok()).flatten().filter(|signed_in| signed_in.me.operator).map(|_| view! {
                     <NewTenant create/>
                 })}
             </Transition>

@@ -4,13 +4,13 @@
 
 use leptos::prelude::*;
 
-use crate::api::{Usage, UsagePoint, when};
+use crate::api::{UsagePoint, UsageSeries, when};
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 120.0;
 
 #[component]
-pub fn UsageCharts(usage: Usage) -> impl IntoView {
+pub fn UsageCharts(usage: UsageSeries) -> impl IntoView {
     let points = usage.points;
     let calls: i64 = points.iter().map(|p| p.tool_calls).sum();
     let errors: i64 = points.iter().map(|p| p.errors).sum();

@@ -22,8 +22,9 @@ pub fn apply(saved: AuthSettings, change: AuthChange) -> Result<serde_json::Valu
         mut allow,
         mut roles,
         mut clients,
+        ..
     } = saved;
-    let mut oauth = mode == "oauth";
+    let mut oauth = mode == AuthMode::Oauth;
     // Saved secrets stay saved: the API keeps a provider's secret when
     // none is sent for its id.
     let mut inputs: Vec<serde_json::Value> = providers

@@ -23,8 +23,8 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{
-    AuthSettings, ClientConfig, Outcome, Problem, Provider, ProviderCheck, Role, Scope, UserMatch,
-    rule_summary,
+    AuthMode, AuthSettings, ClientConfig, Outcome, Problem, ProviderTestResult, ProviderView, Role,
+    Scope, UserMatch, rule_summary,
 };
 use crate::form::{Field, FormError, Submit, list, on_success, problem_signal};
 use crate::nav::TenantNav;
@@ -78,15 +78,14 @@ pub enum AuthChange {
 #[server(prefix = "/ui/fn", endpoint = "load_auth")]
 pub async fn load_auth(slug: String) -> Result<AuthView, ServerFnError> {
     let settings: AuthSettings =
-        crate::api::call("GET", &format!("/v1/tenants/{slug}/auth"), None).await?;
+        crate::api::call("GET", &crate::api::paths::tenant(&slug).auth(), None).await?;
     let tenant: crate::api::Tenant =
-        crate::api::call("GET", &format!("/v1/tenants/{slug}"), None).await?;
-    let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
+        crate::api::call("GET", &crate::api::paths::tenant(&slug).root(), None).await?;
     let origin = tenant.mcp_url.trim_end_matches("/mcp").to_owned();
     Ok(AuthView {
         settings,
         callback_url: format!("{origin}/oauth/callback"),
-        may_change: me.may_change(&slug),
+        may_change: tenant.may.write,
     })
 }
 
@@ -99,7 +98,7 @@ pub async fn change_auth(
     slug: String,
     change: AuthChange,
 ) -> Result<Outcome<AuthSettings>, ServerFnError> {
-    let path = format!("/v1/tenants/{slug}/auth");
+    let path = crate::api::paths::tenant(&slug).auth();
     for _ in 0..2 {
         let (saved, version) = crate::api::versioned("GET", &path, None, None).await?;
         let saved: AuthSettings = saved.map_err(Problem::into_error)?;
@@ -126,10 +125,15 @@ pub async fn test_provider(
     slug: String,
     kind: String,
     issuer: String,
-) -> Result<Outcome<ProviderCheck>, ServerFnError> {
+) -> Result<Outcome<ProviderTestResult>, ServerFnError> {
     let issuer = Some(issuer.trim().to_owned()).filter(|i| !i.is_empty());
     let body = serde_json::json!({ "kind": kind, "issuer": issuer });
-    crate::api::attempt("POST", &format!("/v1/tenants/{slug}/auth/test"), Some(body)).await
+    crate::api::attempt(
+        "POST",
+        &crate::api::paths::tenant(&slug).auth_test(),
+        Some(body),
+    )
+    .await
 }
 
 #[component]
@@ -157,7 +161,7 @@ pub fn AuthPage() -> impl IntoView {
         |(slug, _)| load_auth(slug),
     );
     let rights = Resource::new(move || slug.get(), crate::session::my_rights);
-    let editing = RwSignal::new(None::<Provider>);
+    let editing = RwSignal::new(None::<ProviderView>);
     let removal_problem = problem_signal(removals);
     view! {
         <section class="page">
@@ -170,7 +174,7 @@ pub fn AuthPage() -> impl IntoView {
             </Transition>
             <FormError problem=removal_problem fields=&[]/>
             <Transition fallback=|| ()>
-                {move || rights.get().and_then(|r| r.ok()).map(|rights| if rights.change {
+                {move || rights.get().and_then(|r| r.ok()).map(|rights| if rights.write {
                     view! {
                         {move || {
                             let initial = editing.get();
@@ -195,7 +199,7 @@ fn Settings(
     view: AuthView,
     slug: Signal<String>,
     removals: ServerAction<ChangeAuth>,
-    editing: RwSignal<Option<Provider>>,
+    editing: RwSignal<Option<ProviderView>>,
 ) -> impl IntoView {
     let AuthView {
         settings,
@@ -208,10 +212,10 @@ fn Settings(
             change,
         });
     };
-    let oauth = settings.mode == "oauth";
+    let oauth = settings.mode == AuthMode::Oauth;
     let scope_list = settings.scopes.clone();
     view! {
-        <p class="status" data-mode=settings.mode.clone()>
+        <p class="status" data-mode=settings.mode.as_str()>
             {if oauth {
                 "Users sign in with one of the providers below before a client may call this tenant."
             } else {
@@ -238,7 +242,7 @@ fn Settings(
                         view! {
                             <li data-provider=p.id.clone()>
                                 <strong>{p.display_name.clone()}</strong>" "
-                                <span class="badge">{p.kind.clone()}</span>
+                                <span class="badge">{p.kind.as_str()}</span>
                                 <p><code>{p.id.clone()}</code>" · "{p.issuer.clone()}" · client "<code>{p.client_id.clone()}</code>" · "{secret}</p>
                                 {may_change.then(|| view! {
                                     <button type="button" class="secondary" on:click=move |_| editing.set(Some(edit.clone()))>

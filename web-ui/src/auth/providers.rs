@@ -9,26 +9,25 @@ const PROVIDER_FIELDS: &[&str] = &["id", "displayName", "clientId", "clientSecre
 pub(super) fn ProviderEditor(
     slug: Signal<String>,
     action: ServerAction<ChangeAuth>,
-    initial: Option<Provider>,
-    editing: RwSignal<Option<Provider>>,
+    initial: Option<ProviderView>,
+    editing: RwSignal<Option<ProviderView>>,
 ) -> impl IntoView {
     let original = initial.as_ref().map(|p| p.id.clone());
-    let p = initial.clone().unwrap_or_default();
-    let kind = RwSignal::new(if p.kind.is_empty() {
-        "oidc".to_owned()
-    } else {
-        p.kind.clone()
-    });
-    let id = RwSignal::new(p.id.clone());
-    let display_name = RwSignal::new(p.display_name.clone());
-    let client_id = RwSignal::new(p.client_id.clone());
+    let text = |of: fn(&ProviderView) -> String| {
+        RwSignal::new(initial.as_ref().map(of).unwrap_or_default())
+    };
+    let kind = RwSignal::new(
+        initial
+            .as_ref()
+            .map_or("oidc", |p| p.kind.as_str())
+            .to_owned(),
+    );
+    let id = text(|p| p.id.clone());
+    let display_name = text(|p| p.display_name.clone());
+    let client_id = text(|p| p.client_id.clone());
     let client_secret = RwSignal::new(String::new());
-    let issuer = RwSignal::new(if initial.is_some() {
-        p.issuer.clone()
-    } else {
-        String::new()
-    });
-    let upstream_scopes = RwSignal::new(p.upstream_scopes.join(", "));
+    let issuer = text(|p| p.issuer.clone());
+    let upstream_scopes = text(|p| p.upstream_scopes.join(", "));
     let problem = problem_signal(action);
     let test = ServerAction::<TestProvider>::new();
     on_success(action, move || {
@@ -52,7 +51,7 @@ pub(super) fn ProviderEditor(
         Some(p) => format!("Edit {}", p.display_name),
         None => "Add an identity provider".to_owned(),
     };
-    let secret_hint = if p.client_secret_set {
+    let secret_hint = if initial.as_ref().is_some_and(|p| p.client_secret_set) {
         "Saved and never shown again. Leave empty to keep it."
     } else {
         "Stored encrypted; never shown again."
@@ -124,14 +123,14 @@ pub(super) fn ProviderEditor(
                     <button type="button" class="link" on:click=move |_| editing.set(None)>"Cancel"</button>
                 })}
             </div>
-            <ProviderTestResult test/>
+            <TestAnswer test/>
         </form>
     }
 }
 
 /// The checks of the last "Test connection", one line each.
 #[component]
-fn ProviderTestResult(test: ServerAction<TestProvider>) -> impl IntoView {
+fn TestAnswer(test: ServerAction<TestProvider>) -> impl IntoView {
     let problem = problem_signal(test);
     view! {
         <div class="test-result" aria-live="polite">

@@ -75,7 +75,7 @@ impl ToolForm {
 pub async fn tool_editor(slug: String, name: Option<String>) -> Result<EditorData, ServerFnError> {
     let (tool, version) = match &name {
         Some(name) => {
-            let path = format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(name));
+            let path = crate::api::paths::tenant(&slug).tool(name);
             let (tool, version) = crate::api::versioned("GET", &path, None, None).await?;
             let tool: Value = tool.map_err(Problem::into_error)?;
             (Some(ToolForm::of(&tool)), version)
@@ -83,13 +83,12 @@ pub async fn tool_editor(slug: String, name: Option<String>) -> Result<EditorDat
         None => (None, None),
     };
     let auth: crate::api::AuthSettings =
-        crate::api::call("GET", &format!("/v1/tenants/{slug}/auth"), None).await?;
-    let me: crate::session::Me = crate::api::call("GET", "/v1/session", None).await?;
+        crate::api::call("GET", &crate::api::paths::tenant(&slug).auth(), None).await?;
     Ok(EditorData {
         tool,
         version,
         scopes: auth.scopes,
-        may_change: me.may_change(&slug),
+        may_change: crate::api::may(&slug).await?.write,
     })
 }
 
@@ -173,7 +172,7 @@ pub async fn save_tool(
 ) -> Result<Outcome<SavedTool>, ServerFnError> {
     let base = match &original {
         Some(name) => {
-            let path = format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(name));
+            let path = crate::api::paths::tenant(&slug).tool(name);
             match crate::api::attempt::<Value>("GET", &path, None).await? {
                 Ok(tool) => Some(tool),
                 Err(problem) => return Ok(Err(problem)),
@@ -187,11 +186,11 @@ pub async fn save_tool(
     };
     let (saved, version) = match original {
         Some(name) => {
-            let path = format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(&name));
+            let path = crate::api::paths::tenant(&slug).tool(&name);
             crate::api::versioned("PUT", &path, Some(doc), version).await?
         }
         None => {
-            let path = format!("/v1/tenants/{slug}/tools");
+            let path = crate::api::paths::tenant(&slug).tools();
             crate::api::versioned("POST", &path, Some(doc), None).await?
         }
     };

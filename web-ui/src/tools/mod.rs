@@ -27,14 +27,18 @@ use crate::tenants::Failure;
 
 #[server(prefix = "/ui/fn", endpoint = "list_tools")]
 pub async fn list_tools(slug: String) -> Result<Vec<Tool>, ServerFnError> {
-    let page: crate::api::Page<Tool> =
-        crate::api::call("GET", &format!("/v1/tenants/{slug}/tools?limit=1000"), None).await?;
+    let page: crate::api::Page<Tool> = crate::api::call(
+        "GET",
+        &format!("{}?limit=1000", crate::api::paths::tenant(&slug).tools()),
+        None,
+    )
+    .await?;
     Ok(page.items)
 }
 
 #[server(prefix = "/ui/fn", endpoint = "delete_tool")]
 pub async fn delete_tool(slug: String, name: String) -> Result<Outcome<()>, ServerFnError> {
-    let path = format!("/v1/tenants/{slug}/tools/{}", crate::api::segment(&name));
+    let path = crate::api::paths::tenant(&slug).tool(&name);
     let done: Outcome<Value> = crate::api::attempt("DELETE", &path, None).await?;
     Ok(done.map(|_| ()))
 }

@@ -1,14 +1,7 @@
 //! "Try it": a call through the edge to the published tool.
 
 use super::*;
-
-/// What the edge answered to a try.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ToolTried {
-    pub version: i64,
-    pub result: Option<Value>,
-    pub error: Option<Value>,
-}
+use portcullis_api::tools::ToolTried;
 
 /// Calls the tool's live version through the edge with `arguments` (JSON
 /// as typed).
@@ -31,12 +24,9 @@ pub async fn try_tool(
         }
         Err(problem) => return Ok(Err(problem)),
     };
-    let path = format!(
-        "/v1/tenants/{slug}/tools/{}/try",
-        crate::api::segment(&name)
-    );
-    let body = serde_json::json!({ "arguments": arguments });
-    crate::api::attempt("POST", &path, Some(body)).await
+    let path = crate::api::paths::tenant(&slug).tool_try(&name);
+    let body = serde_json::to_value(portcullis_api::tools::ToolTry { arguments }).ok();
+    crate::api::attempt("POST", &path, body).await
 }
 
 /// Arguments to start trying a tool with: each property of its schema with
