@@ -15,7 +15,7 @@ use portcullis_api::audit::AuditPage;
 
 const JSON_LINES: &str = "application/x-ndjson";
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/audit",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/audit",
     params(("tenant" = String, Path), AuditQuery),
     responses((status = 200, body = AuditPage, description = "newest first; JSON lines (one entry each) when `Accept: application/x-ndjson`"),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]

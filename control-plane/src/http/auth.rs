@@ -11,7 +11,7 @@ use super::extract::{ApiJson, ApiPath};
 use crate::context::RequestContext;
 use portcullis_api::auth::{AuthSettings, AuthSettingsInput, ProviderTest, ProviderTestResult};
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/auth", params(("tenant" = String, Path)), responses(
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/auth", params(("tenant" = String, Path)), responses(
     (status = 200, body = AuthSettings, headers(("ETag" = String, description = "the settings' version, for If-Match"))),
     (status = 404, body = ErrorBody)))]
 pub async fn auth_get(
@@ -28,7 +28,7 @@ pub async fn auth_get(
 /// publish. Client secrets may be omitted to keep the saved ones. With
 /// `If-Match` (the `ETag` of a GET), refused with 412 if someone saved
 /// other settings since.
-#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/auth",
+#[utoipa::path(put, path = "/v1/tenants/{tenant}/auth",
     params(("tenant" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag the change was made on")),
     request_body = AuthSettingsInput, responses(
     (status = 200, body = AuthSettings, headers(("ETag" = String, description = "the new version"))),
@@ -49,7 +49,7 @@ pub async fn auth_put(
 /// "Test connection": fetches what the edge will need from an identity
 /// provider (discovery document and keys, or GitHub's API) and reports
 /// each check. Nothing is saved.
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/auth/test", params(("tenant" = String, Path)),
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/auth/test", params(("tenant" = String, Path)),
     request_body = ProviderTest, responses(
     (status = 200, body = ProviderTestResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn provider_test(

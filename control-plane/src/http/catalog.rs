@@ -52,7 +52,7 @@ async fn delete<T: CatalogItem>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/prompts", params(("tenant" = String, Path)),
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/prompts", params(("tenant" = String, Path)),
     request_body(content = Object, description = "A prompt: name, title?, description?, arguments[], messages[] with {argument} placeholders"),
     responses((status = 201, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn prompt_create(
@@ -64,7 +64,7 @@ pub async fn prompt_create(
     create(ctx, s, tenant, item).await
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/prompts", params(("tenant" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/prompts", params(("tenant" = String, Path), PageQuery),
     responses((status = 200, body = Page<Object>), (status = 404, body = ErrorBody)))]
 pub async fn prompt_list(
     ctx: RequestContext,
@@ -75,7 +75,7 @@ pub async fn prompt_list(
     list(ctx, s, tenant, page).await
 }
 
-#[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/prompts/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/prompts/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn prompt_delete(
     ctx: RequestContext,
@@ -85,7 +85,7 @@ pub async fn prompt_delete(
     delete::<PromptConfig>(ctx, s, tenant, name).await
 }
 
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/resources", params(("tenant" = String, Path)),
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/resources", params(("tenant" = String, Path)),
     request_body(content = Object, description = "A static resource: uri, name, title?, description?, mimeType?, and text or blob (base64)"),
     responses((status = 201, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn resource_create(
@@ -97,7 +97,7 @@ pub async fn resource_create(
     create(ctx, s, tenant, item).await
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/resources", params(("tenant" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/resources", params(("tenant" = String, Path), PageQuery),
     responses((status = 200, body = Page<Object>), (status = 404, body = ErrorBody)))]
 pub async fn resource_list(
     ctx: RequestContext,
@@ -108,7 +108,7 @@ pub async fn resource_list(
     list(ctx, s, tenant, page).await
 }
 
-#[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/resources/{uri}", params(("tenant" = String, Path), ("uri" = String, Path, description = "percent-encoded")),
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/resources/{uri}", params(("tenant" = String, Path), ("uri" = String, Path, description = "percent-encoded")),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn resource_delete(
     ctx: RequestContext,
@@ -118,7 +118,7 @@ pub async fn resource_delete(
     delete::<ResourceConfig>(ctx, s, tenant, uri).await
 }
 
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/resource-templates", params(("tenant" = String, Path)),
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/resource-templates", params(("tenant" = String, Path)),
     request_body(content = Object, description = "A resource template: uriTemplate (RFC 6570 level 1), name, title?, description?, mimeType?, text with {variable} placeholders"),
     responses((status = 201, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn resource_template_create(
@@ -130,7 +130,7 @@ pub async fn resource_template_create(
     create(ctx, s, tenant, item).await
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/resource-templates", params(("tenant" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/resource-templates", params(("tenant" = String, Path), PageQuery),
     responses((status = 200, body = Page<Object>), (status = 404, body = ErrorBody)))]
 pub async fn resource_template_list(
     ctx: RequestContext,
@@ -141,7 +141,7 @@ pub async fn resource_template_list(
     list(ctx, s, tenant, page).await
 }
 
-#[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/resource-templates/{uri_template}",
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/resource-templates/{uri_template}",
     params(("tenant" = String, Path), ("uri_template" = String, Path, description = "percent-encoded")),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn resource_template_delete(

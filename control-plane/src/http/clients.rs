@@ -14,7 +14,7 @@ use portcullis_api::clients::{ClientRevoked, OAuthClient, UserGrant};
 
 /// Pre-registered, dynamically registered and metadata-document clients,
 /// as the edge's authorization server knows them.
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/clients", params(("tenant" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/clients", params(("tenant" = String, Path), PageQuery),
     responses((status = 200, body = Page<OAuthClient>), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub async fn client_list(
     ctx: RequestContext,
@@ -30,7 +30,7 @@ pub async fn client_list(
 
 /// Revokes every grant of the client; a dynamically registered client is
 /// also forgotten and must register again.
-#[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/clients/{client_id}",
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/clients/{client_id}",
     params(("tenant" = String, Path), ("client_id" = String, Path)),
     responses((status = 200, body = ClientRevoked), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub async fn client_revoke(
@@ -44,7 +44,7 @@ pub async fn client_revoke(
 }
 
 /// Users' authorizations of clients that are still in force.
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/grants", params(("tenant" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/grants", params(("tenant" = String, Path), PageQuery),
     responses((status = 200, body = Page<UserGrant>), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub async fn grant_list(
     ctx: RequestContext,
@@ -61,7 +61,7 @@ pub async fn grant_list(
 
 /// Revokes one grant: its tokens stop working, and the user is asked for
 /// consent again next time.
-#[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/grants/{id}",
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/grants/{id}",
     params(("tenant" = String, Path), ("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub async fn grant_revoke(

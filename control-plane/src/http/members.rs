@@ -12,7 +12,7 @@ use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
 use portcullis_api::members::{ApiToken, ApiTokenCreate, ApiTokenCreated, Member, MemberPut};
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/members", params(("tenant" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/members", params(("tenant" = String, Path), PageQuery),
     responses((status = 200, body = Page<Member>), (status = 404, body = ErrorBody)))]
 pub async fn member_list(
     ctx: RequestContext,
@@ -28,7 +28,7 @@ pub async fn member_list(
 
 /// Invites an admin by email (they sign in with that email), or changes
 /// their role. Owners only; a tenant keeps at least one owner.
-#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/members/{email}",
+#[utoipa::path(put, path = "/v1/tenants/{tenant}/members/{email}",
     params(("tenant" = String, Path), ("email" = String, Path)), request_body = MemberPut,
     responses((status = 200, body = Member), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -43,7 +43,7 @@ pub async fn member_put(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/members/{email}",
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/members/{email}",
     params(("tenant" = String, Path), ("email" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn member_delete(
@@ -56,7 +56,7 @@ pub async fn member_delete(
 }
 
 /// A new API token; its secret is in this answer only.
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/tokens", params(("tenant" = String, Path)),
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/tokens", params(("tenant" = String, Path)),
     request_body = ApiTokenCreate,
     responses((status = 201, body = ApiTokenCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn api_token_create(
@@ -71,7 +71,7 @@ pub async fn api_token_create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tokens", params(("tenant" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/tokens", params(("tenant" = String, Path), PageQuery),
     responses((status = 200, body = Page<ApiToken>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn api_token_list(
     ctx: RequestContext,
@@ -85,7 +85,7 @@ pub async fn api_token_list(
     )?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/tokens/{id}",
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/tokens/{id}",
     params(("tenant" = String, Path), ("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn api_token_revoke(

@@ -18,7 +18,7 @@ use portcullis_api::publish::{
 
 /// 201 when the edge accepted the new version; 502 when it did not, with
 /// the recorded deployment (and the edge's reason) in the body.
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/publish", params(("tenant" = String, Path)), responses(
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/publish", params(("tenant" = String, Path)), responses(
     (status = 201, body = Deployment), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
     (status = 502, body = ErrorBody, description = "recorded, but the edge did not accept it: `{error, deployment}`")))]
 pub async fn publish(
@@ -38,7 +38,7 @@ fn deployed(deployment: Deployment) -> Result<Response, ApiError> {
 }
 
 /// Publishes an earlier version's content as a new version.
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/rollback", params(("tenant" = String, Path)),
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/rollback", params(("tenant" = String, Path)),
     request_body = Rollback, responses(
     (status = 201, body = Deployment), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
     (status = 502, body = ErrorBody, description = "recorded, but the edge did not accept it: `{error, deployment}`")))]
@@ -51,7 +51,7 @@ pub async fn rollback(
     deployed(services.rollback(&ctx, &tenant, input).await?)
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/versions/{version}",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/versions/{version}",
     params(("tenant" = String, Path), ("version" = i64, Path)),
     responses((status = 200, body = VersionDocument), (status = 404, body = ErrorBody)))]
 pub async fn version_get(
@@ -64,7 +64,7 @@ pub async fn version_get(
 
 /// What changed between two versions; by default, what publishing now
 /// would change in the live version.
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/diff", params(("tenant" = String, Path), DiffQuery),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/diff", params(("tenant" = String, Path), DiffQuery),
     responses((status = 200, body = Diff), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn diff(
     ctx: RequestContext,
@@ -76,7 +76,7 @@ pub async fn diff(
 }
 
 /// Which version the edge serves right now, by asking it.
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/edge", params(("tenant" = String, Path)),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/edge", params(("tenant" = String, Path)),
     responses((status = 200, body = EdgeStatus), (status = 404, body = ErrorBody)))]
 pub async fn edge_status(
     ctx: RequestContext,
@@ -86,7 +86,7 @@ pub async fn edge_status(
     Ok(Json(services.edge_status(&ctx, &tenant).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/deployments", params(("tenant" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/deployments", params(("tenant" = String, Path), PageQuery),
     responses((status = 200, body = Page<Deployment>), (status = 404, body = ErrorBody)))]
 pub async fn deployment_list(
     ctx: RequestContext,

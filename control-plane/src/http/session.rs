@@ -180,7 +180,7 @@ pub async fn sign_in_with_link(
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/session",
+#[utoipa::path(get, path = "/v1/session",
     responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)))]
 pub async fn session_get(
     ctx: RequestContext,
@@ -197,7 +197,7 @@ pub async fn session_get(
     }))
 }
 
-#[utoipa::path(delete, path = "/api/v1/session",
+#[utoipa::path(delete, path = "/v1/session",
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn session_delete(
     _ctx: RequestContext,

@@ -12,7 +12,7 @@ use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
 use portcullis_api::tenants::{Limits, LimitsUpdate, Tenant, TenantCreate, TenantUpdate};
 
-#[utoipa::path(post, path = "/api/v1/tenants", request_body = TenantCreate, responses(
+#[utoipa::path(post, path = "/v1/tenants", request_body = TenantCreate, responses(
     (status = 201, body = Tenant), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn tenant_create(
     ctx: RequestContext,
@@ -25,7 +25,7 @@ pub async fn tenant_create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants", params(PageQuery), responses((status = 200, body = Page<Tenant>)))]
+#[utoipa::path(get, path = "/v1/tenants", params(PageQuery), responses((status = 200, body = Page<Tenant>)))]
 pub async fn tenant_list(
     ctx: RequestContext,
     State(services): State<AppState>,
@@ -34,7 +34,7 @@ pub async fn tenant_list(
     Ok(Json(paginate(services.tenant_list(&ctx).await?, &page)?))
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}", params(("tenant" = String, Path)), responses(
+#[utoipa::path(get, path = "/v1/tenants/{tenant}", params(("tenant" = String, Path)), responses(
     (status = 200, body = Tenant, headers(("ETag" = String, description = "the version of its name and branding"))),
     (status = 404, body = ErrorBody)))]
 pub async fn tenant_get(
@@ -50,7 +50,7 @@ pub async fn tenant_get(
 /// Renames the tenant and sets its consent-page branding (published with
 /// the next version). With `If-Match` (the `ETag` of a GET), refused with
 /// 412 if someone saved its name or branding since.
-#[utoipa::path(put, path = "/api/v1/tenants/{tenant}",
+#[utoipa::path(put, path = "/v1/tenants/{tenant}",
     params(("tenant" = String, Path),
         ("If-Match" = Option<String>, Header, description = "the ETag the change was made on")),
     request_body = TenantUpdate,
@@ -72,7 +72,7 @@ pub async fn tenant_update(
 }
 
 /// The requests per minute the edge lets through before answering 429.
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/limits", params(("tenant" = String, Path)),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/limits", params(("tenant" = String, Path)),
     responses((status = 200, body = Limits), (status = 404, body = ErrorBody)))]
 pub async fn limits_get(
     ctx: RequestContext,
@@ -86,7 +86,7 @@ pub async fn limits_get(
 
 /// Sets the tenant's rate limits, or back to the defaults (`null`);
 /// published with the next version.
-#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/limits",
+#[utoipa::path(put, path = "/v1/tenants/{tenant}/limits",
     params(("tenant" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag the change was made on")),
     request_body = LimitsUpdate,
     responses((status = 200, body = Limits, headers(("ETag" = String, description = "the new version"))),

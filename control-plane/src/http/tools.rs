@@ -14,7 +14,7 @@ use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
 use portcullis_api::tools::{Tool, ToolCreate, ToolTried, ToolTry};
 
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/tools", params(("tenant" = String, Path)), request_body = ToolCreate,
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/tools", params(("tenant" = String, Path)), request_body = ToolCreate,
     responses((status = 201, body = Tool), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn tool_create(
     ctx: RequestContext,
@@ -28,7 +28,7 @@ pub async fn tool_create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tools", params(("tenant" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/tools", params(("tenant" = String, Path), PageQuery),
     responses((status = 200, body = Page<Tool>), (status = 404, body = ErrorBody)))]
 pub async fn tool_list(
     ctx: RequestContext,
@@ -42,7 +42,7 @@ pub async fn tool_list(
     )?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/tools/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/tools/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn tool_delete(
     ctx: RequestContext,
@@ -53,7 +53,7 @@ pub async fn tool_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tools/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/tools/{name}", params(("tenant" = String, Path), ("name" = String, Path)),
     responses((status = 200, body = Tool, headers(("ETag" = String, description = "the tool's version, for If-Match"))),
     (status = 404, body = ErrorBody)))]
 pub async fn tool_get(
@@ -69,7 +69,7 @@ pub async fn tool_get(
 /// Replaces the tool with the complete definition given (a different
 /// `name` renames it). Invalid input changes nothing. With `If-Match` (the
 /// `ETag` of a GET), refused with 412 if the tool changed since.
-#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/tools/{name}",
+#[utoipa::path(put, path = "/v1/tenants/{tenant}/tools/{name}",
     params(("tenant" = String, Path), ("name" = String, Path),
         ("If-Match" = Option<String>, Header, description = "the ETag the change was made on")),
     request_body = ToolCreate,
@@ -92,7 +92,7 @@ pub async fn tool_update(
 
 /// Calls the tool's live version at the edge as a client would (scopes
 /// aside): the result, or the JSON-RPC error a client would get.
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/tools/{name}/try", params(("tenant" = String, Path), ("name" = String, Path)),
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/tools/{name}/try", params(("tenant" = String, Path), ("name" = String, Path)),
     request_body = ToolTry,
     responses((status = 200, body = ToolTried), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub async fn tool_try(

@@ -19,7 +19,7 @@ use portcullis_api::usage::UsageSeries;
 /// (`X-Portcullis-Usage-Signature: t=…,id=…,sig=…`, see
 /// `portcullis_tenant_config::ingest`). A report without one is refused:
 /// 401 when the caller is nobody, 403 when it is someone other than the edge.
-#[utoipa::path(post, path = "/api/v1/ingest/usage", request_body = UsageReport,
+#[utoipa::path(post, path = "/v1/ingest/usage", request_body = UsageReport,
     params(("x-portcullis-usage-signature" = String, Header, description = "HMAC-SHA-256 over the report's time, batch id and body")),
     responses((status = 200, body = IngestResult), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "the batch was counted already"), (status = 422, body = ErrorBody)))]
@@ -36,7 +36,7 @@ pub async fn usage_ingest(
     Ok(Json(services.usage_ingest(signature, &body).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/usage", params(("tenant" = String, Path), UsageQuery),
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/usage", params(("tenant" = String, Path), UsageQuery),
     responses((status = 200, body = UsageSeries), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn usage_get(
     ctx: RequestContext,
