@@ -3,7 +3,8 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
@@ -26,20 +27,42 @@ pub async fn member_list(
     )?))
 }
 
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/members/{email}",
+    params(("tenant" = String, Path), ("email" = String, Path)),
+    responses((status = 200, body = Member, headers(("ETag" = String, description = "the membership's version, for If-Match"))),
+        (status = 404, body = ErrorBody)))]
+pub async fn member_get(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath((tenant, email)): ApiPath<(String, String)>,
+) -> Result<Response, ApiError> {
+    Ok(super::version::tagged(
+        services.member_get(&ctx, &tenant, &email).await?,
+    ))
+}
+
 /// Invites an admin by email (they sign in with that email), or changes
-/// their role. Owners only; a tenant keeps at least one owner.
+/// their role. Owners only; a tenant keeps at least one owner. With
+/// `If-Match`, refused with 412 if the membership changed since.
 #[utoipa::path(put, path = "/v1/tenants/{tenant}/members/{email}",
-    params(("tenant" = String, Path), ("email" = String, Path)), request_body = MemberPut,
-    responses((status = 200, body = Member), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("tenant" = String, Path), ("email" = String, Path),
+        ("If-Match" = Option<String>, Header, description = "the ETag the change was made on")),
+    request_body = MemberPut,
+    responses((status = 200, body = Member, headers(("ETag" = String, description = "the new version"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn member_put(
     ctx: RequestContext,
     State(services): State<AppState>,
     ApiPath((tenant, email)): ApiPath<(String, String)>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<MemberPut>,
-) -> Result<Json<Member>, ApiError> {
-    Ok(Json(
-        services.member_put(&ctx, &tenant, &email, input).await?,
+) -> Result<Response, ApiError> {
+    let if_match = super::version::if_match(&headers);
+    Ok(super::version::tagged(
+        services
+            .member_put(&ctx, &tenant, &email, input, if_match)
+            .await?,
     ))
 }
 

@@ -154,6 +154,7 @@ fn registry() -> Registry {
     .at(Tenant(Read), routes!(publish::diff))
     .at(Tenant(Read), routes!(publish::edge_status))
     .at(Tenant(Read), routes!(members::member_list))
+    .at(Tenant(Read), routes!(members::member_get))
     .at(Tenant(Manage), routes!(members::member_put))
     .at(Tenant(Manage), routes!(members::member_delete))
     .at(Tenant(Manage), routes!(members::api_token_list))

@@ -165,19 +165,47 @@ impl Services {
         Ok(members.into_iter().map(Member::from).collect())
     }
 
-    /// Invites `email` to the tenant with `role`, or changes their role.
+    /// One member of the tenant.
+    pub async fn member_get(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        email: &str,
+    ) -> Result<Member, ServiceError> {
+        let row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        let email = normalize_email(email)?;
+        storage::admins::member_list(&self.db, row.id)
+            .await?
+            .into_iter()
+            .map(Member::from)
+            .find(|m| m.email == email)
+            .ok_or_else(|| ServiceError::NotFound(format!("member {email:?} of tenant {tenant:?}")))
+    }
+
+    /// Invites `email` to the tenant with `role`, or changes their role;
+    /// with `if_match`, only if their membership is still that version.
     pub async fn member_put(
         &self,
         ctx: &RequestContext,
         tenant: &str,
         email: &str,
         input: MemberPut,
+        if_match: Option<&str>,
     ) -> Result<Member, ServiceError> {
         let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
         let email = normalize_email(email)?;
         let mut tx = self.begin().await?;
         let admin = storage::admins::admin_upsert(&mut *tx, &email, false).await?;
-        let before = storage::admins::membership_role(&mut *tx, row.id, admin.id).await?;
+        let before =
+            storage::admins::membership_role_for_update(&mut *tx, row.id, admin.id).await?;
+        let what = format!("the membership of {email}");
+        match before.as_deref().and_then(Role::parse) {
+            Some(role) => {
+                super::version::check(if_match, &super::version::member_etag(&email, role), &what)?
+            }
+            None if if_match.is_some() => super::version::check(if_match, "", &what)?,
+            None => {}
+        }
         storage::admins::member_put(&mut *tx, row.id, admin.id, input.role.as_str()).await?;
         // Demoting the last owner would leave the tenant to operators alone.
         if before.as_deref() == Some("owner")

@@ -6,7 +6,9 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use portcullis_api::Role;
 use portcullis_api::auth::AuthSettings;
+use portcullis_api::members::Member;
 use portcullis_api::tenants::{Limits, Tenant};
 use portcullis_api::tools::Tool;
 
@@ -35,6 +37,18 @@ impl Versioned for AuthSettings {
     fn etag(&self) -> String {
         content_etag(self)
     }
+}
+
+impl Versioned for Member {
+    fn etag(&self) -> String {
+        member_etag(&self.email, self.role)
+    }
+}
+
+/// A membership's version: who, in which role (not when they last signed
+/// in).
+pub fn member_etag(email: &str, role: Role) -> String {
+    content_etag(&(email, role))
 }
 
 impl Versioned for Tool {

@@ -113,6 +113,22 @@ pub async fn membership_role(
     )
 }
 
+/// [`membership_role`], locking the membership until the transaction
+/// ends, so changes made on one version of it are made one at a time.
+pub async fn membership_role_for_update(
+    db: impl PgExecutor<'_>,
+    tenant_id: i64,
+    admin_id: i64,
+) -> Result<Option<String>, StorageError> {
+    Ok(sqlx::query_scalar(
+        "SELECT role FROM memberships WHERE tenant_id = $1 AND admin_id = $2 FOR UPDATE",
+    )
+    .bind(tenant_id)
+    .bind(admin_id)
+    .fetch_optional(db)
+    .await?)
+}
+
 pub async fn member_list(
     db: impl PgExecutor<'_>,
     tenant_id: i64,

@@ -15,7 +15,7 @@ struct Caller {
 
 /// A request body the route accepts when the caller may use it, so that
 /// what refuses a caller is authorization, never validation.
-fn valid_body(method: &str, path: &str) -> Option<Value> {
+pub(crate) fn valid_body(method: &str, path: &str) -> Option<Value> {
     let body = match (method, path.rsplit('/').next().unwrap_or_default()) {
         ("POST", "tenants") => json!({"slug": "matrix-made"}),
         ("PUT", "auth") => json!({"mode": "public"}),
@@ -39,6 +39,20 @@ fn valid_body(method: &str, path: &str) -> Option<Value> {
         _ => return None,
     };
     Some(body)
+}
+
+/// A registered route's path (below `/api`) with its parameters filled in:
+/// tenant acme, a tool named `nothing`, the member someone@acme.test.
+pub(crate) fn concrete(path: &str) -> String {
+    format!("/api{path}")
+        .replace("{tenant}", "acme")
+        .replace("{name}", "nothing")
+        .replace("{uri}", "test%3A%2F%2Fnothing")
+        .replace("{uri_template}", "test%3A%2F%2Fnothing%2F%7Bid%7D")
+        .replace("{email}", "someone@acme.test")
+        .replace("{client_id}", "some-client")
+        .replace("{id}", "999999")
+        .replace("{version}", "1")
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -116,15 +130,7 @@ async fn every_route_refuses_whoever_may_not_use_it(pool: PgPool) {
     routes.sort_by_key(|r| r.path == "/v1/session" && r.method == "DELETE");
     let mut checked = 0;
     for route in &routes {
-        let path = format!("/api{}", route.path)
-            .replace("{tenant}", "acme")
-            .replace("{name}", "nothing")
-            .replace("{uri}", "test%3A%2F%2Fnothing")
-            .replace("{uri_template}", "test%3A%2F%2Fnothing%2F%7Bid%7D")
-            .replace("{email}", "someone@acme.test")
-            .replace("{client_id}", "some-client")
-            .replace("{id}", "999999")
-            .replace("{version}", "1");
+        let path = concrete(&route.path);
         for caller in &callers {
             let (status, body) = call(
                 &caller.client,

@@ -25,6 +25,7 @@ mod sign_in;
 mod tenants;
 mod tools;
 mod usage;
+mod versions;
 
 /// The app as one caller sees it: the router and that caller's
 /// credentials (a session cookie with its CSRF token, or an API token).
