@@ -187,7 +187,7 @@ pub async fn session_get(
     State(services): State<AppState>,
     session: Session,
 ) -> Result<Json<SessionView>, ApiError> {
-    let csrf_token = match ctx.actor {
+    let csrf_token = match ctx.actor() {
         Actor::Admin { .. } => session.get(CSRF_KEY).await.map_err(session_failed)?,
         _ => None,
     };

@@ -10,31 +10,54 @@ use sqlx::PgConnection;
 
 use super::tenants::tenant_not_found;
 use super::{ServiceError, Services};
-use crate::context::{Actor, Permission, RequestContext, Role};
+use crate::context::{Actor, Authorized, Grant, Refusal, RequestContext, Role, authorize};
 use crate::storage::audit::NewAuditEntry;
 use crate::storage::tenants::TenantRow;
 use crate::storage::{self};
 
 impl Services {
-    /// The tenant `slug`, if the caller may do what `permission` covers.
-    pub(super) async fn tenant_for(
+    /// The tenant `slug`, if the caller may do what `P` covers: the proof
+    /// storage asks for before it touches the tenant's rows.
+    pub(super) async fn tenant_for<P: Grant>(
         &self,
         ctx: &RequestContext,
         slug: &str,
-        permission: Permission,
-    ) -> Result<TenantRow, ServiceError> {
+    ) -> Result<Authorized<TenantRow, P>, ServiceError> {
         let tenant = storage::tenants::tenant_fetch(&self.db, slug)
             .await?
             .ok_or_else(|| tenant_not_found(slug))?;
-        match self.role_in(ctx, &tenant).await? {
-            None => Err(tenant_not_found(slug)),
-            Some(role) if role < permission.least_role() => Err(ServiceError::Forbidden(format!(
+        self.authorized(ctx, tenant).await
+    }
+
+    /// [`Self::tenant_for`], the tenant's row locked in `tx` until it ends.
+    pub(super) async fn tenant_locked<P: Grant>(
+        &self,
+        tx: &mut PgConnection,
+        ctx: &RequestContext,
+        slug: &str,
+    ) -> Result<Authorized<TenantRow, P>, ServiceError> {
+        let tenant = storage::tenants::tenant_lock(tx, slug)
+            .await?
+            .ok_or_else(|| tenant_not_found(slug))?;
+        self.authorized(ctx, tenant).await
+    }
+
+    /// The proof that the caller may do what `P` covers on `tenant`.
+    async fn authorized<P: Grant>(
+        &self,
+        ctx: &RequestContext,
+        tenant: TenantRow,
+    ) -> Result<Authorized<TenantRow, P>, ServiceError> {
+        let slug = tenant.slug.clone();
+        let role = self.role_in(ctx, &tenant).await?;
+        authorize(tenant, role).map_err(|refusal| match refusal {
+            Refusal::Hidden => tenant_not_found(&slug),
+            Refusal::Below { needed, have } => ServiceError::Forbidden(format!(
                 "this needs the {} role in tenant {slug:?}; you have {}",
-                permission.least_role().as_str(),
-                role.as_str()
-            ))),
-            Some(_) => Ok(tenant),
-        }
+                needed.as_str(),
+                have.as_str()
+            )),
+        })
     }
 
     /// The actor's role in `tenant`: operators act as owners everywhere.
@@ -46,7 +69,7 @@ impl Services {
         if ctx.is_operator() {
             return Ok(Some(Role::Owner));
         }
-        Ok(match &ctx.actor {
+        Ok(match ctx.actor() {
             Actor::ApiToken {
                 tenant_id, role, ..
             } => (*tenant_id == tenant.id).then_some(*role),
@@ -92,10 +115,10 @@ pub(super) async fn audit(
             target,
             before,
             after,
-            ip: ctx.ip.as_deref(),
+            ip: ctx.ip(),
         },
     )
     .await?;
-    tracing::info!(request_id = %ctx.request_id, %actor, action, target, "audited");
+    tracing::info!(request_id = %ctx.request_id(), %actor, action, target, "audited");
     Ok(())
 }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::access::audit;
 use super::{ServiceError, Services, to_audit};
-use crate::context::{Actor, Permission, RequestContext, Role};
+use crate::context::{Actor, RequestContext, Role, grant};
 use crate::storage;
 use crate::storage::admins::{AdminRow, MemberRow};
 use crate::storage::api_tokens::ApiTokenRow;
@@ -134,13 +134,13 @@ impl Services {
     }
 
     pub async fn me(&self, ctx: &RequestContext) -> Result<Me, ServiceError> {
-        let (email, tenants) = match &ctx.actor {
+        let (email, tenants) = match ctx.actor() {
             Actor::Admin { email, .. } => (Some(email.clone()), self.tenant_list(ctx).await?),
             _ => (None, self.tenant_list(ctx).await?),
         };
         let mut memberships = Vec::new();
         for tenant in tenants {
-            let row = self.tenant_for(ctx, &tenant.slug, Permission::Read).await?;
+            let row = self.tenant_for::<grant::Read>(ctx, &tenant.slug).await?;
             if let Some(role) = self.role_in(ctx, &row).await? {
                 memberships.push(Membership {
                     tenant: tenant.slug,
@@ -160,8 +160,8 @@ impl Services {
         ctx: &RequestContext,
         tenant: &str,
     ) -> Result<Vec<Member>, ServiceError> {
-        let row = self.tenant_for(ctx, tenant, Permission::Read).await?;
-        let members = storage::admins::member_list(&self.db, row.id).await?;
+        let row = self.tenant_for::<grant::Read>(ctx, tenant).await?;
+        let members = storage::admins::member_list(&self.db, &row).await?;
         Ok(members.into_iter().map(Member::from).collect())
     }
 
@@ -172,9 +172,9 @@ impl Services {
         tenant: &str,
         email: &str,
     ) -> Result<Member, ServiceError> {
-        let row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        let row = self.tenant_for::<grant::Read>(ctx, tenant).await?;
         let email = normalize_email(email)?;
-        storage::admins::member_list(&self.db, row.id)
+        storage::admins::member_list(&self.db, &row)
             .await?
             .into_iter()
             .map(Member::from)
@@ -192,12 +192,11 @@ impl Services {
         input: MemberPut,
         if_match: Option<&str>,
     ) -> Result<Member, ServiceError> {
-        let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
+        let row = self.tenant_for::<grant::Manage>(ctx, tenant).await?;
         let email = normalize_email(email)?;
         let mut tx = self.begin().await?;
         let admin = storage::admins::admin_upsert(&mut *tx, &email, false).await?;
-        let before =
-            storage::admins::membership_role_for_update(&mut *tx, row.id, admin.id).await?;
+        let before = storage::admins::membership_role_for_update(&mut *tx, &row, admin.id).await?;
         let what = format!("the membership of {email}");
         match before.as_deref().and_then(Role::parse) {
             Some(role) => {
@@ -206,10 +205,10 @@ impl Services {
             None if if_match.is_some() => super::version::check(if_match, "", &what)?,
             None => {}
         }
-        storage::admins::member_put(&mut *tx, row.id, admin.id, input.role.as_str()).await?;
+        storage::admins::member_put(&mut *tx, &row, admin.id, input.role.as_str()).await?;
         // Demoting the last owner would leave the tenant to operators alone.
         if before.as_deref() == Some("owner")
-            && storage::admins::owner_count(&mut *tx, row.id).await? == 0
+            && storage::admins::owner_count(&mut *tx, &row).await? == 0
         {
             return Err(last_owner());
         }
@@ -238,7 +237,7 @@ impl Services {
         tenant: &str,
         email: &str,
     ) -> Result<(), ServiceError> {
-        let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
+        let row = self.tenant_for::<grant::Manage>(ctx, tenant).await?;
         let email = normalize_email(email)?;
         let not_member =
             || ServiceError::NotFound(format!("member {email:?} of tenant {tenant:?}"));
@@ -247,11 +246,11 @@ impl Services {
             .ok_or_else(not_member)?;
         let mut tx = self.begin().await?;
         let before = storage::admins::membership_role(&mut *tx, row.id, admin.id).await?;
-        if !storage::admins::member_delete(&mut *tx, row.id, admin.id).await? {
+        if !storage::admins::member_delete(&mut *tx, &row, admin.id).await? {
             return Err(not_member());
         }
         if before.as_deref() == Some("owner")
-            && storage::admins::owner_count(&mut *tx, row.id).await? == 0
+            && storage::admins::owner_count(&mut *tx, &row).await? == 0
         {
             return Err(last_owner());
         }
@@ -275,7 +274,7 @@ impl Services {
         tenant: &str,
         input: ApiTokenCreate,
     ) -> Result<ApiTokenCreated, ServiceError> {
-        let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
+        let row = self.tenant_for::<grant::Manage>(ctx, tenant).await?;
         let name = input.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(ServiceError::invalid("name", "must be 1 to 100 characters"));
@@ -287,14 +286,14 @@ impl Services {
             ));
         }
         let secret = random_secret()?;
-        let created_by = match &ctx.actor {
+        let created_by = match ctx.actor() {
             Actor::Admin { id, .. } => Some(*id),
             _ => None,
         };
         let mut tx = self.begin().await?;
         let token = storage::api_tokens::api_token_create(
             &mut *tx,
-            row.id,
+            &row,
             name,
             input.role.as_str(),
             &digest(&secret),
@@ -322,8 +321,8 @@ impl Services {
         ctx: &RequestContext,
         tenant: &str,
     ) -> Result<Vec<ApiToken>, ServiceError> {
-        let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
-        let tokens = storage::api_tokens::api_token_list(&self.db, row.id).await?;
+        let row = self.tenant_for::<grant::Manage>(ctx, tenant).await?;
+        let tokens = storage::api_tokens::api_token_list(&self.db, &row).await?;
         Ok(tokens.into_iter().map(ApiToken::from).collect())
     }
 
@@ -333,9 +332,9 @@ impl Services {
         tenant: &str,
         id: i64,
     ) -> Result<(), ServiceError> {
-        let row = self.tenant_for(ctx, tenant, Permission::Manage).await?;
+        let row = self.tenant_for::<grant::Manage>(ctx, tenant).await?;
         let mut tx = self.begin().await?;
-        let token = storage::api_tokens::api_token_revoke(&mut *tx, row.id, id)
+        let token = storage::api_tokens::api_token_revoke(&mut *tx, &row, id)
             .await?
             .ok_or_else(|| {
                 ServiceError::NotFound(format!("API token {id} of tenant {tenant:?}"))

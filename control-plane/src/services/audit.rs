@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{ServiceError, Services};
-use crate::context::{Permission, RequestContext};
+use crate::context::{RequestContext, grant};
 use crate::storage::audit::{AuditFilter, AuditRow};
 use crate::storage::{self};
 use portcullis_api::audit::{AuditEntry, AuditPage};
@@ -49,7 +49,7 @@ impl Services {
         tenant: &str,
         query: &AuditQuery,
     ) -> Result<AuditPage, ServiceError> {
-        let row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        let row = self.tenant_for::<grant::Read>(ctx, tenant).await?;
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ServiceError::invalid("limit", "must be 1 to 1000"));
@@ -63,7 +63,7 @@ impl Services {
             };
         let rows = storage::audit::audit_list(
             &self.db,
-            row.id,
+            &row,
             AuditFilter {
                 actor: query.actor.as_deref(),
                 action: query.action.as_deref(),

@@ -14,8 +14,9 @@ use portcullis_tenant_config::sealing::seal;
 use super::access::audit;
 use super::version::Versioned;
 use super::{ServiceError, Services, to_audit};
-use crate::context::{Permission, RequestContext};
+use crate::context::{Authorized, Grant, MayWrite, RequestContext, grant};
 use crate::storage;
+use crate::storage::tenants::TenantRow;
 use portcullis_api::auth::{AuthMode, AuthSettings, AuthSettingsInput, ProviderView};
 
 impl Services {
@@ -24,8 +25,8 @@ impl Services {
         ctx: &RequestContext,
         tenant: &str,
     ) -> Result<AuthSettings, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
-        auth_view(&self.db, tenant_row.id).await
+        let tenant_row = self.tenant_for::<grant::Read>(ctx, tenant).await?;
+        auth_view(&self.db, &tenant_row).await
     }
 
     /// Saves `input` as the tenant's settings; with `if_match`, only if the
@@ -39,16 +40,14 @@ impl Services {
         input: AuthSettingsInput,
         if_match: Option<&str>,
     ) -> Result<AuthSettings, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
         let mut tx = self.begin().await?;
         // One writer of a tenant's settings at a time, whether or not any
         // are saved yet.
-        storage::auth::auth_lock(&mut *tx, tenant_row.id).await?;
-        let before = auth_view(&mut *tx, tenant_row.id).await?;
+        storage::auth::auth_lock(&mut *tx, &tenant_row).await?;
+        let before = auth_view(&mut *tx, &tenant_row).await?;
         super::version::check(if_match, &before.etag(), "the sign-in settings")?;
-        let after = self
-            .auth_store(&mut tx, tenant, tenant_row.id, input)
-            .await?;
+        let after = self.auth_store(&mut tx, &tenant_row, input).await?;
         audit(
             &mut tx,
             ctx,
@@ -66,28 +65,27 @@ impl Services {
     async fn auth_store(
         &self,
         tx: &mut sqlx::PgConnection,
-        tenant: &str,
-        tenant_id: i64,
+        tenant_row: &Authorized<TenantRow, impl MayWrite>,
         input: AuthSettingsInput,
     ) -> Result<AuthSettings, ServiceError> {
         if input.mode == AuthMode::Public {
-            storage::auth::auth_delete(&mut *tx, tenant_id).await?;
-            tracing::info!(tenant, "authorization set to public");
+            storage::auth::auth_delete(&mut *tx, tenant_row).await?;
+            tracing::info!(tenant = %tenant_row.slug, "authorization set to public");
             return Ok(public_settings());
         }
-        let saved = match storage::auth::auth_get(&mut *tx, tenant_id).await? {
+        let saved = match storage::auth::auth_get(&mut *tx, tenant_row).await? {
             Some(row) => Some(stored_oauth(&row.settings.0)?),
             None => None,
         };
-        let oauth = self.oauth_from_input(tenant, input, saved.as_ref())?;
+        let oauth = self.oauth_from_input(&tenant_row.slug, input, saved.as_ref())?;
         oauth
             .validate()
             .map_err(|e| ServiceError::invalid("auth", e.to_string()))?;
         let settings =
             serde_json::to_value(&oauth).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let row = storage::auth::auth_put(&mut *tx, tenant_id, &settings).await?;
+        let row = storage::auth::auth_put(&mut *tx, tenant_row, &settings).await?;
         tracing::info!(
-            tenant,
+            tenant = %tenant_row.slug,
             providers = oauth.providers.len(),
             "authorization settings saved"
         );
@@ -181,9 +179,9 @@ fn kept_secret(
 /// The tenant's OAuth settings as they go into its config, if any.
 pub(super) async fn auth_for_publish(
     db: impl sqlx::PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
 ) -> Result<Option<OAuthConfig>, ServiceError> {
-    match storage::auth::auth_get(db, tenant_id).await? {
+    match storage::auth::auth_get(db, tenant).await? {
         Some(row) => Ok(Some(stored_oauth(&row.settings.0)?)),
         None => Ok(None),
     }
@@ -197,9 +195,9 @@ fn stored_oauth(settings: &serde_json::Value) -> Result<OAuthConfig, ServiceErro
 /// The tenant's settings as saved (public while none are).
 async fn auth_view(
     db: impl sqlx::PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
 ) -> Result<AuthSettings, ServiceError> {
-    match storage::auth::auth_get(db, tenant_id).await? {
+    match storage::auth::auth_get(db, tenant).await? {
         Some(row) => Ok(view(stored_oauth(&row.settings.0)?, Some(row.updated_at))),
         None => Ok(public_settings()),
     }

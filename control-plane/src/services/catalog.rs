@@ -8,9 +8,10 @@ use serde::de::DeserializeOwned;
 
 use super::access::audit;
 use super::{ServiceError, Services};
-use crate::context::{Permission, RequestContext};
+use crate::context::{Authorized, Grant, RequestContext, grant};
 use crate::storage::StorageError;
 use crate::storage::catalog::{self, CatalogKind};
+use crate::storage::tenants::TenantRow;
 
 /// What the service needs to know about one kind of catalog entry.
 pub trait CatalogItem: Serialize + DeserializeOwned {
@@ -66,13 +67,13 @@ impl Services {
         tenant: &str,
         item: T,
     ) -> Result<T, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
         item.validate()
             .map_err(|m| ServiceError::invalid(T::KEY_FIELD, m))?;
         let definition =
             serde_json::to_value(&item).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let mut tx = self.begin().await?;
-        catalog::catalog_create(&mut *tx, T::KIND, tenant_row.id, item.key(), &definition)
+        catalog::catalog_create(&mut *tx, T::KIND, &tenant_row, item.key(), &definition)
             .await
             .map_err(|e| match e {
                 StorageError::Conflict(_) => ServiceError::Conflict(format!(
@@ -102,8 +103,8 @@ impl Services {
         ctx: &RequestContext,
         tenant: &str,
     ) -> Result<Vec<T>, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
-        self.catalog_load(&self.db, tenant_row.id).await
+        let tenant_row = self.tenant_for::<grant::Read>(ctx, tenant).await?;
+        self.catalog_load(&self.db, &tenant_row).await
     }
 
     pub async fn catalog_delete<T: CatalogItem>(
@@ -112,9 +113,9 @@ impl Services {
         tenant: &str,
         key: &str,
     ) -> Result<(), ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
         let mut tx = self.begin().await?;
-        let Some(before) = catalog::catalog_delete(&mut *tx, T::KIND, tenant_row.id, key).await?
+        let Some(before) = catalog::catalog_delete(&mut *tx, T::KIND, &tenant_row, key).await?
         else {
             return Err(ServiceError::NotFound(format!(
                 "{} {key:?} of tenant {tenant:?}",
@@ -140,9 +141,9 @@ impl Services {
     pub(super) async fn catalog_load<T: CatalogItem>(
         &self,
         db: impl sqlx::PgExecutor<'_>,
-        tenant_id: i64,
+        tenant: &Authorized<TenantRow, impl Grant>,
     ) -> Result<Vec<T>, ServiceError> {
-        catalog::catalog_list(db, T::KIND, tenant_id)
+        catalog::catalog_list(db, T::KIND, tenant)
             .await?
             .into_iter()
             .map(|row| {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::access::audit;
 use super::{ServiceError, Services, to_audit};
-use crate::context::{Permission, RequestContext};
+use crate::context::{RequestContext, grant};
 use crate::storage::StorageError;
 use portcullis_api::clients::{ClientRevoked, OAuthClient, UserGrant};
 
@@ -46,7 +46,7 @@ impl Services {
         ctx: &RequestContext,
         tenant: &str,
     ) -> Result<Vec<OAuthClient>, ServiceError> {
-        self.tenant_for(ctx, tenant, Permission::Read).await?;
+        self.tenant_for::<grant::Read>(ctx, tenant).await?;
         let listing: Option<ClientListing> = self.edge_listing(tenant, "clients").await?;
         Ok(listing.map(|l| l.clients).unwrap_or_default())
     }
@@ -60,7 +60,7 @@ impl Services {
         limit: usize,
         after: Option<&str>,
     ) -> Result<GrantPage, ServiceError> {
-        self.tenant_for(ctx, tenant, Permission::Read).await?;
+        self.tenant_for::<grant::Read>(ctx, tenant).await?;
         let mut rest = format!("grants?limit={limit}");
         if let Some(after) = after {
             rest.push_str("&after=");
@@ -81,7 +81,7 @@ impl Services {
         tenant: &str,
         client_id: &str,
     ) -> Result<ClientRevoked, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
         let rest = format!("clients/{}", percent_encode(client_id));
         let body = self
             .ask_edge(Method::DELETE, tenant, &rest)
@@ -112,7 +112,7 @@ impl Services {
         tenant: &str,
         grant_id: &str,
     ) -> Result<(), ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
         let rest = format!("grants/{}", percent_encode(grant_id));
         self.ask_edge(Method::DELETE, tenant, &rest)
             .await?

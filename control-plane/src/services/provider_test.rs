@@ -15,7 +15,7 @@ use portcullis_tenant_config::auth::{ProviderKind, is_https_or_loopback};
 use serde_json::Value;
 
 use super::{ServiceError, Services};
-use crate::context::{Permission, RequestContext};
+use crate::context::{RequestContext, grant};
 use portcullis_api::auth::{Check, ProviderTest, ProviderTestResult};
 
 /// The most of a document that is read.
@@ -59,7 +59,7 @@ impl Services {
         tenant: &str,
         input: ProviderTest,
     ) -> Result<ProviderTestResult, ServiceError> {
-        self.tenant_for(ctx, tenant, Permission::Write).await?;
+        self.tenant_for::<grant::Write>(ctx, tenant).await?;
         let http = Fetcher {
             outbound: &self.outbound,
             client: self

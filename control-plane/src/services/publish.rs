@@ -22,7 +22,7 @@ use super::access::audit;
 use super::compile::{Catalog, TenantParts, compile_tenant_config};
 use super::diff::diff_documents;
 use super::{ServiceError, Services, to_audit};
-use crate::context::{Permission, RequestContext};
+use crate::context::{Authorized, Grant, RequestContext, grant};
 use crate::storage::config_versions::{ConfigVersionRow, NewConfigVersion};
 use crate::storage::tenants::TenantRow;
 use crate::storage::{self, StorageError, config_versions as versions};
@@ -77,7 +77,6 @@ impl Services {
         ctx: &RequestContext,
         tenant: &str,
     ) -> Result<Deployment, ServiceError> {
-        self.tenant_for(ctx, tenant, Permission::Write).await?;
         self.publish_content(ctx, tenant, Content::Draft).await
     }
 
@@ -89,11 +88,13 @@ impl Services {
         tenant: &str,
         input: Rollback,
     ) -> Result<Deployment, ServiceError> {
-        self.tenant_for(ctx, tenant, Permission::Write).await?;
         self.publish_content(ctx, tenant, Content::Version(input.version))
             .await
     }
 
+    /// Records `content` as the tenant's next version and pushes it; the
+    /// tenant is locked (and the caller's right to publish checked on it)
+    /// for the whole, so versions are numbered one at a time.
     async fn publish_content(
         &self,
         ctx: &RequestContext,
@@ -101,14 +102,14 @@ impl Services {
         content: Content,
     ) -> Result<Deployment, ServiceError> {
         let mut tx = self.begin().await?;
-        let tenant_row = storage::tenants::tenant_lock(&mut tx, tenant)
-            .await?
-            .ok_or_else(|| super::tenants::tenant_not_found(tenant))?;
-        let version = versions::config_version_next(&mut tx, tenant_row.id).await?;
+        let tenant_row = self
+            .tenant_locked::<grant::Write>(&mut tx, ctx, tenant)
+            .await?;
+        let version = versions::config_version_next(&mut tx, &tenant_row).await?;
         let (config, rollback_of) = match content {
             Content::Draft => (self.draft(&mut tx, &tenant_row, version).await?, None),
             Content::Version(old) | Content::Resealed(old) => {
-                let mut config: TenantConfig = self.document_of(tenant_row.id, tenant, old).await?;
+                let mut config: TenantConfig = self.document_of(&tenant_row, old).await?;
                 config.version = version as u64;
                 if let (Content::Resealed(_), Some(oauth)) = (&content, config.oauth.as_mut()) {
                     self.reseal(tenant, oauth, &mut Default::default());
@@ -175,13 +176,12 @@ impl Services {
     /// JSON as signed, for diffs and display).
     pub(super) async fn document_of<T: serde::de::DeserializeOwned>(
         &self,
-        tenant_id: i64,
-        tenant: &str,
+        tenant: &Authorized<TenantRow, impl Grant>,
         version: i64,
     ) -> Result<T, ServiceError> {
-        let payload = versions::config_version_payload(&self.db, tenant_id, version)
+        let payload = versions::config_version_payload(&self.db, tenant, version)
             .await?
-            .ok_or_else(|| version_not_found(tenant, version))?;
+            .ok_or_else(|| version_not_found(&tenant.slug, version))?;
         serde_json::from_str(&payload.payload)
             .map_err(|e| ServiceError::Internal(format!("stored version {version}: {e}")))
     }
@@ -190,17 +190,17 @@ impl Services {
     async fn draft(
         &self,
         tx: &mut sqlx::PgConnection,
-        tenant_row: &TenantRow,
+        tenant_row: &Authorized<TenantRow, impl Grant>,
         version: i64,
     ) -> Result<TenantConfig, ServiceError> {
         let parts = TenantParts {
-            tools: storage::tools::tool_list(&mut *tx, tenant_row.id).await?,
+            tools: storage::tools::tool_list(&mut *tx, tenant_row).await?,
             catalog: Catalog {
-                prompts: self.catalog_load(&mut *tx, tenant_row.id).await?,
-                resources: self.catalog_load(&mut *tx, tenant_row.id).await?,
-                resource_templates: self.catalog_load(&mut *tx, tenant_row.id).await?,
+                prompts: self.catalog_load(&mut *tx, tenant_row).await?,
+                resources: self.catalog_load(&mut *tx, tenant_row).await?,
+                resource_templates: self.catalog_load(&mut *tx, tenant_row).await?,
             },
-            oauth: super::auth::auth_for_publish(&mut *tx, tenant_row.id).await?,
+            oauth: super::auth::auth_for_publish(&mut *tx, tenant_row).await?,
         };
         compile_tenant_config(tenant_row, parts, version as u64)
     }
@@ -261,8 +261,8 @@ impl Services {
         ctx: &RequestContext,
         tenant: &str,
     ) -> Result<Vec<Deployment>, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
-        let rows = versions::config_version_list(&self.db, tenant_row.id).await?;
+        let tenant_row = self.tenant_for::<grant::Read>(ctx, tenant).await?;
+        let rows = versions::config_version_list(&self.db, &tenant_row).await?;
         Ok(rows.into_iter().map(Deployment::from).collect())
     }
 
@@ -272,7 +272,7 @@ impl Services {
         tenant: &str,
         version: i64,
     ) -> Result<VersionDocument, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        let tenant_row = self.tenant_for::<grant::Read>(ctx, tenant).await?;
         let document = self.document(&tenant_row, version).await?;
         Ok(VersionDocument { version, document })
     }
@@ -284,7 +284,7 @@ impl Services {
         tenant: &str,
         query: &DiffQuery,
     ) -> Result<Diff, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        let tenant_row = self.tenant_for::<grant::Read>(ctx, tenant).await?;
         let (from, before) = self
             .document_at(&tenant_row, query.from.as_deref().unwrap_or("live"), "from")
             .await?;
@@ -302,7 +302,7 @@ impl Services {
     /// draft, and an empty document when nothing is live yet).
     async fn document_at(
         &self,
-        tenant_row: &TenantRow,
+        tenant_row: &Authorized<TenantRow, impl Grant>,
         reference: &str,
         field: &'static str,
     ) -> Result<(Option<i64>, Value), ServiceError> {
@@ -315,7 +315,7 @@ impl Services {
                     .map_err(|e| ServiceError::Internal(e.to_string()))?;
                 Ok((None, document))
             }
-            "live" => match versions::config_version_live(&self.db, tenant_row.id).await? {
+            "live" => match versions::config_version_live(&self.db, tenant_row).await? {
                 Some(version) => Ok((Some(version), self.document(tenant_row, version).await?)),
                 // Nothing live: everything in the draft is new.
                 None => {
@@ -334,9 +334,12 @@ impl Services {
         }
     }
 
-    async fn document(&self, tenant_row: &TenantRow, version: i64) -> Result<Value, ServiceError> {
-        self.document_of(tenant_row.id, &tenant_row.slug, version)
-            .await
+    async fn document(
+        &self,
+        tenant_row: &Authorized<TenantRow, impl Grant>,
+        version: i64,
+    ) -> Result<Value, ServiceError> {
+        self.document_of(tenant_row, version).await
     }
 
     /// Asks the edge which version it serves.
@@ -345,8 +348,8 @@ impl Services {
         ctx: &RequestContext,
         tenant: &str,
     ) -> Result<EdgeStatus, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
-        let live_version = versions::config_version_live(&self.db, tenant_row.id).await?;
+        let tenant_row = self.tenant_for::<grant::Read>(ctx, tenant).await?;
+        let live_version = versions::config_version_live(&self.db, &tenant_row).await?;
         let served = self.edge.served_version(tenant).await;
         Ok(match served {
             Ok(served_version) => EdgeStatus {

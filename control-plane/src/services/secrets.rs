@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use super::access::audit;
 use super::{ServiceError, Services};
-use crate::context::RequestContext;
+use crate::context::{RequestContext, grant};
 use crate::storage::tenants::Visible;
 use crate::storage::{self, StorageError, config_versions as versions};
 
@@ -44,21 +44,24 @@ impl Services {
         self.require_operator(ctx)?;
         let mut report = RotationReport::default();
         let all = storage::tenants::tenant_list(&self.db, None, Visible::All).await?;
-        for tenant in all.into_iter().map(|summary| summary.tenant) {
-            if let Some(row) = storage::auth::auth_get(&self.db, tenant.id).await? {
+        for summary in all {
+            let tenant = self
+                .tenant_for::<grant::Write>(ctx, &summary.tenant.slug)
+                .await?;
+            if let Some(row) = storage::auth::auth_get(&self.db, &tenant).await? {
                 let mut oauth: OAuthConfig = serde_json::from_value(row.settings.0)
                     .map_err(|e| ServiceError::Internal(format!("stored settings: {e}")))?;
                 if self.reseal(&tenant.slug, &mut oauth, &mut report) {
                     let settings = serde_json::to_value(&oauth)
                         .map_err(|e| ServiceError::Internal(e.to_string()))?;
-                    storage::auth::auth_put(&self.db, tenant.id, &settings).await?;
+                    storage::auth::auth_put(&self.db, &tenant, &settings).await?;
                 }
             }
-            let Some(live) = versions::config_version_live(&self.db, tenant.id).await? else {
+            let Some(live) = versions::config_version_live(&self.db, &tenant).await? else {
                 continue;
             };
             let document: portcullis_tenant_config::TenantConfig =
-                self.document_of(tenant.id, &tenant.slug, live).await?;
+                self.document_of(&tenant, live).await?;
             let carries_old = document.oauth.as_ref().is_some_and(|o| {
                 o.providers
                     .iter()

@@ -7,7 +7,7 @@ use portcullis_tenant_config::{Branding, RateLimits};
 use super::access::audit;
 use super::version::Versioned;
 use super::{ServiceError, Services, to_audit};
-use crate::context::{Actor, Permission, RequestContext, Role};
+use crate::context::{Actor, RequestContext, Role, grant};
 use crate::storage::tenants::{TenantRow, Visible};
 use crate::storage::{self, StorageError};
 use portcullis_api::May;
@@ -53,7 +53,7 @@ impl Services {
 
     /// The tenants the caller may see: all of them for an operator.
     pub async fn tenant_list(&self, ctx: &RequestContext) -> Result<Vec<Tenant>, ServiceError> {
-        let visible = match &ctx.actor {
+        let visible = match ctx.actor() {
             _ if ctx.is_operator() => Visible::All,
             Actor::Admin { id, .. } => Visible::MemberOf(*id),
             Actor::ApiToken { tenant_id, .. } => Visible::Only(*tenant_id),
@@ -67,7 +67,7 @@ impl Services {
         ctx: &RequestContext,
         slug: &str,
     ) -> Result<Tenant, ServiceError> {
-        let row = self.tenant_for(ctx, slug, Permission::Read).await?;
+        let row = self.tenant_for::<grant::Read>(ctx, slug).await?;
         self.tenant_summaries(ctx, Some(slug), Visible::Only(row.id))
             .await?
             .pop()
@@ -99,7 +99,7 @@ impl Services {
         input: TenantUpdate,
         if_match: Option<&str>,
     ) -> Result<Tenant, ServiceError> {
-        let row = self.tenant_for(ctx, slug, Permission::Write).await?;
+        let row = self.tenant_for::<grant::Write>(ctx, slug).await?;
         let display_name = valid_display_name(&input.display_name)?;
         let branding = Branding {
             logo_url: input.logo_url.filter(|u| !u.is_empty()),
@@ -150,7 +150,7 @@ impl Services {
         ctx: &RequestContext,
         slug: &str,
     ) -> Result<Limits, ServiceError> {
-        let row = self.tenant_for(ctx, slug, Permission::Read).await?;
+        let row = self.tenant_for::<grant::Read>(ctx, slug).await?;
         Ok(limits_view(row.rate_limits.map(|l| l.0)))
     }
 
@@ -164,7 +164,7 @@ impl Services {
         input: LimitsUpdate,
         if_match: Option<&str>,
     ) -> Result<Limits, ServiceError> {
-        let row = self.tenant_for(ctx, slug, Permission::Write).await?;
+        let row = self.tenant_for::<grant::Write>(ctx, slug).await?;
         if let Some(limits) = &input.limits {
             limits
                 .validate()

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::access::audit;
 use super::version::Versioned;
 use super::{ServiceError, Services, to_audit};
-use crate::context::{Permission, RequestContext};
+use crate::context::{RequestContext, grant};
 use crate::storage::tools::{NewTool, ToolRow};
 use crate::storage::{self, StorageError};
 use portcullis_api::tools::{Tool, ToolCreate, ToolTried, ToolTry};
@@ -40,11 +40,11 @@ impl Services {
         tenant: &str,
         input: ToolCreate,
     ) -> Result<Tool, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
         validate_tool(&input)?;
         let encoded = Encoded::of(&input)?;
         let mut tx = self.begin().await?;
-        let row = storage::tools::tool_create(&mut *tx, tenant_row.id, &encoded.row(&input))
+        let row = storage::tools::tool_create(&mut *tx, &tenant_row, &encoded.row(&input))
             .await
             .map_err(|e| name_taken(e, tenant, &input.name))?;
         let tool = Tool::from(row);
@@ -69,8 +69,8 @@ impl Services {
         tenant: &str,
         name: &str,
     ) -> Result<Tool, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
-        storage::tools::tool_get(&self.db, tenant_row.id, name)
+        let tenant_row = self.tenant_for::<grant::Read>(ctx, tenant).await?;
+        storage::tools::tool_get(&self.db, &tenant_row, name)
             .await?
             .map(Tool::from)
             .ok_or_else(|| tool_not_found(tenant, name))
@@ -87,16 +87,16 @@ impl Services {
         input: ToolCreate,
         if_match: Option<&str>,
     ) -> Result<Tool, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
         validate_tool(&input)?;
         let encoded = Encoded::of(&input)?;
         let mut tx = self.begin().await?;
-        let before = storage::tools::tool_get(&mut *tx, tenant_row.id, name)
+        let before = storage::tools::tool_get(&mut *tx, &tenant_row, name)
             .await?
             .map(Tool::from)
             .ok_or_else(|| tool_not_found(tenant, name))?;
         super::version::check(if_match, &before.etag(), &format!("tool {name:?}"))?;
-        let row = storage::tools::tool_update(&mut *tx, tenant_row.id, name, &encoded.row(&input))
+        let row = storage::tools::tool_update(&mut *tx, &tenant_row, name, &encoded.row(&input))
             .await
             .map_err(|e| name_taken(e, tenant, &input.name))?
             .ok_or_else(|| tool_not_found(tenant, name))?;
@@ -120,8 +120,8 @@ impl Services {
         ctx: &RequestContext,
         tenant: &str,
     ) -> Result<Vec<Tool>, ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Read).await?;
-        let rows = storage::tools::tool_list(&self.db, tenant_row.id).await?;
+        let tenant_row = self.tenant_for::<grant::Read>(ctx, tenant).await?;
+        let rows = storage::tools::tool_list(&self.db, &tenant_row).await?;
         Ok(rows.into_iter().map(Tool::from).collect())
     }
 
@@ -131,9 +131,9 @@ impl Services {
         tenant: &str,
         name: &str,
     ) -> Result<(), ServiceError> {
-        let tenant_row = self.tenant_for(ctx, tenant, Permission::Write).await?;
+        let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
         let mut tx = self.begin().await?;
-        let Some(row) = storage::tools::tool_delete(&mut *tx, tenant_row.id, name).await? else {
+        let Some(row) = storage::tools::tool_delete(&mut *tx, &tenant_row, name).await? else {
             return Err(tool_not_found(tenant, name));
         };
         let before = to_audit(&Tool::from(row));
@@ -162,7 +162,7 @@ impl Services {
         name: &str,
         input: ToolTry,
     ) -> Result<ToolTried, ServiceError> {
-        self.tenant_for(ctx, tenant, Permission::Write).await?;
+        self.tenant_for::<grant::Write>(ctx, tenant).await?;
         let arguments = Value::Object(input.arguments).to_string();
         let rest = format!(
             "try?tool={}&arguments={}",

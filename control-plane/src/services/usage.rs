@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ServiceError, Services};
 use portcullis_tenant_config::ingest;
 
-use crate::context::{Permission, RequestContext};
+use crate::context::{RequestContext, grant};
 use crate::storage;
 use crate::storage::usage::UsageIncrement;
 use portcullis_api::usage::{ToolUsage, UsagePoint, UsageSeries};
@@ -170,7 +170,7 @@ impl Services {
         tenant: &str,
         query: &UsageQuery,
     ) -> Result<UsageSeries, ServiceError> {
-        let row = self.tenant_for(ctx, tenant, Permission::Read).await?;
+        let row = self.tenant_for::<grant::Read>(ctx, tenant).await?;
         let hours = query.hours.unwrap_or(24);
         if !(1..=2160).contains(&hours) {
             return Err(ServiceError::invalid("hours", "must be 1 to 2160"));
@@ -192,8 +192,8 @@ impl Services {
         };
         let now = Utc::now();
         let since = now - Duration::hours(hours);
-        let rows = storage::usage::usage_list(&self.db, row.id, since, bucket).await?;
-        let users = storage::usage::active_users_list(&self.db, row.id, since, bucket).await?;
+        let rows = storage::usage::usage_list(&self.db, &row, since, bucket).await?;
+        let users = storage::usage::active_users_list(&self.db, &row, since, bucket).await?;
         // Every bucket of the range, so quiet stretches show as zeros.
         let mut points: BTreeMap<DateTime<Utc>, (UsagePoint, i64)> = BTreeMap::new();
         let mut at = since.duration_trunc(width).unwrap_or(since);

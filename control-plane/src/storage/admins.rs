@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgExecutor};
 
 use super::error::{StorageError, classify};
+use super::tenants::TenantRow;
+use crate::context::{Authorized, Grant, grant};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct AdminRow {
@@ -117,13 +119,13 @@ pub async fn membership_role(
 /// ends, so changes made on one version of it are made one at a time.
 pub async fn membership_role_for_update(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, grant::Manage>,
     admin_id: i64,
 ) -> Result<Option<String>, StorageError> {
     Ok(sqlx::query_scalar(
         "SELECT role FROM memberships WHERE tenant_id = $1 AND admin_id = $2 FOR UPDATE",
     )
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(admin_id)
     .fetch_optional(db)
     .await?)
@@ -131,14 +133,14 @@ pub async fn membership_role_for_update(
 
 pub async fn member_list(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
 ) -> Result<Vec<MemberRow>, StorageError> {
     Ok(sqlx::query_as(
         "SELECT a.email, m.role, m.created_at, a.signed_in_at
            FROM memberships m JOIN admins a ON a.id = m.admin_id
           WHERE m.tenant_id = $1 ORDER BY a.email",
     )
-    .bind(tenant_id)
+    .bind(tenant.id)
     .fetch_all(db)
     .await?)
 }
@@ -146,7 +148,7 @@ pub async fn member_list(
 /// Gives the admin `role` in the tenant (replacing any other).
 pub async fn member_put(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, grant::Manage>,
     admin_id: i64,
     role: &str,
 ) -> Result<(), StorageError> {
@@ -154,7 +156,7 @@ pub async fn member_put(
         "INSERT INTO memberships (tenant_id, admin_id, role) VALUES ($1, $2, $3)
          ON CONFLICT (tenant_id, admin_id) DO UPDATE SET role = EXCLUDED.role",
     )
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(admin_id)
     .bind(role)
     .execute(db)
@@ -165,22 +167,25 @@ pub async fn member_put(
 /// `false` when the admin was not a member.
 pub async fn member_delete(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, grant::Manage>,
     admin_id: i64,
 ) -> Result<bool, StorageError> {
     let done = sqlx::query("DELETE FROM memberships WHERE tenant_id = $1 AND admin_id = $2")
-        .bind(tenant_id)
+        .bind(tenant.id)
         .bind(admin_id)
         .execute(db)
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn owner_count(db: impl PgExecutor<'_>, tenant_id: i64) -> Result<i64, StorageError> {
+pub async fn owner_count(
+    db: impl PgExecutor<'_>,
+    tenant: &Authorized<TenantRow, grant::Manage>,
+) -> Result<i64, StorageError> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = 'owner'",
     )
-    .bind(tenant_id)
+    .bind(tenant.id)
     .fetch_one(db)
     .await?)
 }

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgExecutor};
 
 use super::error::{StorageError, classify};
+use super::tenants::TenantRow;
+use crate::context::{Authorized, grant};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ApiTokenRow {
@@ -20,7 +22,7 @@ const COLUMNS: &str = "id, tenant_id, name, role, created_at, last_used_at, revo
 
 pub async fn api_token_create(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, grant::Manage>,
     name: &str,
     role: &str,
     token_hash: &[u8],
@@ -30,7 +32,7 @@ pub async fn api_token_create(
         "INSERT INTO api_tokens (tenant_id, name, role, token_hash, created_by)
          VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
     ))
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(name)
     .bind(role)
     .bind(token_hash)
@@ -42,12 +44,12 @@ pub async fn api_token_create(
 
 pub async fn api_token_list(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, grant::Manage>,
 ) -> Result<Vec<ApiTokenRow>, StorageError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM api_tokens WHERE tenant_id = $1 ORDER BY id"
     ))
-    .bind(tenant_id)
+    .bind(tenant.id)
     .fetch_all(db)
     .await?)
 }
@@ -69,14 +71,14 @@ pub async fn api_token_use(
 /// Revokes the tenant's token `id`; `None` if it has no such token.
 pub async fn api_token_revoke(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, grant::Manage>,
     id: i64,
 ) -> Result<Option<ApiTokenRow>, StorageError> {
     Ok(sqlx::query_as(&format!(
         "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now())
           WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
     ))
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(id)
     .fetch_optional(db)
     .await?)

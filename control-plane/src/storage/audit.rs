@@ -6,6 +6,8 @@ use sqlx::types::Json;
 use sqlx::{FromRow, PgExecutor};
 
 use super::error::StorageError;
+use super::tenants::TenantRow;
+use crate::context::{Authorized, Grant};
 
 /// One entry to append.
 pub struct NewAuditEntry<'a> {
@@ -61,7 +63,7 @@ pub struct AuditFilter<'a> {
 
 pub async fn audit_list(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
     filter: AuditFilter<'_>,
 ) -> Result<Vec<AuditRow>, StorageError> {
     Ok(sqlx::query_as(
@@ -72,7 +74,7 @@ pub async fn audit_list(
             AND ($4::bigint IS NULL OR id < $4)
           ORDER BY id DESC LIMIT $5",
     )
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(filter.actor)
     .bind(filter.action)
     .bind(filter.before_id)

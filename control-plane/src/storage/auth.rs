@@ -6,6 +6,8 @@ use sqlx::types::Json;
 use sqlx::{FromRow, PgExecutor};
 
 use super::error::StorageError;
+use super::tenants::TenantRow;
+use crate::context::{Authorized, Grant, MayWrite};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct AuthRow {
@@ -16,11 +18,11 @@ pub struct AuthRow {
 
 pub async fn auth_get(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
 ) -> Result<Option<AuthRow>, StorageError> {
     Ok(
         sqlx::query_as("SELECT settings, updated_at FROM tenant_auth WHERE tenant_id = $1")
-            .bind(tenant_id)
+            .bind(tenant.id)
             .fetch_optional(db)
             .await?,
     )
@@ -28,9 +30,12 @@ pub async fn auth_get(
 
 /// Locks the tenant's row until the transaction ends, serializing writers
 /// of its settings (there may be no settings row to lock yet).
-pub async fn auth_lock(db: impl PgExecutor<'_>, tenant_id: i64) -> Result<(), StorageError> {
+pub async fn auth_lock(
+    db: impl PgExecutor<'_>,
+    tenant: &Authorized<TenantRow, impl MayWrite>,
+) -> Result<(), StorageError> {
     sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE")
-        .bind(tenant_id)
+        .bind(tenant.id)
         .fetch_optional(db)
         .await?;
     Ok(())
@@ -38,7 +43,7 @@ pub async fn auth_lock(db: impl PgExecutor<'_>, tenant_id: i64) -> Result<(), St
 
 pub async fn auth_put(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl MayWrite>,
     settings: &Value,
 ) -> Result<AuthRow, StorageError> {
     Ok(sqlx::query_as(
@@ -46,16 +51,19 @@ pub async fn auth_put(
          ON CONFLICT (tenant_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()
          RETURNING settings, updated_at",
     )
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(Json(settings))
     .fetch_one(db)
     .await?)
 }
 
 /// Makes the tenant a public server again; `false` if it already was.
-pub async fn auth_delete(db: impl PgExecutor<'_>, tenant_id: i64) -> Result<bool, StorageError> {
+pub async fn auth_delete(
+    db: impl PgExecutor<'_>,
+    tenant: &Authorized<TenantRow, impl MayWrite>,
+) -> Result<bool, StorageError> {
     let done = sqlx::query("DELETE FROM tenant_auth WHERE tenant_id = $1")
-        .bind(tenant_id)
+        .bind(tenant.id)
         .execute(db)
         .await?;
     Ok(done.rows_affected() > 0)

@@ -6,6 +6,8 @@ use sqlx::types::Json;
 use sqlx::{FromRow, PgExecutor};
 
 use super::error::{StorageError, classify};
+use super::tenants::TenantRow;
+use crate::context::{Authorized, Grant, MayWrite};
 
 /// Which catalog table; the table and column names are fixed here, never
 /// taken from input.
@@ -43,7 +45,7 @@ pub struct CatalogRow {
 pub async fn catalog_create(
     db: impl PgExecutor<'_>,
     kind: CatalogKind,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl MayWrite>,
     key: &str,
     definition: &Value,
 ) -> Result<CatalogRow, StorageError> {
@@ -51,7 +53,7 @@ pub async fn catalog_create(
     sqlx::query_as(&format!(
         "INSERT INTO {table} (tenant_id, {key_column}, definition) VALUES ($1, $2, $3) RETURNING definition"
     ))
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(key)
     .bind(Json(definition))
     .fetch_one(db)
@@ -62,13 +64,13 @@ pub async fn catalog_create(
 pub async fn catalog_list(
     db: impl PgExecutor<'_>,
     kind: CatalogKind,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
 ) -> Result<Vec<CatalogRow>, StorageError> {
     let (table, key_column) = kind.table_and_key();
     Ok(sqlx::query_as(&format!(
         "SELECT definition FROM {table} WHERE tenant_id = $1 ORDER BY {key_column}"
     ))
-    .bind(tenant_id)
+    .bind(tenant.id)
     .fetch_all(db)
     .await?)
 }
@@ -77,14 +79,14 @@ pub async fn catalog_list(
 pub async fn catalog_delete(
     db: impl PgExecutor<'_>,
     kind: CatalogKind,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl MayWrite>,
     key: &str,
 ) -> Result<Option<Value>, StorageError> {
     let (table, key_column) = kind.table_and_key();
     let deleted: Option<Json<Value>> = sqlx::query_scalar(&format!(
         "DELETE FROM {table} WHERE tenant_id = $1 AND {key_column} = $2 RETURNING definition"
     ))
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(key)
     .fetch_optional(db)
     .await?;

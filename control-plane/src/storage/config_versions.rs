@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection, PgExecutor, PgPool};
 
 use super::error::StorageError;
+use super::tenants::TenantRow;
+use crate::context::{Authorized, Grant, MayWrite};
 use portcullis_api::publish::PushStatus;
 
 #[derive(Debug, Clone, FromRow)]
@@ -54,12 +56,12 @@ const COLUMNS: &str = "id, version, sha256, created_at, push_status, push_detail
 /// locked ([`super::tenants::tenant_lock`]).
 pub async fn config_version_next(
     tx: &mut PgConnection,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl MayWrite>,
 ) -> Result<i64, StorageError> {
     let (next,): (i64,) = sqlx::query_as(
         "SELECT COALESCE(max(version), 0) + 1 FROM config_versions WHERE tenant_id = $1",
     )
-    .bind(tenant_id)
+    .bind(tenant.id)
     .fetch_one(tx)
     .await?;
     Ok(next)
@@ -118,25 +120,25 @@ pub async fn config_version_record_push(
 
 pub async fn config_version_list(
     db: &PgPool,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
 ) -> Result<Vec<ConfigVersionRow>, StorageError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM config_versions WHERE tenant_id = $1 ORDER BY version DESC"
     ))
-    .bind(tenant_id)
+    .bind(tenant.id)
     .fetch_all(db)
     .await?)
 }
 
 pub async fn config_version_payload(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
     version: i64,
 ) -> Result<Option<PayloadRow>, StorageError> {
     Ok(sqlx::query_as(
         "SELECT payload, signature FROM config_versions WHERE tenant_id = $1 AND version = $2",
     )
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(version)
     .fetch_optional(db)
     .await?)
@@ -145,12 +147,12 @@ pub async fn config_version_payload(
 /// The newest version the edge accepted.
 pub async fn config_version_live(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
 ) -> Result<Option<i64>, StorageError> {
     Ok(sqlx::query_scalar(
         "SELECT max(version) FROM config_versions WHERE tenant_id = $1 AND push_status = 'accepted'",
     )
-    .bind(tenant_id)
+    .bind(tenant.id)
     .fetch_one(db)
     .await?)
 }

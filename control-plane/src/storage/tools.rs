@@ -8,6 +8,8 @@ use sqlx::types::Json;
 use sqlx::{FromRow, PgExecutor, Postgres};
 
 use super::error::{StorageError, classify};
+use super::tenants::TenantRow;
+use crate::context::{Authorized, Grant, MayWrite};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ToolRow {
@@ -47,7 +49,7 @@ const COLUMNS: &str = "name, title, description, input_schema, content, is_error
 
 pub async fn tool_create(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl MayWrite>,
     tool: &NewTool<'_>,
 ) -> Result<ToolRow, StorageError> {
     let sql = format!(
@@ -56,7 +58,7 @@ pub async fn tool_create(
                             structured_content)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
     );
-    bind_tool(sqlx::query_as(&sql).bind(tenant_id), tool)
+    bind_tool(sqlx::query_as(&sql).bind(tenant.id), tool)
         .fetch_one(db)
         .await
         .map_err(classify)
@@ -84,12 +86,12 @@ fn bind_tool<'q>(
 
 pub async fn tool_list(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
 ) -> Result<Vec<ToolRow>, StorageError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM tools WHERE tenant_id = $1 ORDER BY name"
     ))
-    .bind(tenant_id)
+    .bind(tenant.id)
     .fetch_all(db)
     .await?)
 }
@@ -97,13 +99,13 @@ pub async fn tool_list(
 /// Deletes one tool; `false` when there was none of that name.
 pub async fn tool_delete(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl MayWrite>,
     name: &str,
 ) -> Result<Option<ToolRow>, StorageError> {
     Ok(sqlx::query_as(&format!(
         "DELETE FROM tools WHERE tenant_id = $1 AND name = $2 RETURNING {COLUMNS}"
     ))
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(name)
     .fetch_optional(db)
     .await?)
@@ -111,13 +113,13 @@ pub async fn tool_delete(
 
 pub async fn tool_get(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
     name: &str,
 ) -> Result<Option<ToolRow>, StorageError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM tools WHERE tenant_id = $1 AND name = $2 FOR UPDATE"
     ))
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(name)
     .fetch_optional(db)
     .await?)
@@ -127,7 +129,7 @@ pub async fn tool_get(
 /// when there is none.
 pub async fn tool_update(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl MayWrite>,
     name: &str,
     tool: &NewTool<'_>,
 ) -> Result<Option<ToolRow>, StorageError> {
@@ -138,7 +140,7 @@ pub async fn tool_update(
                 structured_content = $14
          WHERE tenant_id = $1 AND name = $2 RETURNING {COLUMNS}"
     );
-    bind_tool(sqlx::query_as(&sql).bind(tenant_id).bind(name), tool)
+    bind_tool(sqlx::query_as(&sql).bind(tenant.id).bind(name), tool)
         .fetch_optional(db)
         .await
         .map_err(classify)

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgExecutor};
 
 use super::error::StorageError;
+use super::tenants::TenantRow;
+use crate::context::{Authorized, Grant};
 
 /// Records a signed report's batch id, forgetting those older than
 /// `forget_before`; `false` when the id was recorded already (a replay).
@@ -91,7 +93,7 @@ pub struct UsageRow {
 /// interval Postgres understands: `minute`, `hour`, `day`).
 pub async fn usage_list(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
     since: DateTime<Utc>,
     width: &str,
 ) -> Result<Vec<UsageRow>, StorageError> {
@@ -102,7 +104,7 @@ pub async fn usage_list(
            FROM usage_rollups WHERE tenant_id = $1 AND bucket >= $2
           GROUP BY 1, kind, tool, outcome ORDER BY 1, kind, tool, outcome",
     )
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(since)
     .bind(width)
     .fetch_all(db)
@@ -117,7 +119,7 @@ pub struct ActiveUsersRow {
 
 pub async fn active_users_list(
     db: impl PgExecutor<'_>,
-    tenant_id: i64,
+    tenant: &Authorized<TenantRow, impl Grant>,
     since: DateTime<Utc>,
     width: &str,
 ) -> Result<Vec<ActiveUsersRow>, StorageError> {
@@ -126,7 +128,7 @@ pub async fn active_users_list(
            FROM usage_active_users WHERE tenant_id = $1 AND bucket >= $2
           GROUP BY 1 ORDER BY 1",
     )
-    .bind(tenant_id)
+    .bind(tenant.id)
     .bind(since)
     .bind(width)
     .fetch_all(db)

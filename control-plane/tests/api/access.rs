@@ -434,3 +434,26 @@ async fn a_change_that_cannot_be_audited_is_not_made(pool: PgPool) {
         "and no entry without its change"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_tenant_answer_says_what_its_caller_may_do(pool: PgPool) {
+    let operator = app(pool).await;
+    create_acme(&operator).await;
+    let (_, tenant) = call(&operator, "GET", "/api/v1/tenants/acme", None).await;
+    assert_eq!(tenant["may"], json!({"write": true, "manage": true}));
+    for (email, role, write, manage) in [
+        ("viewer@acme.test", "viewer", false, false),
+        ("admin@acme.test", "admin", true, false),
+        ("owner@acme.test", "owner", true, true),
+    ] {
+        let path = format!("/api/v1/tenants/acme/members/{email}");
+        let (status, _) = call(&operator, "PUT", &path, Some(json!({"role": role}))).await;
+        assert_eq!(status, StatusCode::OK);
+        let member = operator.signed_in_as(email, false).await;
+        let may = json!({"write": write, "manage": manage});
+        let (_, tenant) = call(&member, "GET", "/api/v1/tenants/acme", None).await;
+        assert_eq!(tenant["may"], may, "{role}");
+        let (_, list) = call(&member, "GET", "/api/v1/tenants", None).await;
+        assert_eq!(list["items"][0]["may"], may, "{role} in the list");
+    }
+}
