@@ -2,11 +2,14 @@
 //! can end in (shown next to the form field at fault), and, on the server,
 //! [`call`], which every server function goes through.
 
-use leptos::prelude::ServerFnError;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-/// Why a call failed, as the API says it: `code`, words for the admin, and
-/// the field at fault.
+/// Why a call failed, as the API says it (`code`, words for the admin,
+/// the field at fault), or why the control plane could not be asked
+/// (status 0). Every server function's error, typed end to end; a change
+/// the API refused is also an answer ([`Outcome`]), shown next to the form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Problem {
     pub status: u16,
@@ -16,28 +19,45 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// The problem a server function failed with (carried as its message).
-    pub fn of(error: &ServerFnError) -> Self {
-        let text = match error {
-            ServerFnError::ServerError(text) => text.clone(),
-            other => other.to_string(),
-        };
-        serde_json::from_str(&text).unwrap_or(Self {
+    /// The control plane could not be reached, or did not answer sense.
+    pub fn unavailable(detail: impl std::fmt::Display) -> Self {
+        Self {
             status: 0,
             code: "unavailable".into(),
-            message: "The control plane could not be reached; try again.".into(),
+            message: format!("The control plane could not be reached; try again. ({detail})"),
             field: None,
-        })
+        }
+    }
+
+    /// A form's input refused before the API need be asked.
+    pub fn invalid(field: &str, message: &str) -> Self {
+        Self {
+            status: 422,
+            code: "invalid_input".into(),
+            message: message.into(),
+            field: Some(field.into()),
+        }
     }
 
     /// Whether the admin must sign in (again).
     pub fn signed_out(&self) -> bool {
         self.status == 401
     }
+}
 
-    /// The problem as a server function's error.
-    pub fn into_error(self) -> ServerFnError {
-        ServerFnError::ServerError(serde_json::to_string(&self).unwrap_or_default())
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl FromServerFnError for Problem {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
+        Self::unavailable(error)
     }
 }
 
@@ -86,7 +106,7 @@ pub use server::{attempt, call, may, versioned};
 
 #[cfg(feature = "ssr")]
 mod server {
-    use leptos::prelude::{ServerFnError, use_context};
+    use leptos::prelude::use_context;
     use serde::de::DeserializeOwned;
     use serde_json::Value;
 
@@ -94,21 +114,20 @@ mod server {
     use crate::backend::{ApiAnswer, ApiCall, SharedBackend};
 
     /// What the admin may do in the tenant `slug`, as its answer says.
-    pub async fn may(slug: &str) -> Result<super::May, ServerFnError> {
+    pub async fn may(slug: &str) -> Result<super::May, Problem> {
         let tenant: super::Tenant = call("GET", &super::paths::tenant(slug).root(), None).await?;
         Ok(tenant.may)
     }
 
     /// Calls the JSON API (`path` below `/api`) as the admin whose request
-    /// is being handled, and reads the answer as `T`.
+    /// is being handled, and reads the answer as `T`; a refusal is the
+    /// call's error.
     pub async fn call<T: DeserializeOwned>(
         method: &'static str,
         path: &str,
         body: Option<Value>,
-    ) -> Result<T, ServerFnError> {
-        attempt(method, path, body)
-            .await?
-            .map_err(Problem::into_error)
+    ) -> Result<T, Problem> {
+        attempt(method, path, body).await?
     }
 
     /// Like [`call`], with the API's refusal as an [`super::Outcome`]
@@ -117,7 +136,7 @@ mod server {
         method: &'static str,
         path: &str,
         body: Option<Value>,
-    ) -> Result<super::Outcome<T>, ServerFnError> {
+    ) -> Result<super::Outcome<T>, Problem> {
         Ok(versioned(method, path, body, None).await?.0)
     }
 
@@ -128,10 +147,11 @@ mod server {
         path: &str,
         body: Option<Value>,
         if_match: Option<String>,
-    ) -> Result<(super::Outcome<T>, Option<String>), ServerFnError> {
+    ) -> Result<(super::Outcome<T>, Option<String>), Problem> {
         let backend = use_context::<SharedBackend>()
-            .ok_or_else(|| ServerFnError::new("the admin backend is not configured"))?;
-        let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
+            .ok_or_else(|| Problem::unavailable("the admin backend is not configured"))?;
+        let headers: axum::http::HeaderMap =
+            leptos_axum::extract().await.map_err(Problem::unavailable)?;
         let header = |name: &str| {
             headers
                 .get(name)
@@ -158,7 +178,7 @@ mod server {
             } else {
                 answer
             })
-            .map_err(|e| ServerFnError::new(format!("unexpected answer from the API: {e}")))?;
+            .map_err(|e| Problem::unavailable(format!("unexpected answer from the API: {e}")))?;
             return Ok((Ok(read), etag));
         }
         let error = &answer["error"];

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::Problem;
+use crate::failure::Loaded;
 use crate::nav::TenantNav;
-use crate::tenants::Failure;
 
 #[server(prefix = "/ui/fn", endpoint = "load_audit")]
 pub async fn load_audit(
@@ -14,7 +14,7 @@ pub async fn load_audit(
     actor: String,
     action: String,
     cursor: Option<String>,
-) -> Result<portcullis_api::audit::AuditPage, ServerFnError> {
+) -> Result<portcullis_api::audit::AuditPage, Problem> {
     let mut query = vec![("limit", "50".to_owned())];
     for (name, value) in [("actor", actor), ("action", action)] {
         if !value.trim().is_empty() {
@@ -92,10 +92,9 @@ pub fn AuditPage() -> impl IntoView {
                 <button class="secondary" type="submit">"Filter"</button>
             </form>
             <Transition fallback=|| view! { <p class="loading">"Loading the audit log…"</p> }>
-                {move || page.get().map(|r| match r {
-                    Ok(p) => view! { <Entries page=p applied/> }.into_any(),
-                    Err(e) => view! { <Failure problem=Problem::of(&e) what="the audit log"/> }.into_any(),
-                })}
+                <Loaded what="the audit log">
+                {move || page.get().map(|r| r.map(|p| view! { <Entries page=p applied/> }))}
+                </Loaded>
             </Transition>
         </section>
     }

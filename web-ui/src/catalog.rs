@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::api::{Outcome, Problem};
+use crate::failure::Loaded;
 use crate::form::{Field, FormError, Submit, on_success, problem_signal};
 use crate::nav::TenantNav;
-use crate::tenants::Failure;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CatalogView {
@@ -20,7 +20,7 @@ pub struct CatalogView {
 }
 
 #[server(prefix = "/ui/fn", endpoint = "load_catalog")]
-pub async fn load_catalog(slug: String) -> Result<CatalogView, ServerFnError> {
+pub async fn load_catalog(slug: String) -> Result<CatalogView, Problem> {
     let at = crate::api::paths::tenant(&slug);
     let prompts: crate::api::Page<Value> =
         crate::api::call("GET", &format!("{}?limit=1000", at.prompts()), None).await?;
@@ -40,7 +40,7 @@ pub async fn add_prompt(
     name: String,
     description: String,
     message: String,
-) -> Result<Outcome<Value>, ServerFnError> {
+) -> Result<Outcome<Value>, Problem> {
     let description = Some(description.trim().to_owned()).filter(|d| !d.is_empty());
     let body = serde_json::json!({
         "name": name.trim(), "description": description,
@@ -62,7 +62,7 @@ pub async fn add_resource(
     name: String,
     mime_type: String,
     text: String,
-) -> Result<Outcome<Value>, ServerFnError> {
+) -> Result<Outcome<Value>, Problem> {
     let mime_type = Some(mime_type.trim().to_owned()).filter(|m| !m.is_empty());
     let body = serde_json::json!({
         "uri": uri.trim(), "name": name.trim(), "mimeType": mime_type, "text": text,
@@ -82,7 +82,7 @@ pub async fn remove_entry(
     slug: String,
     resource: bool,
     name: String,
-) -> Result<Outcome<()>, ServerFnError> {
+) -> Result<Outcome<()>, Problem> {
     let at = crate::api::paths::tenant(&slug);
     let path = if resource {
         at.resource(&name)
@@ -115,10 +115,9 @@ pub fn CatalogPage() -> impl IntoView {
             <TenantNav slug title="Prompts and resources"/>
             <FormError problem=problem_signal(remove) fields=&[]/>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || data.get().map(|r| match r {
-                    Ok(v) => view! { <Lists view=v slug remove/> }.into_any(),
-                    Err(e) => view! { <Failure problem=Problem::of(&e) what="prompts and resources"/> }.into_any(),
-                })}
+                <Loaded what="prompts and resources">
+                {move || data.get().map(|r| r.map(|v| view! { <Lists view=v slug remove/> }))}
+                </Loaded>
             </Transition>
             <Transition fallback=|| ()>
                 {move || rights.get().and_then(|r| r.ok()).filter(|r| r.write).map(|_| view! {

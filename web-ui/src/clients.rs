@@ -6,9 +6,9 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Outcome, Problem};
+use crate::failure::Loaded;
 use crate::form::{FormError, problem_signal};
 use crate::nav::TenantNav;
-use crate::tenants::Failure;
 use portcullis_api::clients::{ClientRevoked, OAuthClient, UserGrant};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,7 +24,7 @@ pub struct ClientsView {
 const GRANTS_SHOWN: usize = 1000;
 
 #[server(prefix = "/ui/fn", endpoint = "load_clients")]
-pub async fn load_clients(slug: String) -> Result<ClientsView, ServerFnError> {
+pub async fn load_clients(slug: String) -> Result<ClientsView, Problem> {
     let at = crate::api::paths::tenant(&slug);
     let clients: crate::api::Page<OAuthClient> =
         crate::api::call("GET", &format!("{}?limit=1000", at.clients()), None).await?;
@@ -46,13 +46,13 @@ pub async fn load_clients(slug: String) -> Result<ClientsView, ServerFnError> {
 pub async fn revoke_client(
     slug: String,
     client_id: String,
-) -> Result<Outcome<ClientRevoked>, ServerFnError> {
+) -> Result<Outcome<ClientRevoked>, Problem> {
     let path = crate::api::paths::tenant(&slug).client(&client_id);
     crate::api::attempt("DELETE", &path, None).await
 }
 
 #[server(prefix = "/ui/fn", endpoint = "revoke_grant")]
-pub async fn revoke_grant(slug: String, id: String) -> Result<Outcome<()>, ServerFnError> {
+pub async fn revoke_grant(slug: String, id: String) -> Result<Outcome<()>, Problem> {
     let path = crate::api::paths::tenant(&slug).grant(&id);
     let done: Outcome<serde_json::Value> = crate::api::attempt("DELETE", &path, None).await?;
     Ok(done.map(|_| ()))
@@ -93,10 +93,9 @@ pub fn ClientsPage() -> impl IntoView {
             <FormError problem=problem_signal(revoke) fields=&[]/>
             <FormError problem=problem_signal(revoke_one) fields=&[]/>
             <Transition fallback=|| view! { <p class="loading">"Asking the edge for clients…"</p> }>
-                {move || data.get().map(|r| match r {
-                    Ok(v) => view! { <Lists view=v slug revoke revoke_one/> }.into_any(),
-                    Err(e) => view! { <Failure problem=Problem::of(&e) what="clients"/> }.into_any(),
-                })}
+                <Loaded what="clients">
+                {move || data.get().map(|r| r.map(|v| view! { <Lists view=v slug revoke revoke_one/> }))}
+                </Loaded>
             </Transition>
         </section>
     }

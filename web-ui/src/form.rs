@@ -7,10 +7,10 @@ use leptos::prelude::*;
 use crate::api::{Outcome, Problem};
 
 /// The problem a change ended in, if it did.
-pub fn problem_of<T>(value: Option<Result<Outcome<T>, ServerFnError>>) -> Option<Problem> {
+pub fn problem_of<T>(value: Option<Result<Outcome<T>, Problem>>) -> Option<Problem> {
     match value {
         Some(Ok(Err(problem))) => Some(problem),
-        Some(Err(e)) => Some(Problem::of(&e)),
+        Some(Err(e)) => Some(e),
         _ => None,
     }
 }
@@ -18,7 +18,7 @@ pub fn problem_of<T>(value: Option<Result<Outcome<T>, ServerFnError>>) -> Option
 /// The problem of `action`'s last run, as a signal.
 pub fn problem_signal<A, T>(action: ServerAction<A>) -> Signal<Option<Problem>>
 where
-    A: leptos::server_fn::ServerFn<Output = Outcome<T>, Error = ServerFnError>
+    A: leptos::server_fn::ServerFn<Output = Outcome<T>, Error = Problem>
         + Clone
         + Send
         + Sync
@@ -31,7 +31,7 @@ where
 /// Runs `then` each time `action` succeeds, e.g. to empty an add form.
 pub fn on_success<A, T>(action: ServerAction<A>, then: impl Fn() + 'static)
 where
-    A: leptos::server_fn::ServerFn<Output = Outcome<T>, Error = ServerFnError>
+    A: leptos::server_fn::ServerFn<Output = Outcome<T>, Error = Problem>
         + Clone
         + Send
         + Sync

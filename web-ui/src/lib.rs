@@ -19,6 +19,7 @@ pub mod auth;
 pub mod backend;
 pub mod catalog;
 pub mod clients;
+pub mod failure;
 pub mod form;
 pub mod limits;
 pub mod members;

@@ -7,6 +7,7 @@ use portcullis_tenant_config::RateLimits;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Outcome, Problem};
+use crate::failure::Loaded;
 use crate::form::{Field, FormError, Submit, problem_signal};
 use portcullis_api::tenants::Limits;
 
@@ -19,11 +20,11 @@ pub struct LimitsRead {
 }
 
 #[server(prefix = "/ui/fn", endpoint = "load_limits")]
-pub async fn load_limits(slug: String) -> Result<LimitsRead, ServerFnError> {
+pub async fn load_limits(slug: String) -> Result<LimitsRead, Problem> {
     let path = crate::api::paths::tenant(&slug).limits();
     let (limits, version) = crate::api::versioned("GET", &path, None, None).await?;
     Ok(LimitsRead {
-        limits: limits.map_err(Problem::into_error)?,
+        limits: limits?,
         version,
     })
 }
@@ -35,7 +36,7 @@ pub async fn save_limits(
     slug: String,
     limits: Option<RateLimits>,
     version: Option<String>,
-) -> Result<Outcome<Limits>, ServerFnError> {
+) -> Result<Outcome<Limits>, Problem> {
     let body = serde_json::json!({ "limits": limits });
     let path = crate::api::paths::tenant(&slug).limits();
     Ok(crate::api::versioned("PUT", &path, Some(body), version)
@@ -64,10 +65,9 @@ pub fn LimitsPanel(slug: String, may_change: bool) -> impl IntoView {
     view! {
         <h2>"Rate limits"</h2>
         <Transition fallback=|| view! { <p class="loading">"Loading limits…"</p> }>
-            {move || limits.get().map(|r| match r {
-                Ok(l) => view! { <LimitsForm limits=l slug=slug.clone() may_change save/> }.into_any(),
-                Err(e) => view! { <p class="error">{Problem::of(&e).message}</p> }.into_any(),
-            })}
+            <Loaded what="the rate limits">
+                {move || limits.get().map(|r| r.map(|l| view! { <LimitsForm limits=l slug=slug.clone() may_change save/> }))}
+            </Loaded>
         </Transition>
     }
 }

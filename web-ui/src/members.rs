@@ -7,9 +7,9 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Outcome, Problem};
+use crate::failure::Loaded;
 use crate::form::{Field, FormError, Submit, on_success, problem_signal};
 use crate::nav::TenantNav;
-use crate::tenants::Failure;
 use portcullis_api::members::{ApiToken, ApiTokenCreated, Member};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,7 +22,7 @@ pub struct MembersView {
 }
 
 #[server(prefix = "/ui/fn", endpoint = "load_members")]
-pub async fn load_members(slug: String) -> Result<MembersView, ServerFnError> {
+pub async fn load_members(slug: String) -> Result<MembersView, Problem> {
     let at = crate::api::paths::tenant(&slug);
     let members: crate::api::Page<Member> =
         crate::api::call("GET", &format!("{}?limit=1000", at.members()), None).await?;
@@ -51,15 +51,13 @@ pub async fn put_member(
     slug: String,
     email: String,
     role: String,
-) -> Result<Outcome<Member>, ServerFnError> {
+) -> Result<Outcome<Member>, Problem> {
     let email = email.trim().to_owned();
     if email.is_empty() {
-        return Ok(Err(Problem {
-            status: 422,
-            code: "invalid_input".into(),
-            message: "Type the email address they sign in with.".into(),
-            field: Some("email".into()),
-        }));
+        return Ok(Err(Problem::invalid(
+            "email",
+            "Type the email address they sign in with.",
+        )));
     }
     let path = crate::api::paths::tenant(&slug).member(&email);
     let body = serde_json::json!({ "role": role });
@@ -67,7 +65,7 @@ pub async fn put_member(
 }
 
 #[server(prefix = "/ui/fn", endpoint = "remove_member")]
-pub async fn remove_member(slug: String, email: String) -> Result<Outcome<()>, ServerFnError> {
+pub async fn remove_member(slug: String, email: String) -> Result<Outcome<()>, Problem> {
     let path = crate::api::paths::tenant(&slug).member(&email);
     let done: Outcome<serde_json::Value> = crate::api::attempt("DELETE", &path, None).await?;
     Ok(done.map(|_| ()))
@@ -78,7 +76,7 @@ pub async fn create_token(
     slug: String,
     name: String,
     role: String,
-) -> Result<Outcome<ApiTokenCreated>, ServerFnError> {
+) -> Result<Outcome<ApiTokenCreated>, Problem> {
     let body = serde_json::json!({ "name": name.trim(), "role": role });
     crate::api::attempt(
         "POST",
@@ -89,7 +87,7 @@ pub async fn create_token(
 }
 
 #[server(prefix = "/ui/fn", endpoint = "revoke_token")]
-pub async fn revoke_token(slug: String, id: i64) -> Result<Outcome<()>, ServerFnError> {
+pub async fn revoke_token(slug: String, id: i64) -> Result<Outcome<()>, Problem> {
     let path = crate::api::paths::tenant(&slug).token(id);
     let done: Outcome<serde_json::Value> = crate::api::attempt("DELETE", &path, None).await?;
     Ok(done.map(|_| ()))
@@ -122,10 +120,9 @@ pub fn MembersPage() -> impl IntoView {
             <FormError problem=problem_signal(remove) fields=&[]/>
             <FormError problem=problem_signal(revoke) fields=&[]/>
             <Transition fallback=|| view! { <p class="loading">"Loading members…"</p> }>
-                {move || data.get().map(|r| match r {
-                    Ok(v) => view! { <Lists view=v slug remove revoke/> }.into_any(),
-                    Err(e) => view! { <Failure problem=Problem::of(&e) what="members"/> }.into_any(),
-                })}
+                <Loaded what="members">
+                {move || data.get().map(|r| r.map(|v| view! { <Lists view=v slug remove revoke/> }))}
+                </Loaded>
             </Transition>
             <Transition fallback=|| ()>
                 {move || rights.get().and_then(|r| r.ok()).map(|rights| if rights.manage {

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{May, Outcome};
+use crate::api::{May, Outcome, Problem};
 use crate::nav::{TenantChoice, TenantSwitcher};
 use portcullis_api::session::Me;
 
@@ -19,13 +19,13 @@ pub struct SignedIn {
 
 /// What the signed-in admin may do in the tenant `slug`.
 #[server(prefix = "/ui/fn", endpoint = "my_rights")]
-pub async fn my_rights(slug: String) -> Result<May, ServerFnError> {
+pub async fn my_rights(slug: String) -> Result<May, Problem> {
     crate::api::may(&slug).await
 }
 
 /// The signed-in admin, or `None` when signed out.
 #[server(prefix = "/ui/fn", endpoint = "whoami")]
-pub async fn whoami() -> Result<Option<SignedIn>, ServerFnError> {
+pub async fn whoami() -> Result<Option<SignedIn>, Problem> {
     match crate::api::attempt::<Me>("GET", crate::api::paths::SESSION, None).await? {
         Ok(me) => {
             let tenants: crate::api::Page<crate::api::Tenant> = crate::api::call(
@@ -45,12 +45,12 @@ pub async fn whoami() -> Result<Option<SignedIn>, ServerFnError> {
             Ok(Some(SignedIn { me, tenants }))
         }
         Err(problem) if problem.signed_out() => Ok(None),
-        Err(problem) => Err(problem.into_error()),
+        Err(problem) => Err(problem),
     }
 }
 
 #[server(prefix = "/ui/fn", endpoint = "sign_out")]
-pub async fn sign_out() -> Result<Outcome<()>, ServerFnError> {
+pub async fn sign_out() -> Result<Outcome<()>, Problem> {
     let ended: Outcome<serde_json::Value> =
         crate::api::attempt("DELETE", crate::api::paths::SESSION, None).await?;
     if ended.is_ok() {

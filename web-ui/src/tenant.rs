@@ -7,10 +7,10 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Deployment, Diff, Outcome, Problem, Tenant, UsageSeries};
+use crate::failure::Loaded;
 use crate::form::Submit;
 use crate::limits::LimitsPanel;
 use crate::nav::TenantNav;
-use crate::tenants::Failure;
 use crate::usage::UsageCharts;
 use portcullis_api::publish::EdgeStatus;
 
@@ -51,7 +51,7 @@ fn edge_words(edge: &EdgeStatus) -> (String, bool) {
 }
 
 #[server(prefix = "/ui/fn", endpoint = "tenant_overview")]
-pub async fn tenant_overview(slug: String) -> Result<Overview, ServerFnError> {
+pub async fn tenant_overview(slug: String) -> Result<Overview, Problem> {
     let at = crate::api::paths::tenant(&slug);
     let tenant: Tenant = crate::api::call("GET", &at.root(), None).await?;
     let pending: Diff =
@@ -70,7 +70,7 @@ pub async fn tenant_overview(slug: String) -> Result<Overview, ServerFnError> {
 
 /// The tenant's usage over `days` (1: by hour; more: by day).
 #[server(prefix = "/ui/fn", endpoint = "load_usage")]
-pub async fn load_usage(slug: String, days: i64) -> Result<UsageSeries, ServerFnError> {
+pub async fn load_usage(slug: String, days: i64) -> Result<UsageSeries, Problem> {
     let bucket = if days <= 1 { "hour" } else { "day" };
     let hours = days.clamp(1, 90) * 24;
     crate::api::call(
@@ -87,12 +87,12 @@ pub async fn load_usage(slug: String, days: i64) -> Result<UsageSeries, ServerFn
 /// Publishes the draft. When the edge does not take it, the problem says
 /// why (the version is recorded, and retried, all the same).
 #[server(prefix = "/ui/fn", endpoint = "publish")]
-pub async fn publish(slug: String) -> Result<Outcome<Deployment>, ServerFnError> {
+pub async fn publish(slug: String) -> Result<Outcome<Deployment>, Problem> {
     crate::api::attempt("POST", &crate::api::paths::tenant(&slug).publish(), None).await
 }
 
 #[server(prefix = "/ui/fn", endpoint = "rollback")]
-pub async fn rollback(slug: String, version: i64) -> Result<Outcome<Deployment>, ServerFnError> {
+pub async fn rollback(slug: String, version: i64) -> Result<Outcome<Deployment>, Problem> {
     let body = serde_json::json!({ "version": version });
     crate::api::attempt(
         "POST",
@@ -121,12 +121,11 @@ pub fn TenantPage() -> impl IntoView {
     view! {
         <section class="page">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || overview.get().map(|r| match r {
-                    Ok(o) => view! {
+                <Loaded what="this tenant">
+                {move || overview.get().map(|r| r.map(|o| view! {
                         <Overview overview=o publish_action rollback_action/>
-                    }.into_any(),
-                    Err(e) => view! { <Failure problem=Problem::of(&e) what="this tenant"/> }.into_any(),
-                })}
+                    }))}
+                </Loaded>
             </Transition>
         </section>
     }
@@ -173,7 +172,7 @@ fn Overview(
     let publish_slug = slug.clone();
     let publish_error = move || match publish_action.value().get() {
         Some(Ok(Err(problem))) => Some(problem.message),
-        Some(Err(e)) => Some(Problem::of(&e).message),
+        Some(Err(e)) => Some(e.message),
         _ => None,
     };
     view! {
@@ -327,10 +326,9 @@ fn UsagePanel(slug: String) -> impl IntoView {
             </div>
         </div>
         <Transition fallback=|| view! { <p class="loading">"Loading usage…"</p> }>
-            {move || usage.get().map(|r| match r {
-                Ok(usage) => view! { <UsageCharts usage/> }.into_any(),
-                Err(e) => view! { <p class="error">{Problem::of(&e).message}</p> }.into_any(),
-            })}
+            <Loaded what="usage">
+                {move || usage.get().map(|r| r.map(|usage| view! { <UsageCharts usage/> }))}
+            </Loaded>
         </Transition>
     }
 }

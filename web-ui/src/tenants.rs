@@ -4,11 +4,11 @@
 use leptos::prelude::*;
 
 use crate::api::{Outcome, Problem, Tenant};
+use crate::failure::Loaded;
 use crate::form::Submit;
-use crate::signin::SignInPrompt;
 
 #[server(prefix = "/ui/fn", endpoint = "list_tenants")]
-pub async fn list_tenants() -> Result<Vec<Tenant>, ServerFnError> {
+pub async fn list_tenants() -> Result<Vec<Tenant>, Problem> {
     let page: crate::api::Page<Tenant> = crate::api::call(
         "GET",
         &format!("{}?limit=1000", crate::api::paths::TENANTS),
@@ -20,10 +20,7 @@ pub async fn list_tenants() -> Result<Vec<Tenant>, ServerFnError> {
 
 /// Creates a tenant (platform operators only; the API says so otherwise).
 #[server(prefix = "/ui/fn", endpoint = "create_tenant")]
-pub async fn create_tenant(
-    slug: String,
-    display_name: String,
-) -> Result<Outcome<Tenant>, ServerFnError> {
+pub async fn create_tenant(slug: String, display_name: String) -> Result<Outcome<Tenant>, Problem> {
     let display_name = Some(display_name).filter(|n| !n.trim().is_empty());
     let body = serde_json::json!({ "slug": slug, "displayName": display_name });
     crate::api::attempt("POST", crate::api::paths::TENANTS, Some(body)).await
@@ -42,10 +39,9 @@ pub fn TenantsPage() -> impl IntoView {
                 <button class="secondary" on:click=move |_| tenants.refetch()>"Refresh"</button>
             </div>
             <Transition fallback=|| view! { <p class="loading">"Loading tenants…"</p> }>
-                {move || tenants.get().map(|r| match r {
-                    Ok(list) => view! { <TenantTable tenants=list/> }.into_any(),
-                    Err(e) => view! { <Failure problem=Problem::of(&e) what="tenants"/> }.into_any(),
-                })}
+                <Loaded what="tenants">
+                {move || tenants.get().map(|r| r.map(|list| view! { <TenantTable tenants=list/> }))}
+                </Loaded>
             </Transition>
             <Transition fallback=|| ()>
                 {move || me.get().and_then(|r| r.ok()).flatten().filter(|signed_in| signed_in.me.operator).map(|_| view! {
@@ -54,18 +50,6 @@ pub fn TenantsPage() -> impl IntoView {
             </Transition>
         </section>
     }
-}
-
-/// What went wrong loading `what`: a sign-in prompt when signed out.
-#[component]
-pub fn Failure(problem: Problem, what: &'static str) -> impl IntoView {
-    if problem.signed_out() {
-        return view! { <SignInPrompt/> }.into_any();
-    }
-    view! {
-        <p class="error" role="alert">{format!("Could not load {what}: {}", problem.message)}</p>
-    }
-    .into_any()
 }
 
 #[component]
@@ -119,7 +103,7 @@ fn TenantTable(tenants: Vec<Tenant>) -> impl IntoView {
 fn NewTenant(create: ServerAction<CreateTenant>) -> impl IntoView {
     let problem = move || match create.value().get() {
         Some(Ok(Err(problem))) => Some(problem),
-        Some(Err(e)) => Some(Problem::of(&e)),
+        Some(Err(e)) => Some(e),
         _ => None,
     };
     let error_for = move |field: &'static str| {

@@ -4,12 +4,7 @@
 use super::*;
 
 fn invalid(field: &str, message: &str) -> Problem {
-    Problem {
-        status: 422,
-        code: "invalid_input".into(),
-        message: message.into(),
-        field: Some(field.into()),
-    }
+    Problem::invalid(field, message)
 }
 
 /// The settings `change` leads to, as the API's input document; or what

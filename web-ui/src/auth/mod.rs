@@ -26,9 +26,9 @@ use crate::api::{
     AuthMode, AuthSettings, ClientConfig, Outcome, Problem, ProviderTestResult, ProviderView, Role,
     Scope, UserMatch, rule_summary,
 };
+use crate::failure::Loaded;
 use crate::form::{Field, FormError, Submit, list, on_success, problem_signal};
 use crate::nav::TenantNav;
-use crate::tenants::Failure;
 
 /// The page's data in one round trip.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,7 +76,7 @@ pub enum AuthChange {
 }
 
 #[server(prefix = "/ui/fn", endpoint = "load_auth")]
-pub async fn load_auth(slug: String) -> Result<AuthView, ServerFnError> {
+pub async fn load_auth(slug: String) -> Result<AuthView, Problem> {
     let settings: AuthSettings =
         crate::api::call("GET", &crate::api::paths::tenant(&slug).auth(), None).await?;
     let tenant: crate::api::Tenant =
@@ -97,11 +97,11 @@ pub async fn load_auth(slug: String) -> Result<AuthView, ServerFnError> {
 pub async fn change_auth(
     slug: String,
     change: AuthChange,
-) -> Result<Outcome<AuthSettings>, ServerFnError> {
+) -> Result<Outcome<AuthSettings>, Problem> {
     let path = crate::api::paths::tenant(&slug).auth();
     for _ in 0..2 {
         let (saved, version) = crate::api::versioned("GET", &path, None, None).await?;
-        let saved: AuthSettings = saved.map_err(Problem::into_error)?;
+        let saved: AuthSettings = saved?;
         let input = match apply(saved, change.clone()) {
             Ok(input) => input,
             Err(problem) => return Ok(Err(problem)),
@@ -125,7 +125,7 @@ pub async fn test_provider(
     slug: String,
     kind: String,
     issuer: String,
-) -> Result<Outcome<ProviderTestResult>, ServerFnError> {
+) -> Result<Outcome<ProviderTestResult>, Problem> {
     let issuer = Some(issuer.trim().to_owned()).filter(|i| !i.is_empty());
     let body = serde_json::json!({ "kind": kind, "issuer": issuer });
     crate::api::attempt(
@@ -167,10 +167,9 @@ pub fn AuthPage() -> impl IntoView {
         <section class="page">
             <TenantNav slug title="Sign-in"/>
             <Transition fallback=|| view! { <p class="loading">"Loading sign-in settings…"</p> }>
-                {move || view_data.get().map(|r| match r {
-                    Ok(v) => view! { <Settings view=v slug removals editing/> }.into_any(),
-                    Err(e) => view! { <Failure problem=Problem::of(&e) what="sign-in settings"/> }.into_any(),
-                })}
+                <Loaded what="sign-in settings">
+                {move || view_data.get().map(|r| r.map(|v| view! { <Settings view=v slug removals editing/> }))}
+                </Loaded>
             </Transition>
             <FormError problem=removal_problem fields=&[]/>
             <Transition fallback=|| ()>

@@ -72,12 +72,12 @@ impl ToolForm {
 }
 
 #[server(prefix = "/ui/fn", endpoint = "tool_editor")]
-pub async fn tool_editor(slug: String, name: Option<String>) -> Result<EditorData, ServerFnError> {
+pub async fn tool_editor(slug: String, name: Option<String>) -> Result<EditorData, Problem> {
     let (tool, version) = match &name {
         Some(name) => {
             let path = crate::api::paths::tenant(&slug).tool(name);
             let (tool, version) = crate::api::versioned("GET", &path, None, None).await?;
-            let tool: Value = tool.map_err(Problem::into_error)?;
+            let tool: Value = tool?;
             (Some(ToolForm::of(&tool)), version)
         }
         None => (None, None),
@@ -98,12 +98,9 @@ pub(super) fn json_field(text: &str, field: &str) -> Result<Option<Value>, Probl
     if text.trim().is_empty() {
         return Ok(None);
     }
-    serde_json::from_str(text).map(Some).map_err(|e| Problem {
-        status: 422,
-        code: "invalid_input".into(),
-        message: format!("{field}: not JSON ({e})"),
-        field: Some(field.into()),
-    })
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(|e| Problem::invalid(field, &format!("{field}: not JSON ({e})")))
 }
 
 /// The API's tool document for `form`, on top of `base` (the saved tool,
@@ -169,7 +166,7 @@ pub async fn save_tool(
     original: Option<String>,
     version: Option<String>,
     form: ToolForm,
-) -> Result<Outcome<SavedTool>, ServerFnError> {
+) -> Result<Outcome<SavedTool>, Problem> {
     let base = match &original {
         Some(name) => {
             let path = crate::api::paths::tenant(&slug).tool(name);

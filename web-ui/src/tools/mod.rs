@@ -21,12 +21,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::api::{Outcome, Problem, Scope, Tool};
+use crate::failure::Loaded;
 use crate::form::{Field, FormError, Submit, on_success, problem_signal};
 use crate::nav::TenantNav;
-use crate::tenants::Failure;
 
 #[server(prefix = "/ui/fn", endpoint = "list_tools")]
-pub async fn list_tools(slug: String) -> Result<Vec<Tool>, ServerFnError> {
+pub async fn list_tools(slug: String) -> Result<Vec<Tool>, Problem> {
     let page: crate::api::Page<Tool> = crate::api::call(
         "GET",
         &format!("{}?limit=1000", crate::api::paths::tenant(&slug).tools()),
@@ -37,7 +37,7 @@ pub async fn list_tools(slug: String) -> Result<Vec<Tool>, ServerFnError> {
 }
 
 #[server(prefix = "/ui/fn", endpoint = "delete_tool")]
-pub async fn delete_tool(slug: String, name: String) -> Result<Outcome<()>, ServerFnError> {
+pub async fn delete_tool(slug: String, name: String) -> Result<Outcome<()>, Problem> {
     let path = crate::api::paths::tenant(&slug).tool(&name);
     let done: Outcome<Value> = crate::api::attempt("DELETE", &path, None).await?;
     Ok(done.map(|_| ()))
@@ -58,10 +58,9 @@ pub fn ToolsPage() -> impl IntoView {
         <section class="page">
             <TenantNav slug title="Tools"/>
             <Transition fallback=|| view! { <p class="loading">"Loading tools…"</p> }>
-                {move || tools.get().map(|r| match r {
-                    Ok(list) => view! { <ToolList tools=list slug/> }.into_any(),
-                    Err(e) => view! { <Failure problem=Problem::of(&e) what="tools"/> }.into_any(),
-                })}
+                <Loaded what="tools">
+                {move || tools.get().map(|r| r.map(|list| view! { <ToolList tools=list slug/> }))}
+                </Loaded>
             </Transition>
             <Transition fallback=|| ()>
                 {move || editor.get().map(|r| match r {
@@ -137,8 +136,8 @@ pub fn ToolPage() -> impl IntoView {
         <section class="page">
             <TenantNav slug title="Tools"/>
             <Transition fallback=|| view! { <p class="loading">"Loading the tool…"</p> }>
-                {move || editor.get().map(|r| match r {
-                    Ok(data) => view! {
+                <Loaded what="this tool">
+                {move || editor.get().map(|r| r.map(|data| view! {
                         <div class="page-head">
                             <h2>{format!("Edit {}", data.tool.as_ref().map(|t| t.name.clone()).unwrap_or_default())}</h2>
                             {data.may_change.then(|| view! {
@@ -158,9 +157,8 @@ pub fn ToolPage() -> impl IntoView {
                                 {may_try.then(|| view! { <TryPanel slug name=Signal::derive(name) example/> })}
                             }
                         }
-                    }.into_any(),
-                    Err(e) => view! { <Failure problem=Problem::of(&e) what="this tool"/> }.into_any(),
-                })}
+                    }))}
+                </Loaded>
             </Transition>
         </section>
     }

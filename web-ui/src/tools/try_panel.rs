@@ -10,17 +10,15 @@ pub async fn try_tool(
     slug: String,
     name: String,
     arguments: String,
-) -> Result<Outcome<ToolTried>, ServerFnError> {
+) -> Result<Outcome<ToolTried>, Problem> {
     let arguments = match json_field(&arguments, "arguments") {
         Ok(Some(Value::Object(map))) => map,
         Ok(None) => Default::default(),
         Ok(Some(_)) => {
-            return Ok(Err(Problem {
-                status: 422,
-                code: "invalid_input".into(),
-                message: "arguments: must be a JSON object".into(),
-                field: Some("arguments".into()),
-            }));
+            return Ok(Err(Problem::invalid(
+                "arguments",
+                "arguments: must be a JSON object",
+            )));
         }
         Err(problem) => return Ok(Err(problem)),
     };
