@@ -3,7 +3,8 @@
 //! failed requests. Screenshots go to `target/e2e-artifacts/`.
 
 use portcullis_e2e::clients::{
-    admin_journey, admin_ui_smoke, sdk_client, tenant_setup_journey, viewer_journey,
+    admin_journey, admin_ui_smoke, conflict_journey, sdk_client, tenant_setup_journey,
+    viewer_journey,
 };
 use portcullis_e2e::identity_provider::IdentityProvider;
 use portcullis_e2e::stack::Stack;
@@ -260,4 +261,50 @@ async fn an_operator_sets_up_a_tenant_from_nothing_and_revokes_a_client() {
         text("usage").contains("Tool calls"),
         "the client's calls are pictured: {seen}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_admins_saving_the_same_settings_lose_nothing_unseen() {
+    let stack = Stack::without_edge("e2e_conflict_journey").await;
+    stack
+        .create(
+            "/tenants",
+            Some(json!({"slug": "acme", "displayName": "Acme Corp"})),
+        )
+        .await;
+    let mut links = Vec::new();
+    for email in ["ann@acme.test", "bob@acme.test"] {
+        let (status, body) = stack
+            .call(
+                reqwest::Method::PUT,
+                &format!("/tenants/acme/members/{email}"),
+                Some(json!({"role": "admin"})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        links.push(stack.control_plane.sign_in_link_as(email, false).await);
+    }
+    let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e-artifacts")
+        .join("conflict-journey");
+    std::fs::create_dir_all(&shots).expect("artifact dir");
+
+    let seen = conflict_journey(&links[0], &links[1], "acme", &shots).await;
+    let step = |name: &str| seen["steps"][name].clone();
+    assert_eq!(seen["problems"], json!([]), "{seen}");
+    let defaults = step("readByBoth")[0].clone();
+    assert_eq!(step("readByBoth")[1], defaults, "{seen}");
+    assert_eq!(step("savedByA"), "50", "{seen}");
+    assert!(
+        step("conflict").to_string().contains("someone else"),
+        "the second save is refused, saying why: {seen}"
+    );
+    assert_eq!(step("keptByB"), "60", "what B typed is kept: {seen}");
+    assert_eq!(step("afterReload"), "50", "B now sees A's change: {seen}");
+    assert_eq!(step("savedByB"), "60", "{seen}");
+    assert_eq!(step("errorAfterSave"), "", "{seen}");
+    let (_, limits) = stack
+        .call(reqwest::Method::GET, "/tenants/acme/limits", None)
+        .await;
+    assert_eq!(limits["limits"]["mcpPerIp"], 60, "{limits}");
 }

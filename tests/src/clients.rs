@@ -153,6 +153,18 @@ pub async fn viewer_journey(link: &str, tenant: &str, shots: &std::path::Path) -
     browser_script("viewer-journey.mjs", &[link, tenant, &shots]).await
 }
 
+/// Two admins saving the same settings from two browser contexts
+/// (`tests/clients/conflict-journey.mjs`).
+pub async fn conflict_journey(
+    link_a: &str,
+    link_b: &str,
+    tenant: &str,
+    shots: &std::path::Path,
+) -> Value {
+    let shots = shots.to_string_lossy();
+    browser_script("conflict-journey.mjs", &[link_a, link_b, tenant, &shots]).await
+}
+
 /// Runs a Chromium-driving script of `tests/clients` and parses the JSON it
 /// prints.
 async fn browser_script(script: &str, args: &[&str]) -> Value {

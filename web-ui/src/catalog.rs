@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::api::{Outcome, Problem};
 use crate::failure::Loaded;
-use crate::form::{Field, FormError, Submit, on_success, problem_signal};
+use crate::form::{Field, FormError, Submit, on_success, problem_signal, successes};
 use crate::nav::TenantNav;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,11 +100,14 @@ pub fn CatalogPage() -> impl IntoView {
     let prompt = ServerAction::<AddPrompt>::new();
     let resource = ServerAction::<AddResource>::new();
     let remove = ServerAction::<RemoveEntry>::new();
+    let prompt_done = successes(prompt);
+    let resource_done = successes(resource);
+    let remove_done = successes(remove);
     let data = Resource::new(
         move || {
             (
                 slug.get(),
-                prompt.version().get() + resource.version().get() + remove.version().get(),
+                prompt_done.get() + resource_done.get() + remove_done.get(),
             )
         },
         |(slug, _)| load_catalog(slug),

@@ -28,6 +28,24 @@ where
     Signal::derive(move || problem_of(action.value().get()))
 }
 
+/// How many times `action` has succeeded: the key for data only a
+/// successful change alters, so a refused change (say, made on a version
+/// someone else replaced) does not reload the data and redraw the form
+/// over what was typed.
+pub fn successes<A, T>(action: ServerAction<A>) -> Signal<usize>
+where
+    A: leptos::server_fn::ServerFn<Output = Outcome<T>, Error = Problem>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    let count = RwSignal::new(0);
+    on_success(action, move || count.update(|n| *n += 1));
+    count.into()
+}
+
 /// Runs `then` each time `action` succeeds, e.g. to empty an add form.
 pub fn on_success<A, T>(action: ServerAction<A>, then: impl Fn() + 'static)
 where
@@ -102,7 +120,9 @@ pub fn field_message(problem: Option<Problem>, field: &str) -> Option<String> {
         .map(|p| p.message)
 }
 
-/// The problem, unless one of `fields` shows it already.
+/// The problem, unless one of `fields` shows it already. A change made on
+/// a version someone else has since replaced (412) offers a reload; what
+/// was typed stays in the form until then.
 #[component]
 pub fn FormError(
     problem: Signal<Option<Problem>>,
@@ -112,7 +132,12 @@ pub fn FormError(
         <p class="error" role="alert">
             {move || problem.get()
                 .filter(|p| !p.field.as_deref().is_some_and(|f| fields.contains(&f)))
-                .map(|p| p.message)}
+                .map(|p| view! {
+                    {p.message}
+                    {(p.status == 412).then(|| view! {
+                        " " <a class="reload" href="" rel="external">"Reload to see their change"</a>
+                    })}
+                }.into_any())}
         </p>
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{Outcome, Problem};
 use crate::failure::Loaded;
-use crate::form::{Field, FormError, Submit, problem_signal};
+use crate::form::{Field, FormError, Submit, problem_signal, successes};
 use portcullis_api::tenants::Limits;
 
 /// The limits as read, with their version (the answer's `ETag`), which a
@@ -58,8 +58,9 @@ const LABELS: [&str; 6] = [
 pub fn LimitsPanel(slug: String, may_change: bool) -> impl IntoView {
     let save = ServerAction::<SaveLimits>::new();
     let load_slug = slug.clone();
+    let save_done = successes(save);
     let limits = Resource::new(
-        move || save.version().get(),
+        move || save_done.get(),
         move |_| load_limits(load_slug.clone()),
     );
     view! {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{Outcome, Problem};
 use crate::failure::Loaded;
-use crate::form::{Field, FormError, Submit, on_success, problem_signal};
+use crate::form::{Field, FormError, Submit, on_success, problem_signal, successes};
 use crate::nav::TenantNav;
 use portcullis_api::members::{ApiToken, ApiTokenCreated, Member};
 
@@ -101,14 +101,15 @@ pub fn MembersPage() -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
+    let invite_done = successes(invite);
+    let remove_done = successes(remove);
+    let create_done = successes(create);
+    let revoke_done = successes(revoke);
     let data = Resource::new(
         move || {
             (
                 slug.get(),
-                invite.version().get()
-                    + remove.version().get()
-                    + create.version().get()
-                    + revoke.version().get(),
+                invite_done.get() + remove_done.get() + create_done.get() + revoke_done.get(),
             )
         },
         |(slug, _)| load_members(slug),

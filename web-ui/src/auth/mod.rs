@@ -27,7 +27,7 @@ use crate::api::{
     Scope, UserMatch, rule_summary,
 };
 use crate::failure::Loaded;
-use crate::form::{Field, FormError, Submit, list, on_success, problem_signal};
+use crate::form::{Field, FormError, Submit, list, on_success, problem_signal, successes};
 use crate::nav::TenantNav;
 
 /// The page's data in one round trip.
@@ -146,16 +146,22 @@ pub fn AuthPage() -> impl IntoView {
     let roles = ServerAction::<ChangeAuth>::new();
     let clients = ServerAction::<ChangeAuth>::new();
     let removals = ServerAction::<ChangeAuth>::new();
+    let providers_done = successes(providers);
+    let scopes_done = successes(scopes);
+    let rules_done = successes(rules);
+    let roles_done = successes(roles);
+    let clients_done = successes(clients);
+    let removals_done = successes(removals);
     let view_data = Resource::new(
         move || {
             (
                 slug.get(),
-                providers.version().get()
-                    + scopes.version().get()
-                    + rules.version().get()
-                    + roles.version().get()
-                    + clients.version().get()
-                    + removals.version().get(),
+                providers_done.get()
+                    + scopes_done.get()
+                    + rules_done.get()
+                    + roles_done.get()
+                    + clients_done.get()
+                    + removals_done.get(),
             )
         },
         |(slug, _)| load_auth(slug),

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::api::{Outcome, Problem, Scope, Tool};
 use crate::failure::Loaded;
-use crate::form::{Field, FormError, Submit, on_success, problem_signal};
+use crate::form::{Field, FormError, Submit, on_success, problem_signal, successes};
 use crate::nav::TenantNav;
 
 #[server(prefix = "/ui/fn", endpoint = "list_tools")]
@@ -48,8 +48,9 @@ pub fn ToolsPage() -> impl IntoView {
     let params = use_params_map();
     let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
     let save = ServerAction::<SaveTool>::new();
+    let save_done = successes(save);
     let tools = Resource::new(
-        move || (slug.get(), save.version().get()),
+        move || (slug.get(), save_done.get()),
         |(slug, _)| list_tools(slug),
     );
     // Not refetched after a save: a refused save keeps what was typed.
