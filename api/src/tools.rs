@@ -1,6 +1,7 @@
 //! Tools: what a tenant's MCP endpoint offers, and trying one.
 
 use chrono::{DateTime, Utc};
+use portcullis_tenant_config::http_tool::HttpBinding;
 use portcullis_tenant_config::inputs::InputRound;
 use portcullis_tenant_config::notifications::ToolNotification;
 use portcullis_tenant_config::{ContentBlock, ToolAnnotations};
@@ -58,6 +59,16 @@ pub struct ToolCreate {
     /// `outputSchema` (required with it, unless `isError`).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub structured_content: Option<Value>,
+    /// Calls the tenant's HTTPS endpoint instead of answering with fixed
+    /// content: `{method, url, query?, headers?, timeoutMs?,
+    /// maxResponseBytes?}`. `url` is an RFC 6570 template (levels 1–3,
+    /// without `+` and `#`) over the arguments; `query` lists arguments
+    /// sent as query parameters, `headers` maps arguments to header names;
+    /// the other arguments go to the query (GET, DELETE) or a JSON body
+    /// (POST, PUT, PATCH). The backend's answer is the result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub http: Option<HttpBinding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +94,9 @@ pub struct Tool {
     pub output_schema: Option<Value>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub structured_content: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub http: Option<HttpBinding>,
     pub created_at: DateTime<Utc>,
 }
 

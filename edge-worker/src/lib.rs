@@ -30,6 +30,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod backend;
 pub mod cache;
 pub mod config_push;
 pub mod http;

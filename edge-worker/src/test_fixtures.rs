@@ -20,6 +20,7 @@ pub fn tool(name: &str, content: Vec<ContentBlock>) -> ToolConfig {
         annotations: None,
         output_schema: None,
         structured_content: None,
+        http: None,
     }
 }
 

@@ -127,6 +127,10 @@ pub struct ToolConfig {
     /// conforming to `output_schema`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub structured_content: Option<Value>,
+    /// Where the tool's calls go instead, when it calls the tenant's
+    /// endpoint (its `content` is then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<crate::http_tool::HttpBinding>,
 }
 
 /// What a client may assume about a tool (all hints, none guarantees).
@@ -231,8 +235,11 @@ impl TenantConfig {
             if !is_object_schema(&tool.input_schema) {
                 return Err(ConfigError::InputSchema(tool.name.clone()));
             }
-            // A structured result may stand alone: its JSON is the text.
-            if !(tool.content.is_empty() && tool.structured_content.is_some()) {
+            // A structured result may stand alone: its JSON is the text; an
+            // HTTP tool's result is its backend's.
+            if !(tool.content.is_empty()
+                && (tool.structured_content.is_some() || tool.http.is_some()))
+            {
                 crate::content::validate_blocks(&tool.content).map_err(|error| {
                     ConfigError::Content {
                         owner: format!("tool {:?}", tool.name),
@@ -251,6 +258,10 @@ impl TenantConfig {
                 }
             })?;
             validate_output(tool).map_err(|problem| ConfigError::Output {
+                tool: tool.name.clone(),
+                problem,
+            })?;
+            validate_http(tool).map_err(|problem| ConfigError::Output {
                 tool: tool.name.clone(),
                 problem,
             })?;
@@ -279,6 +290,26 @@ impl TenantConfig {
     }
 }
 
+/// An HTTP tool answers with its backend's answer: no fixed content, and a
+/// binding over its own arguments.
+fn validate_http(tool: &ToolConfig) -> Result<(), String> {
+    let Some(http) = &tool.http else {
+        return Ok(());
+    };
+    if !tool.content.is_empty() || tool.structured_content.is_some() || tool.is_error {
+        return Err("an HTTP tool has no fixed content".into());
+    }
+    if !tool.input_rounds.is_empty() {
+        return Err("an HTTP tool asks no rounds of input".into());
+    }
+    let arguments: Vec<&str> = tool.input_schema["properties"]
+        .as_object()
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    http.validate(&arguments, crate::auth::is_https_or_loopback)
+        .map_err(|e| e.to_string())
+}
+
 /// "If an output schema is provided, servers MUST provide structured
 /// results that conform to this schema" (MCP 2025-06-18, Tools), and the
 /// schema's root is an object, as is the result.
@@ -293,7 +324,7 @@ fn validate_output(tool: &ToolConfig) -> Result<(), String> {
             let checker = ArgSchema::compile(schema)
                 .map_err(|e| format!("the output schema cannot be used: {e}"))?;
             match structured {
-                None if tool.is_error => Ok(()),
+                None if tool.is_error || tool.http.is_some() => Ok(()),
                 None => Err("a tool with an output schema must return structured content".into()),
                 Some(value) => checker.check(value).map_err(|violations| {
                     let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
@@ -336,6 +367,7 @@ pub(crate) mod tests {
             annotations: None,
             output_schema: None,
             structured_content: None,
+            http: None,
         });
         config
     }

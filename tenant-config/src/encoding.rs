@@ -4,7 +4,7 @@
 //! and signatures in variables and JSON; `base16ct`) and percent-encoding
 //! (`percent-encoding`, the one `url` uses).
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`).
@@ -16,6 +16,11 @@ const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
 
 pub fn encode_base64url(bytes: &[u8]) -> String {
     Base64UrlUnpadded::encode_string(bytes)
+}
+
+/// Standard padded base64 (RFC 4648 §4), as MCP carries binary content.
+pub fn encode_base64(bytes: &[u8]) -> String {
+    Base64::encode_string(bytes)
 }
 
 /// Decodes base64url; padding is tolerated, anything else invalid is `None`.

@@ -18,6 +18,7 @@ pub mod content;
 pub mod document;
 pub mod encoding;
 pub mod envelope;
+pub mod http_tool;
 pub mod ingest;
 pub mod inputs;
 pub mod json;

@@ -66,6 +66,7 @@ fn echo_tool(name: &str, scoped: bool) -> ToolConfig {
         annotations: None,
         output_schema: None,
         structured_content: None,
+        http: None,
     }
 }
 
@@ -183,6 +184,7 @@ fn publish_thousand_tools_ms(key: &SigningKey) -> f64 {
             annotations: None,
             output_schema: None,
             structured_content: None,
+            http: None,
             created_at: Default::default(),
         })
         .collect();

@@ -73,6 +73,12 @@ pub fn compile_tenant_config(
                     .map_err(|e| in_tool(ServiceError::invalid("annotations", e.to_string())))?,
                 output_schema: row.output_schema.as_ref().map(|s| s.0.clone()),
                 structured_content: row.structured_content.as_ref().map(|s| s.0.clone()),
+                http: row
+                    .http
+                    .as_ref()
+                    .map(|h| serde_json::from_value(h.0.clone()))
+                    .transpose()
+                    .map_err(|e| in_tool(ServiceError::invalid("http", e.to_string())))?,
             })
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
@@ -129,6 +135,7 @@ mod tests {
             annotations: None,
             output_schema: None,
             structured_content: None,
+            http: None,
             created_at: Utc::now(),
         }
     }

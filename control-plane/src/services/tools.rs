@@ -2,6 +2,7 @@
 
 use portcullis_tenant_config::ArgSchema;
 use portcullis_tenant_config::encoding::percent_encode;
+use portcullis_tenant_config::http_tool::HttpBinding;
 use portcullis_tenant_config::names::validate_tool_name;
 use serde_json::Value;
 
@@ -28,6 +29,8 @@ impl From<ToolRow> for Tool {
             annotations: r.annotations.map(|j| j.0),
             output_schema: r.output_schema.map(|j| j.0),
             structured_content: r.structured_content.map(|j| j.0),
+            // Stored only after validation: it reads back.
+            http: r.http.and_then(|j| serde_json::from_value(j.0).ok()),
             created_at: r.created_at,
         }
     }
@@ -188,6 +191,7 @@ struct Encoded {
     notifications: Value,
     input_rounds: Value,
     annotations: Option<Value>,
+    http: Option<Value>,
 }
 
 impl Encoded {
@@ -203,6 +207,11 @@ impl Encoded {
                 .annotations
                 .as_ref()
                 .map(|a| json(serde_json::to_value(a)))
+                .transpose()?,
+            http: input
+                .http
+                .as_ref()
+                .map(|h| json(serde_json::to_value(h)))
                 .transpose()?,
         })
     }
@@ -221,6 +230,7 @@ impl Encoded {
             annotations: self.annotations.as_ref(),
             output_schema: input.output_schema.as_ref(),
             structured_content: input.structured_content.as_ref(),
+            http: self.http.as_ref(),
         }
     }
 }
@@ -256,6 +266,9 @@ pub fn validate_tool(input: &ToolCreate) -> Result<(), ServiceError> {
         ));
     }
     validate_input_schema(&input.input_schema)?;
+    if let Some(http) = &input.http {
+        return validate_http_tool(input, http);
+    }
     validate_output(input)?;
     if !(input.content.is_empty() && input.structured_content.is_some()) {
         portcullis_tenant_config::content::validate_blocks(&input.content)
@@ -263,6 +276,43 @@ pub fn validate_tool(input: &ToolCreate) -> Result<(), ServiceError> {
     }
     portcullis_tenant_config::inputs::validate_rounds(&input.input_rounds)
         .map_err(|e| ServiceError::invalid("inputRounds", e.to_string()))?;
+    portcullis_tenant_config::notifications::validate_notifications(&input.notifications)
+        .map_err(|e| ServiceError::invalid("notifications", e.to_string()))?;
+    for scope in &input.scopes {
+        portcullis_tenant_config::auth::validate_scope_name(scope)
+            .map_err(|e| ServiceError::invalid("scopes", e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// An HTTP tool's result comes from its backend: it has no fixed content,
+/// structured result or rounds of input, and its binding names only its
+/// arguments. Backends are https (http only on loopback, for development).
+fn validate_http_tool(input: &ToolCreate, http: &HttpBinding) -> Result<(), ServiceError> {
+    let fixed = [
+        ("content", !input.content.is_empty()),
+        ("structuredContent", input.structured_content.is_some()),
+        ("inputRounds", !input.input_rounds.is_empty()),
+        ("isError", input.is_error),
+    ];
+    if let Some((field, _)) = fixed.into_iter().find(|(_, set)| *set) {
+        return Err(ServiceError::invalid(
+            field,
+            "an HTTP tool answers with its backend's answer, not fixed content",
+        ));
+    }
+    if let Some(schema) = &input.output_schema {
+        validate_object_schema(schema, "outputSchema")?;
+    }
+    let properties = input.input_schema["properties"].as_object();
+    let arguments: Vec<&str> = properties
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    http.validate(
+        &arguments,
+        portcullis_tenant_config::auth::is_https_or_loopback,
+    )
+    .map_err(|e| ServiceError::invalid(e.field, e.message))?;
     portcullis_tenant_config::notifications::validate_notifications(&input.notifications)
         .map_err(|e| ServiceError::invalid("notifications", e.to_string()))?;
     for scope in &input.scopes {

@@ -25,6 +25,7 @@ pub struct ToolRow {
     pub annotations: Option<Json<Value>>,
     pub output_schema: Option<Json<Value>>,
     pub structured_content: Option<Json<Value>>,
+    pub http: Option<Json<Value>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -42,10 +43,12 @@ pub struct NewTool<'a> {
     pub annotations: Option<&'a Value>,
     pub output_schema: Option<&'a Value>,
     pub structured_content: Option<&'a Value>,
+    pub http: Option<&'a Value>,
 }
 
 const COLUMNS: &str = "name, title, description, input_schema, content, is_error, scopes, \
-                       notifications, input_rounds, annotations, output_schema, structured_content, created_at";
+                       notifications, input_rounds, annotations, output_schema, structured_content, http, \
+                       created_at";
 
 pub async fn tool_create(
     db: impl PgExecutor<'_>,
@@ -55,8 +58,9 @@ pub async fn tool_create(
     let sql = format!(
         "INSERT INTO tools (tenant_id, name, title, description, input_schema, content, is_error,
                             scopes, notifications, input_rounds, annotations, output_schema,
-                            structured_content)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
+                            structured_content, http)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         RETURNING {COLUMNS}"
     );
     bind_tool(sqlx::query_as(&sql).bind(tenant.id), tool)
         .fetch_one(db)
@@ -82,6 +86,7 @@ fn bind_tool<'q>(
         .bind(tool.annotations.map(Json))
         .bind(tool.output_schema.map(Json))
         .bind(tool.structured_content.map(Json))
+        .bind(tool.http.map(Json))
 }
 
 pub async fn tool_list(
@@ -137,7 +142,7 @@ pub async fn tool_update(
         "UPDATE tools SET name = $3, title = $4, description = $5, input_schema = $6,
                 content = $7, is_error = $8, scopes = $9, notifications = $10,
                 input_rounds = $11, annotations = $12, output_schema = $13,
-                structured_content = $14
+                structured_content = $14, http = $15
          WHERE tenant_id = $1 AND name = $2 RETURNING {COLUMNS}"
     );
     bind_tool(sqlx::query_as(&sql).bind(tenant.id).bind(name), tool)

@@ -5,6 +5,7 @@ use portcullis_tenant_config::names::validate_tenant_slug;
 use portcullis_tenant_config::{SignatureVerifier, TenantConfig, command};
 
 use crate::auth::Caller;
+use crate::backend::Fetched;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::mcp::effect::{Counted, Effect};
 use crate::mcp::methods::Call;
@@ -31,6 +32,10 @@ pub struct Edge<'a, S, V> {
     pub token_key: &'a [u8; 32],
     /// Seconds since the epoch.
     pub now: u64,
+    /// The backend's answer to the call an HTTP tool made while this
+    /// request was first handled (the shell sends it, then handles the
+    /// request again with it).
+    pub backend: Option<&'a Fetched>,
 }
 
 /// What the runtime must do to answer a request.
@@ -143,7 +148,7 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
             }
             ("POST", _, Some((tenant, "try"))) => {
                 Outcome::Reply(match self.verify_command(tenant, request).await {
-                    Ok(()) => self.try_tool(tenant, request).await,
+                    Ok(()) => return self.try_tool(tenant, request).await,
                     Err(refusal) => refusal,
                 })
             }
@@ -176,6 +181,11 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
         )
         .await
         .map_err(refuse)?;
+        // A request run again with its backend's answer spent its nonce
+        // the first time.
+        if self.backend.is_some() {
+            return Ok(());
+        }
         match self
             .store
             .spend(tenant, &verified.nonce, verified.remember_until)
@@ -193,19 +203,19 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
     /// `POST /internal/tenants/{tenant}/try?tool=…&arguments=…`: calls a
     /// tool of the served config as a client would, for the admin UI's
     /// "try it" (scopes aside); answers `{"result"}` or `{"error"}`.
-    async fn try_tool(&self, tenant: &str, request: &HttpRequest) -> HttpResponse {
+    async fn try_tool(&self, tenant: &str, request: &HttpRequest) -> Outcome {
         let config = match self.store.load(tenant).await {
             Ok(Some(config)) => config,
             Ok(None) => {
-                return HttpResponse::error(
+                return Outcome::Reply(HttpResponse::error(
                     404,
                     "unknown_tenant",
                     "nothing is published for this tenant",
-                );
+                ));
             }
             Err(e) => {
                 crate::log::error(&format!("config store: {}", e.0));
-                return HttpResponse::error(503, "unavailable", "retry later");
+                return Outcome::Reply(HttpResponse::error(503, "unavailable", "retry later"));
             }
         };
         let tool = request.query_param("tool").map(decode).unwrap_or_default();
@@ -216,11 +226,11 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
         let arguments = match json::parse::<serde_json::Value>(&arguments) {
             Ok(serde_json::Value::Object(map)) => map,
             _ => {
-                return HttpResponse::error(
+                return Outcome::Reply(HttpResponse::error(
                     400,
                     "invalid_request",
                     "arguments must be a JSON object",
-                );
+                ));
             }
         };
         let mut params = serde_json::Map::new();
@@ -233,12 +243,16 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
             params,
         )
         .admin_try()
+        .with_backend(self.backend)
         .run("tools/call");
+        if let Some(needed) = ran.needs {
+            return Effect::CallBackend(needed).into();
+        }
         let answer = match ran.result {
             Ok(result) => serde_json::json!({ "version": config.version, "result": result }),
             Err(error) => serde_json::json!({ "version": config.version, "error": error }),
         };
-        HttpResponse::json(200, &answer)
+        Outcome::Reply(HttpResponse::json(200, &answer))
     }
 
     async fn tenant(&self, slug: &str, request: &HttpRequest) -> Outcome {
@@ -315,7 +329,14 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
             (MCP_PATH, "GET") => {
                 transport::open_notification_stream(&config, &caller, request).into()
             }
-            (MCP_PATH, _) => transport::handle(&config, &caller, request, self.token_key).into(),
+            (MCP_PATH, _) => transport::handle_with_backend(
+                &config,
+                &caller,
+                request,
+                self.token_key,
+                self.backend,
+            )
+            .into(),
             (SSE_PATH, "GET") => {
                 sse::open(&config.tenant, &caller, request, &(self.new_session_id)()).into()
             }
@@ -323,7 +344,7 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
                 HttpResponse::error(405, "method_not_allowed", "open the event stream with GET")
                     .with_header("allow", "GET"),
             ),
-            (_, "POST") => sse::post(&config, &caller, request).into(),
+            (_, "POST") => sse::post(&config, &caller, request, self.backend).into(),
             _ => Outcome::Reply(
                 HttpResponse::error(405, "method_not_allowed", "POST messages here")
                     .with_header("allow", "POST"),
@@ -364,6 +385,11 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
         endpoint: Endpoint,
         request: &HttpRequest,
     ) -> Result<(), RetryAfter> {
+        // A request run again with its backend's answer was admitted (and
+        // counted) the first time.
+        if self.backend.is_some() {
+            return Ok(());
+        }
         let client_ip = request.header(rate::CLIENT_IP_HEADER).unwrap_or("unknown");
         let counts = rate::counts(&config.limits, endpoint, client_ip);
         match self.store.admit(&config.tenant, &counts, self.now).await {

@@ -52,6 +52,7 @@ impl Fixture {
             new_session_id: &|| "5e55-10ab".to_string(),
             token_key: &[9; 32],
             now: 1_000,
+            backend: None,
         }
     }
     /// The edge of [`Self::edge`] over another store.
@@ -71,6 +72,7 @@ impl Fixture {
             new_session_id,
             token_key,
             now,
+            backend: None,
         }
     }
     /// Sends a request and returns the HTTP answer it gets.

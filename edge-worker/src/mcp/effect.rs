@@ -5,6 +5,7 @@ use super::asking::{AnswerToCall, CallToAsk};
 use super::sessions::{SessionChange, SessionOwner};
 use super::subscriptions::StreamKind;
 use super::transport::Answer;
+use crate::backend::BackendCall;
 use crate::http::HttpResponse;
 use crate::usage::UsageEvent;
 
@@ -103,6 +104,9 @@ pub enum Effect {
         session: String,
         last_event_id: Option<u64>,
     },
+    /// Send an HTTP tool's call to the tenant's backend, then handle the
+    /// request again with the answer (see [`crate::backend`]).
+    CallBackend(BackendCall),
 }
 
 #[cfg(test)]

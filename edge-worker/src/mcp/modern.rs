@@ -14,6 +14,7 @@ use super::methods::{Call, Ran, capabilities, request_states};
 use super::transport::{Answer, rpc_reply};
 use super::{MODERN_VERSIONS, all_versions, subscriptions};
 use crate::auth::Caller;
+use crate::backend::Fetched;
 use crate::http::HttpRequest;
 
 const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
@@ -88,11 +89,13 @@ impl Reply {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn handle(
     config: &TenantConfig,
     caller: &Caller,
     request: &HttpRequest,
     edge_key: &[u8; 32],
+    backend: Option<&Fetched>,
     id: Value,
     method: &str,
     params: Option<Map<String, Value>>,
@@ -107,7 +110,9 @@ pub fn handle(
         return subscriptions::listen(config, holder, id, &params).into();
     }
     let states = request_states(edge_key, &config.tenant);
-    let call = Call::new(config, caller, version, params).with_request_states(states);
+    let call = Call::new(config, caller, version, params)
+        .with_request_states(states)
+        .with_backend(backend);
     let ran = match method {
         "server/discover" => Ran::of(Ok(discover())),
         removed if REMOVED_METHODS.contains(&removed) => Ran::of(Err(RpcError::new(
@@ -116,6 +121,9 @@ pub fn handle(
         ))),
         _ => call.run(method),
     };
+    if let Some(needed) = ran.needs {
+        return Effect::CallBackend(needed).into();
+    }
     let reply = match ran.result {
         Ok(mut result) => {
             decorate(config, caller, method, &mut result);
@@ -146,6 +154,7 @@ pub fn handle(
         notifications,
         message: reply.into_message(id),
         usage: Vec::new(),
+        needs: None,
     };
     Counted {
         effect: Effect::Reply(answer.into_reply(request)),
@@ -268,6 +277,7 @@ mod tests {
             &Caller::Anonymous,
             &request,
             &[0; 32],
+            None,
             json!(7),
             method,
             params,

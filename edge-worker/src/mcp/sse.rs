@@ -80,7 +80,12 @@ pub fn open(tenant: &str, caller: &Caller, request: &HttpRequest, session_id: &s
 
 /// `POST /messages?sessionId=…`: answers the message onto the session's
 /// stream and acknowledges the POST with 202.
-pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Counted {
+pub fn post(
+    config: &TenantConfig,
+    caller: &Caller,
+    request: &HttpRequest,
+    backend: Option<&crate::backend::Fetched>,
+) -> Counted {
     let Some(session_id) = request
         .query_param("sessionId")
         .filter(|id| is_session_id(id))
@@ -99,10 +104,13 @@ pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Co
     let reply: Option<Answer> = match read_message(request) {
         Err(refusal) => return Effect::Reply(refusal).into(),
         Ok(Incoming::Notification { .. } | Incoming::Response { .. }) => None,
-        Ok(Incoming::Request { id, method, params }) => {
-            Some(answer(config, caller, version, id, &method, params))
-        }
+        Ok(Incoming::Request { id, method, params }) => Some(answer(
+            config, caller, version, id, &method, params, backend,
+        )),
     };
+    if let Some(needed) = reply.as_ref().and_then(|a| a.needs.clone()) {
+        return Effect::CallBackend(needed).into();
+    }
     let accepted = HttpResponse::empty(202);
     match reply {
         None => Effect::Reply(accepted).into(),
@@ -133,7 +141,13 @@ mod tests {
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string().into_bytes(),
         };
-        post(&tenant("acme", 1, &["hello"]), &Caller::Anonymous, &request).effect
+        post(
+            &tenant("acme", 1, &["hello"]),
+            &Caller::Anonymous,
+            &request,
+            None,
+        )
+        .effect
     }
 
     #[test]
@@ -213,7 +227,7 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            matches!(post(&tenant("acme", 1, &[]), &Caller::Anonymous, &garbage).effect, Effect::Reply(r) if r.status == 400)
+            matches!(post(&tenant("acme", 1, &[]), &Caller::Anonymous, &garbage, None).effect, Effect::Reply(r) if r.status == 400)
         );
     }
 

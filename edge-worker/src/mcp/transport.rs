@@ -18,6 +18,7 @@ use super::sessions;
 use super::subscriptions::{self, StreamKind};
 use super::{DEFAULT_HEADER_VERSION, MODERN_VERSIONS, SUPPORTED_VERSIONS, all_versions, modern};
 use crate::auth::Caller;
+use crate::backend::Fetched;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::usage::UsageEvent;
 
@@ -67,8 +68,20 @@ pub fn handle(
     request: &HttpRequest,
     edge_key: &[u8; 32],
 ) -> Counted {
+    handle_with_backend(config, caller, request, edge_key, None)
+}
+
+/// [`handle`], run again with the backend's answer to the call an HTTP
+/// tool made (see [`crate::backend`]).
+pub fn handle_with_backend(
+    config: &TenantConfig,
+    caller: &Caller,
+    request: &HttpRequest,
+    edge_key: &[u8; 32],
+    backend: Option<&Fetched>,
+) -> Counted {
     match request.method.as_str() {
-        "POST" => post(config, caller, request, edge_key),
+        "POST" => post(config, caller, request, edge_key, backend),
         "DELETE" => sessions::end(&config.tenant, caller, request).into(),
         _ => Effect::Reply(
             HttpResponse::error(
@@ -114,6 +127,7 @@ fn post(
     caller: &Caller,
     request: &HttpRequest,
     edge_key: &[u8; 32],
+    backend: Option<&Fetched>,
 ) -> Counted {
     if !accepts_json(request.header("accept")) {
         let error = RpcError::new(code::INVALID_REQUEST, "Accept must allow application/json");
@@ -144,7 +158,9 @@ fn post(
     }
     let header_version = request.header("mcp-protocol-version").map(str::trim);
     if modern::is_modern(header_version, params.as_ref()) {
-        return modern::handle(config, caller, request, edge_key, id, &method, params);
+        return modern::handle(
+            config, caller, request, edge_key, backend, id, &method, params,
+        );
     }
     // "If the server receives a request with an invalid or unsupported
     // MCP-Protocol-Version, it MUST respond with 400 Bad Request."
@@ -169,7 +185,18 @@ fn post(
     ) {
         return asking.into();
     }
-    let mut answer = answer(config, caller, version, id, &method, params.clone());
+    let mut answer = answer(
+        config,
+        caller,
+        version,
+        id,
+        &method,
+        params.clone(),
+        backend,
+    );
+    if let Some(needed) = answer.needs.take() {
+        return Effect::CallBackend(needed).into();
+    }
     let usage = std::mem::take(&mut answer.usage);
     let effect = sessions::route_reply(
         &config.tenant,
@@ -220,8 +247,10 @@ pub fn answer(
     id: Value,
     method: &str,
     params: Option<serde_json::Map<String, Value>>,
+    backend: Option<&Fetched>,
 ) -> Answer {
     Call::new(config, caller, version, params.unwrap_or_default())
+        .with_backend(backend)
         .run(method)
         .into_answer(id)
 }
@@ -233,6 +262,8 @@ pub struct Answer {
     pub message: Value,
     /// What the request counts for in the tenant's usage.
     pub usage: Vec<UsageEvent>,
+    /// The backend call the answer waits for (then it is not sent).
+    pub needs: Option<crate::backend::BackendCall>,
 }
 
 impl Answer {

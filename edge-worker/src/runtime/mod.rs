@@ -5,6 +5,7 @@
 //! rate windows, the OAuth server) are the pure core's, called with their
 //! storage behind its traits.
 
+mod backend;
 mod event_stream;
 mod kv;
 mod objects;
@@ -89,15 +90,28 @@ async fn serve(
         ));
     };
     let new_session_id = || webcrypto::random_uuid().unwrap_or_default();
-    let edge = Edge {
-        edge_domain: &edge_domain,
-        store: &store,
-        verifier: &verifier,
-        new_session_id: &new_session_id,
-        token_key: &token_key,
-        now: now_seconds(),
+    let now = now_seconds();
+    // An HTTP tool's call: the first run asks for its backend's answer, the
+    // second is given it (once: a second ask is answered as an error).
+    let mut fetched = None;
+    let outcome = loop {
+        let edge = Edge {
+            edge_domain: &edge_domain,
+            store: &store,
+            verifier: &verifier,
+            new_session_id: &new_session_id,
+            token_key: &token_key,
+            now,
+            backend: fetched.as_ref(),
+        };
+        match edge.handle(&request).await {
+            Outcome::Mcp(Effect::CallBackend(call), _) if fetched.is_none() => {
+                fetched = Some(backend::send(call).await);
+            }
+            outcome => break outcome,
+        }
     };
-    match edge.handle(&request).await {
+    match outcome {
         Outcome::Reply(response) => into_worker_response(response),
         Outcome::Mcp(effect, counted) => {
             usage.extend(counted);
@@ -123,6 +137,10 @@ async fn perform(
 ) -> worker::Result<Response> {
     match effect {
         Effect::Reply(response) => into_worker_response(response),
+        Effect::CallBackend(call) => {
+            crate::log::error(&format!("asked twice for {}", call.planned.url));
+            into_worker_response(HttpResponse::error(500, "internal", "internal error"))
+        }
         Effect::OpenStream {
             session,
             first_event,

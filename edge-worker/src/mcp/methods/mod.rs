@@ -1,6 +1,7 @@
 //! The MCP methods a tenant serves, over its published config. Each
 //! feature lives in its own module; [`dispatch`] only routes.
 
+mod http_tools;
 mod lifecycle;
 mod prompts;
 mod resources;
@@ -18,6 +19,7 @@ pub use lifecycle::capabilities;
 use super::jsonrpc::{RpcError, code, failure, success};
 use super::transport::Answer;
 use crate::auth::Caller;
+use crate::backend::{BackendCall, Fetched};
 use crate::tokens::PurposeMac;
 use crate::usage::UsageEvent;
 
@@ -45,6 +47,11 @@ pub struct Call<'a> {
     /// What the call counts for in the tenant's usage, for the runtime to
     /// report.
     pub usage: RefCell<Vec<UsageEvent>>,
+    /// The backend's answer to the call an HTTP tool made, on the second
+    /// run of the request (see [`crate::backend`]).
+    pub backend: Option<&'a Fetched>,
+    /// The backend call the request needs before it can be answered.
+    pub needs: RefCell<Option<BackendCall>>,
 }
 
 impl<'a> Call<'a> {
@@ -63,7 +70,15 @@ impl<'a> Call<'a> {
             request_states: None,
             counted: true,
             usage: RefCell::default(),
+            backend: None,
+            needs: RefCell::default(),
         }
+    }
+
+    /// The same call given what the backend answered to an HTTP tool's call.
+    pub fn with_backend(mut self, backend: Option<&'a Fetched>) -> Self {
+        self.backend = backend;
+        self
     }
 
     /// The same call as an admin's "try it", left out of usage.
@@ -127,6 +142,10 @@ pub struct Ran {
     pub result: Result<Value, RpcError>,
     pub notifications: Vec<Value>,
     pub usage: Vec<UsageEvent>,
+    /// Set when the request cannot be answered before this backend call
+    /// (then the rest is to be thrown away: the request runs again with
+    /// the backend's answer).
+    pub needs: Option<BackendCall>,
 }
 
 impl Ran {
@@ -136,6 +155,7 @@ impl Ran {
             result,
             notifications: Vec::new(),
             usage: Vec::new(),
+            needs: None,
         }
     }
 
@@ -149,6 +169,7 @@ impl Ran {
             notifications: self.notifications,
             message,
             usage: self.usage,
+            needs: self.needs,
         }
     }
 }
@@ -161,6 +182,7 @@ impl Call<'_> {
             result,
             notifications: self.emitted.into_inner(),
             usage: self.usage.into_inner(),
+            needs: self.needs.into_inner(),
         }
     }
 }
@@ -176,7 +198,11 @@ pub fn dispatch(call: &Call<'_>, method: &str) -> Result<Value, RpcError> {
             let result = tools::call(call);
             // Only the tenant's own tools: a client cannot invent rows.
             let tool = call.params.get("name").and_then(Value::as_str);
-            if let Some(tool) = tool.filter(|t| call.counted && call.config.tool(t).is_some()) {
+            // A run waiting for its backend is not the call yet.
+            let waiting = call.needs.borrow().is_some();
+            if let Some(tool) =
+                tool.filter(|t| call.counted && !waiting && call.config.tool(t).is_some())
+            {
                 let outcome = result.as_ref().map_err(|_| ());
                 let user = call.caller.user_id();
                 if let Some(event) =

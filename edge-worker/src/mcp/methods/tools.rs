@@ -78,6 +78,10 @@ pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
         ))
         .with_data(json!({ "violations": violations })));
     }
+    if let (Some(http), Value::Object(arguments)) = (&tool.http, &arguments) {
+        report(call, &tool.notifications);
+        return super::http_tools::call(call, tool, http, arguments);
+    }
     let content = if tool.input_rounds.is_empty() {
         tool.content.clone()
     } else {

@@ -1,0 +1,315 @@
+//! `tools/call` of a tool bound to the tenant's backend: the first run of
+//! the request plans the backend call and asks the shell for it
+//! ([`Call::needs`]); the second run, given the answer, turns it into the
+//! tool's result. Whatever the backend does — an error status, silence, a
+//! refused connection, too long an answer, JSON that breaks the tool's
+//! output schema — becomes a tool execution error (`isError`) the model
+//! can read, never a protocol error.
+
+use portcullis_tenant_config::encoding::encode_base64;
+use portcullis_tenant_config::http_tool::HttpBinding;
+use portcullis_tenant_config::{ArgSchema, ToolConfig, json};
+use serde_json::{Map, Value, json};
+
+use super::Call;
+use crate::backend::{BackendAnswer, BackendCall};
+use crate::mcp::jsonrpc::RpcError;
+
+/// How much of a failing backend's words the result quotes.
+const QUOTED_ERROR_CHARS: usize = 500;
+
+/// The result of calling `tool` with `arguments` (already checked against
+/// its input schema), or `Null` while the backend's answer is awaited.
+pub fn call(
+    call: &Call<'_>,
+    tool: &ToolConfig,
+    http: &HttpBinding,
+    arguments: &Map<String, Value>,
+) -> Result<Value, RpcError> {
+    let planned = match http.plan(arguments) {
+        Ok(planned) => planned,
+        Err(refused) => return Ok(tool_error(&refused.0)),
+    };
+    let wanted = BackendCall {
+        planned,
+        timeout_ms: http.timeout_ms,
+        max_response_bytes: http.max_response_bytes,
+    };
+    match call.backend.filter(|fetched| fetched.call == wanted) {
+        Some(fetched) => Ok(result(tool, &wanted, &fetched.answer, call.version)),
+        None => {
+            call.needs.replace(Some(wanted));
+            Ok(Value::Null)
+        }
+    }
+}
+
+fn tool_error(text: &str) -> Value {
+    json!({ "content": [{ "type": "text", "text": text }], "isError": true })
+}
+
+/// The backend's answer as the tool's result, as `version` carries it.
+fn result(tool: &ToolConfig, sent: &BackendCall, answer: &BackendAnswer, version: &str) -> Value {
+    let (status, content_type, body) = match answer {
+        BackendAnswer::Answered {
+            status,
+            content_type,
+            body,
+        } => (*status, content_type.as_deref().unwrap_or(""), body),
+        BackendAnswer::TooLarge => {
+            return tool_error(&format!(
+                "The backend's answer was longer than {} bytes.",
+                sent.max_response_bytes
+            ));
+        }
+        BackendAnswer::TimedOut => {
+            return tool_error(&format!(
+                "The backend did not answer within {} ms.",
+                sent.timeout_ms
+            ));
+        }
+        BackendAnswer::Unreachable => return tool_error("The backend could not be reached."),
+    };
+    if !(200..300).contains(&status) {
+        let words: String = String::from_utf8_lossy(body)
+            .trim()
+            .chars()
+            .take(QUOTED_ERROR_CHARS)
+            .collect();
+        let text = if words.is_empty() {
+            format!("The backend answered {status}.")
+        } else {
+            format!("The backend answered {status}: {words}")
+        };
+        return tool_error(&text);
+    }
+    if content_type == "application/json" || content_type.ends_with("+json") {
+        return json_result(tool, body, version);
+    }
+    let text_like = content_type.starts_with("text/")
+        || content_type.is_empty()
+        || content_type.ends_with("+xml")
+        || content_type == "application/xml";
+    let block = match content_type {
+        _ if text_like => json!({ "type": "text", "text": String::from_utf8_lossy(body) }),
+        image if image.starts_with("image/") => {
+            json!({ "type": "image", "data": encode_base64(body), "mimeType": image })
+        }
+        audio if audio.starts_with("audio/") && version >= "2025-03-26" => {
+            json!({ "type": "audio", "data": encode_base64(body), "mimeType": audio })
+        }
+        other => json!({ "type": "resource", "resource": {
+            "uri": sent.planned.url, "mimeType": other, "blob": encode_base64(body),
+        }}),
+    };
+    json!({ "content": [block], "isError": false })
+}
+
+/// A JSON answer: its text, and (from 2025-06-18, when it is an object)
+/// the object as `structuredContent`, held to the tool's output schema.
+fn json_result(tool: &ToolConfig, body: &[u8], version: &str) -> Value {
+    let text = String::from_utf8_lossy(body).into_owned();
+    let parsed = json::parse::<Value>(&text).ok();
+    if let Some(schema) = &tool.output_schema {
+        let checked = ArgSchema::compile(schema).ok().and_then(|checker| {
+            let value = parsed.clone().unwrap_or(Value::Null);
+            checker.check(&value).err()
+        });
+        if let Some(violations) = checked {
+            let summary: Vec<String> = violations.iter().map(ToString::to_string).collect();
+            return tool_error(&format!(
+                "The backend's answer does not match the tool's output schema: {}",
+                summary.join("; ")
+            ));
+        }
+    }
+    let mut result = json!({ "content": [{ "type": "text", "text": text }], "isError": false });
+    if let (Some(object @ Value::Object(_)), true) = (parsed, version >= "2025-06-18") {
+        result["structuredContent"] = object;
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Caller;
+    use crate::backend::Fetched;
+    use crate::test_fixtures::tenant;
+    use portcullis_tenant_config::TenantConfig;
+    use portcullis_tenant_config::http_tool::HttpMethod;
+
+    fn config() -> TenantConfig {
+        let mut config = tenant("acme", 1, &[]);
+        let schema = json!({"type": "object", "properties": {
+            "city": {"type": "string"}, "units": {"type": "string"}}, "required": ["city"]});
+        config.tools.push(ToolConfig {
+            name: "weather_http".into(),
+            title: None,
+            description: "Weather from the backend".into(),
+            arguments: ArgSchema::compile(&schema).unwrap(),
+            input_schema: schema,
+            content: Vec::new(),
+            is_error: false,
+            scopes: Vec::new(),
+            notifications: Vec::new(),
+            input_rounds: Vec::new(),
+            annotations: None,
+            output_schema: Some(json!({"type": "object", "properties": {
+                "temperature": {"type": "number"}}, "required": ["temperature"]})),
+            structured_content: None,
+            http: Some(HttpBinding {
+                method: HttpMethod::Get,
+                url: "https://api.acme.test/weather/{city}".into(),
+                query: Vec::new(),
+                headers: Default::default(),
+                timeout_ms: 2_000,
+                max_response_bytes: 1_000,
+            }),
+        });
+        config
+    }
+
+    fn params(city: &str) -> Map<String, Value> {
+        json!({"name": "weather_http", "arguments": {"city": city, "units": "metric"}})
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    /// Runs the call twice as the shell does: once to learn the request,
+    /// once with `answer`.
+    fn run(version: &str, answer: BackendAnswer) -> (BackendCall, Value) {
+        let config = config();
+        let first =
+            Call::new(&config, &Caller::Anonymous, version, params("Oslo")).run("tools/call");
+        let call = first.needs.expect("the first run asks for the backend");
+        let fetched = Fetched {
+            call: call.clone(),
+            answer,
+        };
+        let second = Call::new(&config, &Caller::Anonymous, version, params("Oslo"))
+            .with_backend(Some(&fetched))
+            .run("tools/call");
+        assert_eq!(second.needs, None, "the second run has what it needs");
+        (
+            call,
+            second
+                .result
+                .expect("a tool result, never a protocol error"),
+        )
+    }
+
+    fn answered(status: u16, content_type: &str, body: &str) -> BackendAnswer {
+        BackendAnswer::Answered {
+            status,
+            content_type: Some(content_type.into()),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_json_answer_is_text_and_structured_content() {
+        let (call, result) = run(
+            "2025-11-25",
+            answered(200, "application/json", r#"{"temperature": 21.5}"#),
+        );
+        assert_eq!(
+            call.planned.url,
+            "https://api.acme.test/weather/Oslo?units=metric"
+        );
+        assert_eq!((call.timeout_ms, call.max_response_bytes), (2_000, 1_000));
+        assert_eq!(result["isError"], false);
+        assert_eq!(result["structuredContent"], json!({"temperature": 21.5}));
+        assert_eq!(result["content"][0]["text"], r#"{"temperature": 21.5}"#);
+        let (_, older) = run(
+            "2025-03-26",
+            answered(200, "application/json", r#"{"temperature": 21.5}"#),
+        );
+        assert!(older.get("structuredContent").is_none(), "{older}");
+    }
+
+    #[test]
+    fn whatever_the_backend_does_is_a_tool_error_the_model_can_read() {
+        for (answer, words) in [
+            (
+                answered(500, "text/plain", "database on fire"),
+                "The backend answered 500: database on fire",
+            ),
+            (answered(404, "text/plain", ""), "The backend answered 404."),
+            (BackendAnswer::TimedOut, "did not answer within 2000 ms"),
+            (BackendAnswer::Unreachable, "could not be reached"),
+            (BackendAnswer::TooLarge, "longer than 1000 bytes"),
+            (
+                answered(200, "application/json", r#"{"temp": "warm"}"#),
+                "does not match the tool's output schema",
+            ),
+        ] {
+            let (_, result) = run("2025-11-25", answer.clone());
+            assert_eq!(result["isError"], true, "{answer:?}");
+            let text = result["content"][0]["text"].as_str().unwrap();
+            assert!(text.contains(words), "{answer:?}: {text}");
+        }
+        let long = "x".repeat(5_000);
+        let (_, result) = run("2025-11-25", answered(502, "text/plain", &long));
+        assert!(result["content"][0]["text"].as_str().unwrap().len() < 600);
+    }
+
+    #[test]
+    fn other_media_become_text_images_or_embedded_resources() {
+        let (_, text) = run("2025-11-25", answered(200, "text/plain", "sunny"));
+        assert_eq!(text["content"][0], json!({"type": "text", "text": "sunny"}));
+        let (_, image) = run("2025-11-25", answered(200, "image/png", "PNG"));
+        assert_eq!(
+            image["content"][0],
+            json!({"type": "image", "data": "UE5H", "mimeType": "image/png"})
+        );
+        let (_, blob) = run("2025-11-25", answered(200, "application/pdf", "%PDF"));
+        assert_eq!(blob["content"][0]["type"], "resource");
+        assert_eq!(blob["content"][0]["resource"]["blob"], "JVBERg==");
+    }
+
+    #[test]
+    fn an_answer_to_another_request_is_not_taken_for_this_one() {
+        let config = config();
+        let stale = Fetched {
+            call: BackendCall {
+                planned: HttpBinding {
+                    method: HttpMethod::Get,
+                    url: "https://api.acme.test/weather/{city}".into(),
+                    query: Vec::new(),
+                    headers: Default::default(),
+                    timeout_ms: 2_000,
+                    max_response_bytes: 1_000,
+                }
+                .plan(json!({"city": "Bergen"}).as_object().unwrap())
+                .unwrap(),
+                timeout_ms: 2_000,
+                max_response_bytes: 1_000,
+            },
+            answer: answered(200, "text/plain", "rain"),
+        };
+        let ran = Call::new(&config, &Caller::Anonymous, "2025-11-25", params("Oslo"))
+            .with_backend(Some(&stale))
+            .run("tools/call");
+        assert!(ran.needs.is_some(), "Oslo's call is still to be made");
+    }
+
+    #[test]
+    fn arguments_that_cannot_be_sent_are_a_tool_error_without_a_call() {
+        let mut config = config();
+        config
+            .tools
+            .last_mut()
+            .unwrap()
+            .http
+            .as_mut()
+            .unwrap()
+            .headers = [("units".to_owned(), "X-Units".to_owned())].into();
+        let mut bad = params("Oslo");
+        bad["arguments"]["units"] = json!("metric\r\nX-Admin: 1");
+        let ran = Call::new(&config, &Caller::Anonymous, "2025-11-25", bad).run("tools/call");
+        assert_eq!(ran.needs, None, "nothing is sent");
+        assert_eq!(ran.result.unwrap()["isError"], true);
+    }
+}

@@ -1,0 +1,644 @@
+//! HTTP tools: a tool bound to the tenant's own HTTPS endpoint instead of
+//! fixed content. The binding says where each argument goes — a variable
+//! of the URL template (RFC 6570 up to level 3), a query parameter, a
+//! header — and the rest travel as the query (GET, DELETE) or a JSON body
+//! (POST, PUT, PATCH). [`HttpBinding::plan`] turns a call's (already
+//! validated) arguments into the one request to send, escaping each value
+//! for where it lands: no argument can change the scheme, host or port,
+//! leave its path segment, name a header or add one.
+//!
+//! Reserved (`{+var}`) and fragment (`{#var}`) expansion are refused: they
+//! would let a value carry `/`, `?` or `#` into the URL.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::encoding::percent_encode;
+
+/// How long a backend may take by default, and at most.
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+pub const MAX_TIMEOUT_MS: u32 = 30_000;
+/// How much of a backend's answer is read by default, and at most.
+pub const DEFAULT_RESPONSE_BYTES: u32 = 1024 * 1024;
+pub const MAX_RESPONSE_BYTES: u32 = 4 * 1024 * 1024;
+/// The longest value sent in a header.
+const MAX_HEADER_VALUE: usize = 8 * 1024;
+/// The longest URL sent.
+const MAX_URL: usize = 16 * 1024;
+
+/// Headers an argument may not set: the request's framing, its target and
+/// credentials belong to the edge.
+const RESERVED_HEADERS: &[&str] = &[
+    "authorization",
+    "connection",
+    "content-length",
+    "content-type",
+    "cookie",
+    "host",
+    "keep-alive",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl HttpMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+        }
+    }
+
+    /// Whether unplaced arguments travel in a JSON body (else the query).
+    fn has_body(self) -> bool {
+        matches!(self, Self::Post | Self::Put | Self::Patch)
+    }
+}
+
+/// Where a tool's call goes and how its arguments travel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HttpBinding {
+    pub method: HttpMethod,
+    /// An absolute `https` URL template, e.g.
+    /// `https://api.acme.com/v1/cities/{city}/weather{?units}`; its
+    /// variables are the tool's arguments.
+    pub url: String,
+    /// Arguments sent as query parameters (besides the template's own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub query: Vec<String>,
+    /// Arguments sent as headers: argument name → header name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default = "default_timeout")]
+    pub timeout_ms: u32,
+    #[serde(default = "default_response_bytes")]
+    pub max_response_bytes: u32,
+}
+
+fn default_timeout() -> u32 {
+    DEFAULT_TIMEOUT_MS
+}
+
+fn default_response_bytes() -> u32 {
+    DEFAULT_RESPONSE_BYTES
+}
+
+/// The request a call makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub method: HttpMethod,
+    pub url: String,
+    /// Lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// A JSON body, for methods that carry one.
+    pub body: Option<String>,
+}
+
+/// Why a binding cannot be saved, naming its part.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct BindingError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn refuse<T>(field: &'static str, message: impl Into<String>) -> Result<T, BindingError> {
+    Err(BindingError {
+        field,
+        message: message.into(),
+    })
+}
+
+/// Why a call's arguments cannot be sent as the binding says, in words
+/// for the model (a tool error, not a protocol one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PlanError(pub String);
+
+impl HttpBinding {
+    /// Checks the binding against the tool's argument names: a template
+    /// whose origin is literal and whose variables, query parameters and
+    /// headers are arguments; header names a request may carry; limits in
+    /// bounds. `http` is allowed only where `allow_http` says (loopback
+    /// backends in development).
+    pub fn validate(
+        &self,
+        arguments: &[&str],
+        allow_http: impl Fn(&str) -> bool,
+    ) -> Result<(), BindingError> {
+        let template = Template::parse(&self.url).or_else(|e| refuse("http.url", e))?;
+        let origin = template.origin();
+        match origin.split_once("://") {
+            Some(("https", host)) if !host.is_empty() => {}
+            Some(("http", host)) if !host.is_empty() && allow_http(&self.url) => {}
+            _ => {
+                return refuse(
+                    "http.url",
+                    "must be an absolute https URL whose host is written out (no variable before the path)",
+                );
+            }
+        }
+        let known = |name: &str| arguments.contains(&name);
+        for name in template.variables() {
+            if !known(name) {
+                return refuse(
+                    "http.url",
+                    format!("{{{name}}} is not an argument of the tool"),
+                );
+            }
+        }
+        for name in &self.query {
+            if !known(name) {
+                return refuse(
+                    "http.query",
+                    format!("{name:?} is not an argument of the tool"),
+                );
+            }
+        }
+        for (argument, header) in &self.headers {
+            if !known(argument) {
+                return refuse(
+                    "http.headers",
+                    format!("{argument:?} is not an argument of the tool"),
+                );
+            }
+            let lower = header.to_ascii_lowercase();
+            if header.is_empty() || !header.bytes().all(is_token_byte) {
+                return refuse("http.headers", format!("{header:?} is not a header name"));
+            }
+            if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("x-portcullis") {
+                return refuse(
+                    "http.headers",
+                    format!("{header:?} is set by the edge, not by an argument"),
+                );
+            }
+        }
+        if !(1..=MAX_TIMEOUT_MS).contains(&self.timeout_ms) {
+            return refuse(
+                "http.timeoutMs",
+                format!("must be 1 to {MAX_TIMEOUT_MS} milliseconds"),
+            );
+        }
+        if !(1..=MAX_RESPONSE_BYTES).contains(&self.max_response_bytes) {
+            return refuse(
+                "http.maxResponseBytes",
+                format!("must be 1 to {MAX_RESPONSE_BYTES} bytes"),
+            );
+        }
+        Ok(())
+    }
+
+    /// The request a call with `arguments` makes.
+    pub fn plan(&self, arguments: &Map<String, Value>) -> Result<Planned, PlanError> {
+        let template = Template::parse(&self.url).map_err(PlanError)?;
+        let mut url = template.expand(arguments)?;
+        let mut placed: Vec<&str> = template.variables().collect();
+        let mut query: Vec<(&str, &Value)> = Vec::new();
+        for name in &self.query {
+            placed.push(name);
+            if let Some(value) = arguments.get(name).filter(|v| !v.is_null()) {
+                query.push((name, value));
+            }
+        }
+        let mut headers = Vec::new();
+        for (argument, header) in &self.headers {
+            placed.push(argument);
+            if let Some(value) = arguments.get(argument).filter(|v| !v.is_null()) {
+                headers.push((header.to_ascii_lowercase(), header_value(argument, value)?));
+            }
+        }
+        let rest: Map<String, Value> = arguments
+            .iter()
+            .filter(|(name, _)| !placed.contains(&name.as_str()))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        let body = if self.method.has_body() {
+            headers.push(("content-type".into(), "application/json".into()));
+            Some(Value::Object(rest).to_string())
+        } else {
+            query.extend(rest.iter().map(|(name, value)| (name.as_str(), value)));
+            None
+        };
+        for (name, value) in query {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&percent_encode(name));
+            url.push('=');
+            url.push_str(&percent_encode(&scalar_text(value)));
+        }
+        if url.len() > MAX_URL {
+            return Err(PlanError(format!(
+                "the arguments make a URL longer than {MAX_URL} bytes"
+            )));
+        }
+        Ok(Planned {
+            method: self.method,
+            url,
+            headers,
+            body,
+        })
+    }
+}
+
+/// RFC 7230 `tchar`.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// A value as text: strings as they are, anything else as JSON.
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn header_value(argument: &str, value: &Value) -> Result<String, PlanError> {
+    let text = scalar_text(value);
+    // Visible ASCII and spaces only: no line breaks (a second header), no
+    // control characters, nothing a runtime would re-encode.
+    if text.len() > MAX_HEADER_VALUE || !text.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
+        return Err(PlanError(format!(
+            "argument {argument} cannot be sent as a header: only printable ASCII up to {MAX_HEADER_VALUE} bytes"
+        )));
+    }
+    Ok(text)
+}
+
+/// A parsed URL template: literal text and expressions.
+struct Template<'a> {
+    parts: Vec<Part<'a>>,
+}
+
+enum Part<'a> {
+    Literal(&'a str),
+    Expression {
+        operator: Operator,
+        names: Vec<&'a str>,
+    },
+}
+
+#[derive(Clone, Copy)]
+enum Operator {
+    Simple,
+    Path,
+    Label,
+    Parameters,
+    Query,
+    Continuation,
+}
+
+impl Operator {
+    /// (first, separator, named, if empty) of RFC 6570 appendix A.
+    fn rules(self) -> (&'static str, char, bool, &'static str) {
+        match self {
+            Self::Simple => ("", ',', false, ""),
+            Self::Path => ("/", '/', false, ""),
+            Self::Label => (".", '.', false, ""),
+            Self::Parameters => (";", ';', true, ""),
+            Self::Query => ("?", '&', true, "="),
+            Self::Continuation => ("&", '&', true, "="),
+        }
+    }
+}
+
+impl<'a> Template<'a> {
+    fn parse(text: &'a str) -> Result<Self, String> {
+        let mut parts = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            match rest.find(['{', '}']) {
+                None => {
+                    parts.push(Part::Literal(rest));
+                    break;
+                }
+                Some(at) if rest.as_bytes()[at] == b'}' => {
+                    return Err(format!("unmatched }} at {:?}", &rest[at..]));
+                }
+                Some(at) => {
+                    if at > 0 {
+                        parts.push(Part::Literal(&rest[..at]));
+                    }
+                    let close = rest[at..]
+                        .find('}')
+                        .ok_or_else(|| "an expression is not closed with }".to_owned())?;
+                    parts.push(expression(&rest[at + 1..at + close])?);
+                    rest = &rest[at + close + 1..];
+                }
+            }
+        }
+        for part in &parts {
+            if let Part::Literal(literal) = part
+                && literal
+                    .chars()
+                    .any(|c| c.is_control() || c.is_whitespace() || c == '#')
+            {
+                return Err(
+                    "the URL may not contain spaces, control characters or a fragment".into(),
+                );
+            }
+        }
+        Ok(Self { parts })
+    }
+
+    /// The literal text before the first expression, up to the path: the
+    /// scheme, host and port every call goes to.
+    fn origin(&self) -> &'a str {
+        let Some(Part::Literal(first)) = self.parts.first() else {
+            return "";
+        };
+        let after_scheme = first.find("://").map_or(0, |i| i + 3);
+        let end = first[after_scheme..]
+            .find(['/', '?'])
+            .map(|i| after_scheme + i);
+        match end {
+            Some(end) => &first[..end],
+            // The whole literal is scheme and host: an expression would
+            // continue the host unless nothing follows.
+            None if self.parts.len() == 1 => first,
+            None => "",
+        }
+    }
+
+    fn variables(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.parts.iter().flat_map(|part| match part {
+            Part::Expression { names, .. } => names.clone(),
+            Part::Literal(_) => Vec::new(),
+        })
+    }
+
+    fn expand(&self, arguments: &Map<String, Value>) -> Result<String, PlanError> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => out.push_str(text),
+                Part::Expression { operator, names } => {
+                    let (first, separator, named, if_empty) = operator.rules();
+                    let mut wrote = false;
+                    for name in names {
+                        let Some(value) = arguments.get(*name).filter(|v| !v.is_null()) else {
+                            continue;
+                        };
+                        out.push_str(if wrote { "" } else { first });
+                        if wrote {
+                            out.push(separator);
+                        }
+                        wrote = true;
+                        let text = expanded_value(name, value)?;
+                        if named {
+                            out.push_str(name);
+                            out.push_str(if text.is_empty() { if_empty } else { "=" });
+                        }
+                        out.push_str(&text);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One expression's body: an optional operator and variable names.
+fn expression(body: &str) -> Result<Part<'_>, String> {
+    let (operator, list) = match body.chars().next() {
+        Some('/') => (Operator::Path, &body[1..]),
+        Some('.') => (Operator::Label, &body[1..]),
+        Some(';') => (Operator::Parameters, &body[1..]),
+        Some('?') => (Operator::Query, &body[1..]),
+        Some('&') => (Operator::Continuation, &body[1..]),
+        Some('+') | Some('#') => {
+            return Err(format!(
+                "{{{body}}}: reserved and fragment expansion would let a value change the URL's structure"
+            ));
+        }
+        _ => (Operator::Simple, body),
+    };
+    let names: Vec<&str> = list.split(',').collect();
+    for name in &names {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(format!(
+                "{{{body}}}: variables are argument names (letters, digits, _), without modifiers"
+            ));
+        }
+    }
+    Ok(Part::Expression { operator, names })
+}
+
+/// A value as one expansion, every character outside RFC 3986's
+/// unreserved set percent-encoded; lists joined with commas.
+fn expanded_value(name: &str, value: &Value) -> Result<String, PlanError> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::Array(_) | Value::Object(_) => Err(PlanError(format!(
+                    "argument {name} cannot go into the URL: a list of lists or objects"
+                ))),
+                other => Ok(percent_encode(&scalar_text(other))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(|items| items.join(",")),
+        Value::Object(_) => Err(PlanError(format!(
+            "argument {name} cannot go into the URL: an object"
+        ))),
+        other => Ok(percent_encode(&scalar_text(other))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn binding(method: HttpMethod, url: &str) -> HttpBinding {
+        HttpBinding {
+            method,
+            url: url.into(),
+            query: Vec::new(),
+            headers: BTreeMap::new(),
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            max_response_bytes: DEFAULT_RESPONSE_BYTES,
+        }
+    }
+
+    fn args(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn templates_expand_each_operator_as_rfc_6570_says() {
+        let b = binding(
+            HttpMethod::Get,
+            "https://api.acme.test/v1/cities/{city}/weather{/day}{.format}{;lang}{?units,limit}{&page}",
+        );
+        let planned = b
+            .plan(&args(
+                json!({"city": "São Paulo", "day": "mon", "format": "json",
+                "lang": "pt", "units": "metric", "limit": 3, "page": 2}),
+            ))
+            .unwrap();
+        assert_eq!(
+            planned.url,
+            "https://api.acme.test/v1/cities/S%C3%A3o%20Paulo/weather/mon.json;lang=pt?units=metric&limit=3&page=2"
+        );
+        assert_eq!(planned.body, None);
+        let sparse = b.plan(&args(json!({"city": "Oslo"}))).unwrap();
+        assert_eq!(sparse.url, "https://api.acme.test/v1/cities/Oslo/weather");
+    }
+
+    #[test]
+    fn no_argument_can_leave_its_place() {
+        let b = HttpBinding {
+            headers: BTreeMap::from([("trace".to_owned(), "X-Trace".to_owned())]),
+            ..binding(HttpMethod::Get, "https://api.acme.test/items/{id}")
+        };
+        for hostile in [
+            "../admin",
+            "%2e%2e/admin",
+            "a/b",
+            "x?admin=1",
+            "x#frag",
+            "user@evil.test",
+            "\u{202e}evil",
+            "a\r\nHost: evil.test",
+        ] {
+            let planned = b.plan(&args(json!({"id": hostile}))).unwrap();
+            let rest = planned
+                .url
+                .strip_prefix("https://api.acme.test/items/")
+                .unwrap_or_else(|| panic!("{hostile:?} moved the target: {}", planned.url));
+            assert!(
+                rest.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
+                "{hostile:?} left its segment: {rest}"
+            );
+        }
+        let long = "x".repeat(20_000);
+        assert!(b.plan(&args(json!({"id": long}))).is_err());
+        for header in ["a\r\nx-admin: 1", "a\nb", "nul\0", "é"] {
+            let refused = b.plan(&args(json!({"id": "1", "trace": header})));
+            assert!(refused.is_err(), "{header:?} went into a header");
+        }
+        let planned = b
+            .plan(&args(json!({"id": "1", "trace": "abc-123"})))
+            .unwrap();
+        assert_eq!(planned.headers, vec![("x-trace".into(), "abc-123".into())]);
+    }
+
+    #[test]
+    fn unplaced_arguments_go_to_the_query_or_a_json_body() {
+        let get = HttpBinding {
+            query: vec!["q".into()],
+            ..binding(HttpMethod::Get, "https://api.acme.test/search")
+        };
+        let planned = get
+            .plan(&args(json!({"q": "a&b=c", "tags": ["x", "y"], "n": 2})))
+            .unwrap();
+        assert_eq!(
+            planned.url,
+            "https://api.acme.test/search?q=a%26b%3Dc&n=2&tags=%5B%22x%22%2C%22y%22%5D"
+        );
+        let post = binding(HttpMethod::Post, "https://api.acme.test/orders/{id}");
+        let planned = post
+            .plan(&args(json!({"id": 7, "item": "tea", "qty": 2})))
+            .unwrap();
+        assert_eq!(planned.url, "https://api.acme.test/orders/7");
+        assert_eq!(
+            serde_json::from_str::<Value>(planned.body.as_deref().unwrap()).unwrap(),
+            json!({"item": "tea", "qty": 2})
+        );
+        assert!(
+            planned
+                .headers
+                .contains(&("content-type".into(), "application/json".into()))
+        );
+    }
+
+    #[test]
+    fn a_binding_is_checked_before_it_is_saved() {
+        let names = ["city", "units", "trace"];
+        let https_only = |_: &str| false;
+        let ok = binding(HttpMethod::Get, "https://api.acme.test/{city}{?units}");
+        assert_eq!(ok.validate(&names, https_only), Ok(()));
+        for (url, why) in [
+            ("http://api.acme.test/{city}", "http"),
+            ("https://{city}.acme.test/", "host from a variable"),
+            (
+                "https://api.acme.test{city}",
+                "host continued by a variable",
+            ),
+            ("https://api.acme.test/{+city}", "reserved expansion"),
+            ("https://api.acme.test/{#city}", "fragment expansion"),
+            ("https://api.acme.test/{town}", "unknown variable"),
+            ("https://api.acme.test/{city:3}", "prefix modifier"),
+            ("https://api.acme.test/{city", "unclosed"),
+            ("https://api.acme.test/a b", "space"),
+            ("https://api.acme.test/#x", "fragment"),
+            ("/relative/{city}", "relative"),
+        ] {
+            let refused = binding(HttpMethod::Get, url).validate(&names, https_only);
+            assert_eq!(
+                refused.map_err(|e| e.field),
+                Err("http.url"),
+                "{why}: {url}"
+            );
+        }
+        assert!(
+            binding(HttpMethod::Get, "http://127.0.0.1:8080/{city}")
+                .validate(&names, |_| true)
+                .is_ok()
+        );
+        for header in [
+            "Authorization",
+            "Host",
+            "X-Portcullis-User",
+            "bad header",
+            "",
+        ] {
+            let b = HttpBinding {
+                headers: BTreeMap::from([("trace".to_owned(), header.to_owned())]),
+                ..ok.clone()
+            };
+            assert_eq!(
+                b.validate(&names, https_only).map_err(|e| e.field),
+                Err("http.headers"),
+                "{header:?}"
+            );
+        }
+        let slow = HttpBinding {
+            timeout_ms: MAX_TIMEOUT_MS + 1,
+            ..ok.clone()
+        };
+        assert_eq!(
+            slow.validate(&names, https_only).map_err(|e| e.field),
+            Err("http.timeoutMs")
+        );
+        let unknown_query = HttpBinding {
+            query: vec!["nope".into()],
+            ..ok
+        };
+        assert_eq!(
+            unknown_query
+                .validate(&names, https_only)
+                .map_err(|e| e.field),
+            Err("http.query")
+        );
+    }
+}
