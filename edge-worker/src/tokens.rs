@@ -52,6 +52,7 @@ impl AccessClaims {
 /// values (not secret: anyone can read the JSON half):
 /// `<base64url JSON>.<base64url HMAC-SHA-256>` under a key derived from the
 /// edge's secret, so a value made for one tenant or use is noise elsewhere.
+#[derive(Clone)]
 pub struct PurposeMac {
     key: [u8; 32],
 }

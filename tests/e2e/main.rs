@@ -6,6 +6,7 @@ mod admin_sign_in;
 mod admin_ui;
 mod conformance;
 mod edge_hardening;
+mod http_tools;
 mod live_config;
 mod local_stack;
 mod oauth;

@@ -10,7 +10,7 @@ use tokio::process::{Child, ChildStdout, Command};
 use crate::repo_root;
 
 /// Which official TypeScript SDK drives the client.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sdk {
     /// `@modelcontextprotocol/sdk` 1.x: `initialize`, MCP 2025-11-25.
     V1,

@@ -13,6 +13,7 @@ pub mod edge;
 pub mod identity_provider;
 pub mod seed;
 pub mod stack;
+pub mod tool_backend;
 
 use std::path::PathBuf;
 

@@ -569,3 +569,64 @@ async fn get_streams_are_per_tenant_and_publishes_broadcast_changes() {
 
 mod limits;
 mod resource_server;
+
+/// An HTTP tool's call through the whole edge, as the shell runs it: the
+/// first run asks for the backend call (and answers nothing), the run given
+/// the backend's answer replies with the tool's result.
+#[tokio::test]
+async fn an_http_tool_asks_the_shell_for_its_backend_then_answers() {
+    use crate::backend::{BackendAnswer, Fetched};
+    use portcullis_tenant_config::ArgSchema;
+    use portcullis_tenant_config::http_tool::{HttpBinding, HttpMethod};
+    let f = Fixture::new();
+    let mut published = config("acme", 1, "plain");
+    let schema = json!({"type": "object", "properties": {"city": {"type": "string"}}});
+    published.tools.push(portcullis_tenant_config::ToolConfig {
+        arguments: ArgSchema::compile(&schema).unwrap(),
+        input_schema: schema,
+        content: Vec::new(),
+        http: Some(HttpBinding {
+            method: HttpMethod::Get,
+            url: "https://api.acme.test/weather/{city}".into(),
+            query: Vec::new(),
+            headers: Default::default(),
+            timeout_ms: 1_000,
+            max_response_bytes: 1_000,
+        }),
+        ..crate::test_fixtures::tool("weather", Vec::new())
+    });
+    f.push("acme", &published).await;
+    let call = br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"weather","arguments":{"city":"Oslo"}}}"#;
+    let mut request = req("POST", "acme.localhost:8787", "/mcp", call);
+    request.headers.push((
+        "accept".into(),
+        "application/json, text/event-stream".into(),
+    ));
+    let Outcome::Mcp(Effect::CallBackend(needed), usage) = f.edge().handle(&request).await else {
+        panic!("the first run asks for the backend");
+    };
+    assert!(
+        usage.is_empty(),
+        "a run waiting for its backend counts nothing"
+    );
+    assert_eq!(needed.planned.url, "https://api.acme.test/weather/Oslo");
+    let fetched = Fetched {
+        call: needed,
+        answer: BackendAnswer::Answered {
+            status: 200,
+            content_type: Some("text/plain".into()),
+            body: b"sunny".to_vec(),
+        },
+    };
+    let edge = Edge {
+        backend: Some(&fetched),
+        ..f.edge()
+    };
+    let reply = edge.handle(&request).await.into_reply();
+    assert_eq!(
+        body(&reply)["result"]["content"],
+        json!([{"type": "text", "text": "sunny"}]),
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+}

@@ -20,6 +20,7 @@ use super::jsonrpc::{RpcError, code, failure, success};
 use super::methods::Call;
 use super::transport::Answer;
 use crate::auth::Caller;
+use crate::backend::{BackendCall, Fetched};
 use crate::tokens::{AccessClaims, PurposeMac};
 
 /// Where the modern era carries what the client can answer; a session
@@ -106,6 +107,12 @@ pub enum Step {
     },
     /// The call is over: send this.
     Done(Answer),
+    /// Send this HTTP tool's call to its backend, then step again with the
+    /// answer ([`step_with`]).
+    CallBackend {
+        pending: PendingCall,
+        call: BackendCall,
+    },
 }
 
 /// What an answer from the client did to its call.
@@ -213,8 +220,19 @@ impl PendingCall {
 pub fn step(
     config: &TenantConfig,
     caller: &Caller,
+    pending: PendingCall,
+    states: PurposeMac,
+) -> Step {
+    step_with(config, caller, pending, states, None)
+}
+
+/// [`step`], given the backend's answer to the call an HTTP tool made.
+pub fn step_with(
+    config: &TenantConfig,
+    caller: &Caller,
     mut pending: PendingCall,
     states: PurposeMac,
+    backend: Option<&Fetched>,
 ) -> Step {
     let mut params = pending.params.clone();
     if !pending.answers.is_empty() {
@@ -226,7 +244,11 @@ pub fn step(
     }
     let ran = Call::new(config, caller, &pending.version, params)
         .with_request_states(states)
+        .with_backend(backend)
         .run(&pending.method);
+    if let Some(call) = ran.needs {
+        return Step::CallBackend { pending, call };
+    }
     let asks = ran
         .result
         .as_ref()
@@ -329,6 +351,7 @@ mod tests {
         match step {
             Step::Ask { pending, requests } => (pending, requests),
             Step::Done(answer) => panic!("asked nothing: {}", answer.message),
+            Step::CallBackend { call, .. } => panic!("called {}", call.planned.url),
         }
     }
 

@@ -7,10 +7,12 @@
 //! named by [`session_key`]; this module only decides what goes where.
 
 use portcullis_tenant_config::TenantConfig;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::effect::{Counted, Effect};
 use super::jsonrpc::Incoming;
+use super::methods::Ran;
 use super::sessions::is_session_id;
 use super::transport::{Answer, answer, read_message};
 use crate::auth::Caller;
@@ -18,6 +20,9 @@ use crate::http::{HttpRequest, HttpResponse};
 
 /// Where clients POST their messages.
 pub const MESSAGES_PATH: &str = "/messages";
+
+/// Why an HTTP tool does not run over this transport.
+const SSE_BACKEND: &str = "This tool calls the tenant's backend, which the deprecated HTTP+SSE transport does not support; connect with Streamable HTTP (the endpoint /mcp).";
 
 /// The revision a session speaks until a header says otherwise.
 const SSE_VERSION: &str = "2024-11-05";
@@ -80,12 +85,7 @@ pub fn open(tenant: &str, caller: &Caller, request: &HttpRequest, session_id: &s
 
 /// `POST /messages?sessionId=…`: answers the message onto the session's
 /// stream and acknowledges the POST with 202.
-pub fn post(
-    config: &TenantConfig,
-    caller: &Caller,
-    request: &HttpRequest,
-    backend: Option<&crate::backend::Fetched>,
-) -> Counted {
+pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Counted {
     let Some(session_id) = request
         .query_param("sessionId")
         .filter(|id| is_session_id(id))
@@ -104,13 +104,20 @@ pub fn post(
     let reply: Option<Answer> = match read_message(request) {
         Err(refusal) => return Effect::Reply(refusal).into(),
         Ok(Incoming::Notification { .. } | Incoming::Response { .. }) => None,
-        Ok(Incoming::Request { id, method, params }) => Some(answer(
-            config, caller, version, id, &method, params, backend,
-        )),
+        Ok(Incoming::Request { id, method, params }) => {
+            let answer = answer(config, caller, version, id.clone(), &method, params, None);
+            // The deprecated transport answers on its stream only what it
+            // can answer at once.
+            Some(match answer.needs {
+                Some(_) => Ran::of(Ok(
+                    json!({ "content": [{ "type": "text", "text": SSE_BACKEND }],
+                    "isError": true }),
+                ))
+                .into_answer(id),
+                None => answer,
+            })
+        }
     };
-    if let Some(needed) = reply.as_ref().and_then(|a| a.needs.clone()) {
-        return Effect::CallBackend(needed).into();
-    }
     let accepted = HttpResponse::empty(202);
     match reply {
         None => Effect::Reply(accepted).into(),
@@ -141,13 +148,7 @@ mod tests {
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string().into_bytes(),
         };
-        post(
-            &tenant("acme", 1, &["hello"]),
-            &Caller::Anonymous,
-            &request,
-            None,
-        )
-        .effect
+        post(&tenant("acme", 1, &["hello"]), &Caller::Anonymous, &request).effect
     }
 
     #[test]
@@ -227,7 +228,7 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            matches!(post(&tenant("acme", 1, &[]), &Caller::Anonymous, &garbage, None).effect, Effect::Reply(r) if r.status == 400)
+            matches!(post(&tenant("acme", 1, &[]), &Caller::Anonymous, &garbage).effect, Effect::Reply(r) if r.status == 400)
         );
     }
 
@@ -270,6 +271,47 @@ mod tests {
         assert_ne!(
             session_key("acme", &Caller::Anonymous, &here, "abcdef12"),
             session_key("acme", &Caller::Anonymous, &from("127.0.0.2"), "abcdef12"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod http_tool_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_http_tool_over_the_deprecated_transport_is_a_tool_error_naming_the_way() {
+        let mut config = crate::test_fixtures::tenant("acme", 1, &[]);
+        let mut tool = crate::test_fixtures::tool("weather", Vec::new());
+        tool.http = Some(portcullis_tenant_config::http_tool::HttpBinding {
+            method: portcullis_tenant_config::http_tool::HttpMethod::Get,
+            url: "https://api.acme.test/weather".into(),
+            query: Vec::new(),
+            headers: Default::default(),
+            timeout_ms: 1_000,
+            max_response_bytes: 1_000,
+        });
+        config.tools.push(tool);
+        let request = HttpRequest {
+            secure: false,
+            method: "POST".into(),
+            path: MESSAGES_PATH.into(),
+            query: "sessionId=0b8e42aa".into(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                "params": {"name": "weather", "arguments": {"city": "Oslo"}}})
+            .to_string()
+            .into_bytes(),
+        };
+        let Effect::Deliver { event, .. } = post(&config, &Caller::Anonymous, &request).effect
+        else {
+            panic!("answered on the stream");
+        };
+        assert!(
+            event.contains("\"isError\":true") && event.contains("Streamable HTTP"),
+            "{event}"
         );
     }
 }

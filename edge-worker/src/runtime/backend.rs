@@ -14,7 +14,8 @@ pub async fn send(call: BackendCall) -> Fetched {
         Err(e) => {
             let words = e.to_string();
             crate::log::error(&format!("backend {}: {words}", call.planned.url));
-            if words.contains("TimeoutError") || words.contains("timed out") {
+            let lower = words.to_ascii_lowercase();
+            if lower.contains("timeout") || lower.contains("timed out") {
                 BackendAnswer::TimedOut
             } else {
                 BackendAnswer::Unreachable

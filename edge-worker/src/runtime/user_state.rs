@@ -34,7 +34,9 @@ use super::objects::Object;
 use super::session_sql::{SCHEMA, SqlSessions};
 use super::{event_stream, into_worker_response, schema, tenant_streams, webcrypto};
 use crate::http::HttpResponse;
-use crate::mcp::asking::{AnswerToCall, CallToAsk, PendingCall, Recorded, Step, caller_of, step};
+use crate::mcp::asking::{
+    AnswerToCall, CallToAsk, PendingCall, Recorded, Step, caller_of, step, step_with,
+};
 use crate::mcp::methods::request_states;
 use crate::mcp::session_store::{self, SessionStore, StoredSession};
 use crate::mcp::sessions::{SESSION_HEADER, SessionChange, SessionOwner, session_not_found};
@@ -307,7 +309,19 @@ impl McpUserState {
             &call.version,
             &capabilities,
         );
-        match step(&config, &caller_of(&call.caller), pending, states) {
+        let caller = caller_of(&call.caller);
+        let mut stepped = step(&config, &caller, pending, states.clone());
+        // An HTTP tool's call, in the live session it was made in: sent
+        // from here, then the call steps again with the answer.
+        if let Step::CallBackend { pending, call } = stepped {
+            let fetched = super::backend::send(call).await;
+            stepped = step_with(&config, &caller, pending, states, Some(&fetched));
+        }
+        match stepped {
+            Step::CallBackend { call, .. } => {
+                crate::log::error(&format!("asked twice for {}", call.planned.url));
+                status(500)
+            }
             Step::Done(mut answer) => {
                 usage.append(&mut answer.usage);
                 let level = self.user_state()?.log_level;
@@ -360,6 +374,10 @@ impl McpUserState {
                             send(writer, &requests);
                         }
                         self.keep(&answer.session, &pending)?;
+                    }
+                    // Calls with rounds of input do not call backends.
+                    Step::CallBackend { pending, .. } => {
+                        self.finish(&pending.key, &[]);
                     }
                     Step::Done(mut done) => {
                         usage.append(&mut done.usage);

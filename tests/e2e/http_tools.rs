@@ -1,0 +1,259 @@
+//! HTTP tools against a real backend (Python's standard library, recording
+//! what it receives), called by the official SDK clients (Streamable HTTP
+//! with sessions, and stateless 2026-07-28): arguments land where the
+//! binding says and nowhere else,
+//! and whatever the backend does becomes a tool result, never a protocol
+//! error or a hang.
+
+use portcullis_e2e::clients::{Sdk, sdk_client_of};
+use portcullis_e2e::free_port;
+use portcullis_e2e::stack::Stack;
+use portcullis_e2e::tool_backend::ToolBackend;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn http_tool(name: &str, schema: Value, http: Value) -> Value {
+    json!({"name": name, "description": format!("{name} through the backend"),
+        "inputSchema": schema, "http": http})
+}
+
+fn strings(names: &[&str]) -> Value {
+    let properties: serde_json::Map<String, Value> = names
+        .iter()
+        .map(|n| ((*n).to_owned(), json!({"type": "string"})))
+        .collect();
+    json!({"type": "object", "properties": properties})
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_tools_reach_the_backend_as_bound_and_report_what_it_did() {
+    let backend = ToolBackend::start().await;
+    let base = &backend.base;
+    let api = Stack::without_edge("e2e_http_tools").await;
+    let edge = api.start_edge().await;
+    api.create("/tenants", Some(json!({"slug": "acme"}))).await;
+
+    let mut weather = http_tool(
+        "weather",
+        json!({"type": "object", "properties": {"city": {"type": "string"}, "units": {"type": "string"},
+            "trace": {"type": "string"}}, "required": ["city"]}),
+        json!({"method": "GET", "url": format!("{base}/weather/{{city}}{{?units}}"),
+            "headers": {"trace": "X-Trace"}}),
+    );
+    weather["outputSchema"] = json!({"type": "object",
+        "properties": {"temperature": {"type": "number"}}, "required": ["temperature"]});
+    let refused_port = free_port();
+    for tool in [
+        weather,
+        http_tool(
+            "order",
+            strings(&["item", "note"]),
+            json!({"method": "POST", "url": format!("{base}/orders")}),
+        ),
+        http_tool(
+            "echo",
+            strings(&["id", "trace"]),
+            json!({"method": "GET", "url": format!("{base}/echo/{{id}}"),
+                "headers": {"trace": "X-Trace"}}),
+        ),
+        http_tool(
+            "failing",
+            strings(&[]),
+            json!({"method": "GET", "url": format!("{base}/fail")}),
+        ),
+        http_tool(
+            "slow",
+            strings(&[]),
+            json!({"method": "GET", "url": format!("{base}/slow"), "timeoutMs": 500}),
+        ),
+        http_tool(
+            "big",
+            strings(&[]),
+            json!({"method": "GET", "url": format!("{base}/big"), "maxResponseBytes": 1000}),
+        ),
+        http_tool(
+            "refused",
+            strings(&[]),
+            json!({"method": "GET", "url": format!("http://127.0.0.1:{refused_port}/nothing")}),
+        ),
+    ] {
+        api.create("/tenants/acme/tools", Some(tool)).await;
+    }
+    let (status, body) = api.call(Method::POST, "/tenants/acme/publish", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let plan = json!([
+        {"op": "callTool", "name": "weather", "arguments": {"city": "São Paulo", "units": "metric", "trace": "abc-123"}},
+        {"op": "callTool", "name": "order", "arguments": {"item": "tea", "note": "no sugar"}},
+        {"op": "callTool", "name": "echo", "arguments": {"id": "../../_log?x=1#y"}},
+        {"op": "callTool", "name": "echo", "arguments": {"id": "1", "trace": "a\r\nX-Admin: 1"}},
+        {"op": "callTool", "name": "failing", "arguments": {}},
+        {"op": "callTool", "name": "slow", "arguments": {}},
+        {"op": "callTool", "name": "big", "arguments": {}},
+        {"op": "callTool", "name": "refused", "arguments": {}}
+    ]);
+    for sdk in [Sdk::V1, Sdk::V2] {
+        let seen = sdk_client_of(sdk, &edge.mcp_url("acme"), plan.clone()).await;
+        assert!(seen.get("connectError").is_none(), "{sdk:?}: {seen}");
+        let result = |i: usize| {
+            let r = &seen["results"][i];
+            assert_eq!(
+                r["ok"], true,
+                "{sdk:?}: a tool result, not a protocol error: {r}"
+            );
+            r["value"].clone()
+        };
+        let text = |i: usize| {
+            result(i)["content"][0]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let weather = result(0);
+        assert_eq!(weather["isError"], false, "{sdk:?}: {weather}");
+        if sdk != Sdk::V1Sse {
+            assert_eq!(
+                weather["structuredContent"]["temperature"], 21.5,
+                "{sdk:?}: {weather}"
+            );
+        }
+        assert!(text(0).contains("Paulo"), "{sdk:?}: {weather}");
+        assert!(
+            text(1).contains("no sugar"),
+            "{sdk:?}: the JSON body came back"
+        );
+        assert_eq!(result(2)["isError"], false, "{sdk:?}");
+        let refused_header = result(3);
+        assert_eq!(refused_header["isError"], true, "{sdk:?}: {refused_header}");
+        assert!(text(3).contains("header"), "{sdk:?}: {refused_header}");
+        for (i, words) in [
+            (4, "The backend answered 500: database on fire"),
+            (5, "did not answer within 500 ms"),
+            (6, "longer than 1000 bytes"),
+            (7, "could not be reached"),
+        ] {
+            assert_eq!(result(i)["isError"], true, "{sdk:?} {i}");
+            assert!(text(i).contains(words), "{sdk:?} {i}: {}", text(i));
+        }
+    }
+
+    // What the backend received, once per client era.
+    let received = backend.received().await;
+    let weather: Vec<&Value> = received
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("/weather/")
+        })
+        .collect();
+    assert_eq!(
+        weather.len(),
+        2,
+        "one call per era, none twice: {received:?}"
+    );
+    for call in &weather {
+        assert_eq!(call["method"], "GET");
+        assert_eq!(call["path"], "/weather/S%C3%A3o%20Paulo");
+        assert_eq!(call["query"], "units=metric");
+        assert_eq!(call["headers"]["x-trace"], "abc-123");
+        assert!(
+            call["headers"].get("authorization").is_none(),
+            "no token passthrough: {call}"
+        );
+    }
+    let orders: Vec<&Value> = received.iter().filter(|r| r["path"] == "/orders").collect();
+    assert_eq!(orders.len(), 2);
+    assert_eq!(orders[0]["method"], "POST");
+    assert_eq!(orders[0]["headers"]["content-type"], "application/json");
+    let body: Value = serde_json::from_str(orders[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body, json!({"item": "tea", "note": "no sugar"}));
+    let echoes: Vec<&Value> = received
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap_or_default().starts_with("/echo/"))
+        .collect();
+    assert_eq!(
+        echoes.len(),
+        2,
+        "the call with a hostile header was never sent: {echoes:?}"
+    );
+    for echo in echoes {
+        assert_eq!(echo["path"], "/echo/..%2F..%2F_log%3Fx%3D1%23y", "{echo}");
+        assert_eq!(echo["query"], "");
+        assert!(echo["headers"].get("x-admin").is_none(), "{echo}");
+    }
+    assert!(
+        !received.iter().any(|r| r["path"] == "/_log"),
+        "no argument reached another path"
+    );
+
+    // "Try it" from the control plane takes the same road.
+    let (status, tried) = api
+        .call(
+            Method::POST,
+            "/tenants/acme/tools/weather/try",
+            Some(json!({"arguments": {"city": "Oslo"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{tried}");
+    assert_eq!(
+        tried["result"]["structuredContent"]["city"], "Oslo",
+        "{tried}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_binding_that_could_be_steered_is_refused_before_it_is_saved() {
+    let api = Stack::without_edge("e2e_http_tool_bindings").await;
+    api.create("/tenants", Some(json!({"slug": "acme"}))).await;
+    for (http, field) in [
+        (
+            json!({"method": "GET", "url": "https://{id}.acme.test/x"}),
+            "http.url",
+        ),
+        (
+            json!({"method": "GET", "url": "https://api.acme.test/{+id}"}),
+            "http.url",
+        ),
+        (
+            json!({"method": "GET", "url": "http://api.acme.test/{id}"}),
+            "http.url",
+        ),
+        (
+            json!({"method": "GET", "url": "https://api.acme.test/{nope}"}),
+            "http.url",
+        ),
+        (
+            json!({"method": "GET", "url": "https://api.acme.test/x", "headers": {"id": "Host"}}),
+            "http.headers",
+        ),
+        (
+            json!({"method": "GET", "url": "https://api.acme.test/x", "timeoutMs": 60000}),
+            "http.timeoutMs",
+        ),
+    ] {
+        let (status, body) = api
+            .call(
+                Method::POST,
+                "/tenants/acme/tools",
+                Some(http_tool("t", strings(&["id"]), http.clone())),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{http}: {body}");
+        assert_eq!(body["error"]["field"], field, "{http}: {body}");
+    }
+    let mut fixed = http_tool(
+        "t",
+        strings(&["id"]),
+        json!({"method": "GET", "url": "https://api.acme.test/{id}"}),
+    );
+    fixed["content"] = json!([{"type": "text", "text": "fixed"}]);
+    let (status, body) = api
+        .call(Method::POST, "/tenants/acme/tools", Some(fixed))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "content");
+    let (_, tools) = api.call(Method::GET, "/tenants/acme/tools", None).await;
+    assert_eq!(tools["items"], json!([]), "nothing half-saved");
+}
