@@ -32,6 +32,9 @@ pub struct ToolForm {
     /// Optional; with it, `structured_content` is the result's JSON.
     pub output_schema: String,
     pub structured_content: String,
+    /// The backend the tool calls instead of answering `text` (JSON:
+    /// `{method, url, query?, headers?, timeoutMs?, maxResponseBytes?}`).
+    pub http: String,
 }
 
 const NEW_SCHEMA: &str = "{\n  \"type\": \"object\",\n  \"properties\": {\"city\": {\"type\": \"string\"}},\n  \"required\": [\"city\"]\n}";
@@ -67,6 +70,7 @@ impl ToolForm {
             open_world: hint("openWorldHint"),
             output_schema: optional(&tool["outputSchema"]),
             structured_content: optional(&tool["structuredContent"]),
+            http: optional(&tool["http"]),
         }
     }
 }
@@ -111,6 +115,7 @@ pub fn tool_document(form: &ToolForm, base: Option<Value>) -> Result<Value, Prob
     let input_schema = json_field(&form.input_schema, "inputSchema")?.unwrap_or(Value::Null);
     let output_schema = json_field(&form.output_schema, "outputSchema")?;
     let structured = json_field(&form.structured_content, "structuredContent")?;
+    let http = json_field(&form.http, "http")?;
     let object = doc.as_object_mut().expect("a tool is an object");
     object.remove("createdAt");
     object.insert("name".into(), form.name.trim().into());
@@ -147,6 +152,10 @@ pub fn tool_document(form: &ToolForm, base: Option<Value>) -> Result<Value, Prob
     object.insert("annotations".into(), annotations.into());
     object.insert("outputSchema".into(), output_schema.into());
     object.insert("structuredContent".into(), structured.into());
+    match http {
+        Some(http) => object.insert("http".into(), http),
+        None => object.remove("http"),
+    };
     Ok(doc)
 }
 
@@ -201,6 +210,12 @@ const TOOL_FIELDS: &[&str] = &[
     "inputSchema",
     "outputSchema",
     "structuredContent",
+    "http",
+    "http.url",
+    "http.headers",
+    "http.query",
+    "http.timeoutMs",
+    "http.maxResponseBytes",
 ];
 
 /// Whether `text` is a JSON object, in words when it is not.
@@ -255,11 +270,20 @@ pub(super) fn ToolEditor(
     let open_world = RwSignal::new(t.open_world);
     let output_schema = RwSignal::new(t.output_schema);
     let structured = RwSignal::new(t.structured_content);
+    let http = RwSignal::new(t.http);
     let problem = problem_signal(save);
     if !editing {
         // Added: the form is ready for the next tool.
         on_success(save, move || {
-            for field in [name, title, description, text, output_schema, structured] {
+            for field in [
+                name,
+                title,
+                description,
+                text,
+                output_schema,
+                structured,
+                http,
+            ] {
                 field.set(String::new());
             }
             schema.set(NEW_SCHEMA.into());
@@ -282,6 +306,7 @@ pub(super) fn ToolEditor(
         open_world: open_world.get(),
         output_schema: output_schema.get(),
         structured_content: structured.get(),
+        http: http.get(),
     };
     let schema_typed = move || typed_problem(&schema.get(), false);
     let output_typed = move || typed_problem(&output_schema.get(), true);
@@ -295,8 +320,12 @@ pub(super) fn ToolEditor(
             })
             .flatten()
     };
+    let http_typed = move || typed_problem(&http.get(), true);
     let typed_ok = move || {
-        schema_typed().is_none() && output_typed().is_none() && structured_typed().is_none()
+        schema_typed().is_none()
+            && output_typed().is_none()
+            && structured_typed().is_none()
+            && http_typed().is_none()
     };
     let server_error =
         move |field: &'static str| move || crate::form::field_message(problem.get(), field);
@@ -397,6 +426,23 @@ pub(super) fn ToolEditor(
                             {move || structured_typed().or_else(server_error("structuredContent"))}
                         </p>
                     </details>
+                    <details open=!http.get_untracked().is_empty()>
+                        <summary>"Call a backend instead (HTTP tool)"</summary>
+                        <p class="hint">"The answer comes from your HTTPS endpoint, not the text above. \
+                            "<code>"{\"method\": \"GET\", \"url\": \"https://api.example.com/weather/{city}{?units}\"}"</code>
+                            " — arguments fill the URL template; "<code>"query"</code>" and "<code>"headers"</code>
+                            " name more; the rest go to the query (GET, DELETE) or a JSON body."</p>
+                        <label for="tool-http">"HTTP binding (JSON)"</label>
+                        <textarea id="tool-http" rows="4" spellcheck="false"
+                            aria-describedby="tool-http-error"
+                            prop:value=move || http.get()
+                            on:input=move |ev| http.set(event_target_value(&ev))></textarea>
+                        <p id="tool-http-error" class="field-error" role="alert">
+                            {move || http_typed().or_else(server_error("http")).or_else(server_error("http.url"))
+                                .or_else(server_error("http.headers")).or_else(server_error("http.query"))
+                                .or_else(server_error("http.timeoutMs")).or_else(server_error("http.maxResponseBytes"))}
+                        </p>
+                    </details>
                     <FormError problem fields=TOOL_FIELDS/>
                     <p class="saved" role="status">{saved}</p>
                     {may_change.then(|| view! {
@@ -472,6 +518,31 @@ mod tests {
             "read-only fields are not sent"
         );
         assert!(doc["annotations"].is_null());
+    }
+
+    #[test]
+    fn an_http_binding_is_edited_as_json_and_kept_or_dropped() {
+        let saved = json!({
+            "name": "weather", "description": "d", "inputSchema": {"type": "object"},
+            "content": [], "scopes": [],
+            "http": {"method": "GET", "url": "https://api.acme.test/{city}"}
+        });
+        let mut form = ToolForm::of(&saved);
+        assert!(form.http.contains("api.acme.test"), "{}", form.http);
+        let kept = tool_document(&form, Some(saved.clone())).unwrap();
+        assert_eq!(kept["http"], saved["http"]);
+        assert_eq!(kept["content"], json!([]), "no text block is invented");
+        form.http = "{".into();
+        assert_eq!(
+            tool_document(&form, Some(saved.clone()))
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("http")
+        );
+        form.http = String::new();
+        let dropped = tool_document(&form, Some(saved)).unwrap();
+        assert!(dropped.get("http").is_none(), "{dropped}");
     }
 
     #[test]
