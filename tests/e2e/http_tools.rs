@@ -1,7 +1,8 @@
 //! HTTP tools against a real backend (Python's standard library, recording
-//! what it receives), called by the official SDK clients (Streamable HTTP
-//! with sessions, and stateless 2026-07-28): arguments land where the
-//! binding says and nowhere else,
+//! what it receives), called by the official SDK clients in every era the
+//! edge speaks (Streamable HTTP with sessions, stateless 2026-07-28, the
+//! deprecated HTTP+SSE): arguments land where the binding says and nowhere
+//! else,
 //! and whatever the backend does becomes a tool result, never a protocol
 //! error or a hang.
 
@@ -92,8 +93,10 @@ async fn http_tools_reach_the_backend_as_bound_and_report_what_it_did() {
         {"op": "callTool", "name": "big", "arguments": {}},
         {"op": "callTool", "name": "refused", "arguments": {}}
     ]);
-    for sdk in [Sdk::V1, Sdk::V2] {
-        let seen = sdk_client_of(sdk, &edge.mcp_url("acme"), plan.clone()).await;
+    let mcp = edge.mcp_url("acme");
+    let sse = mcp.replace("/mcp", "/sse");
+    for (sdk, url) in [(Sdk::V1, &mcp), (Sdk::V2, &mcp), (Sdk::V1Sse, &sse)] {
+        let seen = sdk_client_of(sdk, url, plan.clone()).await;
         assert!(seen.get("connectError").is_none(), "{sdk:?}: {seen}");
         let result = |i: usize| {
             let r = &seen["results"][i];
@@ -150,7 +153,7 @@ async fn http_tools_reach_the_backend_as_bound_and_report_what_it_did() {
         .collect();
     assert_eq!(
         weather.len(),
-        2,
+        3,
         "one call per era, none twice: {received:?}"
     );
     for call in &weather {
@@ -164,7 +167,7 @@ async fn http_tools_reach_the_backend_as_bound_and_report_what_it_did() {
         );
     }
     let orders: Vec<&Value> = received.iter().filter(|r| r["path"] == "/orders").collect();
-    assert_eq!(orders.len(), 2);
+    assert_eq!(orders.len(), 3);
     assert_eq!(orders[0]["method"], "POST");
     assert_eq!(orders[0]["headers"]["content-type"], "application/json");
     let body: Value = serde_json::from_str(orders[0]["body"].as_str().unwrap()).unwrap();
@@ -175,7 +178,7 @@ async fn http_tools_reach_the_backend_as_bound_and_report_what_it_did() {
         .collect();
     assert_eq!(
         echoes.len(),
-        2,
+        3,
         "the call with a hostile header was never sent: {echoes:?}"
     );
     for echo in echoes {

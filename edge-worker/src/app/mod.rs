@@ -344,7 +344,7 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
                 HttpResponse::error(405, "method_not_allowed", "open the event stream with GET")
                     .with_header("allow", "GET"),
             ),
-            (_, "POST") => sse::post(&config, &caller, request).into(),
+            (_, "POST") => sse::post(&config, &caller, request, self.backend).into(),
             _ => Outcome::Reply(
                 HttpResponse::error(405, "method_not_allowed", "POST messages here")
                     .with_header("allow", "POST"),

@@ -7,12 +7,10 @@
 //! named by [`session_key`]; this module only decides what goes where.
 
 use portcullis_tenant_config::TenantConfig;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::effect::{Counted, Effect};
 use super::jsonrpc::Incoming;
-use super::methods::Ran;
 use super::sessions::is_session_id;
 use super::transport::{Answer, answer, read_message};
 use crate::auth::Caller;
@@ -20,9 +18,6 @@ use crate::http::{HttpRequest, HttpResponse};
 
 /// Where clients POST their messages.
 pub const MESSAGES_PATH: &str = "/messages";
-
-/// Why an HTTP tool does not run over this transport.
-const SSE_BACKEND: &str = "This tool calls the tenant's backend, which the deprecated HTTP+SSE transport does not support; connect with Streamable HTTP (the endpoint /mcp).";
 
 /// The revision a session speaks until a header says otherwise.
 const SSE_VERSION: &str = "2024-11-05";
@@ -85,7 +80,12 @@ pub fn open(tenant: &str, caller: &Caller, request: &HttpRequest, session_id: &s
 
 /// `POST /messages?sessionId=…`: answers the message onto the session's
 /// stream and acknowledges the POST with 202.
-pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Counted {
+pub fn post(
+    config: &TenantConfig,
+    caller: &Caller,
+    request: &HttpRequest,
+    backend: Option<&crate::backend::Fetched>,
+) -> Counted {
     let Some(session_id) = request
         .query_param("sessionId")
         .filter(|id| is_session_id(id))
@@ -104,20 +104,14 @@ pub fn post(config: &TenantConfig, caller: &Caller, request: &HttpRequest) -> Co
     let reply: Option<Answer> = match read_message(request) {
         Err(refusal) => return Effect::Reply(refusal).into(),
         Ok(Incoming::Notification { .. } | Incoming::Response { .. }) => None,
-        Ok(Incoming::Request { id, method, params }) => {
-            let answer = answer(config, caller, version, id.clone(), &method, params, None);
-            // The deprecated transport answers on its stream only what it
-            // can answer at once.
-            Some(match answer.needs {
-                Some(_) => Ran::of(Ok(
-                    json!({ "content": [{ "type": "text", "text": SSE_BACKEND }],
-                    "isError": true }),
-                ))
-                .into_answer(id),
-                None => answer,
-            })
-        }
+        Ok(Incoming::Request { id, method, params }) => Some(answer(
+            config, caller, version, id, &method, params, backend,
+        )),
     };
+    // An HTTP tool's backend is called before the answer goes on the stream.
+    if let Some(needed) = reply.as_ref().and_then(|a| a.needs.clone()) {
+        return Effect::CallBackend(needed).into();
+    }
     let accepted = HttpResponse::empty(202);
     match reply {
         None => Effect::Reply(accepted).into(),
@@ -148,7 +142,13 @@ mod tests {
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string().into_bytes(),
         };
-        post(&tenant("acme", 1, &["hello"]), &Caller::Anonymous, &request).effect
+        post(
+            &tenant("acme", 1, &["hello"]),
+            &Caller::Anonymous,
+            &request,
+            None,
+        )
+        .effect
     }
 
     #[test]
@@ -228,7 +228,7 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            matches!(post(&tenant("acme", 1, &[]), &Caller::Anonymous, &garbage).effect, Effect::Reply(r) if r.status == 400)
+            matches!(post(&tenant("acme", 1, &[]), &Caller::Anonymous, &garbage, None).effect, Effect::Reply(r) if r.status == 400)
         );
     }
 
@@ -282,7 +282,7 @@ mod http_tool_tests {
     use super::*;
 
     #[test]
-    fn an_http_tool_over_the_deprecated_transport_is_a_tool_error_naming_the_way() {
+    fn an_http_tool_asks_for_its_backend_before_anything_is_delivered() {
         let mut config = crate::test_fixtures::tenant("acme", 1, &[]);
         let mut tool = crate::test_fixtures::tool("weather", Vec::new());
         tool.http = Some(portcullis_tenant_config::http_tool::HttpBinding {
@@ -305,13 +305,7 @@ mod http_tool_tests {
             .to_string()
             .into_bytes(),
         };
-        let Effect::Deliver { event, .. } = post(&config, &Caller::Anonymous, &request).effect
-        else {
-            panic!("answered on the stream");
-        };
-        assert!(
-            event.contains("\"isError\":true") && event.contains("Streamable HTTP"),
-            "{event}"
-        );
+        let effect = post(&config, &Caller::Anonymous, &request, None).effect;
+        assert!(matches!(effect, Effect::CallBackend(_)), "{effect:?}");
     }
 }
