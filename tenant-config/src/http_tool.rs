@@ -156,6 +156,9 @@ impl HttpBinding {
                 );
             }
         }
+        if let Some(why) = inward_origin(origin) {
+            return refuse("http.url", why);
+        }
         let known = |name: &str| arguments.contains(&name);
         for name in template.variables() {
             if !known(name) {
@@ -255,6 +258,46 @@ impl HttpBinding {
             body,
         })
     }
+}
+
+/// Why `origin` (`scheme://host[:port]`) names a place a tenant's tool may
+/// not reach: credentials in the URL, or an address literal inside a
+/// private network, link-local (cloud metadata), shared (CGNAT),
+/// unspecified or multicast. Loopback stays allowed: it is where a
+/// development backend runs, and the production runtime cannot reach it.
+fn inward_origin(origin: &str) -> Option<&'static str> {
+    use std::net::{IpAddr, Ipv4Addr};
+    let authority = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    if authority.contains('@') {
+        return Some("may not carry credentials (user@host)");
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    let inward_v4 = |ip: Ipv4Addr| {
+        let [a, b, ..] = ip.octets();
+        ip.is_private()
+            || ip.is_link_local()
+            || ip.is_unspecified()
+            || ip.is_broadcast()
+            || ip.is_multicast()
+            || a == 0
+            || (a == 100 && (64..128).contains(&b))
+    };
+    let inward = match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => inward_v4(ip),
+        Ok(IpAddr::V6(ip)) => {
+            let first = ip.segments()[0];
+            ip.is_unspecified()
+                || ip.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || ip.to_ipv4_mapped().is_some_and(inward_v4)
+        }
+        Err(_) => false,
+    };
+    inward.then_some("may not name a private, link-local or metadata address")
 }
 
 /// RFC 7230 `tchar`.
@@ -604,6 +647,27 @@ mod tests {
             binding(HttpMethod::Get, "http://127.0.0.1:8080/{city}")
                 .validate(&names, |_| true)
                 .is_ok()
+        );
+        for inward in [
+            "https://10.0.0.5/{city}",
+            "https://172.16.1.1/{city}",
+            "https://192.168.0.10:8443/{city}",
+            "https://169.254.169.254/latest/meta-data",
+            "https://100.64.0.1/{city}",
+            "https://0.0.0.0/{city}",
+            "https://[fd00::1]/{city}",
+            "https://[fe80::1]/{city}",
+            "https://[::ffff:10.0.0.1]/{city}",
+            "https://user:pw@api.acme.test/{city}",
+        ] {
+            let refused = binding(HttpMethod::Get, inward).validate(&names, |_| true);
+            assert_eq!(refused.map_err(|e| e.field), Err("http.url"), "{inward}");
+        }
+        assert!(
+            binding(HttpMethod::Get, "https://93.184.216.34/{city}")
+                .validate(&names, https_only)
+                .is_ok(),
+            "a public address literal is fine"
         );
         for header in [
             "Authorization",

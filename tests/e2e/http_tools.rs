@@ -216,6 +216,14 @@ async fn a_binding_that_could_be_steered_is_refused_before_it_is_saved() {
             "http.url",
         ),
         (
+            json!({"method": "GET", "url": "https://169.254.169.254/latest/meta-data/{id}"}),
+            "http.url",
+        ),
+        (
+            json!({"method": "GET", "url": "https://10.1.2.3/{id}"}),
+            "http.url",
+        ),
+        (
             json!({"method": "GET", "url": "https://api.acme.test/{+id}"}),
             "http.url",
         ),
