@@ -19,7 +19,9 @@
 //!   │       values (`mcp::effect`), never doing them
 //!   ▼
 //! leaves    http (request/response values), tokens (access tokens, PKCE,
-//!           purpose MACs), store (storage traits), usage, log
+//!           purpose MACs), store (storage traits), usage, log, backend (an
+//!           HTTP tool's call and its answer: the core asks, the shell
+//!           sends it and runs the request again with the answer)
 //! ```
 //!
 //! Everything above the shell is plain Rust, unit-tested natively; only

@@ -7,7 +7,7 @@ use portcullis_tenant_config::RateLimits;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Outcome, Problem};
-use crate::failure::Loaded;
+use crate::failure::Failure;
 use crate::form::{Field, FormError, Submit, problem_signal, successes};
 use portcullis_api::tenants::Limits;
 
@@ -66,9 +66,11 @@ pub fn LimitsPanel(slug: String, may_change: bool) -> impl IntoView {
     view! {
         <h2>"Rate limits"</h2>
         <Transition fallback=|| view! { <p class="loading">"Loading limits…"</p> }>
-            <Loaded what="the rate limits">
-                {move || limits.get().map(|r| r.map(|l| view! { <LimitsForm limits=l slug=slug.clone() may_change save/> }))}
-            </Loaded>
+            // Not an error boundary: the tenant page's own holds this.
+            {move || limits.get().map(|r| match r {
+                Ok(l) => view! { <LimitsForm limits=l slug=slug.clone() may_change save/> }.into_any(),
+                Err(problem) => view! { <Failure problem what="the rate limits"/> }.into_any(),
+            })}
         </Transition>
     }
 }

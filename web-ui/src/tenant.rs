@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Deployment, Diff, Outcome, Problem, Tenant, UsageSeries};
-use crate::failure::Loaded;
+use crate::failure::{Failure, Loaded};
 use crate::form::Submit;
 use crate::limits::LimitsPanel;
 use crate::nav::TenantNav;
@@ -326,9 +326,12 @@ fn UsagePanel(slug: String) -> impl IntoView {
             </div>
         </div>
         <Transition fallback=|| view! { <p class="loading">"Loading usage…"</p> }>
-            <Loaded what="usage">
-                {move || usage.get().map(|r| r.map(|usage| view! { <UsageCharts usage/> }))}
-            </Loaded>
+            // Not an error boundary: this sits inside the page's own
+            // (`Loaded`), and nested boundaries broke hydration.
+            {move || usage.get().map(|r| match r {
+                Ok(usage) => view! { <UsageCharts usage/> }.into_any(),
+                Err(problem) => view! { <Failure problem what="usage"/> }.into_any(),
+            })}
         </Transition>
     }
 }
