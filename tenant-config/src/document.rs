@@ -302,10 +302,7 @@ fn validate_http(tool: &ToolConfig) -> Result<(), String> {
     if !tool.input_rounds.is_empty() {
         return Err("an HTTP tool asks no rounds of input".into());
     }
-    let arguments: Vec<&str> = tool.input_schema["properties"]
-        .as_object()
-        .map(|p| p.keys().map(String::as_str).collect())
-        .unwrap_or_default();
+    let arguments = crate::http_tool::argument_names(&tool.input_schema);
     http.validate(&arguments, crate::auth::is_https_or_loopback)
         .map_err(|e| e.to_string())
 }

@@ -300,6 +300,15 @@ fn inward_origin(origin: &str) -> Option<&'static str> {
     inward.then_some("may not name a private, link-local or metadata address")
 }
 
+/// The argument names a tool's input schema declares (its `properties`),
+/// which a binding may place.
+pub fn argument_names(input_schema: &Value) -> Vec<&str> {
+    input_schema["properties"]
+        .as_object()
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
 /// RFC 7230 `tchar`.
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)

@@ -3,12 +3,9 @@
 //! and a stand-in speaking GitHub's OAuth and REST wire format
 //! (`tests/clients/github-standin.mjs`).
 
-use std::time::Duration;
-
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::{free_port, repo_root};
+use crate::{free_port, repo_root, spawn_ready};
 
 pub struct IdentityProvider {
     /// The OpenID issuer, or GitHub's base URL (site and API in one).
@@ -47,29 +44,14 @@ impl IdentityProvider {
     async fn start(script: &str, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let (client_id, client_secret) = ("portcullis-edge", "edge-secret-for-tests");
-        let mut child = Command::new("node")
+        let mut command = Command::new("node");
+        command
             .current_dir(repo_root().join("tests/clients"))
             .arg(script)
             .args([&port.to_string(), client_id, client_secret])
             .args(extra)
-            .envs(env.iter().copied())
-            .stdout(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs (npm ci in tests/clients)");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .unwrap_or_else(|_| panic!("{script} starts within 30 s"))
-            .expect("its output is readable")
-            .expect("it prints a ready line");
-        // Keep reading: a closed pipe would kill it at its next log line.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let base = ready
-            .strip_prefix("ready ")
-            .unwrap_or_else(|| panic!("unexpected first line {ready:?}"))
-            .to_owned();
+            .envs(env.iter().copied());
+        let (child, base) = spawn_ready(script, command).await;
         Self {
             base,
             client_id: client_id.into(),

@@ -42,6 +42,34 @@ pub fn free_port() -> u16 {
     panic!("no free loopback port between {FIRST} and {}", FIRST + SPAN)
 }
 
+/// Spawns a helper server (`command`, stdout piped) and waits for its first
+/// line, `ready <base-url>`; answers the child (killed on drop) and the base
+/// URL. Its later output is drained, so a closed pipe never kills it.
+pub async fn spawn_ready(
+    what: &str,
+    mut command: tokio::process::Command,
+) -> (tokio::process::Child, String) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what} runs: {e}"));
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let ready = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+        .await
+        .unwrap_or_else(|_| panic!("{what} starts within 30 s"))
+        .expect("its output is readable")
+        .expect("it prints a ready line");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let base = ready
+        .strip_prefix("ready ")
+        .unwrap_or_else(|| panic!("{what}: unexpected first line {ready:?}"))
+        .to_owned();
+    (child, base)
+}
+
 /// A fresh directory under the system temp dir, removed on drop.
 pub struct TempDir(pub PathBuf);
 

@@ -2,7 +2,7 @@
 
 use portcullis_tenant_config::ArgSchema;
 use portcullis_tenant_config::encoding::percent_encode;
-use portcullis_tenant_config::http_tool::HttpBinding;
+use portcullis_tenant_config::http_tool::{HttpBinding, argument_names};
 use portcullis_tenant_config::names::validate_tool_name;
 use serde_json::Value;
 
@@ -267,15 +267,16 @@ pub fn validate_tool(input: &ToolCreate) -> Result<(), ServiceError> {
     }
     validate_input_schema(&input.input_schema)?;
     if let Some(http) = &input.http {
-        return validate_http_tool(input, http);
+        validate_http_tool(input, http)?;
+    } else {
+        validate_output(input)?;
+        if !(input.content.is_empty() && input.structured_content.is_some()) {
+            portcullis_tenant_config::content::validate_blocks(&input.content)
+                .map_err(|e| ServiceError::invalid("content", e.to_string()))?;
+        }
+        portcullis_tenant_config::inputs::validate_rounds(&input.input_rounds)
+            .map_err(|e| ServiceError::invalid("inputRounds", e.to_string()))?;
     }
-    validate_output(input)?;
-    if !(input.content.is_empty() && input.structured_content.is_some()) {
-        portcullis_tenant_config::content::validate_blocks(&input.content)
-            .map_err(|e| ServiceError::invalid("content", e.to_string()))?;
-    }
-    portcullis_tenant_config::inputs::validate_rounds(&input.input_rounds)
-        .map_err(|e| ServiceError::invalid("inputRounds", e.to_string()))?;
     portcullis_tenant_config::notifications::validate_notifications(&input.notifications)
         .map_err(|e| ServiceError::invalid("notifications", e.to_string()))?;
     for scope in &input.scopes {
@@ -304,22 +305,11 @@ fn validate_http_tool(input: &ToolCreate, http: &HttpBinding) -> Result<(), Serv
     if let Some(schema) = &input.output_schema {
         validate_object_schema(schema, "outputSchema")?;
     }
-    let properties = input.input_schema["properties"].as_object();
-    let arguments: Vec<&str> = properties
-        .map(|p| p.keys().map(String::as_str).collect())
-        .unwrap_or_default();
     http.validate(
-        &arguments,
+        &argument_names(&input.input_schema),
         portcullis_tenant_config::auth::is_https_or_loopback,
     )
-    .map_err(|e| ServiceError::invalid(e.field, e.message))?;
-    portcullis_tenant_config::notifications::validate_notifications(&input.notifications)
-        .map_err(|e| ServiceError::invalid("notifications", e.to_string()))?;
-    for scope in &input.scopes {
-        portcullis_tenant_config::auth::validate_scope_name(scope)
-            .map_err(|e| ServiceError::invalid("scopes", e.to_string()))?;
-    }
-    Ok(())
+    .map_err(|e| ServiceError::invalid(e.field, e.message))
 }
 
 /// A tool's input schema must be a valid JSON Schema (checked against its
