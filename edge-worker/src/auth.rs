@@ -10,7 +10,9 @@ use portcullis_tenant_config::{OAuthConfig, TenantConfig, ToolConfig};
 use serde_json::{Map, Value, json};
 
 use crate::http::{HttpRequest, HttpResponse};
-use crate::oauth::metadata::{resource_metadata_uri, resource_uri, with_cors};
+use crate::oauth::metadata::{
+    origin_of_resource, resource_metadata_uri, resource_uri, with_cors,
+};
 use crate::tokens::{AccessClaims, AccessTokens};
 
 /// The caller an MCP request runs for.
@@ -36,6 +38,15 @@ impl Caller {
         match self {
             Self::Anonymous => None,
             Self::User(claims) => Some(claims.clone()),
+        }
+    }
+
+    /// The tenant origin that issued the user's token (its audience is
+    /// that origin's MCP resource, checked when the token was read).
+    pub fn issuer(&self) -> Option<&str> {
+        match self {
+            Self::Anonymous => None,
+            Self::User(claims) => origin_of_resource(&claims.a),
         }
     }
 

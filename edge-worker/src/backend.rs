@@ -5,6 +5,9 @@
 //! request again with the answer, and the core turns it into the result.
 
 pub use portcullis_tenant_config::http_tool::Planned;
+use portcullis_tenant_config::assertion::ALGORITHM;
+use portcullis_tenant_config::encoding::encode_base64url;
+use serde_json::{Map, Value, json};
 
 /// One request to a backend, with its limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +15,50 @@ pub struct BackendCall {
     pub planned: Planned,
     pub timeout_ms: u32,
     pub max_response_bytes: u32,
+    /// The user assertion the shell signs and adds, if the tool sends one.
+    pub assertion: Option<Assertion>,
+}
+
+/// A user assertion to sign: everything but the moment it is signed at
+/// (`iat`, `exp`, `jti`), which the shell adds, so the two runs of a
+/// request ask for the same call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assertion {
+    /// Lower-case header name; `authorization` carries `Bearer <jwt>`.
+    pub header: String,
+    pub kid: String,
+    /// The tenant's PKCS #8 private key, sealed, and what it is bound to.
+    pub sealed_key: String,
+    pub key_aad: String,
+    pub claims: Map<String, Value>,
+    pub lifetime_secs: u32,
+}
+
+impl Assertion {
+    /// The JWS signing input (`header.payload`, base64url) of the
+    /// assertion signed at `now` with id `jti`.
+    pub fn signing_input(&self, now: u64, jti: &str) -> String {
+        let header = json!({ "alg": ALGORITHM, "typ": "JWT", "kid": self.kid });
+        let mut claims = self.claims.clone();
+        claims.insert("iat".into(), now.into());
+        claims.insert("exp".into(), (now + u64::from(self.lifetime_secs)).into());
+        claims.insert("jti".into(), jti.into());
+        format!(
+            "{}.{}",
+            encode_base64url(header.to_string().as_bytes()),
+            encode_base64url(Value::Object(claims).to_string().as_bytes())
+        )
+    }
+
+    /// The header's value carrying the signed JWT.
+    pub fn header_value(&self, signing_input: &str, signature: &[u8]) -> String {
+        let jwt = format!("{signing_input}.{}", encode_base64url(signature));
+        if self.header == "authorization" {
+            format!("Bearer {jwt}")
+        } else {
+            jwt
+        }
+    }
 }
 
 /// What a backend did with a [`BackendCall`].
@@ -29,6 +76,8 @@ pub enum BackendAnswer {
     TimedOut,
     /// The connection failed (refused, reset, no such host, TLS).
     Unreachable,
+    /// The user assertion could not be signed (its key does not open).
+    Unsigned,
 }
 
 /// A call and its answer, for the second run of the request that made it.
@@ -36,4 +85,47 @@ pub enum BackendAnswer {
 pub struct Fetched {
     pub call: BackendCall,
     pub answer: BackendAnswer,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portcullis_tenant_config::encoding::decode_base64url;
+
+    fn assertion(header: &str) -> Assertion {
+        Assertion {
+            header: header.into(),
+            kid: "k1".into(),
+            sealed_key: "pcs1.x".into(),
+            key_aad: "aad".into(),
+            claims: json!({"sub": "gh:1", "aud": "https://api.acme.test"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            lifetime_secs: 120,
+        }
+    }
+
+    fn part(input: &str, index: usize) -> Value {
+        let text = input.split('.').nth(index).and_then(decode_base64url).unwrap();
+        serde_json::from_slice(&text).unwrap()
+    }
+
+    #[test]
+    fn the_signing_input_adds_the_moment_and_names_the_key() {
+        let input = assertion("authorization").signing_input(1_000, "id-1");
+        assert_eq!(part(&input, 0), json!({"alg": "EdDSA", "typ": "JWT", "kid": "k1"}));
+        let claims = part(&input, 1);
+        assert_eq!(
+            (&claims["iat"], &claims["exp"], &claims["jti"], &claims["sub"]),
+            (&json!(1_000), &json!(1_120), &json!("id-1"), &json!("gh:1"))
+        );
+    }
+
+    #[test]
+    fn authorization_carries_a_bearer_and_other_headers_the_jwt() {
+        let bearer = assertion("authorization").header_value("a.b", &[1, 2]);
+        assert_eq!(bearer, "Bearer a.b.AQI");
+        assert_eq!(assertion("x-user").header_value("a.b", &[1, 2]), "a.b.AQI");
+    }
 }

@@ -46,6 +46,11 @@ pub struct TenantConfig {
     /// Requests per minute before the edge answers 429.
     #[serde(default)]
     pub limits: RateLimits,
+    /// The keys the edge signs user assertions with and serves at
+    /// `/.well-known/jwks.json`; taken fresh from the control plane's
+    /// store on every publish, so a rollback never brings back a retired key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion_keys: Option<crate::assertion::AssertionKeys>,
 }
 
 /// A tenant's look on the pages its users see (sign-in choice, consent).
@@ -207,6 +212,7 @@ impl TenantConfig {
             oauth: None,
             branding: None,
             limits: RateLimits::default(),
+            assertion_keys: None,
         }
     }
 
@@ -270,6 +276,19 @@ impl TenantConfig {
             branding.validate().map_err(ConfigError::Branding)?;
         }
         self.limits.validate().map_err(ConfigError::Limits)?;
+        // An assertion names the signed-in user: a public server has none.
+        if self.oauth.is_none()
+            && let Some(tool) = self
+                .tools
+                .iter()
+                .find(|t| t.http.as_ref().is_some_and(|h| h.assertion.is_some()))
+        {
+            return Err(ConfigError::Output {
+                tool: tool.name.clone(),
+                problem: "a user assertion needs sign-in: set up the tenant's authorization first"
+                    .into(),
+            });
+        }
         if let Some(oauth) = &self.oauth {
             oauth.validate()?;
             for tool in &self.tools {

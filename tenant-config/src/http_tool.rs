@@ -91,6 +91,9 @@ pub struct HttpBinding {
     pub timeout_ms: u32,
     #[serde(default = "default_response_bytes")]
     pub max_response_bytes: u32,
+    /// Whether (and how) each call carries the signed user assertion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion: Option<crate::assertion::AssertionBinding>,
 }
 
 fn default_timeout() -> u32 {
@@ -184,13 +187,32 @@ impl HttpBinding {
                 );
             }
             let lower = header.to_ascii_lowercase();
-            if header.is_empty() || !header.bytes().all(is_token_byte) {
+            if !is_header_name(header) {
                 return refuse("http.headers", format!("{header:?} is not a header name"));
             }
             if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("x-portcullis") {
                 return refuse(
                     "http.headers",
                     format!("{header:?} is set by the edge, not by an argument"),
+                );
+            }
+        }
+        if let Some(assertion) = &self.assertion {
+            assertion
+                .validate()
+                .or_else(|(field, message)| refuse(field, message))?;
+            let header = assertion.header_name();
+            let reserved = RESERVED_HEADERS.contains(&header.as_str()) && header != "authorization";
+            if reserved || header.starts_with("x-portcullis") {
+                return refuse(
+                    "http.assertion.header",
+                    format!("{header:?} cannot carry the assertion"),
+                );
+            }
+            if self.headers.values().any(|h| h.eq_ignore_ascii_case(&header)) {
+                return refuse(
+                    "http.assertion.header",
+                    format!("{header:?} is already set by an argument"),
                 );
             }
         }
@@ -207,6 +229,13 @@ impl HttpBinding {
             );
         }
         Ok(())
+    }
+
+    /// The scheme, host and port every call goes to (`None` when the
+    /// template does not parse).
+    pub fn origin(&self) -> Option<String> {
+        let template = Template::parse(&self.url).ok()?;
+        Some(template.origin().to_owned()).filter(|o| !o.is_empty())
     }
 
     /// The request a call with `arguments` makes.
@@ -307,6 +336,11 @@ pub fn argument_names(input_schema: &Value) -> Vec<&str> {
         .as_object()
         .map(|p| p.keys().map(String::as_str).collect())
         .unwrap_or_default()
+}
+
+/// Whether `name` is an HTTP header name (RFC 9110 `token`).
+pub fn is_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(is_token_byte)
 }
 
 /// RFC 7230 `tchar`.
@@ -527,6 +561,7 @@ mod tests {
             headers: BTreeMap::new(),
             timeout_ms: DEFAULT_TIMEOUT_MS,
             max_response_bytes: DEFAULT_RESPONSE_BYTES,
+            assertion: None,
         }
     }
 

@@ -10,6 +10,7 @@
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
 pub mod args;
+pub mod assertion;
 pub mod auth;
 pub mod catalog;
 pub mod command;

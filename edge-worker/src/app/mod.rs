@@ -1,5 +1,6 @@
 //! The whole edge as one function: request in, what to do out.
 
+use portcullis_tenant_config::assertion::AssertionKeys;
 use portcullis_tenant_config::json;
 use portcullis_tenant_config::names::validate_tenant_slug;
 use portcullis_tenant_config::{SignatureVerifier, TenantConfig, command};
@@ -307,6 +308,14 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
                 return Outcome::Reply(document);
             }
         }
+        if path == JWKS_PATH {
+            // Backends verify HTTP tools' user assertions with these keys;
+            // a rotation keeps the previous key listed for longer than this.
+            let keys = AssertionKeys::jwks(config.assertion_keys.as_ref());
+            return Outcome::Reply(
+                HttpResponse::json(200, &keys).with_header("cache-control", "public, max-age=300"),
+            );
+        }
         if path == "/favicon.ico" {
             // Browsers ask on every page the edge shows; there is none.
             return Outcome::Reply(
@@ -372,6 +381,8 @@ fn administer(tenant: &str, rest: &str, request: &HttpRequest, edge_domain: &str
 }
 
 const MCP_PATH: &str = "/mcp";
+/// The tenant's user-assertion keys (a JSON Web Key Set).
+const JWKS_PATH: &str = "/.well-known/jwks.json";
 const SSE_PATH: &str = "/sse";
 const MCP_PATHS: &[&str] = &[MCP_PATH, SSE_PATH, sse::MESSAGES_PATH];
 

@@ -592,6 +592,7 @@ async fn an_http_tool_asks_the_shell_for_its_backend_then_answers() {
             headers: Default::default(),
             timeout_ms: 1_000,
             max_response_bytes: 1_000,
+            assertion: None,
         }),
         ..crate::test_fixtures::tool("weather", Vec::new())
     });

@@ -292,6 +292,7 @@ mod http_tool_tests {
             headers: Default::default(),
             timeout_ms: 1_000,
             max_response_bytes: 1_000,
+            assertion: None,
         });
         config.tools.push(tool);
         let request = HttpRequest {

@@ -17,6 +17,12 @@ pub fn resource_uri(origin: &str) -> String {
     format!("{origin}/mcp")
 }
 
+/// The origin whose MCP resource is `resource` (the inverse of
+/// [`resource_uri`]).
+pub fn origin_of_resource(resource: &str) -> Option<&str> {
+    resource.strip_suffix("/mcp")
+}
+
 /// Where clients find the protected resource metadata of `/mcp`.
 pub fn resource_metadata_uri(origin: &str) -> String {
     format!("{origin}{PROTECTED_RESOURCE_PATH}/mcp")

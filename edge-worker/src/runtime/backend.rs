@@ -1,15 +1,28 @@
 //! Sends an HTTP tool's call to the tenant's backend (see
-//! [`crate::backend`]): no redirects followed, the call's timeout, its
-//! response limit counted while reading, and failures told apart as the
-//! tool's result needs them.
+//! [`crate::backend`]): the user assertion signed at the moment of
+//! sending, no redirects followed, the call's timeout, its response limit
+//! counted while reading, and failures told apart as the tool's result
+//! needs them.
 
-use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
+use worker::{Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
-use crate::backend::{BackendAnswer, BackendCall, Fetched};
+use super::{vars, webcrypto};
+use crate::backend::{Assertion, BackendAnswer, BackendCall, Fetched};
+use crate::oauth::upstream::EdgeCrypto;
 
 /// Sends `call`; what happened is always an answer.
-pub async fn send(call: BackendCall) -> Fetched {
-    let answer = match attempt(&call).await {
+pub async fn send(env: &Env, call: BackendCall) -> Fetched {
+    let signed = match &call.assertion {
+        Some(assertion) => match sign(env, assertion).await {
+            Some(value) => Some((assertion.header.as_str(), value)),
+            None => {
+                let answer = BackendAnswer::Unsigned;
+                return Fetched { call, answer };
+            }
+        },
+        None => None,
+    };
+    let answer = match attempt(&call, signed).await {
         Ok(answer) => answer,
         Err(e) => {
             let words = e.to_string();
@@ -25,10 +38,38 @@ pub async fn send(call: BackendCall) -> Fetched {
     Fetched { call, answer }
 }
 
-async fn attempt(call: &BackendCall) -> worker::Result<BackendAnswer> {
+/// The assertion's header value, signed now with the tenant's key.
+async fn sign(env: &Env, assertion: &Assertion) -> Option<String> {
+    let (seal_key, previous) = vars::seal_keys(env).ok()?;
+    let crypto = webcrypto::EdgeWebCrypto::new(seal_key, previous);
+    let Some(key) = crypto
+        .open_sealed(&assertion.key_aad, &assertion.sealed_key)
+        .await
+    else {
+        crate::log::error(&format!("assertion key {} does not open", assertion.kid));
+        return None;
+    };
+    let jti = webcrypto::random_uuid().ok()?;
+    let input = assertion.signing_input(super::now_seconds(), &jti);
+    match webcrypto::sign_ed25519(&key, input.as_bytes()).await {
+        Ok(signature) => Some(assertion.header_value(&input, &signature)),
+        Err(e) => {
+            crate::log::error(&format!("signing an assertion failed: {e:?}"));
+            None
+        }
+    }
+}
+
+async fn attempt(
+    call: &BackendCall,
+    assertion: Option<(&str, String)>,
+) -> worker::Result<BackendAnswer> {
     let planned = &call.planned;
     let headers = Headers::new();
     for (name, value) in &planned.headers {
+        headers.set(name, value)?;
+    }
+    if let Some((name, value)) = &assertion {
         headers.set(name, value)?;
     }
     let mut init = RequestInit::new();

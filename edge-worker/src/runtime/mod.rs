@@ -106,7 +106,7 @@ async fn serve(
         };
         match edge.handle(&request).await {
             Outcome::Mcp(Effect::CallBackend(call), _) if fetched.is_none() => {
-                fetched = Some(backend::send(call).await);
+                fetched = Some(backend::send(env, call).await);
             }
             outcome => break outcome,
         }

@@ -314,7 +314,7 @@ impl McpUserState {
         // An HTTP tool's call, in the live session it was made in: sent
         // from here, then the call steps again with the answer.
         if let Step::CallBackend { pending, call } = stepped {
-            let fetched = super::backend::send(call).await;
+            let fetched = super::backend::send(&self.env, call).await;
             stepped = step_with(&config, &caller, pending, states, Some(&fetched));
         }
         match stepped {

@@ -1,6 +1,7 @@
 //! The runtime's Web Crypto behind the edge's traits: Ed25519 for config
-//! signatures, AES-GCM for sealed secrets, RSA/ECDSA for ID tokens. The
-//! Worker bundles no cipher or curve arithmetic of its own.
+//! signatures and user assertions, AES-GCM for sealed secrets, RSA/ECDSA
+//! for ID tokens. The Worker bundles no cipher or curve arithmetic of its
+//! own.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use portcullis_tenant_config::SignatureVerifier;
@@ -69,6 +70,28 @@ impl SignatureVerifier for Ed25519WebCrypto {
             }
         }
     }
+}
+
+/// Signs `message` with an Ed25519 private key given as PKCS #8 (a
+/// tenant's assertion key, just opened).
+pub async fn sign_ed25519(pkcs8: &[u8], message: &[u8]) -> Result<Vec<u8>, JsValue> {
+    let algorithm = object(&[("name", "Ed25519".into())])?;
+    let key: CryptoKey = JsFuture::from(subtle()?.import_key_with_object(
+        "pkcs8",
+        &Uint8Array::from(pkcs8),
+        &algorithm,
+        false,
+        &Array::of1(&"sign".into()),
+    )?)
+    .await?
+    .dyn_into()?;
+    let signature = JsFuture::from(subtle()?.sign_with_object_and_u8_array(
+        &algorithm,
+        &key,
+        message,
+    )?)
+    .await?;
+    Ok(Uint8Array::new(&signature).to_vec())
 }
 
 /// `N` bytes from the runtime's CSPRNG.

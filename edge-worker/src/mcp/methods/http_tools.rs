@@ -11,8 +11,11 @@ use portcullis_tenant_config::http_tool::HttpBinding;
 use portcullis_tenant_config::{ArgSchema, ToolConfig, json};
 use serde_json::{Map, Value, json};
 
+use portcullis_tenant_config::assertion::{AssertionBinding, key_aad};
+
 use super::Call;
-use crate::backend::{BackendAnswer, BackendCall};
+use crate::auth::Caller;
+use crate::backend::{Assertion, BackendAnswer, BackendCall};
 use crate::mcp::jsonrpc::RpcError;
 
 /// How much of a failing backend's words the result quotes.
@@ -30,10 +33,16 @@ pub fn call(
         Ok(planned) => planned,
         Err(refused) => return Ok(tool_error(&refused.0)),
     };
+    let assertion = match http.assertion.as_ref().map(|a| assertion(call, tool, http, a)) {
+        None => None,
+        Some(Ok(assertion)) => Some(assertion),
+        Some(Err(why)) => return Ok(tool_error(why)),
+    };
     let wanted = BackendCall {
         planned,
         timeout_ms: http.timeout_ms,
         max_response_bytes: http.max_response_bytes,
+        assertion,
     };
     match call.backend.filter(|fetched| fetched.call == wanted) {
         Some(fetched) => Ok(result(tool, &wanted, &fetched.answer, call.version)),
@@ -42,6 +51,39 @@ pub fn call(
             Ok(Value::Null)
         }
     }
+}
+
+/// The user assertion a call of `tool` carries: who the user is, for the
+/// backend `binding` names, signed with the tenant's current key.
+fn assertion(
+    call: &Call<'_>,
+    tool: &ToolConfig,
+    http: &HttpBinding,
+    binding: &AssertionBinding,
+) -> Result<Assertion, &'static str> {
+    let (Caller::User(user), Some(issuer)) = (call.caller, call.caller.issuer()) else {
+        return Err("This tool tells its backend who the user is, and no user is signed in.");
+    };
+    let Some(keys) = &call.config.assertion_keys else {
+        return Err("The tenant has no key to sign the user assertion with; publish again.");
+    };
+    let audience = binding.audience.clone().or_else(|| http.origin());
+    let claims = json!({
+        "iss": issuer,
+        "aud": audience,
+        "sub": user.u,
+        "scope": user.s,
+        "client_id": user.c,
+        "tool": tool.name,
+    });
+    Ok(Assertion {
+        header: binding.header_name(),
+        kid: keys.signing.kid.clone(),
+        sealed_key: keys.signing.sealed.clone(),
+        key_aad: key_aad(&call.config.tenant, &keys.signing.kid),
+        claims: claims.as_object().cloned().unwrap_or_default(),
+        lifetime_secs: binding.lifetime_secs,
+    })
 }
 
 fn tool_error(text: &str) -> Value {
@@ -69,6 +111,9 @@ fn result(tool: &ToolConfig, sent: &BackendCall, answer: &BackendAnswer, version
             ));
         }
         BackendAnswer::Unreachable => return tool_error("The backend could not be reached."),
+        BackendAnswer::Unsigned => {
+            return tool_error("The user assertion could not be signed; the call was not sent.");
+        }
     };
     if !(200..300).contains(&status) {
         let words: String = String::from_utf8_lossy(body)
@@ -133,7 +178,6 @@ fn json_result(tool: &ToolConfig, body: &[u8], version: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::Caller;
     use crate::backend::Fetched;
     use crate::test_fixtures::tenant;
     use portcullis_tenant_config::TenantConfig;
@@ -165,6 +209,7 @@ mod tests {
                 headers: Default::default(),
                 timeout_ms: 2_000,
                 max_response_bytes: 1_000,
+                assertion: None,
             }),
         });
         config
@@ -198,6 +243,92 @@ mod tests {
                 .result
                 .expect("a tool result, never a protocol error"),
         )
+    }
+
+    fn with_assertion(config: &mut TenantConfig, audience: Option<&str>) {
+        use portcullis_tenant_config::assertion::{AssertionKeys, PublicKey, SigningKey};
+        let http = config.tools[0].http.as_mut().unwrap();
+        http.assertion = Some(AssertionBinding {
+            audience: audience.map(str::to_owned),
+            header: "X-User-Assertion".into(),
+            lifetime_secs: 60,
+        });
+        config.assertion_keys = Some(AssertionKeys {
+            signing: SigningKey {
+                kid: "k2".into(),
+                sealed: "pcs1.sealed".into(),
+            },
+            public: vec![PublicKey {
+                kid: "k2".into(),
+                x: "x".into(),
+            }],
+        });
+    }
+
+    fn alice() -> Caller {
+        Caller::User(crate::tokens::AccessClaims {
+            t: "acme".into(),
+            g: "grant-1".into(),
+            u: "github:42".into(),
+            c: "client-9".into(),
+            s: "read write".into(),
+            a: "https://acme.portcullis.test/mcp".into(),
+            e: u64::MAX,
+        })
+    }
+
+    #[test]
+    fn a_signed_in_call_asks_for_an_assertion_about_its_user() {
+        let mut config = config();
+        with_assertion(&mut config, None);
+        let caller = alice();
+        let first = Call::new(&config, &caller, "2025-11-25", params("Oslo")).run("tools/call");
+        let wanted = first.needs.expect("a backend call");
+        let assertion = wanted.assertion.expect("the call carries an assertion");
+        assert_eq!(
+            (assertion.header.as_str(), assertion.kid.as_str(), assertion.lifetime_secs),
+            ("x-user-assertion", "k2", 60)
+        );
+        assert_eq!(assertion.key_aad, key_aad("acme", "k2"));
+        assert_eq!(
+            Value::Object(assertion.claims),
+            json!({
+                "iss": "https://acme.portcullis.test",
+                "aud": "https://api.acme.test",
+                "sub": "github:42",
+                "scope": "read write",
+                "client_id": "client-9",
+                "tool": "weather_http",
+            })
+        );
+        with_assertion(&mut config, Some("urn:acme:weather"));
+        let first = Call::new(&config, &caller, "2025-11-25", params("Oslo")).run("tools/call");
+        let claims = first.needs.and_then(|c| c.assertion).map(|a| a.claims);
+        assert_eq!(claims.unwrap()["aud"], "urn:acme:weather");
+    }
+
+    #[test]
+    fn no_user_or_no_key_is_a_tool_error_and_nothing_is_sent() {
+        let mut config = config();
+        with_assertion(&mut config, None);
+        let anonymous =
+            Call::new(&config, &Caller::Anonymous, "2025-11-25", params("Oslo")).run("tools/call");
+        assert_eq!(anonymous.needs, None);
+        let result = anonymous.result.unwrap();
+        assert_eq!(result["isError"], true);
+        assert!(result.to_string().contains("no user is signed in"), "{result}");
+        config.assertion_keys = None;
+        let caller = alice();
+        let keyless = Call::new(&config, &caller, "2025-11-25", params("Oslo")).run("tools/call");
+        assert_eq!(keyless.needs, None);
+        assert!(keyless.result.unwrap().to_string().contains("no key"));
+    }
+
+    #[test]
+    fn an_assertion_that_cannot_be_signed_is_a_tool_error() {
+        let (_, result) = run("2025-11-25", BackendAnswer::Unsigned);
+        assert_eq!(result["isError"], true);
+        assert!(result.to_string().contains("not sent"), "{result}");
     }
 
     fn answered(status: u16, content_type: &str, body: &str) -> BackendAnswer {
@@ -281,11 +412,13 @@ mod tests {
                     headers: Default::default(),
                     timeout_ms: 2_000,
                     max_response_bytes: 1_000,
+                    assertion: None,
                 }
                 .plan(json!({"city": "Bergen"}).as_object().unwrap())
                 .unwrap(),
                 timeout_ms: 2_000,
                 max_response_bytes: 1_000,
+                assertion: None,
             },
             answer: answered(200, "text/plain", "rain"),
         };
