@@ -59,6 +59,9 @@ impl TenantPaths {
         grants => "grants",
         audit => "audit",
         usage => "usage",
+        assertion_keys => "assertion-keys",
+        assertion_keys_rotate => "assertion-keys/rotate",
+        assertion_keys_retire => "assertion-keys/retire",
     }
 
     items! {

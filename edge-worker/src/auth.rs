@@ -10,9 +10,7 @@ use portcullis_tenant_config::{OAuthConfig, TenantConfig, ToolConfig};
 use serde_json::{Map, Value, json};
 
 use crate::http::{HttpRequest, HttpResponse};
-use crate::oauth::metadata::{
-    origin_of_resource, resource_metadata_uri, resource_uri, with_cors,
-};
+use crate::oauth::metadata::{origin_of_resource, resource_metadata_uri, resource_uri, with_cors};
 use crate::tokens::{AccessClaims, AccessTokens};
 
 /// The caller an MCP request runs for.

@@ -4,9 +4,9 @@
 //! (`Effect::CallBackend`), the shell sends the request and runs the MCP
 //! request again with the answer, and the core turns it into the result.
 
-pub use portcullis_tenant_config::http_tool::Planned;
 use portcullis_tenant_config::assertion::ALGORITHM;
 use portcullis_tenant_config::encoding::encode_base64url;
+pub use portcullis_tenant_config::http_tool::Planned;
 use serde_json::{Map, Value, json};
 
 /// One request to a backend, with its limits.
@@ -107,17 +107,29 @@ mod tests {
     }
 
     fn part(input: &str, index: usize) -> Value {
-        let text = input.split('.').nth(index).and_then(decode_base64url).unwrap();
+        let text = input
+            .split('.')
+            .nth(index)
+            .and_then(decode_base64url)
+            .unwrap();
         serde_json::from_slice(&text).unwrap()
     }
 
     #[test]
     fn the_signing_input_adds_the_moment_and_names_the_key() {
         let input = assertion("authorization").signing_input(1_000, "id-1");
-        assert_eq!(part(&input, 0), json!({"alg": "EdDSA", "typ": "JWT", "kid": "k1"}));
+        assert_eq!(
+            part(&input, 0),
+            json!({"alg": "EdDSA", "typ": "JWT", "kid": "k1"})
+        );
         let claims = part(&input, 1);
         assert_eq!(
-            (&claims["iat"], &claims["exp"], &claims["jti"], &claims["sub"]),
+            (
+                &claims["iat"],
+                &claims["exp"],
+                &claims["jti"],
+                &claims["sub"]
+            ),
             (&json!(1_000), &json!(1_120), &json!("id-1"), &json!("gh:1"))
         );
     }

@@ -180,7 +180,10 @@ mod tests {
             lifetime_secs: 3600,
             ..ok.clone()
         };
-        assert_eq!(long.validate().unwrap_err().0, "http.assertion.lifetimeSecs");
+        assert_eq!(
+            long.validate().unwrap_err().0,
+            "http.assertion.lifetimeSecs"
+        );
         let header = AssertionBinding {
             header: "x-user\r\nx: y".into(),
             ..ok.clone()
@@ -190,7 +193,10 @@ mod tests {
             audience: Some(" ".into()),
             ..ok
         };
-        assert_eq!(audience.validate().unwrap_err().0, "http.assertion.audience");
+        assert_eq!(
+            audience.validate().unwrap_err().0,
+            "http.assertion.audience"
+        );
     }
 
     #[test]

@@ -278,10 +278,7 @@ impl TenantConfig {
         self.limits.validate().map_err(ConfigError::Limits)?;
         // An assertion names the signed-in user: a public server has none.
         if self.oauth.is_none()
-            && let Some(tool) = self
-                .tools
-                .iter()
-                .find(|t| t.http.as_ref().is_some_and(|h| h.assertion.is_some()))
+            && let Some(tool) = self.tools.iter().find(|t| t.signs_assertions())
         {
             return Err(ConfigError::Output {
                 tool: tool.name.clone(),
@@ -306,6 +303,17 @@ impl TenantConfig {
 
     pub fn tool(&self, name: &str) -> Option<&ToolConfig> {
         self.tools.iter().find(|t| t.name == name)
+    }
+
+    /// Whether any tool sends a user assertion (so the tenant needs keys).
+    pub fn signs_assertions(&self) -> bool {
+        self.tools.iter().any(ToolConfig::signs_assertions)
+    }
+}
+
+impl ToolConfig {
+    pub fn signs_assertions(&self) -> bool {
+        self.http.as_ref().is_some_and(|h| h.assertion.is_some())
     }
 }
 

@@ -209,7 +209,11 @@ impl HttpBinding {
                     format!("{header:?} cannot carry the assertion"),
                 );
             }
-            if self.headers.values().any(|h| h.eq_ignore_ascii_case(&header)) {
+            if self
+                .headers
+                .values()
+                .any(|h| h.eq_ignore_ascii_case(&header))
+            {
                 return refuse(
                     "http.assertion.header",
                     format!("{header:?} is already set by an argument"),

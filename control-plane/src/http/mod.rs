@@ -1,6 +1,7 @@
 //! The JSON API under `/api`: thin handlers that build a request context,
 //! call one service method and render its result.
 
+mod assertion_keys;
 mod audit;
 mod auth;
 mod catalog;

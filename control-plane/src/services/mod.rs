@@ -4,6 +4,7 @@
 
 mod access;
 pub mod admins;
+pub mod assertion_keys;
 pub mod audit;
 pub mod auth;
 pub mod catalog;

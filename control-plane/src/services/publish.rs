@@ -68,6 +68,9 @@ enum Content {
     /// An earlier version's document with its secrets re-sealed under the
     /// current key (a key rotation).
     Resealed(i64),
+    /// An earlier version's document with the tenant's assertion keys as
+    /// they now are (rotated or retired).
+    Rekeyed(i64),
 }
 
 impl Services {
@@ -108,17 +111,25 @@ impl Services {
         let version = versions::config_version_next(&mut tx, &tenant_row).await?;
         let (config, rollback_of) = match content {
             Content::Draft => (self.draft(&mut tx, &tenant_row, version).await?, None),
-            Content::Version(old) | Content::Resealed(old) => {
+            Content::Version(old) | Content::Resealed(old) | Content::Rekeyed(old) => {
                 let mut config: TenantConfig = self.document_of(&tenant_row, old).await?;
                 config.version = version as u64;
-                if let (Content::Resealed(_), Some(oauth)) = (&content, config.oauth.as_mut()) {
-                    self.reseal(tenant, oauth, &mut Default::default());
-                    (config, None)
-                } else {
-                    (config, Some(old))
+                match (&content, config.oauth.as_mut()) {
+                    (Content::Resealed(_), Some(oauth)) => {
+                        self.reseal(tenant, oauth, &mut Default::default());
+                        (config, None)
+                    }
+                    (Content::Version(_), _) => (config, Some(old)),
+                    _ => (config, None),
                 }
             }
         };
+        // Keys are never taken from an old document: a rollback must not
+        // bring back a retired key.
+        let mut config = config;
+        config.assertion_keys = self
+            .assertion_keys_for_publish(&mut tx, &tenant_row, config.signs_assertions())
+            .await?;
         let signed = SignedConfig::sign(&config, &self.signing_key)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let sha256 = hex_sha256(signed.payload.as_bytes());
@@ -140,6 +151,7 @@ impl Services {
             Content::Draft => "config.publish",
             Content::Version(_) => "config.rollback",
             Content::Resealed(_) => "config.reseal",
+            Content::Rekeyed(_) => "config.rekey",
         };
         // Recorded with the version, before it is pushed: a version the
         // edge may serve always has its entry. How the push went is the
@@ -169,6 +181,18 @@ impl Services {
         live: i64,
     ) -> Result<Deployment, ServiceError> {
         self.publish_content(ctx, tenant, Content::Resealed(live))
+            .await
+    }
+
+    /// Publishes the live version `live` again with the tenant's assertion
+    /// keys as they now are.
+    pub(super) async fn republish_rekeyed(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        live: i64,
+    ) -> Result<Deployment, ServiceError> {
+        self.publish_content(ctx, tenant, Content::Rekeyed(live))
             .await
     }
 
@@ -202,7 +226,10 @@ impl Services {
             },
             oauth: super::auth::auth_for_publish(&mut *tx, tenant_row).await?,
         };
-        compile_tenant_config(tenant_row, parts, version as u64)
+        let mut config = compile_tenant_config(tenant_row, parts, version as u64)?;
+        let keys = storage::assertion_keys::assertion_key_list(&mut *tx, tenant_row).await?;
+        config.assertion_keys = super::assertion_keys::assertion_keys_of(&keys);
+        Ok(config)
     }
 
     /// Pushes a recorded version and records the edge's answer.

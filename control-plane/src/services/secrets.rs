@@ -2,8 +2,8 @@
 //! shared with the edge's `SEAL_KEY`). Set the new key as current and the
 //! old one as `PORTCULLIS_EDGE_SEAL_KEY_PREVIOUS` (and likewise `SEAL_KEY`
 //! / `SEAL_KEY_PREVIOUS` at the edge, which opens with either), then run
-//! `portcullis-control-plane rotate-seal-key`: every stored secret is
-//! re-sealed with the new key, and every tenant's live content is published
+//! `portcullis-control-plane rotate-seal-key`: every stored secret (IdP
+//! client secrets, user-assertion keys) is re-sealed with the new key, and every tenant's live content is published
 //! again, re-sealed, as a new version (drafts are not published). Once it
 //! reports nothing left under the old key, drop the previous key on both.
 //! Secrets saved before the sealing was bound to the provider's issuer, API
@@ -18,9 +18,11 @@ use utoipa::ToSchema;
 
 use super::access::audit;
 use super::{ServiceError, Services};
-use crate::context::{RequestContext, grant};
+use crate::context::{Authorized, RequestContext, grant};
+use crate::storage::tenants::TenantRow;
 use crate::storage::tenants::Visible;
 use crate::storage::{self, StorageError, config_versions as versions};
+use portcullis_tenant_config::assertion::key_aad;
 
 /// What a rotation did.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -57,6 +59,7 @@ impl Services {
                     storage::auth::auth_put(&self.db, &tenant, &settings).await?;
                 }
             }
+            let keys_resealed = self.reseal_assertion_keys(&tenant, &mut report).await?;
             let Some(live) = versions::config_version_live(&self.db, &tenant).await? else {
                 continue;
             };
@@ -67,7 +70,7 @@ impl Services {
                     .iter()
                     .any(|p| !self.opens_with_current(&tenant.slug, p))
             });
-            if carries_old {
+            if carries_old || keys_resealed {
                 self.republish_resealed(ctx, &tenant.slug, live).await?;
                 report.republished.push(tenant.slug.clone());
             }
@@ -121,6 +124,40 @@ impl Services {
             }
         }
         changed
+    }
+
+    /// Re-seals the tenant's assertion keys still under the previous key;
+    /// whether any changed.
+    async fn reseal_assertion_keys(
+        &self,
+        tenant: &Authorized<TenantRow, grant::Write>,
+        report: &mut RotationReport,
+    ) -> Result<bool, ServiceError> {
+        let mut changed = false;
+        for key in storage::assertion_keys::assertion_key_list(&self.db, tenant).await? {
+            let aad = key_aad(&tenant.slug, &key.kid);
+            if open(&self.seal_key, &aad, &key.private_sealed).is_some() {
+                continue;
+            }
+            let opened = self
+                .seal_key_previous
+                .and_then(|previous| open(&previous, &aad, &key.private_sealed));
+            match opened {
+                Some(private) => {
+                    let sealed = seal(&self.seal_key, &aad, &private);
+                    storage::assertion_keys::assertion_key_reseal(
+                        &self.db, tenant, &key.kid, &sealed,
+                    )
+                    .await?;
+                    report.resealed += 1;
+                    changed = true;
+                }
+                None => report
+                    .unreadable
+                    .push(format!("{}: assertion key {}", tenant.slug, key.kid)),
+            }
+        }
+        Ok(changed)
     }
 
     fn opens_with_current(&self, tenant: &str, provider: &IdentityProvider) -> bool {

@@ -3,6 +3,7 @@
 
 pub mod admins;
 pub mod api_tokens;
+pub mod assertion_keys;
 pub mod audit;
 pub mod auth;
 pub mod catalog;

@@ -18,6 +18,7 @@ use sqlx::PgPool;
 use tower::ServiceExt;
 
 mod access;
+mod assertion_keys;
 mod catalog;
 mod pages;
 mod publishing;

@@ -85,12 +85,8 @@ pub async fn sign_ed25519(pkcs8: &[u8], message: &[u8]) -> Result<Vec<u8>, JsVal
     )?)
     .await?
     .dyn_into()?;
-    let signature = JsFuture::from(subtle()?.sign_with_object_and_u8_array(
-        &algorithm,
-        &key,
-        message,
-    )?)
-    .await?;
+    let signature =
+        JsFuture::from(subtle()?.sign_with_object_and_u8_array(&algorithm, &key, message)?).await?;
     Ok(Uint8Array::new(&signature).to_vec())
 }
 

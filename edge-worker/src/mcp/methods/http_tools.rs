@@ -33,7 +33,11 @@ pub fn call(
         Ok(planned) => planned,
         Err(refused) => return Ok(tool_error(&refused.0)),
     };
-    let assertion = match http.assertion.as_ref().map(|a| assertion(call, tool, http, a)) {
+    let assertion = match http
+        .assertion
+        .as_ref()
+        .map(|a| assertion(call, tool, http, a))
+    {
         None => None,
         Some(Ok(assertion)) => Some(assertion),
         Some(Err(why)) => return Ok(tool_error(why)),
@@ -286,7 +290,11 @@ mod tests {
         let wanted = first.needs.expect("a backend call");
         let assertion = wanted.assertion.expect("the call carries an assertion");
         assert_eq!(
-            (assertion.header.as_str(), assertion.kid.as_str(), assertion.lifetime_secs),
+            (
+                assertion.header.as_str(),
+                assertion.kid.as_str(),
+                assertion.lifetime_secs
+            ),
             ("x-user-assertion", "k2", 60)
         );
         assert_eq!(assertion.key_aad, key_aad("acme", "k2"));
@@ -316,7 +324,10 @@ mod tests {
         assert_eq!(anonymous.needs, None);
         let result = anonymous.result.unwrap();
         assert_eq!(result["isError"], true);
-        assert!(result.to_string().contains("no user is signed in"), "{result}");
+        assert!(
+            result.to_string().contains("no user is signed in"),
+            "{result}"
+        );
         config.assertion_keys = None;
         let caller = alice();
         let keyless = Call::new(&config, &caller, "2025-11-25", params("Oslo")).run("tools/call");
