@@ -13,4 +13,5 @@ mod oauth;
 mod publish_retries;
 mod python_client;
 mod sessions;
+mod user_assertions;
 mod walking_skeleton;

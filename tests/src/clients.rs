@@ -267,6 +267,13 @@ pub async fn oauth_flow_choosing(
     browser_script("oauth-flow.mjs", &args).await
 }
 
+/// Signs `login` in to the tenant at `url` with the official TypeScript
+/// SDK's OAuth client (see `tests/clients/oauth-plan.mjs`), then runs
+/// `plan` as that user; also answers the tokens it got.
+pub async fn oauth_plan(url: &str, login: &str, plan: &Value) -> Value {
+    browser_script("oauth-plan.mjs", &[url, login, &plan.to_string()]).await
+}
+
 /// Runs the official conformance suite's authorization-server scenarios
 /// against a tenant's `issuer` as the pre-registered `client_id` (whose
 /// redirect URI is `http://127.0.0.1:<callback_port>/callback`), with `login`

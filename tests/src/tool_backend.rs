@@ -1,8 +1,9 @@
 //! A tenant's backend for HTTP tools on a loopback port
-//! (`tests/clients/python/tool_backend.py`, Python's standard library):
-//! it answers by path and records exactly what each request carried.
+//! (`tests/clients/python/tool_backend.py`, Python's standard library and
+//! PyJWT): it answers by path, records exactly what each request carried,
+//! and verifies user assertions against a tenant's JWKS.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
 use crate::{free_port, repo_root, spawn_ready};
@@ -15,7 +16,9 @@ pub struct ToolBackend {
 
 impl ToolBackend {
     pub async fn start() -> Self {
-        let mut command = Command::new("python3");
+        let python = std::env::var("PORTCULLIS_PYTHON")
+            .expect("PORTCULLIS_PYTHON names the venv with PyJWT (tests/run.sh sets it)");
+        let mut command = Command::new(python);
         command
             .current_dir(repo_root().join("tests/clients/python"))
             .args(["tool_backend.py", &free_port().to_string()]);
@@ -35,5 +38,34 @@ impl ToolBackend {
             .json()
             .await
             .expect("its log is JSON")
+    }
+
+    /// Makes `/whoami` trust assertions from `issuer` (a tenant origin)
+    /// for any of `audience`.
+    pub async fn trust(&self, issuer: &str, audience: &[&str]) {
+        self.post("/_trust", json!({"issuer": issuer, "audience": audience}))
+            .await;
+    }
+
+    /// The backend's own verdict on `token` now: `{ok, claims}` or
+    /// `{ok: false, error}`.
+    pub async fn check(&self, token: &str, issuer: &str, audience: &str) -> Value {
+        self.post(
+            "/_check",
+            json!({"token": token, "issuer": issuer, "audience": audience}),
+        )
+        .await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("the backend answers")
+            .json()
+            .await
+            .expect("its answer is JSON")
     }
 }
