@@ -17,6 +17,18 @@ pub struct BackendCall {
     pub max_response_bytes: u32,
     /// The user assertion the shell signs and adds, if the tool sends one.
     pub assertion: Option<Assertion>,
+    /// The tenant's secret the shell opens and adds, if the tool sends one.
+    pub credential: Option<SealedHeader>,
+}
+
+/// A header whose value is a tenant secret, sealed until the shell sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedHeader {
+    /// Lower case.
+    pub name: String,
+    pub sealed: String,
+    /// What it is bound to: the tenant, the backend's origin, the header.
+    pub aad: String,
 }
 
 /// A user assertion to sign: everything but the moment it is signed at
@@ -76,8 +88,9 @@ pub enum BackendAnswer {
     TimedOut,
     /// The connection failed (refused, reset, no such host, TLS).
     Unreachable,
-    /// The user assertion could not be signed (its key does not open).
-    Unsigned,
+    /// The user assertion could not be signed or the tenant's secret not
+    /// opened (a key that does not open): nothing was sent.
+    Unprepared,
 }
 
 /// A call and its answer, for the second run of the request that made it.

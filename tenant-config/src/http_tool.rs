@@ -94,6 +94,9 @@ pub struct HttpBinding {
     /// Whether (and how) each call carries the signed user assertion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assertion: Option<crate::assertion::AssertionBinding>,
+    /// The tenant's secret each call carries, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<crate::credential::Credential>,
 }
 
 fn default_timeout() -> u32 {
@@ -197,27 +200,30 @@ impl HttpBinding {
                 );
             }
         }
+        let mut edge_headers = Vec::new();
         if let Some(assertion) = &self.assertion {
             assertion
                 .validate()
                 .or_else(|(field, message)| refuse(field, message))?;
-            let header = assertion.header_name();
+            edge_headers.push(("http.assertion.header", assertion.header_name()));
+        }
+        if let Some(credential) = &self.credential {
+            credential
+                .validate()
+                .or_else(|(field, message)| refuse(field, message))?;
+            edge_headers.push(("http.credential.header", credential.header_name()));
+        }
+        for (i, (field, header)) in edge_headers.iter().enumerate() {
             let reserved = RESERVED_HEADERS.contains(&header.as_str()) && header != "authorization";
             if reserved || header.starts_with("x-portcullis") {
-                return refuse(
-                    "http.assertion.header",
-                    format!("{header:?} cannot carry the assertion"),
-                );
+                return refuse(field, format!("{header:?} cannot be set by the tool"));
             }
-            if self
+            let by_argument = self
                 .headers
                 .values()
-                .any(|h| h.eq_ignore_ascii_case(&header))
-            {
-                return refuse(
-                    "http.assertion.header",
-                    format!("{header:?} is already set by an argument"),
-                );
+                .any(|h| h.eq_ignore_ascii_case(header));
+            if by_argument || edge_headers[..i].iter().any(|(_, h)| h == header) {
+                return refuse(field, format!("{header:?} is already set by the tool"));
             }
         }
         if !(1..=MAX_TIMEOUT_MS).contains(&self.timeout_ms) {
@@ -566,6 +572,7 @@ mod tests {
             timeout_ms: DEFAULT_TIMEOUT_MS,
             max_response_bytes: DEFAULT_RESPONSE_BYTES,
             assertion: None,
+            credential: None,
         }
     }
 

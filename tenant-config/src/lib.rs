@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod command;
 pub mod compare;
 pub mod content;
+pub mod credential;
 pub mod document;
 pub mod encoding;
 pub mod envelope;

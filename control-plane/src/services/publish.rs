@@ -115,8 +115,16 @@ impl Services {
                 let mut config: TenantConfig = self.document_of(&tenant_row, old).await?;
                 config.version = version as u64;
                 match (&content, config.oauth.as_mut()) {
-                    (Content::Resealed(_), Some(oauth)) => {
-                        self.reseal(tenant, oauth, &mut Default::default());
+                    (Content::Resealed(_), oauth) => {
+                        let report = &mut Default::default();
+                        if let Some(oauth) = oauth {
+                            self.reseal(tenant, oauth, report);
+                        }
+                        for tool in &mut config.tools {
+                            if let Some(http) = tool.http.as_mut() {
+                                self.reseal_binding(tenant, &tool.name, http, report);
+                            }
+                        }
                         (config, None)
                     }
                     (Content::Version(_), _) => (config, Some(old)),

@@ -23,6 +23,8 @@ use crate::storage::tenants::TenantRow;
 use crate::storage::tenants::Visible;
 use crate::storage::{self, StorageError, config_versions as versions};
 use portcullis_tenant_config::assertion::key_aad;
+use portcullis_tenant_config::credential::credential_aad;
+use portcullis_tenant_config::http_tool::HttpBinding;
 
 /// What a rotation did.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -60,6 +62,7 @@ impl Services {
                 }
             }
             let keys_resealed = self.reseal_assertion_keys(&tenant, &mut report).await?;
+            let tools_resealed = self.reseal_tool_secrets(&tenant, &mut report).await?;
             let Some(live) = versions::config_version_live(&self.db, &tenant).await? else {
                 continue;
             };
@@ -70,7 +73,7 @@ impl Services {
                     .iter()
                     .any(|p| !self.opens_with_current(&tenant.slug, p))
             });
-            if carries_old || keys_resealed {
+            if carries_old || keys_resealed || tools_resealed {
                 self.republish_resealed(ctx, &tenant.slug, live).await?;
                 report.republished.push(tenant.slug.clone());
             }
@@ -126,6 +129,34 @@ impl Services {
         changed
     }
 
+    /// `sealed` (bound to `aad`) under the current key: `None` when it
+    /// already is; counted in `report` as re-sealed, or as unreadable
+    /// (`what`) when neither key opens it.
+    fn resealed(
+        &self,
+        aad: &str,
+        sealed: &str,
+        what: impl FnOnce() -> String,
+        report: &mut RotationReport,
+    ) -> Option<String> {
+        if open(&self.seal_key, aad, sealed).is_some() {
+            return None;
+        }
+        let opened = self
+            .seal_key_previous
+            .and_then(|previous| open(&previous, aad, sealed));
+        match opened {
+            Some(plain) => {
+                report.resealed += 1;
+                Some(seal(&self.seal_key, aad, &plain))
+            }
+            None => {
+                report.unreadable.push(what());
+                None
+            }
+        }
+    }
+
     /// Re-seals the tenant's assertion keys still under the previous key;
     /// whether any changed.
     async fn reseal_assertion_keys(
@@ -136,28 +167,66 @@ impl Services {
         let mut changed = false;
         for key in storage::assertion_keys::assertion_key_list(&self.db, tenant).await? {
             let aad = key_aad(&tenant.slug, &key.kid);
-            if open(&self.seal_key, &aad, &key.private_sealed).is_some() {
-                continue;
-            }
-            let opened = self
-                .seal_key_previous
-                .and_then(|previous| open(&previous, &aad, &key.private_sealed));
-            match opened {
-                Some(private) => {
-                    let sealed = seal(&self.seal_key, &aad, &private);
-                    storage::assertion_keys::assertion_key_reseal(
-                        &self.db, tenant, &key.kid, &sealed,
-                    )
+            let what = || format!("{}: assertion key {}", tenant.slug, key.kid);
+            if let Some(sealed) = self.resealed(&aad, &key.private_sealed, what, report) {
+                storage::assertion_keys::assertion_key_reseal(&self.db, tenant, &key.kid, &sealed)
                     .await?;
-                    report.resealed += 1;
-                    changed = true;
-                }
-                None => report
-                    .unreadable
-                    .push(format!("{}: assertion key {}", tenant.slug, key.kid)),
+                changed = true;
             }
         }
         Ok(changed)
+    }
+
+    /// Re-seals the secrets of the tenant's HTTP tools still under the
+    /// previous key; whether any changed.
+    async fn reseal_tool_secrets(
+        &self,
+        tenant: &Authorized<TenantRow, grant::Write>,
+        report: &mut RotationReport,
+    ) -> Result<bool, ServiceError> {
+        let mut changed = false;
+        for row in storage::tools::tool_list(&self.db, tenant).await? {
+            let Some(mut http) = row
+                .http
+                .and_then(|j| serde_json::from_value::<HttpBinding>(j.0).ok())
+            else {
+                continue;
+            };
+            if self.reseal_binding(&tenant.slug, &row.name, &mut http, report) {
+                let value = serde_json::to_value(&http)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                storage::tools::tool_http_set(&self.db, tenant, &row.name, &value).await?;
+                changed = true;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Re-seals the secret of one tool's binding (stored, or in a document
+    /// being published again); whether it changed.
+    pub(super) fn reseal_binding(
+        &self,
+        tenant: &str,
+        tool: &str,
+        http: &mut HttpBinding,
+        report: &mut RotationReport,
+    ) -> bool {
+        let origin = http.origin().unwrap_or_default();
+        let Some(credential) = http.credential.as_mut() else {
+            return false;
+        };
+        let Some(sealed) = &credential.sealed else {
+            return false;
+        };
+        let aad = credential_aad(tenant, &origin, &credential.header_name());
+        let what = || format!("{tenant}: the secret of tool {tool}");
+        match self.resealed(&aad, sealed, what, report) {
+            Some(resealed) => {
+                credential.sealed = Some(resealed);
+                true
+            }
+            None => false,
+        }
     }
 
     fn opens_with_current(&self, tenant: &str, provider: &IdentityProvider) -> bool {

@@ -1,9 +1,11 @@
 //! Tools: what a tenant's MCP endpoint offers.
 
 use portcullis_tenant_config::ArgSchema;
+use portcullis_tenant_config::credential::credential_aad;
 use portcullis_tenant_config::encoding::percent_encode;
 use portcullis_tenant_config::http_tool::{HttpBinding, argument_names};
 use portcullis_tenant_config::names::validate_tool_name;
+use portcullis_tenant_config::sealing::seal;
 use serde_json::Value;
 
 use super::access::audit;
@@ -29,8 +31,12 @@ impl From<ToolRow> for Tool {
             annotations: r.annotations.map(|j| j.0),
             output_schema: r.output_schema.map(|j| j.0),
             structured_content: r.structured_content.map(|j| j.0),
-            // Stored only after validation: it reads back.
-            http: r.http.and_then(|j| serde_json::from_value(j.0).ok()),
+            // Stored only after validation: it reads back. A saved secret
+            // shows as `saved`, never as its sealed value.
+            http: stored_binding(r.http.as_ref()).map(|mut http| {
+                http.credential = http.credential.map(|c| c.answered());
+                http
+            }),
             created_at: r.created_at,
         }
     }
@@ -44,7 +50,9 @@ impl Services {
         input: ToolCreate,
     ) -> Result<Tool, ServiceError> {
         let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
+        let mut input = input;
         validate_tool(&input)?;
+        self.seal_credential(tenant, &mut input, None)?;
         let encoded = Encoded::of(&input)?;
         let mut tx = self.begin().await?;
         let row = storage::tools::tool_create(&mut *tx, &tenant_row, &encoded.row(&input))
@@ -91,14 +99,17 @@ impl Services {
         if_match: Option<&str>,
     ) -> Result<Tool, ServiceError> {
         let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
+        let mut input = input;
         validate_tool(&input)?;
-        let encoded = Encoded::of(&input)?;
         let mut tx = self.begin().await?;
-        let before = storage::tools::tool_get(&mut *tx, &tenant_row, name)
+        let stored = storage::tools::tool_get(&mut *tx, &tenant_row, name)
             .await?
-            .map(Tool::from)
             .ok_or_else(|| tool_not_found(tenant, name))?;
+        let saved = stored_binding(stored.http.as_ref());
+        let before = Tool::from(stored);
         super::version::check(if_match, &before.etag(), &format!("tool {name:?}"))?;
+        self.seal_credential(tenant, &mut input, saved.as_ref())?;
+        let encoded = Encoded::of(&input)?;
         let row = storage::tools::tool_update(&mut *tx, &tenant_row, name, &encoded.row(&input))
             .await
             .map_err(|e| name_taken(e, tenant, &input.name))?
@@ -156,6 +167,49 @@ impl Services {
 }
 
 impl Services {
+    /// Seals the secret an admin typed for the tool's backend, or keeps the
+    /// one `saved` for it while it goes to the same origin, header and
+    /// user: a changed binding needs the secret typed again, so an admin
+    /// who does not know it cannot send it elsewhere.
+    fn seal_credential(
+        &self,
+        tenant: &str,
+        input: &mut ToolCreate,
+        saved: Option<&HttpBinding>,
+    ) -> Result<(), ServiceError> {
+        let Some(http) = input.http.as_mut() else {
+            return Ok(());
+        };
+        let origin = http.origin().unwrap_or_default();
+        let Some(credential) = http.credential.as_mut() else {
+            return Ok(());
+        };
+        let aad = credential_aad(tenant, &origin, &credential.header_name());
+        credential.saved = false;
+        credential.sealed = match credential.secret.take().filter(|s| !s.is_empty()) {
+            Some(secret) => Some(seal(
+                &self.seal_key,
+                &aad,
+                credential.header_value(&secret).as_bytes(),
+            )),
+            None => {
+                let kept = saved.and_then(|saved| {
+                    let before = saved.credential.as_ref()?;
+                    let same = before.same_binding(credential)
+                        && saved.origin().as_deref() == Some(origin.as_str());
+                    before.sealed.clone().filter(|_| same)
+                });
+                let why = if saved.and_then(|s| s.credential.as_ref()).is_some() {
+                    "the backend's origin, the scheme, header or username changed, so the saved secret cannot be kept; enter the secret again"
+                } else {
+                    "enter the secret the tool sends"
+                };
+                Some(kept.ok_or_else(|| ServiceError::invalid("http.credential.secret", why))?)
+            }
+        };
+        Ok(())
+    }
+
     /// Calls the live version of a tool at the edge, as a client would
     /// (scopes aside), so an admin sees what clients get.
     pub async fn tool_try(
@@ -233,6 +287,11 @@ impl Encoded {
             http: self.http.as_ref(),
         }
     }
+}
+
+/// A stored binding, read back (it was validated before it was stored).
+fn stored_binding(http: Option<&sqlx::types::Json<Value>>) -> Option<HttpBinding> {
+    http.and_then(|j| serde_json::from_value(j.0.clone()).ok())
 }
 
 fn name_taken(e: StorageError, tenant: &str, name: &str) -> ServiceError {

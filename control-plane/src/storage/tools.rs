@@ -150,3 +150,19 @@ pub async fn tool_update(
         .await
         .map_err(classify)
 }
+
+/// Replaces a tool's HTTP binding alone (its secret re-sealed).
+pub async fn tool_http_set(
+    db: impl PgExecutor<'_>,
+    tenant: &Authorized<TenantRow, impl MayWrite>,
+    name: &str,
+    http: &Value,
+) -> Result<(), StorageError> {
+    sqlx::query("UPDATE tools SET http = $3 WHERE tenant_id = $1 AND name = $2")
+        .bind(tenant.id)
+        .bind(name)
+        .bind(Json(http))
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -24,6 +24,7 @@ mod pages;
 mod publishing;
 mod sign_in;
 mod tenants;
+mod tool_secrets;
 mod tools;
 mod usage;
 mod versions;

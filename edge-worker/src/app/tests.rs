@@ -593,6 +593,7 @@ async fn an_http_tool_asks_the_shell_for_its_backend_then_answers() {
             timeout_ms: 1_000,
             max_response_bytes: 1_000,
             assertion: None,
+            credential: None,
         }),
         ..crate::test_fixtures::tool("weather", Vec::new())
     });

@@ -293,6 +293,7 @@ mod http_tool_tests {
             timeout_ms: 1_000,
             max_response_bytes: 1_000,
             assertion: None,
+            credential: None,
         });
         config.tools.push(tool);
         let request = HttpRequest {

@@ -1,6 +1,6 @@
 //! Sends an HTTP tool's call to the tenant's backend (see
-//! [`crate::backend`]): the user assertion signed at the moment of
-//! sending, no redirects followed, the call's timeout, its response limit
+//! [`crate::backend`]): the tenant's sealed secret opened and the user
+//! assertion signed only at the moment of sending, no redirects followed, the call's timeout, its response limit
 //! counted while reading, and failures told apart as the tool's result
 //! needs them.
 
@@ -12,17 +12,11 @@ use crate::oauth::upstream::EdgeCrypto;
 
 /// Sends `call`; what happened is always an answer.
 pub async fn send(env: &Env, call: BackendCall) -> Fetched {
-    let signed = match &call.assertion {
-        Some(assertion) => match sign(env, assertion).await {
-            Some(value) => Some((assertion.header.as_str(), value)),
-            None => {
-                let answer = BackendAnswer::Unsigned;
-                return Fetched { call, answer };
-            }
-        },
-        None => None,
+    let Some(added) = prepare(env, &call).await else {
+        let answer = BackendAnswer::Unprepared;
+        return Fetched { call, answer };
     };
-    let answer = match attempt(&call, signed).await {
+    let answer = match attempt(&call, added).await {
         Ok(answer) => answer,
         Err(e) => {
             let words = e.to_string();
@@ -38,10 +32,33 @@ pub async fn send(env: &Env, call: BackendCall) -> Fetched {
     Fetched { call, answer }
 }
 
-/// The assertion's header value, signed now with the tenant's key.
-async fn sign(env: &Env, assertion: &Assertion) -> Option<String> {
+/// The headers the edge adds: the user assertion, signed now, and the
+/// tenant's secret, opened now; `None` when either cannot be.
+async fn prepare(env: &Env, call: &BackendCall) -> Option<Vec<(String, String)>> {
+    let mut added = Vec::new();
+    if call.assertion.is_none() && call.credential.is_none() {
+        return Some(added);
+    }
     let (seal_key, previous) = vars::seal_keys(env).ok()?;
     let crypto = webcrypto::EdgeWebCrypto::new(seal_key, previous);
+    if let Some(assertion) = &call.assertion {
+        added.push((assertion.header.clone(), sign(&crypto, assertion).await?));
+    }
+    if let Some(secret) = &call.credential {
+        let Some(value) = crypto.open_sealed(&secret.aad, &secret.sealed).await else {
+            crate::log::error(&format!(
+                "the secret for {} does not open",
+                call.planned.url
+            ));
+            return None;
+        };
+        added.push((secret.name.clone(), String::from_utf8(value).ok()?));
+    }
+    Some(added)
+}
+
+/// The assertion's header value, signed now with the tenant's key.
+async fn sign(crypto: &webcrypto::EdgeWebCrypto, assertion: &Assertion) -> Option<String> {
     let Some(key) = crypto
         .open_sealed(&assertion.key_aad, &assertion.sealed_key)
         .await
@@ -62,14 +79,11 @@ async fn sign(env: &Env, assertion: &Assertion) -> Option<String> {
 
 async fn attempt(
     call: &BackendCall,
-    assertion: Option<(&str, String)>,
+    added: Vec<(String, String)>,
 ) -> worker::Result<BackendAnswer> {
     let planned = &call.planned;
     let headers = Headers::new();
-    for (name, value) in &planned.headers {
-        headers.set(name, value)?;
-    }
-    if let Some((name, value)) = &assertion {
+    for (name, value) in planned.headers.iter().chain(&added) {
         headers.set(name, value)?;
     }
     let mut init = RequestInit::new();

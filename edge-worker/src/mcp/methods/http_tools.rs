@@ -12,10 +12,11 @@ use portcullis_tenant_config::{ArgSchema, ToolConfig, json};
 use serde_json::{Map, Value, json};
 
 use portcullis_tenant_config::assertion::{AssertionBinding, key_aad};
+use portcullis_tenant_config::credential::{Credential, credential_aad};
 
 use super::Call;
 use crate::auth::Caller;
-use crate::backend::{Assertion, BackendAnswer, BackendCall};
+use crate::backend::{Assertion, BackendAnswer, BackendCall, SealedHeader};
 use crate::mcp::jsonrpc::RpcError;
 
 /// How much of a failing backend's words the result quotes.
@@ -42,11 +43,23 @@ pub fn call(
         Some(Ok(assertion)) => Some(assertion),
         Some(Err(why)) => return Ok(tool_error(why)),
     };
+    let credential = match &http.credential {
+        None => None,
+        Some(credential) => match sealed_header(&call.config.tenant, http, credential) {
+            Some(header) => Some(header),
+            None => {
+                return Ok(tool_error(
+                    "The tool's secret is not saved; an admin must enter it again.",
+                ));
+            }
+        },
+    };
     let wanted = BackendCall {
         planned,
         timeout_ms: http.timeout_ms,
         max_response_bytes: http.max_response_bytes,
         assertion,
+        credential,
     };
     match call.backend.filter(|fetched| fetched.call == wanted) {
         Some(fetched) => Ok(result(tool, &wanted, &fetched.answer, call.version)),
@@ -90,6 +103,21 @@ fn assertion(
     })
 }
 
+/// The tenant's secret as the header the shell opens, bound to the origin
+/// the call goes to.
+fn sealed_header(
+    tenant: &str,
+    http: &HttpBinding,
+    credential: &Credential,
+) -> Option<SealedHeader> {
+    let name = credential.header_name();
+    Some(SealedHeader {
+        aad: credential_aad(tenant, &http.origin()?, &name),
+        sealed: credential.sealed.clone()?,
+        name,
+    })
+}
+
 fn tool_error(text: &str) -> Value {
     json!({ "content": [{ "type": "text", "text": text }], "isError": true })
 }
@@ -115,8 +143,10 @@ fn result(tool: &ToolConfig, sent: &BackendCall, answer: &BackendAnswer, version
             ));
         }
         BackendAnswer::Unreachable => return tool_error("The backend could not be reached."),
-        BackendAnswer::Unsigned => {
-            return tool_error("The user assertion could not be signed; the call was not sent.");
+        BackendAnswer::Unprepared => {
+            return tool_error(
+                "The call's credentials (the user assertion or the tenant's secret) could not be prepared; it was not sent.",
+            );
         }
     };
     if !(200..300).contains(&status) {
@@ -214,6 +244,7 @@ mod tests {
                 timeout_ms: 2_000,
                 max_response_bytes: 1_000,
                 assertion: None,
+                credential: None,
             }),
         });
         config
@@ -337,9 +368,45 @@ mod tests {
 
     #[test]
     fn an_assertion_that_cannot_be_signed_is_a_tool_error() {
-        let (_, result) = run("2025-11-25", BackendAnswer::Unsigned);
+        let (_, result) = run("2025-11-25", BackendAnswer::Unprepared);
         assert_eq!(result["isError"], true);
         assert!(result.to_string().contains("not sent"), "{result}");
+    }
+
+    #[test]
+    fn a_saved_secret_travels_sealed_and_bound_to_the_origin() {
+        use portcullis_tenant_config::credential::CredentialScheme;
+        let mut config = config();
+        let http = config.tools[0].http.as_mut().unwrap();
+        http.credential = Some(Credential {
+            scheme: CredentialScheme::Header,
+            header: Some("X-Api-Key".into()),
+            username: None,
+            secret: None,
+            sealed: Some("pcs1.sealed".into()),
+            saved: false,
+        });
+        let first =
+            Call::new(&config, &Caller::Anonymous, "2025-11-25", params("Oslo")).run("tools/call");
+        let sent = first
+            .needs
+            .and_then(|c| c.credential)
+            .expect("the secret goes along");
+        assert_eq!(
+            sent,
+            SealedHeader {
+                name: "x-api-key".into(),
+                sealed: "pcs1.sealed".into(),
+                aad: credential_aad("acme", "https://api.acme.test", "x-api-key"),
+            }
+        );
+        // Without a sealed value nothing is sent.
+        let http = config.tools[0].http.as_mut().unwrap();
+        http.credential.as_mut().unwrap().sealed = None;
+        let unsaved =
+            Call::new(&config, &Caller::Anonymous, "2025-11-25", params("Oslo")).run("tools/call");
+        assert_eq!(unsaved.needs, None);
+        assert!(unsaved.result.unwrap().to_string().contains("not saved"));
     }
 
     fn answered(status: u16, content_type: &str, body: &str) -> BackendAnswer {
@@ -424,12 +491,14 @@ mod tests {
                     timeout_ms: 2_000,
                     max_response_bytes: 1_000,
                     assertion: None,
+                    credential: None,
                 }
                 .plan(json!({"city": "Bergen"}).as_object().unwrap())
                 .unwrap(),
                 timeout_ms: 2_000,
                 max_response_bytes: 1_000,
                 assertion: None,
+                credential: None,
             },
             answer: answered(200, "text/plain", "rain"),
         };
