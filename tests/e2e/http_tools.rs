@@ -268,3 +268,83 @@ async fn a_binding_that_could_be_steered_is_refused_before_it_is_saved() {
     let (_, tools) = api.call(Method::GET, "/tenants/acme/tools", None).await;
     assert_eq!(tools["items"], json!([]), "nothing half-saved");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tenant_secrets_reach_the_backend_and_nothing_else() {
+    let backend = ToolBackend::start().await;
+    let base = &backend.base;
+    let api = Stack::without_edge("e2e_tool_secrets").await;
+    let edge = api.start_edge().await;
+    api.create("/tenants", Some(json!({"slug": "acme"}))).await;
+    let secrets = ["key-s3cret-one", "bearer-s3cret-two", "basic-s3cret-three"];
+    for (name, credential) in [
+        (
+            "keyed",
+            json!({"scheme": "header", "header": "X-Api-Key", "secret": secrets[0]}),
+        ),
+        ("bearer", json!({"scheme": "bearer", "secret": secrets[1]})),
+        (
+            "basic",
+            json!({"scheme": "basic", "username": "svc", "secret": secrets[2]}),
+        ),
+    ] {
+        let http = json!({"method": "GET", "url": format!("{base}/echo/{name}"),
+            "credential": credential});
+        api.create(
+            "/tenants/acme/tools",
+            Some(http_tool(name, strings(&[]), http)),
+        )
+        .await;
+    }
+    let (status, body) = api.call(Method::POST, "/tenants/acme/publish", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let plan: Vec<Value> = ["keyed", "bearer", "basic"]
+        .iter()
+        .map(|name| json!({"op": "callTool", "name": name, "arguments": {}}))
+        .collect();
+    let seen = sdk_client_of(Sdk::V2, &edge.mcp_url("acme"), json!(plan)).await;
+    for i in 0..3 {
+        assert_eq!(seen["results"][i]["value"]["isError"], false, "{seen}");
+    }
+    let received = backend.received().await;
+    let headers = |path: &str| {
+        let call = received.iter().find(|r| r["path"] == path);
+        call.unwrap_or_else(|| panic!("{path} reached: {received:?}"))["headers"].clone()
+    };
+    assert_eq!(headers("/echo/keyed")["x-api-key"], secrets[0]);
+    assert!(headers("/echo/keyed").get("authorization").is_none());
+    assert_eq!(
+        headers("/echo/bearer")["authorization"],
+        format!("Bearer {}", secrets[1])
+    );
+    let basic =
+        portcullis_tenant_config::encoding::encode_base64(format!("svc:{}", secrets[2]).as_bytes());
+    assert_eq!(
+        headers("/echo/basic")["authorization"],
+        format!("Basic {basic}")
+    );
+
+    // Nowhere else: not in the tools' answers, the published config, the
+    // client's view of the tools or the edge's log.
+    let (_, tools) = api.call(Method::GET, "/tenants/acme/tools", None).await;
+    let (_, version) = api
+        .call(Method::GET, "/tenants/acme/versions/1", None)
+        .await;
+    let listed = sdk_client_of(Sdk::V2, &edge.mcp_url("acme"), json!([{"op": "listTools"}])).await;
+    assert_eq!(
+        tools["items"][0]["http"]["credential"]["saved"], true,
+        "{tools}"
+    );
+    for (what, text) in [
+        ("tools", tools.to_string()),
+        ("version", version.to_string()),
+        ("tools/list", listed.to_string()),
+        ("edge log", edge.log()),
+    ] {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{secret} in the {what}: {text}");
+        }
+    }
+    assert!(!edge.log().contains(&basic), "the encoded basic credential");
+}

@@ -109,6 +109,11 @@ impl Edge {
             .header("host", format!("{host}:{}", self.port))
     }
 
+    /// What wrangler and the Worker have logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.state.0.join("wrangler.log")).unwrap_or_default()
+    }
+
     pub fn mcp_url(&self, tenant: &str) -> String {
         format!("http://{tenant}.localhost:{}/mcp", self.port)
     }
