@@ -19,9 +19,11 @@
 //!   │       values (`mcp::effect`), never doing them
 //!   ▼
 //! leaves    http (request/response values), tokens (access tokens, PKCE,
-//!           purpose MACs), store (storage traits), usage, log, backend (an
-//!           HTTP tool's call and its answer: the core asks, the shell
-//!           sends it and runs the request again with the answer)
+//!           purpose MACs), store (storage traits), usage, log; outside
+//!           (what a tool needs from outside the core: backend, an HTTP
+//!           tool's call and its answer, or memory, an operation on the
+//!           user's notes; the core asks, the shell obtains it and runs the
+//!           request again with it)
 //! ```
 //!
 //! Everything above the shell is plain Rust, unit-tested natively; only
@@ -38,7 +40,9 @@ pub mod config_push;
 pub mod http;
 pub mod log;
 pub mod mcp;
+pub mod memory;
 pub mod oauth;
+pub mod outside;
 pub mod rate;
 pub mod routing;
 pub mod runtime;

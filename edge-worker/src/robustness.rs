@@ -59,7 +59,7 @@ fn run(request: HttpRequest) -> Outcome {
             new_session_id: &|| "0123456789ab".into(),
             token_key: &[9; 32],
             now: 1_000,
-            backend: None,
+            obtained: None,
         };
         edge.handle(&request).await
     })

@@ -51,6 +51,9 @@ pub struct TenantConfig {
     /// store on every publish, so a rollback never brings back a retired key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assertion_keys: Option<crate::assertion::AssertionKeys>,
+    /// Per-user memory tools, when the tenant switches them on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<crate::memory::MemoryConfig>,
 }
 
 /// A tenant's look on the pages its users see (sign-in choice, consent).
@@ -190,6 +193,8 @@ pub enum ConfigError {
     },
     #[error("{0}")]
     Catalog(#[from] crate::catalog::CatalogError),
+    #[error("memory: {0}")]
+    Memory(String),
     #[error("content of {owner}: {error}")]
     Content {
         owner: String,
@@ -213,6 +218,7 @@ impl TenantConfig {
             branding: None,
             limits: RateLimits::default(),
             assertion_keys: None,
+            memory: None,
         }
     }
 
@@ -286,6 +292,20 @@ impl TenantConfig {
                     .into(),
             });
         }
+        if let Some(memory) = &self.memory {
+            memory.validate().map_err(|(_, e)| ConfigError::Memory(e))?;
+            if let Some(taken) = memory.names().into_iter().find(|n| self.tool(n).is_some()) {
+                return Err(ConfigError::Memory(format!(
+                    "{taken:?} is already a tool's name"
+                )));
+            }
+            // Notes belong to the signed-in user: a public server has none.
+            if self.oauth.is_none() {
+                return Err(ConfigError::Memory(
+                    "memory needs sign-in: set up the tenant's authorization first".into(),
+                ));
+            }
+        }
         if let Some(oauth) = &self.oauth {
             oauth.validate()?;
             for tool in &self.tools {
@@ -303,6 +323,11 @@ impl TenantConfig {
 
     pub fn tool(&self, name: &str) -> Option<&ToolConfig> {
         self.tools.iter().find(|t| t.name == name)
+    }
+
+    /// Whether `name` is one of the tenant's tools or a memory tool.
+    pub fn serves_tool(&self, name: &str) -> bool {
+        self.tool(name).is_some() || self.memory.as_ref().is_some_and(|m| m.tool(name).is_some())
     }
 
     /// Whether any tool sends a user assertion (so the tenant needs keys).

@@ -25,6 +25,7 @@ pub mod ingest;
 pub mod inputs;
 pub mod json;
 pub mod limits;
+pub mod memory;
 pub mod names;
 pub mod notifications;
 pub mod redirect_uri;

@@ -6,7 +6,6 @@ use portcullis_tenant_config::names::validate_tenant_slug;
 use portcullis_tenant_config::{SignatureVerifier, TenantConfig, command};
 
 use crate::auth::Caller;
-use crate::backend::Fetched;
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::mcp::effect::{Counted, Effect};
 use crate::mcp::methods::Call;
@@ -14,6 +13,7 @@ use crate::mcp::subscriptions::Published;
 use crate::mcp::{sse, transport};
 use crate::oauth::form::{FormRefusal, MAX_FORM_BYTES, decode};
 use crate::oauth::{AUTHORITY_PATHS, metadata, oauth_error};
+use crate::outside::Obtained;
 use crate::rate::{self, Endpoint, RateLimiter, RetryAfter};
 use crate::routing::{Site, site_for_host};
 use crate::store::{CommandNonces, ConfigStore};
@@ -33,10 +33,10 @@ pub struct Edge<'a, S, V> {
     pub token_key: &'a [u8; 32],
     /// Seconds since the epoch.
     pub now: u64,
-    /// The backend's answer to the call an HTTP tool made while this
-    /// request was first handled (the shell sends it, then handles the
-    /// request again with it).
-    pub backend: Option<&'a Fetched>,
+    /// What a tool needed from outside while this request was first
+    /// handled (the shell obtains it, then handles the request again with
+    /// it; see [`crate::outside`]).
+    pub obtained: Option<&'a Obtained>,
 }
 
 /// What the runtime must do to answer a request.
@@ -182,9 +182,9 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
         )
         .await
         .map_err(refuse)?;
-        // A request run again with its backend's answer spent its nonce
+        // A request run again with what it needed from outside spent its nonce
         // the first time.
-        if self.backend.is_some() {
+        if self.obtained.is_some() {
             return Ok(());
         }
         match self
@@ -244,10 +244,10 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
             params,
         )
         .admin_try()
-        .with_backend(self.backend)
+        .with_obtained(self.obtained)
         .run("tools/call");
         if let Some(needed) = ran.needs {
-            return Effect::CallBackend(needed).into();
+            return Effect::Obtain(needed).into();
         }
         let answer = match ran.result {
             Ok(result) => serde_json::json!({ "version": config.version, "result": result }),
@@ -338,12 +338,12 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
             (MCP_PATH, "GET") => {
                 transport::open_notification_stream(&config, &caller, request).into()
             }
-            (MCP_PATH, _) => transport::handle_with_backend(
+            (MCP_PATH, _) => transport::handle_with_obtained(
                 &config,
                 &caller,
                 request,
                 self.token_key,
-                self.backend,
+                self.obtained,
             )
             .into(),
             (SSE_PATH, "GET") => {
@@ -353,7 +353,7 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
                 HttpResponse::error(405, "method_not_allowed", "open the event stream with GET")
                     .with_header("allow", "GET"),
             ),
-            (_, "POST") => sse::post(&config, &caller, request, self.backend).into(),
+            (_, "POST") => sse::post(&config, &caller, request, self.obtained).into(),
             _ => Outcome::Reply(
                 HttpResponse::error(405, "method_not_allowed", "POST messages here")
                     .with_header("allow", "POST"),
@@ -396,9 +396,9 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
         endpoint: Endpoint,
         request: &HttpRequest,
     ) -> Result<(), RetryAfter> {
-        // A request run again with its backend's answer was admitted (and
+        // A request run again with what it needed from outside was admitted (and
         // counted) the first time.
-        if self.backend.is_some() {
+        if self.obtained.is_some() {
             return Ok(());
         }
         let client_ip = request.header(rate::CLIENT_IP_HEADER).unwrap_or("unknown");

@@ -52,7 +52,7 @@ impl Fixture {
             new_session_id: &|| "5e55-10ab".to_string(),
             token_key: &[9; 32],
             now: 1_000,
-            backend: None,
+            obtained: None,
         }
     }
     /// The edge of [`Self::edge`] over another store.
@@ -72,7 +72,7 @@ impl Fixture {
             new_session_id,
             token_key,
             now,
-            backend: None,
+            obtained: None,
         }
     }
     /// Sends a request and returns the HTTP answer it gets.
@@ -604,24 +604,27 @@ async fn an_http_tool_asks_the_shell_for_its_backend_then_answers() {
         "accept".into(),
         "application/json, text/event-stream".into(),
     ));
-    let Outcome::Mcp(Effect::CallBackend(needed), usage) = f.edge().handle(&request).await else {
+    let Outcome::Mcp(Effect::Obtain(needed), usage) = f.edge().handle(&request).await else {
         panic!("the first run asks for the backend");
     };
     assert!(
         usage.is_empty(),
         "a run waiting for its backend counts nothing"
     );
+    let Some(needed) = needed.into_backend() else {
+        panic!("a backend call")
+    };
     assert_eq!(needed.planned.url, "https://api.acme.test/weather/Oslo");
-    let fetched = Fetched {
+    let fetched = crate::outside::Obtained::Backend(Fetched {
         call: needed,
         answer: BackendAnswer::Answered {
             status: 200,
             content_type: Some("text/plain".into()),
             body: b"sunny".to_vec(),
         },
-    };
+    });
     let edge = Edge {
-        backend: Some(&fetched),
+        obtained: Some(&fetched),
         ..f.edge()
     };
     let reply = edge.handle(&request).await.into_reply();

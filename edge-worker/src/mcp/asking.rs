@@ -20,7 +20,7 @@ use super::jsonrpc::{RpcError, code, failure, success};
 use super::methods::Call;
 use super::transport::Answer;
 use crate::auth::Caller;
-use crate::backend::{BackendCall, Fetched};
+use crate::outside::{Needed, Obtained};
 use crate::tokens::{AccessClaims, PurposeMac};
 
 /// Where the modern era carries what the client can answer; a session
@@ -107,11 +107,11 @@ pub enum Step {
     },
     /// The call is over: send this.
     Done(Answer),
-    /// Send this HTTP tool's call to its backend, then step again with the
-    /// answer ([`step_with`]).
-    CallBackend {
+    /// Obtain what a tool needs (its backend's answer, the user's notes),
+    /// then step again with it ([`step_with`]).
+    Obtain {
         pending: PendingCall,
-        call: BackendCall,
+        needed: Needed,
     },
 }
 
@@ -226,13 +226,13 @@ pub fn step(
     step_with(config, caller, pending, states, None)
 }
 
-/// [`step`], given the backend's answer to the call an HTTP tool made.
+/// [`step`], given what a tool needed from outside (see [`crate::outside`]).
 pub fn step_with(
     config: &TenantConfig,
     caller: &Caller,
     mut pending: PendingCall,
     states: PurposeMac,
-    backend: Option<&Fetched>,
+    obtained: Option<&Obtained>,
 ) -> Step {
     let mut params = pending.params.clone();
     if !pending.answers.is_empty() {
@@ -244,10 +244,10 @@ pub fn step_with(
     }
     let ran = Call::new(config, caller, &pending.version, params)
         .with_request_states(states)
-        .with_backend(backend)
+        .with_obtained(obtained)
         .run(&pending.method);
-    if let Some(call) = ran.needs {
-        return Step::CallBackend { pending, call };
+    if let Some(needed) = ran.needs {
+        return Step::Obtain { pending, needed };
     }
     let asks = ran
         .result
@@ -351,7 +351,7 @@ mod tests {
         match step {
             Step::Ask { pending, requests } => (pending, requests),
             Step::Done(answer) => panic!("asked nothing: {}", answer.message),
-            Step::CallBackend { call, .. } => panic!("called {}", call.planned.url),
+            Step::Obtain { needed, .. } => panic!("needed {}", needed.describe()),
         }
     }
 

@@ -5,8 +5,8 @@ use super::asking::{AnswerToCall, CallToAsk};
 use super::sessions::{SessionChange, SessionOwner};
 use super::subscriptions::StreamKind;
 use super::transport::Answer;
-use crate::backend::BackendCall;
 use crate::http::HttpResponse;
+use crate::outside::Needed;
 use crate::usage::UsageEvent;
 
 /// An effect, and what the request counts for in the tenant's usage (for
@@ -104,9 +104,9 @@ pub enum Effect {
         session: String,
         last_event_id: Option<u64>,
     },
-    /// Send an HTTP tool's call to the tenant's backend, then handle the
-    /// request again with the answer (see [`crate::backend`]).
-    CallBackend(BackendCall),
+    /// Obtain what a tool needs (its backend's answer, the user's notes),
+    /// then handle the request again with it (see [`crate::outside`]).
+    Obtain(Needed),
 }
 
 #[cfg(test)]

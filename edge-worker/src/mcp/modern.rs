@@ -14,8 +14,8 @@ use super::methods::{Call, Ran, capabilities, request_states};
 use super::transport::{Answer, rpc_reply};
 use super::{MODERN_VERSIONS, all_versions, subscriptions};
 use crate::auth::Caller;
-use crate::backend::Fetched;
 use crate::http::HttpRequest;
+use crate::outside::Obtained;
 
 const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
 const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
@@ -95,7 +95,7 @@ pub fn handle(
     caller: &Caller,
     request: &HttpRequest,
     edge_key: &[u8; 32],
-    backend: Option<&Fetched>,
+    obtained: Option<&Obtained>,
     id: Value,
     method: &str,
     params: Option<Map<String, Value>>,
@@ -112,7 +112,7 @@ pub fn handle(
     let states = request_states(edge_key, &config.tenant);
     let call = Call::new(config, caller, version, params)
         .with_request_states(states)
-        .with_backend(backend);
+        .with_obtained(obtained);
     let ran = match method {
         "server/discover" => Ran::of(Ok(discover())),
         removed if REMOVED_METHODS.contains(&removed) => Ran::of(Err(RpcError::new(
@@ -122,7 +122,7 @@ pub fn handle(
         _ => call.run(method),
     };
     if let Some(needed) = ran.needs {
-        return Effect::CallBackend(needed).into();
+        return Effect::Obtain(needed).into();
     }
     let reply = match ran.result {
         Ok(mut result) => {

@@ -84,7 +84,7 @@ pub fn post(
     config: &TenantConfig,
     caller: &Caller,
     request: &HttpRequest,
-    backend: Option<&crate::backend::Fetched>,
+    obtained: Option<&crate::outside::Obtained>,
 ) -> Counted {
     let Some(session_id) = request
         .query_param("sessionId")
@@ -105,12 +105,12 @@ pub fn post(
         Err(refusal) => return Effect::Reply(refusal).into(),
         Ok(Incoming::Notification { .. } | Incoming::Response { .. }) => None,
         Ok(Incoming::Request { id, method, params }) => Some(answer(
-            config, caller, version, id, &method, params, backend,
+            config, caller, version, id, &method, params, obtained,
         )),
     };
-    // An HTTP tool's backend is called before the answer goes on the stream.
+    // What a tool needs is obtained before the answer goes on the stream.
     if let Some(needed) = reply.as_ref().and_then(|a| a.needs.clone()) {
-        return Effect::CallBackend(needed).into();
+        return Effect::Obtain(needed).into();
     }
     let accepted = HttpResponse::empty(202);
     match reply {
@@ -308,6 +308,6 @@ mod http_tool_tests {
             .into_bytes(),
         };
         let effect = post(&config, &Caller::Anonymous, &request, None).effect;
-        assert!(matches!(effect, Effect::CallBackend(_)), "{effect:?}");
+        assert!(matches!(effect, Effect::Obtain(_)), "{effect:?}");
     }
 }

@@ -18,8 +18,8 @@ use super::sessions;
 use super::subscriptions::{self, StreamKind};
 use super::{DEFAULT_HEADER_VERSION, MODERN_VERSIONS, SUPPORTED_VERSIONS, all_versions, modern};
 use crate::auth::Caller;
-use crate::backend::Fetched;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::outside::Obtained;
 use crate::usage::UsageEvent;
 
 /// `GET /mcp` (2025-03-26 … 2025-11-25): a stream of the tenant's server
@@ -68,20 +68,20 @@ pub fn handle(
     request: &HttpRequest,
     edge_key: &[u8; 32],
 ) -> Counted {
-    handle_with_backend(config, caller, request, edge_key, None)
+    handle_with_obtained(config, caller, request, edge_key, None)
 }
 
-/// [`handle`], run again with the backend's answer to the call an HTTP
-/// tool made (see [`crate::backend`]).
-pub fn handle_with_backend(
+/// [`handle`], run again with what a tool needed from outside (see
+/// [`crate::outside`]).
+pub fn handle_with_obtained(
     config: &TenantConfig,
     caller: &Caller,
     request: &HttpRequest,
     edge_key: &[u8; 32],
-    backend: Option<&Fetched>,
+    obtained: Option<&Obtained>,
 ) -> Counted {
     match request.method.as_str() {
-        "POST" => post(config, caller, request, edge_key, backend),
+        "POST" => post(config, caller, request, edge_key, obtained),
         "DELETE" => sessions::end(&config.tenant, caller, request).into(),
         _ => Effect::Reply(
             HttpResponse::error(
@@ -127,7 +127,7 @@ fn post(
     caller: &Caller,
     request: &HttpRequest,
     edge_key: &[u8; 32],
-    backend: Option<&Fetched>,
+    obtained: Option<&Obtained>,
 ) -> Counted {
     if !accepts_json(request.header("accept")) {
         let error = RpcError::new(code::INVALID_REQUEST, "Accept must allow application/json");
@@ -159,7 +159,7 @@ fn post(
     let header_version = request.header("mcp-protocol-version").map(str::trim);
     if modern::is_modern(header_version, params.as_ref()) {
         return modern::handle(
-            config, caller, request, edge_key, backend, id, &method, params,
+            config, caller, request, edge_key, obtained, id, &method, params,
         );
     }
     // "If the server receives a request with an invalid or unsupported
@@ -192,10 +192,10 @@ fn post(
         id,
         &method,
         params.clone(),
-        backend,
+        obtained,
     );
     if let Some(needed) = answer.needs.take() {
-        return Effect::CallBackend(needed).into();
+        return Effect::Obtain(needed).into();
     }
     let usage = std::mem::take(&mut answer.usage);
     let effect = sessions::route_reply(
@@ -247,10 +247,10 @@ pub fn answer(
     id: Value,
     method: &str,
     params: Option<serde_json::Map<String, Value>>,
-    backend: Option<&Fetched>,
+    obtained: Option<&Obtained>,
 ) -> Answer {
     Call::new(config, caller, version, params.unwrap_or_default())
-        .with_backend(backend)
+        .with_obtained(obtained)
         .run(method)
         .into_answer(id)
 }
@@ -262,8 +262,8 @@ pub struct Answer {
     pub message: Value,
     /// What the request counts for in the tenant's usage.
     pub usage: Vec<UsageEvent>,
-    /// The backend call the answer waits for (then it is not sent).
-    pub needs: Option<crate::backend::BackendCall>,
+    /// What the answer waits for from outside (then it is not sent).
+    pub needs: Option<crate::outside::Needed>,
 }
 
 impl Answer {

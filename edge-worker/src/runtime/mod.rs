@@ -16,6 +16,7 @@ mod tenant_auth;
 mod tenant_control;
 mod tenant_streams;
 mod usage_report;
+mod user_memory;
 mod user_state;
 mod vars;
 mod webcrypto;
@@ -29,6 +30,7 @@ use crate::app::{Edge, Outcome};
 use crate::cache::{Cached, HotCache};
 use crate::http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::mcp::effect::Effect;
+use crate::outside::{Needed, Obtained};
 use crate::usage::UsageEvent;
 
 #[event(fetch)]
@@ -91,8 +93,9 @@ async fn serve(
     };
     let new_session_id = || webcrypto::random_uuid().unwrap_or_default();
     let now = now_seconds();
-    // An HTTP tool's call: the first run asks for its backend's answer, the
-    // second is given it (once: a second ask is answered as an error).
+    // A tool needing something from outside (its backend's answer, the
+    // user's notes): the first run asks, the second is given it (once: a
+    // second ask is answered as an error).
     let mut fetched = None;
     let outcome = loop {
         let edge = Edge {
@@ -102,11 +105,11 @@ async fn serve(
             new_session_id: &new_session_id,
             token_key: &token_key,
             now,
-            backend: fetched.as_ref(),
+            obtained: fetched.as_ref(),
         };
         match edge.handle(&request).await {
-            Outcome::Mcp(Effect::CallBackend(call), _) if fetched.is_none() => {
-                fetched = Some(backend::send(env, call).await);
+            Outcome::Mcp(Effect::Obtain(needed), _) if fetched.is_none() => {
+                fetched = Some(obtain(env, needed).await);
             }
             outcome => break outcome,
         }
@@ -129,6 +132,15 @@ async fn serve(
     }
 }
 
+/// Obtains what a tool needs from outside the core: sends its backend
+/// call, or runs its memory operation in the user's object.
+async fn obtain(env: &Env, needed: Needed) -> Obtained {
+    match needed {
+        Needed::Backend(call) => Obtained::Backend(backend::send(env, call).await),
+        Needed::Memory(call) => Obtained::Memory(user_memory::remember_in(env, call).await),
+    }
+}
+
 /// Carries out what an MCP request needs done.
 async fn perform(
     env: &Env,
@@ -137,8 +149,8 @@ async fn perform(
 ) -> worker::Result<Response> {
     match effect {
         Effect::Reply(response) => into_worker_response(response),
-        Effect::CallBackend(call) => {
-            crate::log::error(&format!("asked twice for {}", call.planned.url));
+        Effect::Obtain(needed) => {
+            crate::log::error(&format!("asked twice for {}", needed.describe()));
             into_worker_response(HttpResponse::error(500, "internal", "internal error"))
         }
         Effect::OpenStream {

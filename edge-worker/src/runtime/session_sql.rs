@@ -253,4 +253,6 @@ pub(super) const SCHEMA: &[schema::Step] = &[
             PRIMARY KEY (session, seq)
         )",
     ],
+    // 2: the user's notes (per-user memory, see `super::user_memory`).
+    super::user_memory::NOTES_TABLE,
 ];

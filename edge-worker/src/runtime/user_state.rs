@@ -32,6 +32,7 @@ use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use super::objects::Object;
 use super::session_sql::{SCHEMA, SqlSessions};
+use super::user_memory;
 use super::{event_stream, into_worker_response, schema, tenant_streams, webcrypto};
 use crate::http::HttpResponse;
 use crate::mcp::asking::{
@@ -43,6 +44,7 @@ use crate::mcp::sessions::{SESSION_HEADER, SessionChange, SessionOwner, session_
 use crate::mcp::sse::{event, event_with_id};
 use crate::mcp::subscriptions::{Published, StreamKind, messages, resource_updated};
 use crate::mcp::transport::Answer;
+use crate::outside::{Needed, Obtained};
 use crate::store::{ConfigStore, StoreError};
 use crate::tokens::PurposeMac;
 use crate::usage::UsageEvent;
@@ -311,15 +313,26 @@ impl McpUserState {
         );
         let caller = caller_of(&call.caller);
         let mut stepped = step(&config, &caller, pending, states.clone());
-        // An HTTP tool's call, in the live session it was made in: sent
-        // from here, then the call steps again with the answer.
-        if let Step::CallBackend { pending, call } = stepped {
-            let fetched = super::backend::send(&self.env, call).await;
-            stepped = step_with(&config, &caller, pending, states, Some(&fetched));
+        // What a tool needs, in the live session it was called in: obtained
+        // from here, then the call steps again with it.
+        if let Step::Obtain { pending, needed } = stepped {
+            let here = call.caller.as_ref().map(|claims| {
+                let (tenant, user) = (call.tenant.clone(), claims.u.clone());
+                SessionOwner::User { tenant, user }.object_name(&call.session)
+            });
+            let obtained = match needed {
+                // This is the user's object: their notes are here (an
+                // object does not call itself).
+                Needed::Memory(memory) if Some(&memory.object) == here.as_ref() => {
+                    Obtained::Memory(user_memory::remember(self.sessions(), memory))
+                }
+                needed => super::obtain(&self.env, needed).await,
+            };
+            stepped = step_with(&config, &caller, pending, states, Some(&obtained));
         }
         match stepped {
-            Step::CallBackend { call, .. } => {
-                crate::log::error(&format!("asked twice for {}", call.planned.url));
+            Step::Obtain { needed, .. } => {
+                crate::log::error(&format!("asked twice for {}", needed.describe()));
                 status(500)
             }
             Step::Done(mut answer) => {
@@ -376,7 +389,7 @@ impl McpUserState {
                         self.keep(&answer.session, &pending)?;
                     }
                     // Calls with rounds of input do not call backends.
-                    Step::CallBackend { pending, .. } => {
+                    Step::Obtain { pending, .. } => {
                         self.finish(&pending.key, &[]);
                     }
                     Step::Done(mut done) => {
@@ -567,6 +580,10 @@ impl DurableObject for McpUserState {
                 status(204)
             }
             "/touch" => self.touch(json::parse(&session)?),
+            "/memory" => {
+                let call = json::parse(&session)?;
+                Response::from_json(&user_memory::remember(self.sessions(), call).answer)
+            }
             "/end" => {
                 if !session_store::end(&self.store(), &session, now).map_err(storage_failure)? {
                     return status(404);

@@ -43,7 +43,7 @@ async fn through_edge(
         new_session_id: &|| "0123456789ab".into(),
         token_key: &TOKEN_KEY,
         now: NOW,
-        backend: None,
+        obtained: None,
     };
     match edge.handle(&request).await {
         Outcome::Authority { .. } => HttpResponse::empty(299),

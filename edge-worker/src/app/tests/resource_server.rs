@@ -68,7 +68,7 @@ impl Site {
             new_session_id: &|| "0123456789ab".into(),
             token_key: &TOKEN_KEY,
             now: NOW + 10,
-            backend: None,
+            obtained: None,
         };
         edge.handle(&request).await.into_reply()
     }

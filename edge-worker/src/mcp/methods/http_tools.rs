@@ -14,10 +14,11 @@ use serde_json::{Map, Value, json};
 use portcullis_tenant_config::assertion::{AssertionBinding, key_aad};
 use portcullis_tenant_config::credential::{Credential, credential_aad};
 
-use super::Call;
+use super::{Call, tool_error};
 use crate::auth::Caller;
 use crate::backend::{Assertion, BackendAnswer, BackendCall, SealedHeader};
 use crate::mcp::jsonrpc::RpcError;
+use crate::outside::{Needed, Obtained};
 
 /// How much of a failing backend's words the result quotes.
 const QUOTED_ERROR_CHARS: usize = 500;
@@ -61,10 +62,11 @@ pub fn call(
         assertion,
         credential,
     };
-    match call.backend.filter(|fetched| fetched.call == wanted) {
+    let fetched = call.obtained.and_then(Obtained::backend);
+    match fetched.filter(|fetched| fetched.call == wanted) {
         Some(fetched) => Ok(result(tool, &wanted, &fetched.answer, call.version)),
         None => {
-            call.needs.replace(Some(wanted));
+            call.needs.replace(Some(Needed::Backend(wanted)));
             Ok(Value::Null)
         }
     }
@@ -116,10 +118,6 @@ fn sealed_header(
         sealed: credential.sealed.clone()?,
         name,
     })
-}
-
-fn tool_error(text: &str) -> Value {
-    json!({ "content": [{ "type": "text", "text": text }], "isError": true })
 }
 
 /// The backend's answer as the tool's result, as `version` carries it.
@@ -263,13 +261,16 @@ mod tests {
         let config = config();
         let first =
             Call::new(&config, &Caller::Anonymous, version, params("Oslo")).run("tools/call");
-        let call = first.needs.expect("the first run asks for the backend");
-        let fetched = Fetched {
+        let call = first
+            .needs
+            .and_then(Needed::into_backend)
+            .expect("the first run asks for the backend");
+        let fetched = Obtained::Backend(Fetched {
             call: call.clone(),
             answer,
-        };
+        });
         let second = Call::new(&config, &Caller::Anonymous, version, params("Oslo"))
-            .with_backend(Some(&fetched))
+            .with_obtained(Some(&fetched))
             .run("tools/call");
         assert_eq!(second.needs, None, "the second run has what it needs");
         (
@@ -318,7 +319,10 @@ mod tests {
         with_assertion(&mut config, None);
         let caller = alice();
         let first = Call::new(&config, &caller, "2025-11-25", params("Oslo")).run("tools/call");
-        let wanted = first.needs.expect("a backend call");
+        let wanted = first
+            .needs
+            .and_then(Needed::into_backend)
+            .expect("a backend call");
         let assertion = wanted.assertion.expect("the call carries an assertion");
         assert_eq!(
             (
@@ -342,7 +346,11 @@ mod tests {
         );
         with_assertion(&mut config, Some("urn:acme:weather"));
         let first = Call::new(&config, &caller, "2025-11-25", params("Oslo")).run("tools/call");
-        let claims = first.needs.and_then(|c| c.assertion).map(|a| a.claims);
+        let claims = first
+            .needs
+            .and_then(Needed::into_backend)
+            .and_then(|c| c.assertion)
+            .map(|a| a.claims);
         assert_eq!(claims.unwrap()["aud"], "urn:acme:weather");
     }
 
@@ -390,6 +398,7 @@ mod tests {
             Call::new(&config, &Caller::Anonymous, "2025-11-25", params("Oslo")).run("tools/call");
         let sent = first
             .needs
+            .and_then(Needed::into_backend)
             .and_then(|c| c.credential)
             .expect("the secret goes along");
         assert_eq!(
@@ -481,7 +490,7 @@ mod tests {
     #[test]
     fn an_answer_to_another_request_is_not_taken_for_this_one() {
         let config = config();
-        let stale = Fetched {
+        let stale = Obtained::Backend(Fetched {
             call: BackendCall {
                 planned: HttpBinding {
                     method: HttpMethod::Get,
@@ -501,9 +510,9 @@ mod tests {
                 credential: None,
             },
             answer: answered(200, "text/plain", "rain"),
-        };
+        });
         let ran = Call::new(&config, &Caller::Anonymous, "2025-11-25", params("Oslo"))
-            .with_backend(Some(&stale))
+            .with_obtained(Some(&stale))
             .run("tools/call");
         assert!(ran.needs.is_some(), "Oslo's call is still to be made");
     }

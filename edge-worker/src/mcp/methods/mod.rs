@@ -3,6 +3,7 @@
 
 mod http_tools;
 mod lifecycle;
+mod memory_tools;
 mod prompts;
 mod resources;
 mod rounds;
@@ -19,7 +20,7 @@ pub use lifecycle::capabilities;
 use super::jsonrpc::{RpcError, code, failure, success};
 use super::transport::Answer;
 use crate::auth::Caller;
-use crate::backend::{BackendCall, Fetched};
+use crate::outside::{Needed, Obtained};
 use crate::tokens::PurposeMac;
 use crate::usage::UsageEvent;
 
@@ -47,11 +48,11 @@ pub struct Call<'a> {
     /// What the call counts for in the tenant's usage, for the runtime to
     /// report.
     pub usage: RefCell<Vec<UsageEvent>>,
-    /// The backend's answer to the call an HTTP tool made, on the second
-    /// run of the request (see [`crate::backend`]).
-    pub backend: Option<&'a Fetched>,
-    /// The backend call the request needs before it can be answered.
-    pub needs: RefCell<Option<BackendCall>>,
+    /// What a tool needed from outside the core, on the second run of the
+    /// request (see [`crate::outside`]).
+    pub obtained: Option<&'a Obtained>,
+    /// What the request needs from outside before it can be answered.
+    pub needs: RefCell<Option<Needed>>,
 }
 
 impl<'a> Call<'a> {
@@ -70,14 +71,14 @@ impl<'a> Call<'a> {
             request_states: None,
             counted: true,
             usage: RefCell::default(),
-            backend: None,
+            obtained: None,
             needs: RefCell::default(),
         }
     }
 
-    /// The same call given what the backend answered to an HTTP tool's call.
-    pub fn with_backend(mut self, backend: Option<&'a Fetched>) -> Self {
-        self.backend = backend;
+    /// The same call given what it needed from outside.
+    pub fn with_obtained(mut self, obtained: Option<&'a Obtained>) -> Self {
+        self.obtained = obtained;
         self
     }
 
@@ -142,10 +143,10 @@ pub struct Ran {
     pub result: Result<Value, RpcError>,
     pub notifications: Vec<Value>,
     pub usage: Vec<UsageEvent>,
-    /// Set when the request cannot be answered before this backend call
+    /// Set when the request cannot be answered before this is obtained
     /// (then the rest is to be thrown away: the request runs again with
-    /// the backend's answer).
-    pub needs: Option<BackendCall>,
+    /// it).
+    pub needs: Option<Needed>,
 }
 
 impl Ran {
@@ -201,7 +202,7 @@ pub fn dispatch(call: &Call<'_>, method: &str) -> Result<Value, RpcError> {
             // A run waiting for its backend is not the call yet.
             let waiting = call.needs.borrow().is_some();
             if let Some(tool) =
-                tool.filter(|t| call.counted && !waiting && call.config.tool(t).is_some())
+                tool.filter(|t| call.counted && !waiting && call.config.serves_tool(t))
             {
                 let outcome = result.as_ref().map_err(|_| ());
                 let user = call.caller.user_id();
@@ -246,6 +247,11 @@ pub(crate) fn call_for_test(
 
 /// Content blocks as `version` can carry them: resource links arrived in
 /// 2025-06-18 and audio in 2025-03-26, so older clients get text instead.
+/// A tool execution error the model can read.
+fn tool_error(text: &str) -> Value {
+    json!({ "content": [{ "type": "text", "text": text }], "isError": true })
+}
+
 fn wire_content(version: &str, blocks: &[ContentBlock]) -> Vec<Value> {
     blocks
         .iter()

@@ -1,7 +1,7 @@
 //! `tools/list` and `tools/call`.
 
-use portcullis_tenant_config::ToolConfig;
 use portcullis_tenant_config::notifications::{ToolNotification, severity};
+use portcullis_tenant_config::{ArgSchema, ToolConfig};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -17,8 +17,26 @@ pub fn list(call: &Call<'_>) -> Result<Value, RpcError> {
         .iter()
         .filter(|t| call.caller.may_use(t))
         .map(|t| view(t, call.version))
+        .chain(memory_views(call))
         .collect();
     Ok(json!({ "tools": tools }))
+}
+
+/// The memory tools, for a signed-in user of a tenant that keeps notes
+/// (an anonymous caller has no notes to keep).
+fn memory_views(call: &Call<'_>) -> Vec<Value> {
+    match (&call.config.memory, call.caller.user_id()) {
+        (Some(memory), Some(_)) => {
+            let mut views = memory.definitions().to_vec();
+            if call.version < "2025-03-26" {
+                views
+                    .iter_mut()
+                    .for_each(|v| drop(v.as_object_mut().and_then(|v| v.remove("annotations"))));
+            }
+            views
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// The tool as `version` describes tools: annotations arrived in
@@ -53,6 +71,15 @@ struct CallParams {
 pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
     let params: CallParams = call.params()?;
     let name = &params.name;
+    let memory = call.config.memory.as_ref();
+    if let Some((memory, tool)) = memory.and_then(|m| Some((m, m.tool(name)?))) {
+        let arguments = params.arguments.unwrap_or_default();
+        // The schemas are this build's own: they always compile.
+        if let Ok(schema) = ArgSchema::compile(&memory.input_schema(tool)) {
+            check_arguments(name, &schema, &Value::Object(arguments.clone()))?;
+        }
+        return Ok(super::memory_tools::call(call, memory, tool, &arguments));
+    }
     let tool = call
         .config
         .tool(name)
@@ -70,14 +97,7 @@ pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
         ));
     }
     let arguments = Value::Object(params.arguments.unwrap_or_default());
-    if let Err(violations) = tool.arguments.check(&arguments) {
-        let summary: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        return Err(RpcError::invalid_params(format!(
-            "Invalid arguments for tool {name}: {}",
-            summary.join("; ")
-        ))
-        .with_data(json!({ "violations": violations })));
-    }
+    check_arguments(name, &tool.arguments, &arguments)?;
     if let (Some(http), Value::Object(arguments)) = (&tool.http, &arguments) {
         report(call, &tool.notifications);
         return super::http_tools::call(call, tool, http, arguments);
@@ -116,6 +136,19 @@ pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
         }
     }
     Ok(result)
+}
+
+/// Arguments that break the tool's input schema are Invalid params, with
+/// each violation located in `data`.
+fn check_arguments(name: &str, schema: &ArgSchema, arguments: &Value) -> Result<(), RpcError> {
+    schema.check(arguments).map_err(|violations| {
+        let summary: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        RpcError::invalid_params(format!(
+            "Invalid arguments for tool {name}: {}",
+            summary.join("; ")
+        ))
+        .with_data(json!({ "violations": violations }))
+    })
 }
 
 /// The tool's logs (in the legacy eras, and in the modern one at or above
