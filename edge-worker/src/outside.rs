@@ -10,14 +10,14 @@ use crate::memory::{MemoryCall, Remembered};
 /// What the request needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Needed {
-    Backend(BackendCall),
+    Backend(Box<BackendCall>),
     Memory(MemoryCall),
 }
 
 /// What was obtained, with what it answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Obtained {
-    Backend(Fetched),
+    Backend(Box<Fetched>),
     Memory(Remembered),
 }
 
@@ -51,7 +51,7 @@ impl Obtained {
 impl Needed {
     pub fn into_backend(self) -> Option<BackendCall> {
         match self {
-            Needed::Backend(call) => Some(call),
+            Needed::Backend(call) => Some(*call),
             Needed::Memory(_) => None,
         }
     }

@@ -615,14 +615,14 @@ async fn an_http_tool_asks_the_shell_for_its_backend_then_answers() {
         panic!("a backend call")
     };
     assert_eq!(needed.planned.url, "https://api.acme.test/weather/Oslo");
-    let fetched = crate::outside::Obtained::Backend(Fetched {
+    let fetched = crate::outside::Obtained::Backend(Box::new(Fetched {
         call: needed,
         answer: BackendAnswer::Answered {
             status: 200,
             content_type: Some("text/plain".into()),
             body: b"sunny".to_vec(),
         },
-    });
+    }));
     let edge = Edge {
         obtained: Some(&fetched),
         ..f.edge()

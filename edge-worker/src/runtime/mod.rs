@@ -136,7 +136,7 @@ async fn serve(
 /// call, or runs its memory operation in the user's object.
 async fn obtain(env: &Env, needed: Needed) -> Obtained {
     match needed {
-        Needed::Backend(call) => Obtained::Backend(backend::send(env, call).await),
+        Needed::Backend(call) => Obtained::Backend(Box::new(backend::send(env, *call).await)),
         Needed::Memory(call) => Obtained::Memory(user_memory::remember_in(env, call).await),
     }
 }

@@ -66,7 +66,7 @@ pub fn call(
     match fetched.filter(|fetched| fetched.call == wanted) {
         Some(fetched) => Ok(result(tool, &wanted, &fetched.answer, call.version)),
         None => {
-            call.needs.replace(Some(Needed::Backend(wanted)));
+            call.needs.replace(Some(Needed::Backend(Box::new(wanted))));
             Ok(Value::Null)
         }
     }
@@ -265,10 +265,10 @@ mod tests {
             .needs
             .and_then(Needed::into_backend)
             .expect("the first run asks for the backend");
-        let fetched = Obtained::Backend(Fetched {
+        let fetched = Obtained::Backend(Box::new(Fetched {
             call: call.clone(),
             answer,
-        });
+        }));
         let second = Call::new(&config, &Caller::Anonymous, version, params("Oslo"))
             .with_obtained(Some(&fetched))
             .run("tools/call");
@@ -490,7 +490,7 @@ mod tests {
     #[test]
     fn an_answer_to_another_request_is_not_taken_for_this_one() {
         let config = config();
-        let stale = Obtained::Backend(Fetched {
+        let stale = Obtained::Backend(Box::new(Fetched {
             call: BackendCall {
                 planned: HttpBinding {
                     method: HttpMethod::Get,
@@ -510,7 +510,7 @@ mod tests {
                 credential: None,
             },
             answer: answered(200, "text/plain", "rain"),
-        });
+        }));
         let ran = Call::new(&config, &Caller::Anonymous, "2025-11-25", params("Oslo"))
             .with_obtained(Some(&stale))
             .run("tools/call");
