@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use portcullis_tenant_config::RateLimits;
+use portcullis_tenant_config::memory::MemoryConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::access::May;
@@ -61,6 +62,31 @@ pub struct Limits {
     pub defaults: RateLimits,
     /// How long each count lasts.
     pub window_seconds: u64,
+}
+
+/// Per-user memory for the tenant's signed-in users (`remember`, `recall`,
+/// `forget`), as of the next publish.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Memory {
+    /// `{names: {remember, recall, forget}, maxNotes, maxBytes}`; `null`:
+    /// switched off.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub memory: Option<MemoryConfig>,
+    /// What switching it on with `{}` gives.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub defaults: MemoryConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MemoryUpdate {
+    /// The setting (fields left out take their defaults); `null` switches
+    /// memory off (the notes users kept stay at the edge, unused).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub memory: Option<MemoryConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -166,6 +166,7 @@ fn publish_thousand_tools_ms(key: &SigningKey) -> f64 {
         logo_url: None,
         accent_color: None,
         rate_limits: None,
+        memory: None,
         created_at: Default::default(),
     };
     let schema = json!({"type": "object", "properties": {"city": {"type": "string", "minLength": 2},

@@ -129,6 +129,8 @@ fn registry() -> Registry {
     .at(Tenant(Write), routes!(tenants::tenant_update))
     .at(Tenant(Read), routes!(tenants::limits_get))
     .at(Tenant(Write), routes!(tenants::limits_put))
+    .at(Tenant(Read), routes!(tenants::memory_get))
+    .at(Tenant(Write), routes!(tenants::memory_put))
     .at(Tenant(Read), routes!(auth::auth_get))
     .at(Tenant(Write), routes!(auth::auth_put))
     .at(Tenant(Write), routes!(auth::provider_test))

@@ -10,7 +10,9 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use super::page::{Page, PageQuery, paginate};
 use crate::context::RequestContext;
-use portcullis_api::tenants::{Limits, LimitsUpdate, Tenant, TenantCreate, TenantUpdate};
+use portcullis_api::tenants::{
+    Limits, LimitsUpdate, Memory, MemoryUpdate, Tenant, TenantCreate, TenantUpdate,
+};
 
 #[utoipa::path(post, path = "/v1/tenants", request_body = TenantCreate, responses(
     (status = 201, body = Tenant), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -81,6 +83,42 @@ pub async fn limits_get(
 ) -> Result<Response, ApiError> {
     Ok(super::version::tagged(
         services.tenant_limits(&ctx, &tenant).await?,
+    ))
+}
+
+/// The tenant's per-user memory setting (`null`: switched off).
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/memory", params(("tenant" = String, Path)),
+    responses((status = 200, body = Memory), (status = 404, body = ErrorBody)))]
+pub async fn memory_get(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath(tenant): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    Ok(super::version::tagged(
+        services.tenant_memory(&ctx, &tenant).await?,
+    ))
+}
+
+/// Switches per-user memory on (`remember`, `recall`, `forget` for each
+/// signed-in user, within quotas) or off (`null`); published with the next
+/// version.
+#[utoipa::path(put, path = "/v1/tenants/{tenant}/memory",
+    params(("tenant" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag the change was made on")),
+    request_body = MemoryUpdate,
+    responses((status = 200, body = Memory, headers(("ETag" = String, description = "the new version"))),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn memory_put(
+    ctx: RequestContext,
+    State(services): State<AppState>,
+    ApiPath(tenant): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<MemoryUpdate>,
+) -> Result<Response, ApiError> {
+    let if_match = super::version::if_match(&headers);
+    Ok(super::version::tagged(
+        services
+            .tenant_set_memory(&ctx, &tenant, input, if_match)
+            .await?,
     ))
 }
 

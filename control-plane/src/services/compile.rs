@@ -90,6 +90,7 @@ pub fn compile_tenant_config(
         });
     }
     config.limits = tenant.rate_limits.as_ref().map(|l| l.0).unwrap_or_default();
+    config.memory = tenant.memory.as_ref().map(|m| m.0.clone());
     config.tools = tools;
     config.prompts = catalog.prompts;
     config.resources = catalog.resources;
@@ -117,6 +118,7 @@ mod tests {
             logo_url: None,
             accent_color: None,
             rate_limits: None,
+            memory: None,
             created_at: Utc::now(),
         }
     }

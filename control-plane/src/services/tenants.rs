@@ -1,6 +1,7 @@
 //! Tenants: create, list, look up.
 
 use portcullis_tenant_config::limits::WINDOW_SECONDS;
+use portcullis_tenant_config::memory::MemoryConfig;
 use portcullis_tenant_config::names::validate_tenant_slug;
 use portcullis_tenant_config::{Branding, RateLimits};
 
@@ -11,7 +12,9 @@ use crate::context::{Actor, RequestContext, Role, grant};
 use crate::storage::tenants::{TenantRow, Visible};
 use crate::storage::{self, StorageError};
 use portcullis_api::May;
-use portcullis_api::tenants::{Limits, LimitsUpdate, Tenant, TenantCreate, TenantUpdate};
+use portcullis_api::tenants::{
+    Limits, LimitsUpdate, Memory, MemoryUpdate, Tenant, TenantCreate, TenantUpdate,
+};
 
 impl Services {
     pub async fn tenant_create(
@@ -190,6 +193,62 @@ impl Services {
         Ok(after)
     }
 
+    pub async fn tenant_memory(
+        &self,
+        ctx: &RequestContext,
+        slug: &str,
+    ) -> Result<Memory, ServiceError> {
+        let row = self.tenant_for::<grant::Read>(ctx, slug).await?;
+        Ok(memory_view(row.memory.as_ref().map(|m| m.0.clone())))
+    }
+
+    /// Switches per-user memory on (with its tool names and quotas) or off;
+    /// published with the next version. With `if_match`, only if the
+    /// setting is still that version.
+    pub async fn tenant_set_memory(
+        &self,
+        ctx: &RequestContext,
+        slug: &str,
+        input: MemoryUpdate,
+        if_match: Option<&str>,
+    ) -> Result<Memory, ServiceError> {
+        let row = self.tenant_for::<grant::Write>(ctx, slug).await?;
+        if let Some(memory) = &input.memory {
+            memory
+                .validate()
+                .map_err(|(field, e)| ServiceError::invalid(field, e))?;
+        }
+        let mut tx = self.begin().await?;
+        let before =
+            memory_view(storage::tenants::tenant_memory_for_update(&mut *tx, row.id).await?);
+        super::version::check(if_match, &before.etag(), "the memory setting")?;
+        if let Some(memory) = &input.memory {
+            for name in memory.names() {
+                if storage::tools::tool_get(&mut *tx, &row, name)
+                    .await?
+                    .is_some()
+                {
+                    let message = format!("{name:?} is already one of the tenant's tools");
+                    return Err(ServiceError::invalid("memory.names", message));
+                }
+            }
+        }
+        storage::tenants::tenant_set_memory(&mut *tx, row.id, input.memory.as_ref()).await?;
+        let after = memory_view(input.memory);
+        audit(
+            &mut tx,
+            ctx,
+            Some(row.id),
+            "tenant.memory",
+            slug,
+            Some(&to_audit(&before.memory)),
+            Some(&to_audit(&after.memory)),
+        )
+        .await?;
+        super::commit(tx).await?;
+        Ok(after)
+    }
+
     fn tenant_view(
         &self,
         row: TenantRow,
@@ -224,6 +283,13 @@ fn valid_display_name(name: &str) -> Result<&str, ServiceError> {
 
 pub(super) fn tenant_not_found(slug: &str) -> ServiceError {
     ServiceError::NotFound(format!("tenant {slug:?}"))
+}
+
+fn memory_view(memory: Option<MemoryConfig>) -> Memory {
+    Memory {
+        memory,
+        defaults: MemoryConfig::default(),
+    }
 }
 
 fn limits_view(set: Option<RateLimits>) -> Limits {

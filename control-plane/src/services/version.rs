@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use portcullis_api::Role;
 use portcullis_api::auth::AuthSettings;
 use portcullis_api::members::Member;
-use portcullis_api::tenants::{Limits, Tenant};
+use portcullis_api::tenants::{Limits, Memory, Tenant};
 use portcullis_api::tools::Tool;
 
 use super::ServiceError;
@@ -30,6 +30,12 @@ impl Versioned for Tenant {
 impl Versioned for Limits {
     fn etag(&self) -> String {
         content_etag(self)
+    }
+}
+
+impl Versioned for Memory {
+    fn etag(&self) -> String {
+        content_etag(&self.memory)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use portcullis_tenant_config::RateLimits;
+use portcullis_tenant_config::memory::MemoryConfig;
 use sqlx::types::Json;
 use sqlx::{FromRow, PgConnection, PgExecutor, PgPool};
 
@@ -16,10 +17,13 @@ pub struct TenantRow {
     pub accent_color: Option<String>,
     /// Set by an admin; `None`: the defaults.
     pub rate_limits: Option<Json<RateLimits>>,
+    /// Per-user memory; `None`: switched off.
+    pub memory: Option<Json<MemoryConfig>>,
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, slug, display_name, logo_url, accent_color, rate_limits, created_at";
+const COLUMNS: &str =
+    "id, slug, display_name, logo_url, accent_color, rate_limits, memory, created_at";
 
 /// A tenant with the figures the tenant list shows.
 #[derive(Debug, Clone, FromRow)]
@@ -67,7 +71,7 @@ pub async fn tenant_list(
     };
     Ok(sqlx::query_as(
         "SELECT t.id, t.slug, t.display_name, t.logo_url, t.accent_color, t.rate_limits,
-                t.created_at,
+                t.memory, t.created_at,
                 (SELECT count(*) FROM tools WHERE tenant_id = t.id) AS tool_count,
                 (SELECT max(version) FROM config_versions
                   WHERE tenant_id = t.id AND push_status = 'accepted') AS live_version
@@ -151,6 +155,33 @@ pub async fn tenant_set_limits(
     sqlx::query("UPDATE tenants SET rate_limits = $2 WHERE id = $1")
         .bind(id)
         .bind(limits.map(Json))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The tenant's memory setting, its row locked until the transaction ends.
+pub async fn tenant_memory_for_update(
+    db: impl PgExecutor<'_>,
+    id: i64,
+) -> Result<Option<MemoryConfig>, StorageError> {
+    let row: Option<(Option<Json<MemoryConfig>>,)> =
+        sqlx::query_as("SELECT memory FROM tenants WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.and_then(|(memory,)| memory.map(|m| m.0)))
+}
+
+/// Sets the tenant's memory setting (`None`: switched off).
+pub async fn tenant_set_memory(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    memory: Option<&MemoryConfig>,
+) -> Result<(), StorageError> {
+    sqlx::query("UPDATE tenants SET memory = $2 WHERE id = $1")
+        .bind(id)
+        .bind(memory.map(Json))
         .execute(db)
         .await?;
     Ok(())

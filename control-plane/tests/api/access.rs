@@ -20,6 +20,7 @@ pub(crate) fn valid_body(method: &str, path: &str) -> Option<Value> {
         ("POST", "tenants") => json!({"slug": "matrix-made"}),
         ("PUT", "auth") => json!({"mode": "public"}),
         ("PUT", "limits") => json!({"limits": null}),
+        ("PUT", "memory") => json!({"memory": {"maxNotes": 50}}),
         ("POST", "tools") => tool("matrix_tool"),
         ("PUT", "{name}") => tool("nothing"),
         ("POST", "try") => json!({"arguments": {"city": "Oslo"}}),

@@ -20,6 +20,7 @@ use tower::ServiceExt;
 mod access;
 mod assertion_keys;
 mod catalog;
+mod memory;
 mod pages;
 mod publishing;
 mod sign_in;
