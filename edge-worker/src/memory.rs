@@ -75,7 +75,8 @@ pub trait NoteStore {
     fn held(&self) -> Result<Held, StoreError>;
     /// The size (key and text) of the note at `key`, if there is one.
     fn size_of(&self, key: &str) -> Result<Option<u32>, StoreError>;
-    /// The note at `key`, or all notes oldest first.
+    /// The note at `key`, or all notes in the order they were first
+    /// remembered.
     fn read(&self, key: Option<&str>) -> Result<Vec<Note>, StoreError>;
     /// Stores or replaces the note at `key`.
     fn write(&self, key: &str, text: &str, size: u32) -> Result<(), StoreError>;
@@ -151,9 +152,14 @@ pub mod fake {
             Ok(notes.iter().filter(wanted).cloned().collect())
         }
         fn write(&self, key: &str, text: &str, _size: u32) -> Result<(), StoreError> {
-            self.delete(key)?;
-            let (key, text) = (key.to_owned(), text.to_owned());
-            self.0.borrow_mut().push(Note { key, text });
+            let mut notes = self.0.borrow_mut();
+            match notes.iter_mut().find(|n| n.key == key) {
+                Some(note) => note.text = text.to_owned(),
+                None => notes.push(Note {
+                    key: key.to_owned(),
+                    text: text.to_owned(),
+                }),
+            }
             Ok(())
         }
         fn delete(&self, key: &str) -> Result<bool, StoreError> {

@@ -9,6 +9,7 @@ mod edge_hardening;
 mod http_tools;
 mod live_config;
 mod local_stack;
+mod memory;
 mod oauth;
 mod publish_retries;
 mod python_client;

@@ -27,6 +27,12 @@ pub async fn sdk_client(url: &str, plan: Value) -> Value {
 }
 
 pub async fn sdk_client_of(sdk: Sdk, url: &str, plan: Value) -> Value {
+    sdk_client_as(sdk, url, None, plan).await
+}
+
+/// [`sdk_client_of`], sending `token` (a signed-in user's access token)
+/// with every request.
+pub async fn sdk_client_as(sdk: Sdk, url: &str, token: Option<&str>, plan: Value) -> Value {
     let dir = repo_root().join("tests/clients");
     let run = Command::new("node")
         .current_dir(&dir)
@@ -38,6 +44,7 @@ pub async fn sdk_client_of(sdk: Sdk, url: &str, plan: Value) -> Value {
             Sdk::V2 => "v2",
             Sdk::V1Sse => "v1-sse",
         })
+        .args(token)
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(Duration::from_secs(60), run)

@@ -13,8 +13,7 @@ use crate::store::StoreError;
 pub(super) const NOTES_TABLE: &[&str] = &["CREATE TABLE notes (
         key TEXT PRIMARY KEY,
         text TEXT NOT NULL,
-        bytes INTEGER NOT NULL,
-        updated INTEGER NOT NULL
+        bytes INTEGER NOT NULL
     )"];
 
 /// Runs `call` on the notes in `sql`: the storage of the object `call`
@@ -108,7 +107,9 @@ impl NoteStore for SqlNotes {
                 "SELECT key, text FROM notes WHERE key = ?",
                 vec![key.into()],
             )?,
-            None => self.rows("SELECT key, text FROM notes ORDER BY updated, key", vec![])?,
+            // In the order they were first remembered (a replaced note
+            // keeps its row).
+            None => self.rows("SELECT key, text FROM notes ORDER BY rowid", vec![])?,
         };
         Ok(rows
             .into_iter()
@@ -120,13 +121,11 @@ impl NoteStore for SqlNotes {
     }
 
     fn write(&self, key: &str, text: &str, size: u32) -> Result<(), StoreError> {
-        let now = super::now_seconds() as i64;
         self.0
             .exec(
-                "INSERT INTO notes (key, text, bytes, updated) VALUES (?, ?, ?, ?)
-                 ON CONFLICT (key) DO UPDATE SET text = excluded.text,
-                 bytes = excluded.bytes, updated = excluded.updated",
-                vec![key.into(), text.into(), i64::from(size).into(), now.into()],
+                "INSERT INTO notes (key, text, bytes) VALUES (?, ?, ?)
+                 ON CONFLICT (key) DO UPDATE SET text = excluded.text, bytes = excluded.bytes",
+                vec![key.into(), text.into(), i64::from(size).into()],
             )
             .map(drop)
             .map_err(store_error)
