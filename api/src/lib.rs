@@ -14,6 +14,7 @@ pub mod audit;
 pub mod auth;
 pub mod clients;
 pub mod error;
+pub mod imports;
 pub mod keys;
 pub mod members;
 pub mod page;

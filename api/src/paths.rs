@@ -62,6 +62,8 @@ impl TenantPaths {
         assertion_keys => "assertion-keys",
         assertion_keys_rotate => "assertion-keys/rotate",
         assertion_keys_retire => "assertion-keys/retire",
+        openapi_preview => "openapi/preview",
+        openapi_import => "openapi/import",
     }
 
     items! {

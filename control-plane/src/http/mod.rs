@@ -8,6 +8,7 @@ mod catalog;
 mod clients;
 mod error;
 mod extract;
+mod imports;
 mod members;
 mod oidc;
 mod openapi;

@@ -17,8 +17,8 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 use super::{
-    AppState, assertion_keys, audit, auth, catalog, clients, members, openapi::ApiDoc, publish,
-    session, tenants, tools, usage,
+    AppState, assertion_keys, audit, auth, catalog, clients, imports, members, openapi::ApiDoc,
+    publish, session, tenants, tools, usage,
 };
 use crate::context::Permission;
 
@@ -158,6 +158,8 @@ fn registry() -> Registry {
     .at(Tenant(Read), routes!(assertion_keys::assertion_key_list))
     .at(Tenant(Write), routes!(assertion_keys::assertion_key_rotate))
     .at(Tenant(Write), routes!(assertion_keys::assertion_key_retire))
+    .at(Tenant(Write), routes!(imports::openapi_preview))
+    .at(Tenant(Write), routes!(imports::openapi_import))
     .at(Tenant(Read), routes!(members::member_list))
     .at(Tenant(Read), routes!(members::member_get))
     .at(Tenant(Manage), routes!(members::member_put))

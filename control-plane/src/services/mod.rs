@@ -12,6 +12,7 @@ pub mod clients;
 pub mod compile;
 pub mod diff;
 pub mod error;
+pub mod openapi_import;
 pub mod provider_test;
 pub mod publish;
 #[cfg(test)]

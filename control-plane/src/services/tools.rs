@@ -171,7 +171,7 @@ impl Services {
     /// one `saved` for it while it goes to the same origin, header and
     /// user: a changed binding needs the secret typed again, so an admin
     /// who does not know it cannot send it elsewhere.
-    fn seal_credential(
+    pub(super) fn seal_credential(
         &self,
         tenant: &str,
         input: &mut ToolCreate,
@@ -240,7 +240,7 @@ impl Services {
 }
 
 /// The JSON columns of a tool, encoded once for storing.
-struct Encoded {
+pub(super) struct Encoded {
     content: Value,
     notifications: Value,
     input_rounds: Value,
@@ -249,7 +249,7 @@ struct Encoded {
 }
 
 impl Encoded {
-    fn of(input: &ToolCreate) -> Result<Self, ServiceError> {
+    pub(super) fn of(input: &ToolCreate) -> Result<Self, ServiceError> {
         let json = |v: Result<Value, serde_json::Error>| {
             v.map_err(|e| ServiceError::Internal(e.to_string()))
         };
@@ -270,7 +270,7 @@ impl Encoded {
         })
     }
 
-    fn row<'a>(&'a self, input: &'a ToolCreate) -> NewTool<'a> {
+    pub(super) fn row<'a>(&'a self, input: &'a ToolCreate) -> NewTool<'a> {
         NewTool {
             name: &input.name,
             title: input.title.as_deref(),
@@ -290,7 +290,7 @@ impl Encoded {
 }
 
 /// A stored binding, read back (it was validated before it was stored).
-fn stored_binding(http: Option<&sqlx::types::Json<Value>>) -> Option<HttpBinding> {
+pub(super) fn stored_binding(http: Option<&sqlx::types::Json<Value>>) -> Option<HttpBinding> {
     http.and_then(|j| serde_json::from_value(j.0.clone()).ok())
 }
 

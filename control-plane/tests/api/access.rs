@@ -37,6 +37,10 @@ pub(crate) fn valid_body(method: &str, path: &str) -> Option<Value> {
         ("PUT", "{tenant}") => json!({"displayName": "Acme", "accentColor": "#112233"}),
         ("POST", "test") => json!({"kind": "github", "apiBase": "http://127.0.0.1:9"}),
         ("POST", "usage") => json!({"events": []}),
+        ("POST", "preview") => json!({"document": tiny_openapi().to_string()}),
+        ("POST", "import") => {
+            json!({"source": {"document": tiny_openapi().to_string()}, "tools": ["getThing"]})
+        }
         _ => return None,
     };
     Some(body)

@@ -20,6 +20,7 @@ use tower::ServiceExt;
 mod access;
 mod assertion_keys;
 mod catalog;
+mod imports;
 mod memory;
 mod pages;
 mod publishing;
@@ -277,5 +278,20 @@ fn oauth_settings(secret: Option<&str>) -> Value {
         "allow": [{"emailDomains": ["acme.com"]}],
         "roles": [{"name": "staff", "when": {"emailDomains": ["acme.com"]}, "scopes": ["weather:read"]}],
         "clients": [{"clientId": "desktop", "clientName": "Acme Desktop", "redirectUris": ["http://127.0.0.1:3000/cb"]}]
+    })
+}
+
+/// An OpenAPI description with one operation.
+fn tiny_openapi() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Things", "version": "1"},
+        "servers": [{"url": "https://things.example.net/v1"}],
+        "paths": {"/things/{id}": {"get": {
+            "operationId": "getThing", "summary": "One thing",
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "it", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"id": {"type": "string"}}}}}}}
+        }}}
     })
 }
