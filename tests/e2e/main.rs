@@ -11,6 +11,7 @@ mod live_config;
 mod local_stack;
 mod memory;
 mod oauth;
+mod openapi_import;
 mod publish_retries;
 mod python_client;
 mod sessions;

@@ -206,5 +206,9 @@ async fn descriptions_that_cannot_be_read_are_refused_with_their_field(pool: PgP
     let huge = json!({"document": "x".repeat(3 << 20)});
     let (status, body) = call(&app, "POST", path, Some(huge)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(error(&body).1.contains("length limit"), "{}", error(&body).1);
+    assert!(
+        error(&body).1.contains("length limit"),
+        "{}",
+        error(&body).1
+    );
 }

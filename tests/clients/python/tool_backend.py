@@ -6,6 +6,7 @@ It records exactly what each request carried, and answers by path:
   /weather/<city>   200 JSON {"city", "units", "temperature"}
   /orders           200 JSON echo of the JSON body it was sent
   /echo/<rest>      200 JSON of what it received (raw path, query, headers)
+  /petstore/…       the Swagger Petstore's pet by id; else what it received
   /fail             500 "database on fire"
   /slow             answers after 5 s
   /big              200 with 10 000 bytes
@@ -115,6 +116,12 @@ class Backend(BaseHTTPRequestHandler):
         if parts.path == "/orders":
             return self.answer(200, json.loads(body or "{}"))
         if parts.path.startswith("/echo/"):
+            return self.answer(200, seen)
+        if parts.path.startswith("/petstore/pet/") and self.command == "GET":
+            pet = unquote(parts.path[len("/petstore/pet/"):])
+            if pet.isdigit():
+                return self.answer(200, {"id": int(pet), "name": "doggie", "photoUrls": []})
+        if parts.path.startswith("/petstore/"):
             return self.answer(200, seen)
         if parts.path == "/whoami":
             bearer = seen["headers"].get("authorization", "")

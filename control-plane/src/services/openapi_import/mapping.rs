@@ -199,7 +199,20 @@ impl Mapper<'_> {
         let mut query_template = Vec::new();
         let mut query = Vec::new();
         let mut headers = BTreeMap::new();
+        let mut notes = Vec::new();
+        let secret = self.security(operation, &mut notes);
         for parameter in self.parameters(path, operation)? {
+            // The secret fills its own header: it is no argument.
+            if let Some((_, SecretKind::Header(header))) = &secret
+                && parameter.location == ParameterIn::Header
+                && parameter.name.eq_ignore_ascii_case(header)
+            {
+                notes.push(format!(
+                    "header {} carries the tool's secret",
+                    parameter.name
+                ));
+                continue;
+            }
             let schema = match &parameter.schema {
                 Some(schema) => {
                     let raw = serde_json::to_value(schema).map_err(|e| e.to_string())?;
@@ -251,7 +264,6 @@ impl Mapper<'_> {
         if !query_template.is_empty() {
             template.push_str(&format!("{{?{}}}", query_template.join(",")));
         }
-        let mut notes = Vec::new();
         if let Some(body) = self.body(operation, method_name, &mut notes)? {
             let properties = body.get("properties").and_then(Value::as_object);
             let required: BTreeSet<&str> = body
@@ -270,7 +282,6 @@ impl Mapper<'_> {
                 });
             }
         }
-        let secret = self.security(operation, &mut notes);
         let mut input_schema = json!({"type": "object", "properties": {}});
         let mut required = Vec::new();
         for argument in arguments {

@@ -72,6 +72,23 @@ fn the_petstore_maps_to_sensible_tools_and_says_what_it_cannot() {
     );
     let delete = tool(&proposals, "deletePet");
     assert_eq!(http(delete)["headers"], json!({"api_key": "api_key"}));
+    // Where the header is the security scheme's, the secret fills it.
+    let mut keyed = petstore.clone();
+    keyed["paths"]["/pet/{petId}"]["delete"]["security"] = json!([{"api_key": []}]);
+    let keyed = propose(&keyed, Some("https://pets.example.net/v2"), None).unwrap();
+    let delete = tool(&keyed, "deletePet");
+    assert!(http(delete).get("headers").is_none(), "{}", http(delete));
+    assert!(
+        delete.tool.input_schema["properties"]
+            .get("api_key")
+            .is_none()
+    );
+    assert!(
+        delete
+            .notes
+            .iter()
+            .any(|n| n.contains("carries the tool's secret"))
+    );
     assert_eq!(
         delete.tool.annotations.as_ref().unwrap().destructive_hint,
         Some(true)
