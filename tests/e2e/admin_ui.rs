@@ -3,8 +3,8 @@
 //! failed requests. Screenshots go to `target/e2e-artifacts/`.
 
 use portcullis_e2e::clients::{
-    admin_journey, admin_ui_smoke, conflict_journey, sdk_client, tenant_setup_journey,
-    viewer_journey,
+    admin_journey, admin_ui_smoke, conflict_journey, import_journey, sdk_client,
+    tenant_setup_journey, viewer_journey,
 };
 use portcullis_e2e::identity_provider::IdentityProvider;
 use portcullis_e2e::stack::Stack;
@@ -307,4 +307,60 @@ async fn two_admins_saving_the_same_settings_lose_nothing_unseen() {
         .call(reqwest::Method::GET, "/tenants/acme/limits", None)
         .await;
     assert_eq!(limits["limits"]["mcpPerIp"], 60, "{limits}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_imports_tools_from_an_openapi_description() {
+    let stack = Stack::without_edge("e2e_import_journey").await;
+    stack
+        .create("/tenants", Some(json!({"slug": "acme"})))
+        .await;
+    let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e-artifacts")
+        .join("import-journey");
+    std::fs::create_dir_all(&shots).expect("artifact dir");
+    let link = stack.control_plane.sign_in_link("ada@acme.test").await;
+    let petstore = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../control-plane/tests/fixtures/openapi/petstore.json");
+
+    let seen = import_journey(
+        &link,
+        "acme",
+        &petstore,
+        "https://pets.example.net/v2",
+        &shots,
+    )
+    .await;
+    let step = |name: &str| seen["steps"][name].clone();
+    assert_eq!(seen["problems"], json!([]), "{seen}");
+    assert!(
+        step("emptyRefusal").to_string().contains("document"),
+        "{seen}"
+    );
+    assert_eq!(step("title"), "Swagger Petstore 1.0.0", "{seen}");
+    assert!(step("proposed").as_u64().unwrap() >= 15, "{seen}");
+    assert_eq!(step("changes"), json!(["new"]), "{seen}");
+    assert!(
+        step("refused").to_string().contains("createWithArray"),
+        "unmappable operations listed with why: {seen}"
+    );
+    assert!(step("imported").to_string().contains("3 created"), "{seen}");
+    assert_eq!(step("againGetPetById"), "unchanged", "{seen}");
+    let (_, tools) = stack
+        .call(reqwest::Method::GET, "/tenants/acme/tools", None)
+        .await;
+    let names: Vec<&str> = tools["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["findPetsByStatus", "getPetById", "placeOrder"],
+        "{tools}"
+    );
+    let key = &tools["items"][1]["http"]["credential"];
+    assert_eq!(key["saved"], true, "the typed key is saved: {tools}");
+    assert!(!tools.to_string().contains("ui-pet-key"));
 }

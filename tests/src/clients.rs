@@ -154,6 +154,23 @@ pub async fn tenant_setup_journey(
     .await
 }
 
+/// An admin importing tools from the OpenAPI description in `file`
+/// (`tests/clients/import-journey.mjs`).
+pub async fn import_journey(
+    link: &str,
+    tenant: &str,
+    file: &std::path::Path,
+    base_url: &str,
+    shots: &std::path::Path,
+) -> Value {
+    let (file, shots) = (file.to_string_lossy(), shots.to_string_lossy());
+    browser_script(
+        "import-journey.mjs",
+        &[link, tenant, &file, base_url, &shots],
+    )
+    .await
+}
+
 /// A viewer's visit to the UI (`tests/clients/viewer-journey.mjs`).
 pub async fn viewer_journey(link: &str, tenant: &str, shots: &std::path::Path) -> Value {
     let shots = shots.to_string_lossy();

@@ -14,7 +14,7 @@ use crate::session::SessionBar;
 use crate::signin::SignInPage;
 use crate::tenant::TenantPage;
 use crate::tenants::TenantsPage;
-use crate::tools::{ToolPage, ToolsPage};
+use crate::tools::{ImportPage, ToolPage, ToolsPage};
 
 /// The HTML document around every page, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tenants/:slug") view=TenantPage/>
                     <Route path=path!("/tenants/:slug/tools") view=ToolsPage/>
                     <Route path=path!("/tenants/:slug/tools/:name") view=ToolPage/>
+                    <Route path=path!("/tenants/:slug/import") view=ImportPage/>
                     <Route path=path!("/tenants/:slug/auth") view=AuthPage/>
                     <Route path=path!("/tenants/:slug/catalog") view=CatalogPage/>
                     <Route path=path!("/tenants/:slug/clients") view=ClientsPage/>

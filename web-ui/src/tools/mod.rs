@@ -3,10 +3,13 @@
 //! and by the control plane on saving (is it a valid schema?), errors next
 //! to the field at fault; a preview shows the tool as `tools/list` gives
 //! it to MCP clients. The pages are here; the editor is [`editor`], the
-//! "Try it" panel [`try_panel`].
+//! "Try it" panel [`try_panel`], the OpenAPI import [`import`].
 
 mod editor;
+mod import;
 mod try_panel;
+
+pub use import::ImportPage;
 
 use editor::ToolEditor;
 #[cfg(feature = "ssr")]
@@ -66,6 +69,7 @@ pub fn ToolsPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || editor.get().map(|r| match r {
                     Ok(data) if data.may_change => view! {
+                        <p><a href=format!("/tenants/{}/import", slug.get_untracked())>"Import tools from an OpenAPI description"</a></p>
                         <h2>"Add a tool"</h2>
                         <ToolEditor slug data save/>
                     }.into_any(),
