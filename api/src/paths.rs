@@ -42,6 +42,7 @@ impl TenantPaths {
 
     collections! {
         limits => "limits",
+        memory => "memory",
         auth => "auth",
         auth_test => "auth/test",
         tools => "tools",

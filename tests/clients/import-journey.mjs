@@ -1,6 +1,7 @@
 // An admin imports tools from an OpenAPI description in the admin UI, in
 // headless Chromium: pastes it, previews the tools (new, refused with
-// why), types the API key, imports, and finds the tools in the list.
+// why), types the API key, imports, and finds the tools in the list;
+// then gives the tenant's users a memory on the overview.
 // Prints what it saw as JSON; screenshots each step.
 //
 //   node import-journey.mjs <sign-in-link> <tenant-slug> <description-file> <base-url> <screenshot-dir>
@@ -53,6 +54,18 @@ try {
   out.steps.tools = await page.locator("table.tools tbody tr").allInnerTexts().catch(() => []);
   out.steps.toolsText = await page.locator("section.page").innerText();
   await shot("4-tools-after-import");
+  // The same admin gives the tenant's users a memory.
+  await page.goto(new URL(`/tenants/${slug}`, page.url()).href, { waitUntil: "networkidle" });
+  out.steps.memoryBefore = await page.locator("p[data-memory]").innerText();
+  await page.locator("#memory-notes").fill("0");
+  await page.getByRole("button", { name: "Turn memory on" }).click();
+  await page.locator("#memory-notes-error").filter({ hasText: /\w/ }).waitFor();
+  out.steps.memoryRefusal = await page.locator("#memory-notes-error").innerText();
+  await page.locator("#memory-notes").fill("5");
+  await page.getByRole("button", { name: "Turn memory on" }).click();
+  await page.locator("p[data-memory=true]").waitFor();
+  out.steps.memory = await page.locator("p[data-memory]").innerText();
+  await shot("5-memory-on");
 } catch (e) {
   out.problems.push(`driver: ${e}`);
   await shot("failure").catch(() => {});

@@ -363,4 +363,11 @@ async fn an_admin_imports_tools_from_an_openapi_description() {
     let key = &tools["items"][1]["http"]["credential"];
     assert_eq!(key["saved"], true, "the typed key is saved: {tools}");
     assert!(!tools.to_string().contains("ui-pet-key"));
+    assert!(step("memoryBefore").to_string().contains("Off"), "{seen}");
+    assert!(step("memoryRefusal").to_string().contains("1 to"), "{seen}");
+    assert!(step("memory").to_string().contains("5 notes"), "{seen}");
+    let (_, memory) = stack
+        .call(reqwest::Method::GET, "/tenants/acme/memory", None)
+        .await;
+    assert_eq!(memory["memory"]["maxNotes"], 5, "{memory}");
 }

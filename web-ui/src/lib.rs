@@ -23,6 +23,7 @@ pub mod failure;
 pub mod form;
 pub mod limits;
 pub mod members;
+pub mod memory;
 pub mod nav;
 pub mod session;
 pub mod signin;

@@ -10,6 +10,7 @@ use crate::api::{Deployment, Diff, Outcome, Problem, Tenant, UsageSeries};
 use crate::failure::{Failure, Loaded};
 use crate::form::Submit;
 use crate::limits::LimitsPanel;
+use crate::memory::MemoryPanel;
 use crate::nav::TenantNav;
 use crate::usage::UsageCharts;
 use portcullis_api::publish::EdgeStatus;
@@ -197,6 +198,7 @@ fn Overview(
         </dl>
 
         <LimitsPanel slug=slug.clone() may_change/>
+        <MemoryPanel slug=slug.clone() may_change/>
 
         <h2>"Publish"</h2>
         <PendingChanges diff=pending/>
