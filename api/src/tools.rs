@@ -123,4 +123,10 @@ pub struct ToolTried {
     /// The JSON-RPC error (`code`, `message`, `data`), when there is one.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub error: Option<Value>,
+    /// For an HTTP tool, what the edge sent its backend (`method`, `url`,
+    /// `headers` with every value redacted) and what came back (`answer`:
+    /// `status`, or why it `failed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub request: Option<Value>,
 }

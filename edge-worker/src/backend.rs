@@ -100,6 +100,41 @@ pub struct Fetched {
     pub answer: BackendAnswer,
 }
 
+impl Fetched {
+    /// What was sent and what came of it, for an admin's "Try it": every
+    /// header's value redacted (they may carry the tenant's secret, the
+    /// user's assertion or what the admin typed), the body left out.
+    pub fn shown(&self) -> Value {
+        let planned = &self.call.planned;
+        let added = [
+            self.call.assertion.as_ref().map(|a| a.header.clone()),
+            self.call.credential.as_ref().map(|c| c.name.clone()),
+        ];
+        let headers: Map<String, Value> = planned
+            .headers
+            .iter()
+            .map(|(name, _)| name.clone())
+            .chain(added.into_iter().flatten())
+            .map(|name| (name, "[redacted]".into()))
+            .collect();
+        let outcome = match &self.answer {
+            BackendAnswer::Answered { status, .. } => json!({ "status": status }),
+            BackendAnswer::TooLarge => json!({ "failed": "the answer was too long" }),
+            BackendAnswer::TimedOut => json!({ "failed": "no answer in time" }),
+            BackendAnswer::Unreachable => json!({ "failed": "could not be reached" }),
+            BackendAnswer::Unprepared => {
+                json!({ "failed": "not sent: its secret or key does not open" })
+            }
+        };
+        json!({
+            "method": planned.method.as_str(),
+            "url": planned.url,
+            "headers": headers,
+            "answer": outcome,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +180,41 @@ mod tests {
             ),
             (&json!(1_000), &json!(1_120), &json!("id-1"), &json!("gh:1"))
         );
+    }
+
+    #[test]
+    fn what_an_admin_is_shown_never_holds_a_header_value() {
+        let fetched = Fetched {
+            call: BackendCall {
+                planned: Planned {
+                    method: portcullis_tenant_config::http_tool::HttpMethod::Get,
+                    url: "https://api.acme.test/w/Oslo".into(),
+                    headers: vec![("x-trace".into(), "typed-by-admin".into())],
+                    body: None,
+                },
+                timeout_ms: 1_000,
+                max_response_bytes: 1_000,
+                assertion: Some(assertion("x-user")),
+                credential: Some(SealedHeader {
+                    name: "x-api-key".into(),
+                    sealed: "pcs1.secret".into(),
+                    aad: "aad".into(),
+                }),
+            },
+            answer: BackendAnswer::Answered {
+                status: 404,
+                content_type: None,
+                body: b"nope".to_vec(),
+            },
+        };
+        let shown = fetched.shown();
+        assert_eq!(
+            shown,
+            json!({"method": "GET", "url": "https://api.acme.test/w/Oslo",
+                "headers": {"x-trace": "[redacted]", "x-user": "[redacted]", "x-api-key": "[redacted]"},
+                "answer": {"status": 404}})
+        );
+        assert!(!shown.to_string().contains("pcs1"));
     }
 
     #[test]

@@ -204,6 +204,26 @@ async fn http_tools_reach_the_backend_as_bound_and_report_what_it_did() {
         tried["result"]["structuredContent"]["city"], "Oslo",
         "{tried}"
     );
+    // With what went to the backend, header values hidden.
+    let sent = &tried["request"];
+    assert_eq!(sent["method"], "GET", "{tried}");
+    assert_eq!(sent["url"], format!("{base}/weather/Oslo"), "{tried}");
+    assert_eq!(sent["answer"]["status"], 200, "{tried}");
+    let (_, tried) = api
+        .call(
+            Method::POST,
+            "/tenants/acme/tools/echo/try",
+            Some(json!({"arguments": {"id": "1", "trace": "typed-trace"}})),
+        )
+        .await;
+    assert_eq!(
+        tried["request"]["headers"]["x-trace"], "[redacted]",
+        "{tried}"
+    );
+    assert!(
+        !tried["request"].to_string().contains("typed-trace"),
+        "{tried}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -249,10 +249,14 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
         if let Some(needed) = ran.needs {
             return Effect::Obtain(needed).into();
         }
-        let answer = match ran.result {
+        let mut answer = match ran.result {
             Ok(result) => serde_json::json!({ "version": config.version, "result": result }),
             Err(error) => serde_json::json!({ "version": config.version, "error": error }),
         };
+        // An HTTP tool's call: what went to the backend, for the admin.
+        if let Some(fetched) = self.obtained.and_then(Obtained::backend) {
+            answer["request"] = fetched.shown();
+        }
         Outcome::Reply(HttpResponse::json(200, &answer))
     }
 

@@ -90,8 +90,13 @@ pub(super) fn TryPanel(
                                 "error",
                             ),
                         };
+                        let sent = tried.request.clone();
                         let shown = tried.result.or(tried.error).unwrap_or_default();
                         Some(view! {
+                            {sent.map(|sent| view! {
+                                <p class="muted">"Sent to the backend (header values hidden):"</p>
+                                <pre class="backend-request"><code>{serde_json::to_string_pretty(&sent).unwrap_or_default()}</code></pre>
+                            })}
                             <p class=class>{verdict}</p>
                             <pre><code>{serde_json::to_string_pretty(&shown).unwrap_or_default()}</code></pre>
                         })
