@@ -25,6 +25,11 @@ pub struct ToolUsage {
     pub errors: i64,
     pub latency_ms_avg: Option<f64>,
     pub latency_ms_max: i32,
+    /// For an HTTP tool, its calls by what the backend did: its status
+    /// (`"200"`, `"503"`, …) or `timeout`, `unreachable`, `too_large`,
+    /// `unsent`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub backend: std::collections::BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

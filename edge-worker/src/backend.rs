@@ -100,6 +100,19 @@ pub struct Fetched {
     pub answer: BackendAnswer,
 }
 
+impl BackendAnswer {
+    /// What the backend did, for usage: its status, or why there is none.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Answered { status, .. } => status.to_string(),
+            Self::TooLarge => "too_large".into(),
+            Self::TimedOut => "timeout".into(),
+            Self::Unreachable => "unreachable".into(),
+            Self::Unprepared => "unsent".into(),
+        }
+    }
+}
+
 impl Fetched {
     /// What was sent and what came of it, for an admin's "Try it": every
     /// header's value redacted (they may carry the tenant's secret, the

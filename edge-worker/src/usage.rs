@@ -27,6 +27,10 @@ pub struct UsageEvent {
     pub latency_ms: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// For an HTTP tool's call, what its backend did (see
+    /// [`crate::backend::BackendAnswer::label`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
 }
 
 /// A user id the control plane can count but not read back.
@@ -61,6 +65,7 @@ pub fn tool_call(
         outcome,
         latency_ms: 0,
         user: user.map(|u| pseudonym(tenant, u)),
+        backend: None,
     })
 }
 
@@ -74,6 +79,7 @@ pub fn tool_denied(tenant: &str, user: Option<&str>, tool: &str) -> UsageEvent {
         outcome: "denied",
         latency_ms: 0,
         user: user.map(|u| pseudonym(tenant, u)),
+        backend: None,
     }
 }
 
@@ -87,6 +93,7 @@ pub fn login(tenant: &str, user: &str, admitted: bool) -> UsageEvent {
         outcome: if admitted { "ok" } else { "denied" },
         latency_ms: 0,
         user: Some(pseudonym(tenant, user)),
+        backend: None,
     }
 }
 

@@ -191,6 +191,33 @@ async fn http_tools_reach_the_backend_as_bound_and_report_what_it_did() {
         "no argument reached another path"
     );
 
+    // Usage counts each call with what its backend did.
+    let backend_of = |usage: &Value, tool: &str| {
+        let tools = usage["tools"].as_array().cloned().unwrap_or_default();
+        let found = tools.into_iter().find(|t| t["tool"] == tool);
+        found.map(|t| t["backend"].clone()).unwrap_or_default()
+    };
+    let mut usage = Value::Null;
+    for _ in 0..40 {
+        usage = api
+            .call(Method::GET, "/tenants/acme/usage?hours=1", None)
+            .await
+            .1;
+        if backend_of(&usage, "refused") == json!({"unreachable": 3}) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    for (tool, statuses) in [
+        ("weather", json!({"200": 3})),
+        ("failing", json!({"500": 3})),
+        ("slow", json!({"timeout": 3})),
+        ("big", json!({"too_large": 3})),
+        ("refused", json!({"unreachable": 3})),
+    ] {
+        assert_eq!(backend_of(&usage, tool), statuses, "{tool}: {usage}");
+    }
+
     // "Try it" from the control plane takes the same road.
     let (status, tried) = api
         .call(

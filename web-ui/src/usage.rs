@@ -1,10 +1,12 @@
 //! A tenant's usage as pictures: tool calls per bucket as bars with the
 //! failed share in red, and active users; the totals in words for screen
-//! readers and at a glance.
+//! readers and at a glance; calls per tool, with what HTTP tools'
+//! backends answered.
 
 use leptos::prelude::*;
 
 use crate::api::{UsagePoint, UsageSeries, when};
+use portcullis_api::usage::ToolUsage;
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 120.0;
@@ -54,8 +56,43 @@ pub fn UsageCharts(usage: UsageSeries) -> impl IntoView {
             part=None
             first
             last/>
+        <ToolTable tools=usage.tools/>
     }
     .into_any()
+}
+
+/// Calls per tool, with what HTTP tools' backends answered.
+#[component]
+fn ToolTable(tools: Vec<ToolUsage>) -> impl IntoView {
+    let rows = tools
+        .into_iter()
+        .filter(|t| t.calls > 0)
+        .map(|t| {
+            let latency = t
+                .latency_ms_avg
+                .map(|ms| format!("{ms:.0} ms"))
+                .unwrap_or_default();
+            let backend: Vec<String> = t
+                .backend
+                .iter()
+                .map(|(status, n)| format!("{status} ×{n}"))
+                .collect();
+            let name = t.tool.clone();
+            view! {
+                <tr data-tool=name>
+                    <th scope="row">{t.tool}</th><td>{t.calls}</td><td>{t.errors}</td>
+                    <td>{latency}</td><td class="backend">{backend.join(", ")}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="tool-usage">
+            <thead><tr><th scope="col">"Tool"</th><th scope="col">"Calls"</th><th scope="col">"Failed"</th>
+                <th scope="col">"Average"</th><th scope="col">"Backend answered"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
 }
 
 /// One bar chart of `value` per point, `part` of each bar in red.

@@ -21,6 +21,15 @@ use portcullis_api::usage::{ToolUsage, UsagePoint, UsageSeries};
 /// More events than this in one report are refused.
 pub const MAX_EVENTS: usize = 1000;
 
+/// A backend status the edge reports: an HTTP status, or why there was
+/// none.
+fn is_backend_status(status: &str) -> bool {
+    matches!(status, "timeout" | "unreachable" | "too_large" | "unsent")
+        || status
+            .parse::<u16>()
+            .is_ok_and(|s| (100..=599).contains(&s))
+}
+
 /// Outcomes the edge reports for a tool call or login.
 const OUTCOMES: &[&str] = &["ok", "tool_error", "error", "denied"];
 
@@ -61,6 +70,10 @@ pub struct UsageEvent {
     pub latency_ms: u32,
     /// A pseudonymous user id (the edge's hash), for active-user counts.
     pub user: Option<String>,
+    /// For an HTTP tool's call, what its backend did: its status (`200`,
+    /// `503`, …) or `timeout`, `unreachable`, `too_large`, `unsent`.
+    #[serde(default)]
+    pub backend: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -138,21 +151,20 @@ impl Services {
                 continue;
             };
             let minute = at.duration_trunc(Duration::minutes(1)).unwrap_or(at);
-            let kept = storage::usage::usage_add(
-                &mut *tx,
-                &UsageIncrement {
-                    tenant: &event.tenant,
-                    minute,
-                    kind: event.kind.as_str(),
-                    tool: event.tool.as_deref().unwrap_or_default(),
-                    outcome: &event.outcome,
-                    latency_ms: i32::try_from(event.latency_ms).unwrap_or(i32::MAX),
-                },
-            )
-            .await?;
-            if !kept {
+            let increment = UsageIncrement {
+                tenant: &event.tenant,
+                minute,
+                kind: event.kind.as_str(),
+                tool: event.tool.as_deref().unwrap_or_default(),
+                outcome: &event.outcome,
+                latency_ms: i32::try_from(event.latency_ms).unwrap_or(i32::MAX),
+            };
+            if !storage::usage::usage_add(&mut *tx, &increment).await? {
                 result.dropped += 1;
                 continue;
+            }
+            if let Some(status) = event.backend.as_deref().filter(|s| is_backend_status(s)) {
+                storage::usage::backend_add(&mut *tx, &increment, status).await?;
             }
             if let Some(user) = event.user.as_deref().filter(|u| u.len() <= 64) {
                 storage::usage::active_user_add(&mut *tx, &event.tenant, minute, user).await?;
@@ -194,6 +206,7 @@ impl Services {
         let since = now - Duration::hours(hours);
         let rows = storage::usage::usage_list(&self.db, &row, since, bucket).await?;
         let users = storage::usage::active_users_list(&self.db, &row, since, bucket).await?;
+        let statuses = storage::usage::backend_list(&self.db, &row, since).await?;
         // Every bucket of the range, so quiet stretches show as zeros.
         let mut points: BTreeMap<DateTime<Utc>, (UsagePoint, i64)> = BTreeMap::new();
         let mut at = since.duration_trunc(width).unwrap_or(since);
@@ -224,6 +237,11 @@ impl Services {
                     }
                 }
             }
+        }
+        for s in statuses {
+            let (tool, _) = tools.entry(s.tool.clone()).or_default();
+            tool.tool = s.tool;
+            tool.backend.insert(s.status, s.count);
         }
         for u in users {
             let (point, _) = points.entry(u.bucket).or_default();

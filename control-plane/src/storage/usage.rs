@@ -134,3 +134,48 @@ pub async fn active_users_list(
     .fetch_all(db)
     .await?)
 }
+
+/// Counts one HTTP tool call's backend `status` (the tenant exists: its
+/// call was just kept).
+pub async fn backend_add(
+    db: impl PgExecutor<'_>,
+    event: &UsageIncrement<'_>,
+    status: &str,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO usage_backend (tenant_id, bucket, tool, status, count)
+         SELECT id, $2, $3, $4, 1 FROM tenants WHERE slug = $1
+         ON CONFLICT (tenant_id, bucket, tool, status) DO UPDATE SET
+             count = usage_backend.count + 1",
+    )
+    .bind(event.tenant)
+    .bind(event.minute)
+    .bind(event.tool)
+    .bind(status)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, FromRow)]
+pub struct BackendRow {
+    pub tool: String,
+    pub status: String,
+    pub count: i64,
+}
+
+/// Backend statuses of the tenant's HTTP tools since `since`, per tool.
+pub async fn backend_list(
+    db: impl PgExecutor<'_>,
+    tenant: &Authorized<TenantRow, impl Grant>,
+    since: DateTime<Utc>,
+) -> Result<Vec<BackendRow>, StorageError> {
+    Ok(sqlx::query_as(
+        "SELECT tool, status, sum(count)::bigint AS count FROM usage_backend
+          WHERE tenant_id = $1 AND bucket >= $2 GROUP BY tool, status ORDER BY tool, status",
+    )
+    .bind(tenant.id)
+    .bind(since)
+    .fetch_all(db)
+    .await?)
+}

@@ -14,10 +14,14 @@ async fn the_edges_usage_reports_roll_up_into_series(pool: PgPool) {
         json!({"tenant": "acme", "at": now, "kind": "tool_call", "tool": tool,
                "outcome": outcome, "latencyMs": latency, "user": user})
     };
+    let with_backend = |mut event: Value, status: &str| {
+        event["backend"] = json!(status);
+        event
+    };
     let report = json!({"events": [
-        call_event("weather", "ok", 4, "u1"),
-        call_event("weather", "ok", 8, "u2"),
-        call_event("weather", "tool_error", 6, "u1"),
+        with_backend(call_event("weather", "ok", 4, "u1"), "200"),
+        with_backend(call_event("weather", "ok", 8, "u2"), "200"),
+        with_backend(call_event("weather", "tool_error", 6, "u1"), "timeout"),
         call_event("forecast", "error", 2, "u1"),
         {"tenant": "acme", "at": now, "kind": "login", "outcome": "ok", "user": "u3"},
         call_event("weather", "ok", 1, "u9") .as_object().map(|o| {
@@ -104,4 +108,34 @@ async fn the_edges_usage_reports_roll_up_into_series(pool: PgPool) {
         (json!("weather"), json!(3), json!(1), json!(8)),
         "{usage}"
     );
+    assert_eq!(
+        weather["backend"],
+        json!({"200": 2, "timeout": 1}),
+        "{usage}"
+    );
+    assert!(
+        usage["tools"][0].get("backend").is_none(),
+        "no backend, no statuses"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_backend_status_that_is_not_one_is_left_out(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let event = |status: Value| {
+        json!({"tenant": "acme", "at": now, "kind": "tool_call", "tool": "t",
+               "outcome": "ok", "backend": status})
+    };
+    let report = json!({"events": [event(json!("700")), event(json!("<script>")),
+        event(json!("x".repeat(10_000))), event(json!("404"))]});
+    let (status, result) = report_usage(&app, INGEST_TOKEN, unix_seconds(), "b-9", &report).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["accepted"], 4, "the calls count: {result}");
+    let (_, usage) = call(&app, "GET", "/api/v1/tenants/acme/usage?hours=1", None).await;
+    assert_eq!(usage["tools"][0]["backend"], json!({"404": 1}), "{usage}");
 }

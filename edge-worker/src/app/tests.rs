@@ -627,7 +627,19 @@ async fn an_http_tool_asks_the_shell_for_its_backend_then_answers() {
         obtained: Some(&fetched),
         ..f.edge()
     };
-    let reply = edge.handle(&request).await.into_reply();
+    let Outcome::Mcp(effect, usage) = edge.handle(&request).await else {
+        panic!("an MCP answer");
+    };
+    let counted: Vec<_> = usage
+        .iter()
+        .map(|u| (u.outcome, u.backend.as_deref()))
+        .collect();
+    assert_eq!(
+        counted,
+        [("ok", Some("200"))],
+        "the call counts with its backend's status"
+    );
+    let reply = effect.into_reply();
     assert_eq!(
         body(&reply)["result"]["content"],
         json!([{"type": "text", "text": "sunny"}]),

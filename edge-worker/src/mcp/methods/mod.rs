@@ -206,9 +206,11 @@ pub fn dispatch(call: &Call<'_>, method: &str) -> Result<Value, RpcError> {
             {
                 let outcome = result.as_ref().map_err(|_| ());
                 let user = call.caller.user_id();
-                if let Some(event) =
+                if let Some(mut event) =
                     crate::usage::tool_call(&call.config.tenant, user, tool, outcome)
                 {
+                    let fetched = call.obtained.and_then(crate::outside::Obtained::backend);
+                    event.backend = fetched.map(|f| f.answer.label());
                     call.usage.borrow_mut().push(event);
                 }
             }
