@@ -71,8 +71,8 @@ async fn petstore_operations_become_tools_that_call_the_backend_as_described() {
     let pet = &results[1]["value"];
     assert_eq!(pet["isError"], false, "{pet}");
     assert_eq!(pet["structuredContent"]["name"], "doggie", "{pet}");
-    for i in 2..6 {
-        assert_eq!(results[i]["value"]["isError"], false, "{}", results[i]);
+    for step in &results[2..6] {
+        assert_eq!(step["value"]["isError"], false, "{step}");
     }
     // An argument the schema refuses never reaches the backend.
     assert_eq!(results[6]["ok"], false, "{}", results[6]);

@@ -43,9 +43,7 @@ async fn a_tool_secret_is_write_only_and_stays_with_its_backend(pool: PgPool) {
     // `saved` is not taken as anything.
     let mut edit = got.clone();
     edit["description"] = json!("Orders, edited");
-    for key in ["createdAt"] {
-        edit.as_object_mut().unwrap().remove(key);
-    }
+    edit.as_object_mut().unwrap().remove("createdAt");
     let (status, body) = call(
         &app,
         "PUT",
