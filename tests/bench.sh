@@ -30,7 +30,7 @@ externals=()
 for m in 'node:*' 'cloudflare:*' path fs os crypto buffer events stream util; do
   externals+=("--external:$m")
 done
-for worker in trivial stateless oauth agent; do
+for worker in trivial stateless stateless-http oauth agent; do
   "$ESBUILD_BIN" "tests/bench/reference/src/$worker.js" --bundle --format=esm \
     --platform=neutral --target=es2022 --minify --log-level=error \
     --conditions=workerd,worker,browser --main-fields=module,main \

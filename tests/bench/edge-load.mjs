@@ -57,6 +57,7 @@ const referenceHosts = { oauth: "127.0.0.2" };
 const referenceWorkers = {
   trivial: {},
   stateless: {},
+  "stateless-http": { bindings: { BACKEND: `http://127.0.0.1:${setup.backendPort}` } },
   oauth: { kvNamespaces: ["OAUTH_KV"] },
   agent: { durableObjects: { MCP_OBJECT: sqlite("BenchAgent") } },
 };
@@ -300,10 +301,22 @@ async function coldStart(worker, host, path) {
 
 const gzipKb = (...files) => Math.ceil(files.reduce((n, f) => n + gzipSync(readFileSync(f), { level: 9 }).length, 0) / 1024);
 
+/// The HTTP tools' backend, for both sides: a JSON answer at once.
+function startBackend(port) {
+  const server = http.createServer((req, res) => {
+    const city = decodeURIComponent(req.url.split("/").pop() ?? "");
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ city, temperature: 21.5 }));
+  });
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
+}
+
 const out = { scenarios: [] };
 let mf;
 let idp;
+let backend;
 try {
+  backend = await startBackend(setup.backendPort);
   const names = Object.keys(referenceWorkers);
   mf = new Miniflare({ host: "127.0.0.1", port: 0, workers: [edgeWorker, ...names.map((n) => referenceWorker(n, true))] });
   port = (await mf.ready).port;
@@ -350,6 +363,7 @@ try {
 } catch (e) {
   out.error = String(e?.stack ?? e);
 } finally {
+  backend?.close();
   idp?.removeAllListeners("exit");
   idp?.kill();
   await mf?.dispose();

@@ -70,6 +70,19 @@ fn echo_tool(name: &str, scoped: bool) -> ToolConfig {
     }
 }
 
+/// The `echo` tool as an HTTP tool calling the bench's backend (which the
+/// load driver serves on loopback at `port`).
+fn http_tool(port: u16) -> ToolConfig {
+    let mut tool = echo_tool("echo", false);
+    tool.content = Vec::new();
+    tool.http = Some(
+        serde_json::from_value(json!({"method": "GET",
+            "url": format!("http://127.0.0.1:{port}/weather/{{city}}")}))
+        .expect("a binding"),
+    );
+    tool
+}
+
 fn oauth() -> OAuthConfig {
     OAuthConfig {
         providers: vec![IdentityProvider {
@@ -219,6 +232,12 @@ fn main() {
     for slug in slugs("open") {
         pushes.push(push(&tenant(&slug, false, 1), &key));
     }
+    let backend_port = free_port();
+    for slug in slugs("http") {
+        let mut config = tenant(&slug, false, 1);
+        config.tools[0] = http_tool(backend_port);
+        pushes.push(push(&config, &key));
+    }
     for slug in [slugs("acme"), slugs("sess"), slugs("scale")].concat() {
         pushes.push(push(&tenant(&slug, true, 1), &key));
     }
@@ -265,6 +284,10 @@ fn main() {
          "rounds": [mcp("stateless.reference.test".into(), modern.clone(), &modern_call)]},
         {"path": "stateless", "side": "portcullis", "name": "public tenant, tools/call 2026-07-28",
          "rounds": ours("open", &|s: String| mcp(format!("{s}.localhost"), modern.clone(), &modern_call))},
+        {"path": "http-tool", "side": "reference", "name": "createMcpHandler, a tool that fetches its backend, 2026-07-28",
+         "rounds": [mcp("stateless-http.reference.test".into(), modern.clone(), &modern_call)]},
+        {"path": "http-tool", "side": "portcullis", "name": "public tenant, an HTTP tool calling its backend, 2026-07-28",
+         "rounds": ours("http", &|s: String| mcp(format!("{s}.localhost"), modern.clone(), &modern_call))},
         {"path": "bearer", "side": "reference", "name": "OAuthProvider + createMcpHandler, tools/call with a token",
          "rounds": [{"referenceToken": true, "host": "127.0.0.2", "method": "POST", "path": "/mcp", "headers": modern, "body": modern_call}]},
         {"path": "bearer", "side": "portcullis", "name": "OAuth tenant, tools/call 2026-07-28 with a token",
@@ -289,6 +312,7 @@ fn main() {
             "TOKEN_KEY": encode_hex(&TOKEN_KEY),
         },
         "pushes": pushes,
+        "backendPort": backend_port,
         "idp": {"port": idp_port, "clientId": IDP_CLIENT.0, "clientSecret": IDP_CLIENT.1},
         "seconds": env_number("BENCH_SECONDS", 10),
         "rounds": rounds,
@@ -385,7 +409,14 @@ fn print_report(report: &Value, rounds: u64) {
             .find(|s| s["path"] == path && s["side"] == side)
             .map(medians)
     };
-    for path in ["floor", "stateless", "bearer", "session", "refresh"] {
+    for path in [
+        "floor",
+        "stateless",
+        "http-tool",
+        "bearer",
+        "session",
+        "refresh",
+    ] {
         let (Some(ours), Some(theirs)) = (side(path, "portcullis"), side(path, "reference")) else {
             println!("  {path:<10} not measured on both sides");
             continue;
