@@ -19,6 +19,17 @@ pub struct BackendCall {
     pub assertion: Option<Assertion>,
     /// The tenant's secret the shell opens and adds, if the tool sends one.
     pub credential: Option<SealedHeader>,
+    /// The signed-in user's grant, whose token at their identity provider
+    /// the shell gets (renewed if need be) and sends as the bearer, if the
+    /// tool acts as the user.
+    pub user_token: Option<UserTokenRef>,
+}
+
+/// Whose provider token a call carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserTokenRef {
+    pub tenant: String,
+    pub grant: String,
 }
 
 /// A header whose value is a tenant secret, sealed until the shell sends it.
@@ -91,6 +102,10 @@ pub enum BackendAnswer {
     /// The user assertion could not be signed or the tenant's secret not
     /// opened (a key that does not open): nothing was sent.
     Unprepared,
+    /// The user's token at their identity provider could not be had, for
+    /// this reason (their sign-in ended, or the provider is unreachable):
+    /// nothing was sent.
+    NoUserToken(String),
 }
 
 /// A call and its answer, for the second run of the request that made it.
@@ -108,7 +123,7 @@ impl BackendAnswer {
             Self::TooLarge => "too_large".into(),
             Self::TimedOut => "timeout".into(),
             Self::Unreachable => "unreachable".into(),
-            Self::Unprepared => "unsent".into(),
+            Self::Unprepared | Self::NoUserToken(_) => "unsent".into(),
         }
     }
 }
@@ -122,6 +137,10 @@ impl Fetched {
         let added = [
             self.call.assertion.as_ref().map(|a| a.header.clone()),
             self.call.credential.as_ref().map(|c| c.name.clone()),
+            self.call
+                .user_token
+                .as_ref()
+                .map(|_| "authorization".to_owned()),
         ];
         let headers: Map<String, Value> = planned
             .headers
@@ -138,6 +157,7 @@ impl Fetched {
             BackendAnswer::Unprepared => {
                 json!({ "failed": "not sent: its secret or key does not open" })
             }
+            BackendAnswer::NoUserToken(why) => json!({ "failed": format!("not sent: {why}") }),
         };
         json!({
             "method": planned.method.as_str(),
@@ -213,6 +233,7 @@ mod tests {
                     sealed: "pcs1.secret".into(),
                     aad: "aad".into(),
                 }),
+                user_token: None,
             },
             answer: BackendAnswer::Answered {
                 status: 404,

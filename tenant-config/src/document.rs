@@ -284,11 +284,14 @@ impl TenantConfig {
         self.limits.validate().map_err(ConfigError::Limits)?;
         // An assertion names the signed-in user: a public server has none.
         if self.oauth.is_none()
-            && let Some(tool) = self.tools.iter().find(|t| t.signs_assertions())
+            && let Some(tool) = self
+                .tools
+                .iter()
+                .find(|t| t.signs_assertions() || t.acts_as_user())
         {
             return Err(ConfigError::Output {
                 tool: tool.name.clone(),
-                problem: "a user assertion needs sign-in: set up the tenant's authorization first"
+                problem: "a tool acting for the signed-in user (assertion or user token) needs sign-in: set up the tenant's authorization first"
                     .into(),
             });
         }
@@ -339,6 +342,11 @@ impl TenantConfig {
 impl ToolConfig {
     pub fn signs_assertions(&self) -> bool {
         self.http.as_ref().is_some_and(|h| h.assertion.is_some())
+    }
+
+    /// Whether it acts as the signed-in user at their identity provider.
+    pub fn acts_as_user(&self) -> bool {
+        self.http.as_ref().is_some_and(|h| h.user_token)
     }
 }
 

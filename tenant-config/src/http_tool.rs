@@ -97,6 +97,11 @@ pub struct HttpBinding {
     /// The tenant's secret each call carries, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<crate::credential::Credential>,
+    /// Whether each call acts as the signed-in user: `Authorization:
+    /// Bearer` with the user's own token at the identity provider they
+    /// signed in with (renewed when it expires).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub user_token: bool,
 }
 
 fn default_timeout() -> u32 {
@@ -212,6 +217,9 @@ impl HttpBinding {
                 .validate()
                 .or_else(|(field, message)| refuse(field, message))?;
             edge_headers.push(("http.credential.header", credential.header_name()));
+        }
+        if self.user_token {
+            edge_headers.push(("http.userToken", "authorization".into()));
         }
         for (i, (field, header)) in edge_headers.iter().enumerate() {
             let reserved = RESERVED_HEADERS.contains(&header.as_str()) && header != "authorization";
@@ -573,6 +581,7 @@ mod tests {
             max_response_bytes: DEFAULT_RESPONSE_BYTES,
             assertion: None,
             credential: None,
+            user_token: false,
         }
     }
 

@@ -594,6 +594,7 @@ async fn an_http_tool_asks_the_shell_for_its_backend_then_answers() {
             max_response_bytes: 1_000,
             assertion: None,
             credential: None,
+            user_token: false,
         }),
         ..crate::test_fixtures::tool("weather", Vec::new())
     });

@@ -294,6 +294,7 @@ mod http_tool_tests {
             max_response_bytes: 1_000,
             assertion: None,
             credential: None,
+            user_token: false,
         });
         config.tools.push(tool);
         let request = HttpRequest {

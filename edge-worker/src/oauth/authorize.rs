@@ -127,7 +127,7 @@ pub async fn start<S: AuthStore, C: EdgeCrypto, F: Fetch>(
         expires_at: authority.now + TRANSACTION_TTL,
         upstream: None,
         user: None,
-        upstream_token: None,
+        provider_tokens: Default::default(),
         csrf: None,
     };
     records::save(
@@ -287,14 +287,8 @@ pub async fn callback<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     transaction
         .scopes
         .retain(|s| grantable.contains(s.as_str()));
-    let sealed = authority
-        .crypto
-        .seal(
-            &records::upstream_token_aad(tenant, &login.user.user_id),
-            login.access_token.as_bytes(),
-        )
-        .await;
-    transaction.upstream_token = sealed;
+    transaction.provider_tokens =
+        super::user_token::seal(authority, &login.user.user_id, &login.tokens).await;
     let claims = serde_json::to_vec(&login.user).unwrap_or_default();
     let aad = records::claims_aad(tenant, &login.user.user_id);
     let Some(sealed_claims) = authority.crypto.seal(&aad, &claims).await else {
@@ -381,7 +375,7 @@ async fn issue_code<S: AuthStore, C: EdgeCrypto, F: Fetch>(
         client_id: transaction.client_id.clone(),
         user,
         scopes: transaction.scopes.clone(),
-        upstream_token: transaction.upstream_token.clone(),
+        provider_tokens: transaction.provider_tokens.clone(),
         refresh_hash: None,
         expires_at: authority.now + REFRESH_TOKEN_TTL,
         revoked: false,

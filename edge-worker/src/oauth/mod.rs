@@ -18,6 +18,7 @@ mod register;
 pub mod sweep;
 mod token;
 pub mod upstream;
+pub mod user_token;
 
 #[cfg(test)]
 pub(crate) mod tests;

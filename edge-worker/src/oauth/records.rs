@@ -82,8 +82,10 @@ pub struct Transaction {
     pub upstream: Option<UpstreamAttempt>,
     /// Set once the provider vouched for the user.
     pub user: Option<SealedUser>,
-    /// The provider's token, sealed, kept for tools (never given to clients).
-    pub upstream_token: Option<String>,
+    /// The provider's tokens, sealed, kept for tools (never given to
+    /// clients).
+    #[serde(flatten)]
+    pub provider_tokens: UpstreamHeld,
     /// The consent form's CSRF token.
     pub csrf: Option<String>,
 }
@@ -102,6 +104,24 @@ pub struct SealedUser {
     pub user_id: String,
     /// [`UserClaims`](portcullis_tenant_config::auth::UserClaims) as JSON, sealed with [`claims_aad`].
     pub claims: String,
+}
+
+/// The provider's tokens for a user, sealed (the access token with
+/// [`upstream_token_aad`], the refresh token with [`upstream_refresh_aad`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpstreamHeld {
+    #[serde(default)]
+    pub upstream_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_refresh: Option<String>,
+    /// When the access token expires, if the provider said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_expires_at: Option<u64>,
+}
+
+/// The sealing binding of a user's upstream refresh token.
+pub fn upstream_refresh_aad(tenant: &str, user_id: &str) -> String {
+    format!("portcullis/upstream-refresh/{tenant}/{user_id}")
 }
 
 /// The sealing binding of a user's upstream token.
@@ -132,7 +152,9 @@ pub struct Grant {
     pub client_id: String,
     pub user: SealedUser,
     pub scopes: Vec<String>,
-    pub upstream_token: Option<String>,
+    /// The provider's tokens for tools acting as the user.
+    #[serde(flatten)]
+    pub provider_tokens: UpstreamHeld,
     /// Hash of the one refresh token that may be used next.
     pub refresh_hash: Option<String>,
     pub expires_at: u64,

@@ -66,6 +66,8 @@ pub struct FakeIdp {
     /// What the userinfo endpoint answers; without one, discovery names
     /// none.
     pub userinfo: RefCell<Option<Value>>,
+    /// Whether renewing the user's token is refused (`invalid_grant`).
+    pub refuse_renewal: Cell<bool>,
 }
 
 impl Default for FakeIdp {
@@ -82,6 +84,7 @@ impl Default for FakeIdp {
                 "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"
             })),
             userinfo: RefCell::default(),
+            refuse_renewal: Cell::new(false),
         }
     }
 }
@@ -134,6 +137,16 @@ impl Fetch for FakeIdp {
             }
             ("POST", Some("/token")) => {
                 let form = Params::parse(request.body.as_deref().unwrap_or_default()).unwrap();
+                if form.get("grant_type") == Some("refresh_token") {
+                    let known = form.get("refresh_token") == Some("upstream-refresh");
+                    if !known || self.refuse_renewal.get() {
+                        return Ok(Fetched {
+                            status: 400,
+                            body: br#"{"error":"invalid_grant"}"#.to_vec(),
+                        });
+                    }
+                    return ok(json!({"access_token": "upstream-token-2", "expires_in": 600}));
+                }
                 // HTTP Basic, OpenID Connect's default: "acme-client:s3cret".
                 let basic = request
                     .headers
@@ -153,7 +166,8 @@ impl Fetch for FakeIdp {
                     claims["nonce"] = json!(self.nonce.borrow().clone());
                 }
                 ok(
-                    json!({"access_token": "upstream-token", "token_type": "Bearer", "id_token": id_token(&claims)}),
+                    json!({"access_token": "upstream-token", "token_type": "Bearer",
+                    "refresh_token": "upstream-refresh", "expires_in": 600, "id_token": id_token(&claims)}),
                 )
             }
             _ if request.url == CIMD_URL => ok(self.client_document.borrow().clone()),
@@ -254,10 +268,20 @@ impl Harness {
     }
 
     pub async fn send(&self, request: HttpRequest) -> HttpResponse {
+        let response = self.authority().handle(&request).await;
+        if let Some(set) = response.header("set-cookie") {
+            let pair = set.split(';').next().unwrap_or_default().to_owned();
+            *self.cookie.borrow_mut() = Some(pair);
+        }
+        response
+    }
+
+    /// The tenant's authority as of the harness's clock.
+    pub fn authority(&self) -> Authority<'_, MemoryAuthStore, TestCrypto, FakeIdp> {
         let Some(oauth) = &self.config.oauth else {
             unreachable!()
         };
-        let authority = Authority {
+        Authority {
             config: &self.config,
             oauth,
             origin: ORIGIN.into(),
@@ -269,13 +293,7 @@ impl Harness {
             fetches: &self.fetches,
             now: self.now.get(),
             usage: Default::default(),
-        };
-        let response = authority.handle(&request).await;
-        if let Some(set) = response.header("set-cookie") {
-            let pair = set.split(';').next().unwrap_or_default().to_owned();
-            *self.cookie.borrow_mut() = Some(pair);
         }
-        response
     }
 
     pub async fn get(&self, path_and_query: &str) -> HttpResponse {
@@ -577,7 +595,7 @@ async fn full_flow_issues_audience_bound_scoped_tokens_and_refreshes() {
             .await
             .unwrap()
             .unwrap();
-    let sealed = grant.upstream_token.expect("kept");
+    let sealed = grant.provider_tokens.upstream_token.expect("kept");
     assert!(!sealed.contains("upstream-token"));
     let aad = records::upstream_token_aad("acme", "acme-sso:alice");
     assert_eq!(
@@ -1233,3 +1251,4 @@ async fn revoking_a_client_ends_every_grant_and_its_registration() {
 
 mod hardening;
 mod limits;
+mod user_tokens;

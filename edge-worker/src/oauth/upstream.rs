@@ -64,8 +64,38 @@ fn fail<T>(message: impl Into<String>) -> Result<T, UpstreamError> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpstreamLogin {
     pub user: UserClaims,
-    /// The provider's access token, for tools; never handed to MCP clients.
+    /// The provider's tokens, for tools acting as the user; never handed
+    /// to MCP clients.
+    pub tokens: UpstreamTokens,
+}
+
+/// A provider's tokens for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamTokens {
     pub access_token: String,
+    /// When the provider gave one, to renew the access token with.
+    pub refresh_token: Option<String>,
+    /// Seconds the access token lasts, when the provider said.
+    pub expires_in: Option<u64>,
+}
+
+impl From<&TokenResponse> for UpstreamTokens {
+    fn from(tokens: &TokenResponse) -> Self {
+        Self {
+            access_token: tokens.access_token.clone(),
+            refresh_token: tokens.refresh_token.clone().filter(|t| !t.is_empty()),
+            expires_in: tokens.expires_in,
+        }
+    }
+}
+
+/// Why a provider's token could not be renewed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenewalError {
+    /// The provider said no: the user must sign in again.
+    Refused(String),
+    /// The provider could not be asked, or answered nonsense: try later.
+    Unavailable(String),
 }
 
 /// The redirect URI the edge registers with every provider.
@@ -173,7 +203,7 @@ pub async fn complete(
             basic,
         )
         .await?;
-        let Some(id_token) = tokens.id_token else {
+        let Some(id_token) = tokens.id_token.clone() else {
             return fail("the provider answered without an ID token");
         };
         let jwks = get_json(fetch, &discovery.jwks_uri, None).await?;
@@ -193,7 +223,7 @@ pub async fn complete(
         }
         Ok(UpstreamLogin {
             user: user_from_id_token(&provider.id, &claims),
-            access_token: tokens.access_token,
+            tokens: UpstreamTokens::from(&tokens),
         })
     } else {
         let body = encode_pairs(&[
@@ -211,7 +241,7 @@ pub async fn complete(
         let user = github_user(provider, &tokens.access_token, fetch).await?;
         Ok(UpstreamLogin {
             user,
-            access_token: tokens.access_token,
+            tokens: UpstreamTokens::from(&tokens),
         })
     }
 }
@@ -274,7 +304,81 @@ struct TokenResponse {
     #[serde(default)]
     id_token: Option<String>,
     #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    expires_in: Option<u64>,
+    #[serde(default)]
     error: Option<String>,
+}
+
+/// Renews the user's access token at `provider` with `refresh_token`
+/// (RFC 6749 §6; GitHub's form of it for GitHub).
+pub async fn renew(
+    provider: &IdentityProvider,
+    tenant: &str,
+    refresh_token: &str,
+    fetch: &impl Fetch,
+    crypto: &impl EdgeCrypto,
+) -> Result<UpstreamTokens, RenewalError> {
+    let unavailable = |e: UpstreamError| RenewalError::Unavailable(e.0);
+    let secret = crypto
+        .open_sealed(&provider.secret_aad(tenant), &provider.client_secret)
+        .await
+        .and_then(|s| String::from_utf8(s).ok())
+        .ok_or_else(|| {
+            RenewalError::Unavailable("the provider's client secret does not open".into())
+        })?;
+    let mut pairs = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+    ];
+    let (url, basic) = if provider.kind.is_openid() {
+        let discovery = discover(provider, fetch).await.map_err(unavailable)?;
+        let basic = basic_credentials(&provider.client_id, &secret);
+        (discovery.token_endpoint, Some(basic))
+    } else {
+        pairs.extend([
+            ("client_id", provider.client_id.as_str()),
+            ("client_secret", secret.as_str()),
+        ]);
+        let url = format!(
+            "{}/login/oauth/access_token",
+            provider.issuer.trim_end_matches('/')
+        );
+        (url, None)
+    };
+    let mut headers = vec![
+        (
+            "content-type",
+            "application/x-www-form-urlencoded".to_owned(),
+        ),
+        ("accept", "application/json".to_owned()),
+    ];
+    headers.extend(basic.map(|b| ("authorization", b)));
+    let request = Outbound {
+        method: "POST",
+        url,
+        headers,
+        body: Some(encode_pairs(&pairs)),
+    };
+    let fetched = send(fetch, request).await.map_err(unavailable)?;
+    let tokens: Option<TokenResponse> = json::parse(&fetched.body).ok();
+    match tokens {
+        Some(t) if fetched.status == 200 && t.error.is_none() && !t.access_token.is_empty() => {
+            Ok(UpstreamTokens::from(&t))
+        }
+        // GitHub refuses with 200 and an error; OAuth with 400 or 401.
+        Some(TokenResponse {
+            error: Some(error), ..
+        }) => Err(RenewalError::Refused(error)),
+        _ if matches!(fetched.status, 400 | 401) => {
+            Err(RenewalError::Refused(format!("status {}", fetched.status)))
+        }
+        _ => Err(RenewalError::Unavailable(format!(
+            "the provider's token endpoint answered {}",
+            fetched.status
+        ))),
+    }
 }
 
 /// `Authorization: Basic` for a client (RFC 6749 §2.3.1: each part

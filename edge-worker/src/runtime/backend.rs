@@ -1,8 +1,9 @@
 //! Sends an HTTP tool's call to the tenant's backend (see
-//! [`crate::backend`]): the tenant's sealed secret opened and the user
-//! assertion signed only at the moment of sending, no redirects followed, the call's timeout, its response limit
-//! counted while reading, and failures told apart as the tool's result
-//! needs them.
+//! [`crate::backend`]): the tenant's sealed secret opened, the user
+//! assertion signed and the user's provider token fetched (renewed if need
+//! be) only at the moment of sending; no redirects followed, the call's
+//! timeout, its response limit counted while reading, and failures told
+//! apart as the tool's result needs them.
 
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
@@ -12,10 +13,19 @@ use crate::oauth::upstream::EdgeCrypto;
 
 /// Sends `call`; what happened is always an answer.
 pub async fn send(env: &Env, call: BackendCall) -> Fetched {
-    let Some(added) = prepare(env, &call).await else {
+    let Some(mut added) = prepare(env, &call).await else {
         let answer = BackendAnswer::Unprepared;
         return Fetched { call, answer };
     };
+    if let Some(user) = &call.user_token {
+        match super::tenant_auth::user_token(env, user).await {
+            Ok(token) => added.push(("authorization".into(), format!("Bearer {token}"))),
+            Err(why) => {
+                let answer = BackendAnswer::NoUserToken(why);
+                return Fetched { call, answer };
+            }
+        }
+    }
     let answer = match attempt(&call, added).await {
         Ok(answer) => answer,
         Err(e) => {

@@ -13,9 +13,12 @@ use worker::{
 
 use super::objects::Object;
 use super::{into_http_request, into_worker_response, vars, webcrypto};
+use crate::backend::UserTokenRef;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::records::{AuthStore, StorageError};
+use crate::oauth::upstream::EdgeCrypto;
 use crate::oauth::upstream::{Fetch, Fetched, MAX_UPSTREAM_BODY, Outbound};
+use crate::oauth::user_token::{USER_TOKEN_PATH, UserToken, UserTokenAsk};
 use crate::oauth::{Authority, oauth_error, sweep};
 use crate::rate::RateCounter;
 use crate::store::{ConfigStore, revocation_key};
@@ -45,6 +48,57 @@ pub async fn forward(env: &Env, tenant: &str, request: &HttpRequest) -> worker::
     let url = format!("{}{}{query}", request.origin(), request.path);
     stub.fetch_with_request(Request::new_with_init(&url, &init)?)
         .await
+}
+
+/// The token of the signed-in user `user` at their identity provider, as
+/// the tenant's object keeps it (renewed there if it expired), opened; or
+/// why there is none, in words for the tool's result.
+pub async fn user_token(env: &Env, user: &UserTokenRef) -> Result<String, String> {
+    let unavailable =
+        || "Your identity provider's token cannot be had right now; try again.".to_owned();
+    let ask = serde_json::to_string(&UserTokenAsk {
+        grant: user.grant.clone(),
+    })
+    .map_err(|_| unavailable())?;
+    let host = format!(
+        "{}.{}",
+        user.tenant,
+        vars::edge_domain(env).map_err(|_| unavailable())?
+    );
+    let headers = Headers::new();
+    headers.set("host", &host).map_err(|_| unavailable())?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(ask.into()));
+    let url = format!("https://{host}{USER_TOKEN_PATH}");
+    let answered = async {
+        let stub = Object::TenantAuth(&user.tenant).stub(env)?;
+        let mut response = stub
+            .fetch_with_request(Request::new_with_init(&url, &init)?)
+            .await?;
+        response.text().await
+    }
+    .await;
+    let token: UserToken = match answered.map(|t| portcullis_tenant_config::json::parse(&t)) {
+        Ok(Ok(token)) => token,
+        other => {
+            crate::log::error(&format!("user token of {}: {other:?}", user.tenant));
+            return Err(unavailable());
+        }
+    };
+    match token {
+        UserToken::Sealed { sealed, user: id } => {
+            let (seal_key, previous) = vars::seal_keys(env).map_err(|_| unavailable())?;
+            let crypto = webcrypto::EdgeWebCrypto::new(seal_key, previous);
+            let aad = crate::oauth::records::upstream_token_aad(&user.tenant, &id);
+            let opened = crypto.open_sealed(&aad, &sealed).await;
+            opened
+                .and_then(|t| String::from_utf8(t).ok())
+                .ok_or_else(unavailable)
+        }
+        UserToken::Ended { why } | UserToken::Unavailable { why } => Err(why),
+    }
 }
 
 /// One tenant's authorization server and its records.
@@ -130,6 +184,19 @@ impl DurableObject for McpTenantAuth {
             now: super::now_seconds(),
             usage: RefCell::default(),
         };
+        // The runtime's own question (a tool acting as the user): only the
+        // Worker reaches an object, and it forwards no such path.
+        if request.path == USER_TOKEN_PATH && request.method == "POST" {
+            let answer = match portcullis_tenant_config::json::parse::<UserTokenAsk>(&request.body)
+            {
+                Ok(ask) => match authority.user_token(&ask).await {
+                    Ok(token) => HttpResponse::json(200, &token),
+                    Err(_) => HttpResponse::error(503, "unavailable", "storage is unavailable"),
+                },
+                Err(_) => HttpResponse::error(400, "invalid_request", "not a user-token question"),
+            };
+            return into_worker_response(answer);
+        }
         let started = worker::Date::now().as_millis();
         let answer = authority.handle(&request).await;
         let usage = authority.usage.take();

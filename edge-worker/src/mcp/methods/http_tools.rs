@@ -16,7 +16,7 @@ use portcullis_tenant_config::credential::{Credential, credential_aad};
 
 use super::{Call, tool_error};
 use crate::auth::Caller;
-use crate::backend::{Assertion, BackendAnswer, BackendCall, SealedHeader};
+use crate::backend::{Assertion, BackendAnswer, BackendCall, SealedHeader, UserTokenRef};
 use crate::mcp::jsonrpc::RpcError;
 use crate::outside::{Needed, Obtained};
 
@@ -55,12 +55,25 @@ pub fn call(
             }
         },
     };
+    let user_token = match (http.user_token, call.caller.claims()) {
+        (false, _) => None,
+        (true, Some(claims)) => Some(UserTokenRef {
+            tenant: call.config.tenant.clone(),
+            grant: claims.g,
+        }),
+        (true, None) => {
+            return Ok(tool_error(
+                "This tool acts as the signed-in user, and this call has none.",
+            ));
+        }
+    };
     let wanted = BackendCall {
         planned,
         timeout_ms: http.timeout_ms,
         max_response_bytes: http.max_response_bytes,
         assertion,
         credential,
+        user_token,
     };
     let fetched = call.obtained.and_then(Obtained::backend);
     match fetched.filter(|fetched| fetched.call == wanted) {
@@ -146,6 +159,7 @@ fn result(tool: &ToolConfig, sent: &BackendCall, answer: &BackendAnswer, version
                 "The call's credentials (the user assertion or the tenant's secret) could not be prepared; it was not sent.",
             );
         }
+        BackendAnswer::NoUserToken(why) => return tool_error(why),
     };
     if !(200..300).contains(&status) {
         let words: String = String::from_utf8_lossy(body)
@@ -243,6 +257,7 @@ mod tests {
                 max_response_bytes: 1_000,
                 assertion: None,
                 credential: None,
+                user_token: false,
             }),
         });
         config
@@ -501,6 +516,7 @@ mod tests {
                     max_response_bytes: 1_000,
                     assertion: None,
                     credential: None,
+                    user_token: false,
                 }
                 .plan(json!({"city": "Bergen"}).as_object().unwrap())
                 .unwrap(),
@@ -508,6 +524,7 @@ mod tests {
                 max_response_bytes: 1_000,
                 assertion: None,
                 credential: None,
+                user_token: None,
             },
             answer: answered(200, "text/plain", "rain"),
         }));
