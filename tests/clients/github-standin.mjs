@@ -7,7 +7,10 @@
 //   node github-standin.mjs <port> <client-id> <client-secret>
 // Users: any login signs in; "octocat" is in the "acme" organisation and has
 // a verified octocat@acme.com; everyone else belongs to no organisation.
-// Prints "ready <base-url>".
+// With GITHUB_TOKEN_SECONDS set, user tokens expire after that long and come
+// with refresh tokens, as a GitHub App's user-to-server tokens do; POST
+// /_refuse-renewal makes every later renewal fail (bad_refresh_token), and
+// GET /_renewals counts the renewals so far. Prints "ready <base-url>".
 import http from "node:http";
 import crypto from "node:crypto";
 
@@ -15,6 +18,24 @@ const [port, clientId, clientSecret] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 const codes = new Map(); // code -> {login, redirectUri, challenge}
 const tokens = new Map(); // token -> login
+const refreshTokens = new Map(); // refresh token -> login
+const expiresIn = Number(process.env.GITHUB_TOKEN_SECONDS ?? 0);
+let refuseRenewal = false;
+let renewals = 0;
+
+/// A new user token for `login`, with a refresh token when tokens expire.
+function issue(login) {
+  const token = `ghu_${crypto.randomBytes(18).toString("base64url")}`;
+  tokens.set(token, login);
+  const answer = { access_token: token, token_type: "bearer", scope: "read:org,read:user,user:email" };
+  if (expiresIn) {
+    const refresh = `ghr_${crypto.randomBytes(18).toString("base64url")}`;
+    refreshTokens.set(refresh, login);
+    Object.assign(answer, { expires_in: expiresIn, refresh_token: refresh, refresh_token_expires_in: 15897600 });
+    setTimeout(() => tokens.delete(token), expiresIn * 1000).unref();
+  }
+  return answer;
+}
 
 const user = (login) => ({
   login,
@@ -66,6 +87,11 @@ const server = http.createServer(async (req, res) => {
     res.writeHead(302, { location: back.toString() });
     return res.end();
   }
+  if (req.method === "POST" && url.pathname === "/_refuse-renewal") {
+    refuseRenewal = true;
+    return json(res, 200, { refuseRenewal });
+  }
+  if (req.method === "GET" && url.pathname === "/_renewals") return json(res, 200, { renewals });
   if (req.method === "POST" && url.pathname === "/login/oauth/access_token") {
     const form = new URLSearchParams(await readBody(req));
     const grant = codes.get(form.get("code"));
@@ -74,17 +100,23 @@ const server = http.createServer(async (req, res) => {
     const error = (e, d) => json(res, 200, { error: e, error_description: d, error_uri: "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors" });
     if (form.get("client_id") !== clientId || form.get("client_secret") !== clientSecret)
       return error("incorrect_client_credentials", "The client_id and/or client_secret passed are incorrect.");
+    if (form.get("grant_type") === "refresh_token") {
+      const login = refreshTokens.get(form.get("refresh_token"));
+      refreshTokens.delete(form.get("refresh_token"));
+      if (!login || refuseRenewal) return error("bad_refresh_token", "The refresh token passed is incorrect or expired.");
+      renewals += 1;
+      return json(res, 200, issue(login));
+    }
     if (!grant || grant.redirectUri !== form.get("redirect_uri")) return error("bad_verification_code", "The code passed is incorrect or expired.");
     const verifier = form.get("code_verifier") ?? "";
     if (grant.challenge && crypto.createHash("sha256").update(verifier).digest("base64url") !== grant.challenge)
       return error("bad_verification_code", "The code passed is incorrect or expired.");
-    const token = `gho_${crypto.randomBytes(18).toString("base64url")}`;
-    tokens.set(token, grant.login);
+    const issued = issue(grant.login);
     if (!(req.headers.accept ?? "").includes("application/json")) {
       res.writeHead(200, { "content-type": "application/x-www-form-urlencoded" });
-      return res.end(`access_token=${token}&scope=read%3Aorg%2Cread%3Auser%2Cuser%3Aemail&token_type=bearer`);
+      return res.end(new URLSearchParams(Object.entries(issued).map(([k, v]) => [k, String(v)])).toString());
     }
-    return json(res, 200, { access_token: token, token_type: "bearer", scope: "read:org,read:user,user:email" });
+    return json(res, 200, issued);
   }
   // The REST API: a token and a User-Agent are required, as on GitHub.
   if (req.method === "GET" && ["/user", "/user/emails", "/user/orgs"].includes(url.pathname)) {

@@ -16,4 +16,5 @@ mod publish_retries;
 mod python_client;
 mod sessions;
 mod user_assertions;
+mod user_tokens;
 mod walking_skeleton;

@@ -39,6 +39,18 @@ impl IdentityProvider {
         Self::start("github-standin.mjs", &[], &[]).await
     }
 
+    /// The GitHub stand-in with user tokens lasting `seconds`, renewed with
+    /// refresh tokens (a GitHub App's user-to-server tokens).
+    pub async fn github_expiring(seconds: u64) -> Self {
+        let seconds = seconds.to_string();
+        Self::start(
+            "github-standin.mjs",
+            &[],
+            &[("GITHUB_TOKEN_SECONDS", &seconds)],
+        )
+        .await
+    }
+
     /// Runs `script <port> <client-id> <client-secret> <extra>…` and returns
     /// once it prints `ready <base-url>`.
     async fn start(script: &str, extra: &[&str], env: &[(&str, &str)]) -> Self {

@@ -428,6 +428,12 @@ impl<S: ConfigStore + CommandNonces + RateLimiter, V: SignatureVerifier> Edge<'_
         let (Caller::User(claims), Some(oauth)) = (&caller, &config.oauth) else {
             return Ok(caller);
         };
+        // A request run again with what it needed from outside passed this
+        // check the first time; what it obtained may have ended its grant
+        // (a refused renewal of the user's token), which its answer says.
+        if self.obtained.is_some() {
+            return Ok(caller);
+        }
         match self.store.is_revoked(&config.tenant, &claims.g).await {
             Ok(false) => Ok(caller),
             Ok(true) => Err(auth::challenge(

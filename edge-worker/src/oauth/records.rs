@@ -114,9 +114,10 @@ pub struct UpstreamHeld {
     pub upstream_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upstream_refresh: Option<String>,
-    /// When the access token expires, if the provider said.
+    /// When to renew the access token: a little before the provider said
+    /// it expires (none: it does not).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upstream_expires_at: Option<u64>,
+    pub upstream_renew_at: Option<u64>,
 }
 
 /// The sealing binding of a user's upstream refresh token.

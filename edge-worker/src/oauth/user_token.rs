@@ -15,7 +15,8 @@ use crate::oauth::records::AuthStore;
 /// The path the runtime asks the tenant's object at.
 pub const USER_TOKEN_PATH: &str = "/internal/user-token";
 
-/// How long before its expiry a token is renewed rather than sent.
+/// How long before its expiry a token is renewed rather than sent (at
+/// most a quarter of its life).
 const RENEW_MARGIN_SECONDS: u64 = 60;
 
 /// What the runtime asks: the token of the grant a call's access token
@@ -55,7 +56,9 @@ pub async fn seal<S, C: EdgeCrypto, F>(
             Some(token) => crypto.seal(&refresh, token.as_bytes()).await,
             None => None,
         },
-        upstream_expires_at: tokens.expires_in.map(|s| authority.now + s),
+        upstream_renew_at: tokens
+            .expires_in
+            .map(|s| authority.now + s - RENEW_MARGIN_SECONDS.min(s / 4)),
     }
 }
 
@@ -75,8 +78,8 @@ impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
         };
         let fresh = grant
             .provider_tokens
-            .upstream_expires_at
-            .is_none_or(|at| self.now + RENEW_MARGIN_SECONDS < at);
+            .upstream_renew_at
+            .is_none_or(|at| self.now < at);
         if fresh {
             return Ok(UserToken::Sealed { sealed, user });
         }
