@@ -363,6 +363,10 @@ async fn an_admin_imports_tools_from_an_openapi_description() {
     let key = &tools["items"][1]["http"]["credential"];
     assert_eq!(key["saved"], true, "the typed key is saved: {tools}");
     assert!(!tools.to_string().contains("ui-pet-key"));
+    assert!(
+        step("toolsText").to_string().contains("sends a secret"),
+        "the list shows which tools send the tenant's secret: {seen}"
+    );
     assert!(step("memoryBefore").to_string().contains("Off"), "{seen}");
     assert!(step("memoryRefusal").to_string().contains("1 to"), "{seen}");
     assert!(step("memory").to_string().contains("5 notes"), "{seen}");

@@ -94,11 +94,19 @@ fn ToolList(tools: Vec<Tool>, slug: Signal<String>) -> impl IntoView {
                 let shown = t.title.clone().unwrap_or_else(|| t.name.clone());
                 let href = format!("/tenants/{}/tools/{}", slug.get_untracked(), crate::api::segment(&t.name));
                 let scopes = (!t.scopes.is_empty()).then(|| format!("needs {}", t.scopes.join(", ")));
+                let http = t.http.as_ref();
+                // What an HTTP tool sends on the user's behalf, at a glance.
+                let acting = [
+                    http.filter(|h| h.user_token).map(|_| "acts as the user"),
+                    http.filter(|h| h.assertion.is_some()).map(|_| "signs the user"),
+                    http.filter(|h| h.credential.is_some()).map(|_| "sends a secret"),
+                ];
                 view! {
                     <li data-tool=key>
                         <a href=href><strong>{shown}</strong></a>
                         " "<code>{t.name}</code>
                         {scopes.map(|s| view! { " "<span class="badge">{s}</span> })}
+                        {acting.into_iter().flatten().map(|a| view! { " "<span class="badge" data-acting=a>{a}</span> }).collect_view()}
                         <p>{t.description}</p>
                     </li>
                 }
