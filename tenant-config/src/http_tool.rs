@@ -386,6 +386,75 @@ fn header_value(argument: &str, value: &Value) -> Result<String, PlanError> {
     Ok(text)
 }
 
+/// Where an argument of a binding goes (for showing an admin).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    Url,
+    Query,
+    Header(String),
+    Body,
+}
+
+/// A piece of a URL template as written: literal text, or an expression
+/// (`{?units,lang}`) with the arguments it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlPart {
+    Text(String),
+    Expression { text: String, names: Vec<String> },
+}
+
+impl HttpBinding {
+    /// The URL template in pieces, or why it does not parse.
+    pub fn url_parts(&self) -> Result<Vec<UrlPart>, String> {
+        let template = Template::parse(&self.url)?;
+        Ok(template
+            .parts
+            .iter()
+            .map(|part| match part {
+                Part::Literal(text) => UrlPart::Text((*text).to_owned()),
+                Part::Expression { operator, names } => {
+                    let (first, ..) = operator.rules();
+                    UrlPart::Expression {
+                        text: format!("{{{first}{}}}", names.join(",")),
+                        names: names.iter().map(|n| (*n).to_owned()).collect(),
+                    }
+                }
+            })
+            .collect())
+    }
+
+    /// Where each of `arguments` goes when the tool is called.
+    pub fn placements<'a>(&self, arguments: &[&'a str]) -> Vec<(&'a str, Placement)> {
+        let in_url: Vec<String> = match self.url_parts() {
+            Ok(parts) => parts
+                .into_iter()
+                .flat_map(|p| match p {
+                    UrlPart::Expression { names, .. } => names,
+                    UrlPart::Text(_) => Vec::new(),
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        arguments
+            .iter()
+            .map(|name| {
+                let place = if in_url.iter().any(|n| n == name) {
+                    Placement::Url
+                } else if self.query.iter().any(|q| q == name) {
+                    Placement::Query
+                } else if let Some(header) = self.headers.get(*name) {
+                    Placement::Header(header.clone())
+                } else if self.method.has_body() {
+                    Placement::Body
+                } else {
+                    Placement::Query
+                };
+                (*name, place)
+            })
+            .collect()
+    }
+}
+
 /// A parsed URL template: literal text and expressions.
 struct Template<'a> {
     parts: Vec<Part<'a>>,
@@ -587,6 +656,40 @@ mod tests {
 
     fn args(value: Value) -> Map<String, Value> {
         value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn an_admin_sees_where_each_argument_goes() {
+        let mut b = binding(
+            HttpMethod::Post,
+            "https://api.acme.test/w/{city}{?units,lang}",
+        );
+        b.query = vec!["page".into()];
+        b.headers = [("trace".to_owned(), "X-Trace".to_owned())].into();
+        let parts = b.url_parts().unwrap();
+        assert_eq!(parts[0], UrlPart::Text("https://api.acme.test/w/".into()));
+        assert_eq!(
+            parts[2],
+            UrlPart::Expression {
+                text: "{?units,lang}".into(),
+                names: vec!["units".into(), "lang".into()]
+            }
+        );
+        let placed = b.placements(&["city", "lang", "page", "trace", "note"]);
+        assert_eq!(
+            placed,
+            [
+                ("city", Placement::Url),
+                ("lang", Placement::Url),
+                ("page", Placement::Query),
+                ("trace", Placement::Header("X-Trace".into())),
+                ("note", Placement::Body),
+            ]
+        );
+        b.method = HttpMethod::Get;
+        assert_eq!(b.placements(&["note"]), [("note", Placement::Query)]);
+        b.url = "https://x/{".into();
+        assert!(b.url_parts().is_err());
     }
 
     #[test]

@@ -54,6 +54,11 @@ try {
   out.steps.tools = await page.locator("table.tools tbody tr").allInnerTexts().catch(() => []);
   out.steps.toolsText = await page.locator("section.page").innerText();
   await shot("4-tools-after-import");
+  // An imported tool's editor says what its binding does.
+  await page.goto(new URL(`/tenants/${slug}/tools/getPetById`, page.url()).href, { waitUntil: "networkidle" });
+  out.steps.binding = await page.locator(".binding-summary").innerText();
+  out.steps.bindingMarks = await page.locator(".binding-summary mark.argument").allInnerTexts();
+  await shot("4b-imported-tool-binding");
   // The same admin gives the tenant's users a memory.
   await page.goto(new URL(`/tenants/${slug}`, page.url()).href, { waitUntil: "networkidle" });
   out.steps.memoryBefore = await page.locator("p[data-memory]").innerText();

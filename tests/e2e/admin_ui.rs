@@ -367,6 +367,10 @@ async fn an_admin_imports_tools_from_an_openapi_description() {
         step("toolsText").to_string().contains("sends a secret"),
         "the list shows which tools send the tenant's secret: {seen}"
     );
+    let binding = step("binding").to_string();
+    assert!(binding.contains("petId → the URL"), "{seen}");
+    assert!(binding.contains("the tenant's secret in api_key"), "{seen}");
+    assert_eq!(step("bindingMarks"), json!(["{petId}"]), "{seen}");
     assert!(step("memoryBefore").to_string().contains("Off"), "{seen}");
     assert!(step("memoryRefusal").to_string().contains("1 to"), "{seen}");
     assert!(step("memory").to_string().contains("5 notes"), "{seen}");

@@ -442,6 +442,7 @@ pub(super) fn ToolEditor(
                                 .or_else(server_error("http.headers")).or_else(server_error("http.query"))
                                 .or_else(server_error("http.timeoutMs")).or_else(server_error("http.maxResponseBytes"))}
                         </p>
+                        <super::binding::BindingSummary http schema/>
                     </details>
                     <FormError problem fields=TOOL_FIELDS/>
                     <p class="saved" role="status">{saved}</p>

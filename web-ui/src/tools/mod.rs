@@ -3,8 +3,10 @@
 //! and by the control plane on saving (is it a valid schema?), errors next
 //! to the field at fault; a preview shows the tool as `tools/list` gives
 //! it to MCP clients. The pages are here; the editor is [`editor`], the
-//! "Try it" panel [`try_panel`], the OpenAPI import [`import`].
+//! "Try it" panel [`try_panel`], the OpenAPI import [`import`], what an
+//! HTTP binding does [`binding`].
 
+mod binding;
 mod editor;
 mod import;
 mod try_panel;
