@@ -55,9 +55,22 @@ pub struct Assertion {
     pub key_aad: String,
     pub claims: Map<String, Value>,
     pub lifetime_secs: u32,
+    /// Whose grant to ask for what the provider said about the user
+    /// (`email`, `name`), added when known.
+    pub user: UserTokenRef,
 }
 
 impl Assertion {
+    /// The user's `email` and `name` added, where known.
+    pub fn with_identity(mut self, email: Option<String>, name: Option<String>) -> Self {
+        for (claim, value) in [("email", email), ("name", name)] {
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                self.claims.insert(claim.into(), value.into());
+            }
+        }
+        self
+    }
+
     /// The JWS signing input (`header.payload`, base64url) of the
     /// assertion signed at `now` with id `jti`.
     pub fn signing_input(&self, now: u64, jti: &str) -> String {
@@ -184,6 +197,10 @@ mod tests {
                 .cloned()
                 .unwrap_or_default(),
             lifetime_secs: 120,
+            user: UserTokenRef {
+                tenant: "acme".into(),
+                grant: "grant-1".into(),
+            },
         }
     }
 
@@ -249,6 +266,18 @@ mod tests {
                 "answer": {"status": 404}})
         );
         assert!(!shown.to_string().contains("pcs1"));
+    }
+
+    #[test]
+    fn email_and_name_are_added_when_known() {
+        let claims = assertion("x-user")
+            .with_identity(Some("ada@acme.test".into()), None)
+            .claims;
+        assert_eq!(claims["email"], "ada@acme.test");
+        assert!(claims.get("name").is_none());
+        let blank = assertion("x-user").with_identity(Some(String::new()), Some("Ada".into()));
+        assert!(blank.claims.get("email").is_none());
+        assert_eq!(blank.claims["name"], "Ada");
     }
 
     #[test]

@@ -148,6 +148,9 @@ async fn backends_verify_the_user_with_the_tenants_keys_through_rotation() {
     assert_eq!(verified["aud"], base.as_str(), "{verified}");
     assert_eq!(verified["client_id"], run["clientId"], "{verified}");
     assert_eq!(verified["tool"], "whoami");
+    // What the identity provider said about the user, where it said it.
+    assert_eq!(verified["email"], "alice@acme.com", "{verified}");
+    assert_eq!(verified["name"], "alice", "{verified}");
     assert!(
         verified["sub"]
             .as_str()

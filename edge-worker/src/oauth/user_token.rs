@@ -1,9 +1,11 @@
-//! The user's own token at their identity provider, for the tools a tenant
-//! lets act as the user: kept sealed in the user's grant from sign-in,
-//! renewed with the provider's refresh token when it has expired, and —
-//! when the provider refuses to renew it — the grant ended, so the client
-//! signs the user in again. Asked for by the runtime when it sends such a
-//! tool's call (never reachable from outside the Worker).
+//! What the runtime asks the tenant's authority about a signed-in user when
+//! it sends an HTTP tool's call (never reachable from outside the Worker):
+//! their own token at their identity provider, for the tools a tenant lets
+//! act as the user — kept sealed in the user's grant from sign-in, renewed
+//! with the provider's refresh token when it has expired, and, when the
+//! provider refuses to renew it, the grant ended so the client signs the
+//! user in again; and what the provider said about them (email, name),
+//! for the user assertion.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,8 +14,17 @@ use super::upstream::{EdgeCrypto, Fetch, RenewalError, UpstreamTokens, renew};
 use super::{Authority, Halt};
 use crate::oauth::records::AuthStore;
 
-/// The path the runtime asks the tenant's object at.
+/// The path the runtime asks the tenant's object at for the user's token.
 pub const USER_TOKEN_PATH: &str = "/internal/user-token";
+/// The path it asks at for what the provider said about the user.
+pub const USER_CLAIMS_PATH: &str = "/internal/user-claims";
+
+/// What the provider said about the user, sealed with
+/// [`records::claims_aad`]; none once the grant has ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserClaimsAnswer {
+    pub sealed: Option<String>,
+}
 
 /// How long before its expiry a token is renewed rather than sent (at
 /// most a quarter of its life).
@@ -63,6 +74,16 @@ pub async fn seal<S, C: EdgeCrypto, F>(
 }
 
 impl<S: AuthStore, C: EdgeCrypto, F: Fetch> Authority<'_, S, C, F> {
+    /// The grant's user claims, still sealed, while the grant lasts.
+    pub async fn user_claims(&self, ask: &UserTokenAsk) -> Result<UserClaimsAnswer, Halt> {
+        let grant: Option<Grant> =
+            records::load(self.store, &records::grant_key(&ask.grant)).await?;
+        let live = grant.filter(|g| !g.revoked && g.expires_at > self.now);
+        Ok(UserClaimsAnswer {
+            sealed: live.map(|g| g.user.claims),
+        })
+    }
+
     /// The grant's upstream access token, renewed first if it has expired.
     pub async fn user_token(&self, ask: &UserTokenAsk) -> Result<UserToken, Halt> {
         let key = records::grant_key(&ask.grant);

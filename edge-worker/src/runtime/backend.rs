@@ -52,7 +52,16 @@ async fn prepare(env: &Env, call: &BackendCall) -> Option<Vec<(String, String)>>
     let (seal_key, previous) = vars::seal_keys(env).ok()?;
     let crypto = webcrypto::EdgeWebCrypto::new(seal_key, previous);
     if let Some(assertion) = &call.assertion {
-        added.push((assertion.header.clone(), sign(&crypto, assertion).await?));
+        // Who the user is, as their provider said, when it can be had.
+        let sub = assertion
+            .claims
+            .get("sub")
+            .and_then(|s| s.as_str())
+            .unwrap_or_default();
+        let known = super::tenant_auth::user_claims(env, &assertion.user, sub).await;
+        let (email, name) = known.map(|c| (c.email, c.name)).unwrap_or_default();
+        let assertion = assertion.clone().with_identity(email, name);
+        added.push((assertion.header.clone(), sign(&crypto, &assertion).await?));
     }
     if let Some(secret) = &call.credential {
         let Some(value) = crypto.open_sealed(&secret.aad, &secret.sealed).await else {

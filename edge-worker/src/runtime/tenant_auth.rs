@@ -18,11 +18,14 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::records::{AuthStore, StorageError};
 use crate::oauth::upstream::EdgeCrypto;
 use crate::oauth::upstream::{Fetch, Fetched, MAX_UPSTREAM_BODY, Outbound};
-use crate::oauth::user_token::{USER_TOKEN_PATH, UserToken, UserTokenAsk};
+use crate::oauth::user_token::{
+    USER_CLAIMS_PATH, USER_TOKEN_PATH, UserClaimsAnswer, UserToken, UserTokenAsk,
+};
 use crate::oauth::{Authority, oauth_error, sweep};
 use crate::rate::RateCounter;
 use crate::store::{ConfigStore, revocation_key};
 use crate::tokens::{ACCESS_TOKEN_TTL, AccessTokens};
+use portcullis_tenant_config::auth::UserClaims;
 
 /// Hands a request for `/authorize`, `/token`, … to the tenant's object.
 pub async fn forward(env: &Env, tenant: &str, request: &HttpRequest) -> worker::Result<Response> {
@@ -50,29 +53,26 @@ pub async fn forward(env: &Env, tenant: &str, request: &HttpRequest) -> worker::
         .await
 }
 
-/// The token of the signed-in user `user` at their identity provider, as
-/// the tenant's object keeps it (renewed there if it expired), opened; or
-/// why there is none, in words for the tool's result.
-pub async fn user_token(env: &Env, user: &UserTokenRef) -> Result<String, String> {
-    let unavailable =
-        || "Your identity provider's token cannot be had right now; try again.".to_owned();
-    let ask = serde_json::to_string(&UserTokenAsk {
-        grant: user.grant.clone(),
-    })
-    .map_err(|_| unavailable())?;
-    let host = format!(
-        "{}.{}",
-        user.tenant,
-        vars::edge_domain(env).map_err(|_| unavailable())?
-    );
-    let headers = Headers::new();
-    headers.set("host", &host).map_err(|_| unavailable())?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(ask.into()));
-    let url = format!("https://{host}{USER_TOKEN_PATH}");
-    let answered = async {
+/// Asks the tenant's object at `path` about the grant of `user` (see
+/// [`crate::oauth::user_token`]), its answer parsed; `None` when it cannot
+/// be asked or answers nonsense (logged).
+async fn ask_about<T: serde::de::DeserializeOwned>(
+    env: &Env,
+    user: &UserTokenRef,
+    path: &str,
+) -> Option<T> {
+    let asked = async {
+        let ask = serde_json::to_string(&UserTokenAsk {
+            grant: user.grant.clone(),
+        })?;
+        let host = format!("{}.{}", user.tenant, vars::edge_domain(env)?);
+        let headers = Headers::new();
+        headers.set("host", &host)?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(ask.into()));
+        let url = format!("https://{host}{path}");
         let stub = Object::TenantAuth(&user.tenant).stub(env)?;
         let mut response = stub
             .fetch_with_request(Request::new_with_init(&url, &init)?)
@@ -80,25 +80,49 @@ pub async fn user_token(env: &Env, user: &UserTokenRef) -> Result<String, String
         response.text().await
     }
     .await;
-    let token: UserToken = match answered.map(|t| portcullis_tenant_config::json::parse(&t)) {
-        Ok(Ok(token)) => token,
-        other => {
-            crate::log::error(&format!("user token of {}: {other:?}", user.tenant));
-            return Err(unavailable());
-        }
+    let failed = |why: String| {
+        crate::log::error(&format!("asking {path} of {}: {why}", user.tenant));
+        None
     };
-    match token {
-        UserToken::Sealed { sealed, user: id } => {
-            let (seal_key, previous) = vars::seal_keys(env).map_err(|_| unavailable())?;
-            let crypto = webcrypto::EdgeWebCrypto::new(seal_key, previous);
-            let aad = crate::oauth::records::upstream_token_aad(&user.tenant, &id);
-            let opened = crypto.open_sealed(&aad, &sealed).await;
-            opened
-                .and_then(|t| String::from_utf8(t).ok())
-                .ok_or_else(unavailable)
-        }
-        UserToken::Ended { why } | UserToken::Unavailable { why } => Err(why),
+    match asked.map(|t| portcullis_tenant_config::json::parse(&t)) {
+        Ok(Ok(answer)) => Some(answer),
+        Ok(Err(e)) => failed(e.to_string()),
+        Err(e) => failed(e.to_string()),
     }
+}
+
+/// The token of the signed-in user `user` at their identity provider, as
+/// the tenant's object keeps it (renewed there if it expired), opened; or
+/// why there is none, in words for the tool's result.
+pub async fn user_token(env: &Env, user: &UserTokenRef) -> Result<String, String> {
+    let unavailable =
+        || "Your identity provider's token cannot be had right now; try again.".to_owned();
+    match ask_about(env, user, USER_TOKEN_PATH).await {
+        Some(UserToken::Sealed { sealed, user: id }) => {
+            let aad = crate::oauth::records::upstream_token_aad(&user.tenant, &id);
+            let opened = open(env, &aad, &sealed).await;
+            opened.ok_or_else(unavailable)
+        }
+        Some(UserToken::Ended { why } | UserToken::Unavailable { why }) => Err(why),
+        None => Err(unavailable()),
+    }
+}
+
+/// What the user's identity provider said about them (for the user
+/// assertion's `email` and `name`), while their grant lasts.
+pub async fn user_claims(env: &Env, user: &UserTokenRef, user_id: &str) -> Option<UserClaims> {
+    let answer: UserClaimsAnswer = ask_about(env, user, USER_CLAIMS_PATH).await?;
+    let aad = crate::oauth::records::claims_aad(&user.tenant, user_id);
+    let opened = open(env, &aad, &answer.sealed?).await?;
+    portcullis_tenant_config::json::parse(&opened).ok()
+}
+
+/// `sealed` opened with the edge's seal keys, as text.
+async fn open(env: &Env, aad: &str, sealed: &str) -> Option<String> {
+    let (seal_key, previous) = vars::seal_keys(env).ok()?;
+    let crypto = webcrypto::EdgeWebCrypto::new(seal_key, previous);
+    let opened = crypto.open_sealed(aad, sealed).await?;
+    String::from_utf8(opened).ok()
 }
 
 /// One tenant's authorization server and its records.
@@ -186,16 +210,27 @@ impl DurableObject for McpTenantAuth {
         };
         // The runtime's own question (a tool acting as the user): only the
         // Worker reaches an object, and it forwards no such path.
-        if request.path == USER_TOKEN_PATH && request.method == "POST" {
-            let answer = match portcullis_tenant_config::json::parse::<UserTokenAsk>(&request.body)
-            {
-                Ok(ask) => match authority.user_token(&ask).await {
-                    Ok(token) => HttpResponse::json(200, &token),
-                    Err(_) => HttpResponse::error(503, "unavailable", "storage is unavailable"),
-                },
-                Err(_) => HttpResponse::error(400, "invalid_request", "not a user-token question"),
+        if [USER_TOKEN_PATH, USER_CLAIMS_PATH].contains(&request.path.as_str())
+            && request.method == "POST"
+        {
+            let ask = portcullis_tenant_config::json::parse::<UserTokenAsk>(&request.body);
+            let answer = match ask {
+                Ok(ask) if request.path == USER_TOKEN_PATH => authority
+                    .user_token(&ask)
+                    .await
+                    .map(|token| HttpResponse::json(200, &token)),
+                Ok(ask) => authority
+                    .user_claims(&ask)
+                    .await
+                    .map(|claims| HttpResponse::json(200, &claims)),
+                Err(_) => Ok(HttpResponse::error(
+                    400,
+                    "invalid_request",
+                    "not a question about a user",
+                )),
             };
-            return into_worker_response(answer);
+            let storage_down = || HttpResponse::error(503, "unavailable", "storage is unavailable");
+            return into_worker_response(answer.unwrap_or_else(|_| storage_down()));
         }
         let started = worker::Date::now().as_millis();
         let answer = authority.handle(&request).await;

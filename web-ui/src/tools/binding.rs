@@ -70,14 +70,18 @@ pub(super) fn BindingSummary(http: RwSignal<String>, schema: RwSignal<String>) -
         if binding.user_token {
             adds.push("the user's own token at their identity provider (acts as the user)".into());
         }
-        Some(view! {
-            <div class="binding-summary" aria-live="polite">
-                <p><code class="url">{url}</code></p>
-                <ul class="placements">{places}</ul>
-                {(!adds.is_empty()).then(|| view! {
-                    <p class="muted">"The edge adds: "{adds.join("; ")}"."</p>
-                })}
-            </div>
-        })
+        // Type-erased: the editor around it is deep enough already.
+        Some(
+            view! {
+                <div class="binding-summary" aria-live="polite">
+                    <p><code class="url">{url}</code></p>
+                    <ul class="placements">{places}</ul>
+                    {(!adds.is_empty()).then(|| view! {
+                        <p class="muted">"The edge adds: "{adds.join("; ")}"."</p>
+                    })}
+                </div>
+            }
+            .into_any(),
+        )
     }
 }

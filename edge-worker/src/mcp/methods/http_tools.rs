@@ -115,6 +115,10 @@ fn assertion(
         key_aad: key_aad(&call.config.tenant, &keys.signing.kid),
         claims: claims.as_object().cloned().unwrap_or_default(),
         lifetime_secs: binding.lifetime_secs,
+        user: UserTokenRef {
+            tenant: call.config.tenant.clone(),
+            grant: user.g.clone(),
+        },
     })
 }
 
