@@ -301,14 +301,16 @@ async function coldStart(worker, host, path) {
 
 const gzipKb = (...files) => Math.ceil(files.reduce((n, f) => n + gzipSync(readFileSync(f), { level: 9 }).length, 0) / 1024);
 
-/// The HTTP tools' backend, for both sides: a JSON answer at once.
+/// The HTTP tools' backend, for both sides (tests/bench/backend.mjs), in
+/// its own process: `drive` blocks this one's event loop.
 function startBackend(port) {
-  const server = http.createServer((req, res) => {
-    const city = decodeURIComponent(req.url.split("/").pop() ?? "");
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ city, temperature: 21.5 }));
+  const child = spawn("node", [join(root, "tests/bench/backend.mjs"), String(port)],
+    { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`the backend exited (${code})`)));
+    createInterface({ input: child.stdout }).on("line", (line) => line.startsWith("ready") && resolve(child));
   });
-  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
 }
 
 const out = { scenarios: [] };
@@ -363,7 +365,8 @@ try {
 } catch (e) {
   out.error = String(e?.stack ?? e);
 } finally {
-  backend?.close();
+  backend?.removeAllListeners("exit");
+  backend?.kill();
   idp?.removeAllListeners("exit");
   idp?.kill();
   await mf?.dispose();
