@@ -206,6 +206,37 @@ async fn only_signed_commands_reach_a_tenants_authorization_server() {
     assert_eq!(public.status, 404);
 }
 
+/// The auth object's questions about a user (their provider token, their
+/// claims) are the runtime's own: no request from outside reaches them,
+/// not even a signed control-plane command.
+#[tokio::test]
+async fn nobody_outside_asks_the_auth_object_for_a_users_token() {
+    let f = Fixture::new();
+    f.push("acme", &config("acme", 1, "t")).await;
+    for path in ["/internal/user-token", "/internal/user-claims"] {
+        let asked = f
+            .send(&req(
+                "POST",
+                "acme.localhost:8787",
+                path,
+                br#"{"grant":"g1"}"#,
+            ))
+            .await;
+        assert_eq!(asked.status, 404, "{path}");
+        let rest = path.trim_start_matches("/internal/");
+        let command_path = format!("/internal/tenants/acme/{rest}");
+        let signed = Fixture::command(&f.key, "localhost", "POST", &command_path, "", 1_000, rest);
+        let outcome = f.edge().handle(&signed).await;
+        assert!(
+            !matches!(
+                outcome,
+                Outcome::Administer { .. } | Outcome::Authority { .. }
+            ),
+            "{path}: {outcome:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_tenant_host_answers_the_browsers_favicon_request_with_nothing() {
     let f = Fixture::new();
