@@ -1,10 +1,39 @@
 //! Versioned schemas for the Durable Objects' SQLite storage: each object
 //! lists its steps, and [`migrate`] runs those it has not run yet, in
 //! order, recording how far it got, so a schema change is a new step rather
-//! than a statement whose failure is ignored.
+//! than a statement whose failure is ignored. Also the two calls every
+//! store over that storage makes ([`exec`], [`rows`]), failures as
+//! [`StoreError`]s.
 
 use serde::Deserialize;
-use worker::SqlStorage;
+use serde::de::DeserializeOwned;
+use worker::{SqlStorage, SqlStorageValue};
+
+use crate::store::StoreError;
+
+fn store_error(e: worker::Error) -> StoreError {
+    StoreError(e.to_string())
+}
+
+/// Runs a statement.
+pub(super) fn exec(
+    sql: &SqlStorage,
+    query: &str,
+    args: Vec<SqlStorageValue>,
+) -> Result<(), StoreError> {
+    sql.exec(query, args).map(drop).map_err(store_error)
+}
+
+/// Runs a query, its rows read as `T`.
+pub(super) fn rows<T: DeserializeOwned>(
+    sql: &SqlStorage,
+    query: &str,
+    args: Vec<SqlStorageValue>,
+) -> Result<Vec<T>, StoreError> {
+    sql.exec(query, args)
+        .and_then(|cursor| cursor.to_array())
+        .map_err(store_error)
+}
 
 /// One schema version: the statements that lead to it from the one before.
 pub type Step = &'static [&'static str];

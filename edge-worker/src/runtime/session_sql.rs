@@ -58,13 +58,9 @@ struct ValueRow {
 /// The object's sessions in its SQLite storage.
 pub(super) struct SqlSessions(pub(super) worker::SqlStorage);
 
-fn store_error(e: worker::Error) -> StoreError {
-    StoreError(e.to_string())
-}
-
 impl SqlSessions {
     fn exec(&self, query: &str, args: Vec<worker::SqlStorageValue>) -> Result<(), StoreError> {
-        self.0.exec(query, args).map(drop).map_err(store_error)
+        schema::exec(&self.0, query, args)
     }
 
     fn rows<T: serde::de::DeserializeOwned>(
@@ -72,10 +68,7 @@ impl SqlSessions {
         query: &str,
         args: Vec<worker::SqlStorageValue>,
     ) -> Result<Vec<T>, StoreError> {
-        self.0
-            .exec(query, args)
-            .and_then(|cursor| cursor.to_array())
-            .map_err(store_error)
+        schema::rows(&self.0, query, args)
     }
 }
 

@@ -65,20 +65,13 @@ struct NoteRow {
     text: String,
 }
 
-fn store_error(e: worker::Error) -> StoreError {
-    StoreError(e.to_string())
-}
-
 impl SqlNotes {
     fn rows<T: serde::de::DeserializeOwned>(
         &self,
         query: &str,
         args: Vec<worker::SqlStorageValue>,
     ) -> Result<Vec<T>, StoreError> {
-        self.0
-            .exec(query, args)
-            .and_then(|cursor| cursor.to_array())
-            .map_err(store_error)
+        super::schema::rows(&self.0, query, args)
     }
 }
 
@@ -121,21 +114,17 @@ impl NoteStore for SqlNotes {
     }
 
     fn write(&self, key: &str, text: &str, size: u32) -> Result<(), StoreError> {
-        self.0
-            .exec(
-                "INSERT INTO notes (key, text, bytes) VALUES (?, ?, ?)
-                 ON CONFLICT (key) DO UPDATE SET text = excluded.text, bytes = excluded.bytes",
-                vec![key.into(), text.into(), i64::from(size).into()],
-            )
-            .map(drop)
-            .map_err(store_error)
+        super::schema::exec(
+            &self.0,
+            "INSERT INTO notes (key, text, bytes) VALUES (?, ?, ?)
+             ON CONFLICT (key) DO UPDATE SET text = excluded.text, bytes = excluded.bytes",
+            vec![key.into(), text.into(), i64::from(size).into()],
+        )
     }
 
     fn delete(&self, key: &str) -> Result<bool, StoreError> {
         let existed = self.size_of(key)?.is_some();
-        self.0
-            .exec("DELETE FROM notes WHERE key = ?", vec![key.into()])
-            .map_err(store_error)?;
+        super::schema::exec(&self.0, "DELETE FROM notes WHERE key = ?", vec![key.into()])?;
         Ok(existed)
     }
 }
