@@ -11,7 +11,8 @@ use serde_json::Value;
 use super::access::audit;
 use super::version::Versioned;
 use super::{ServiceError, Services, to_audit};
-use crate::context::{RequestContext, grant};
+use crate::context::{Authorized, RequestContext, grant};
+use crate::storage::tenants::TenantRow;
 use crate::storage::tools::{NewTool, ToolRow};
 use crate::storage::{self, StorageError};
 use portcullis_api::tools::{Tool, ToolCreate, ToolTried, ToolTry};
@@ -50,26 +51,11 @@ impl Services {
         input: ToolCreate,
     ) -> Result<Tool, ServiceError> {
         let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
-        let mut input = input;
         validate_tool(&input)?;
-        self.seal_credential(tenant, &mut input, None)?;
-        let encoded = Encoded::of(&input)?;
         let mut tx = self.begin().await?;
-        let row = storage::tools::tool_create(&mut *tx, &tenant_row, &encoded.row(&input))
-            .await
-            .map_err(|e| name_taken(e, tenant, &input.name))?;
-        let tool = Tool::from(row);
-        let after = to_audit(&tool);
-        audit(
-            &mut tx,
-            ctx,
-            Some(tenant_row.id),
-            "tool.create",
-            &tool.name,
-            None,
-            Some(&after),
-        )
-        .await?;
+        let tool = self
+            .save_tool(&mut tx, ctx, &tenant_row, input, None, "tool.create")
+            .await?;
         super::commit(tx).await?;
         Ok(tool)
     }
@@ -99,32 +85,23 @@ impl Services {
         if_match: Option<&str>,
     ) -> Result<Tool, ServiceError> {
         let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
-        let mut input = input;
         validate_tool(&input)?;
         let mut tx = self.begin().await?;
         let stored = storage::tools::tool_get(&mut *tx, &tenant_row, name)
             .await?
             .ok_or_else(|| tool_not_found(tenant, name))?;
-        let saved = stored_binding(stored.http.as_ref());
-        let before = Tool::from(stored);
-        super::version::check(if_match, &before.etag(), &format!("tool {name:?}"))?;
-        self.seal_credential(tenant, &mut input, saved.as_ref())?;
-        let encoded = Encoded::of(&input)?;
-        let row = storage::tools::tool_update(&mut *tx, &tenant_row, name, &encoded.row(&input))
-            .await
-            .map_err(|e| name_taken(e, tenant, &input.name))?
-            .ok_or_else(|| tool_not_found(tenant, name))?;
-        let tool = Tool::from(row);
-        audit(
-            &mut tx,
-            ctx,
-            Some(tenant_row.id),
-            "tool.update",
-            name,
-            Some(&to_audit(&before)),
-            Some(&to_audit(&tool)),
-        )
-        .await?;
+        let etag = Tool::from(stored.clone()).etag();
+        super::version::check(if_match, &etag, &format!("tool {name:?}"))?;
+        let tool = self
+            .save_tool(
+                &mut tx,
+                ctx,
+                &tenant_row,
+                input,
+                Some(stored),
+                "tool.update",
+            )
+            .await?;
         super::commit(tx).await?;
         Ok(tool)
     }
@@ -167,11 +144,60 @@ impl Services {
 }
 
 impl Services {
+    /// Saves the validated `input` in `tx` — over `stored` (which it may
+    /// rename) or as a new tool — and audits it as `action`. Its secret is
+    /// sealed, or the one saved with `stored` kept where it may be
+    /// ([`Self::seal_credential`]).
+    pub(super) async fn save_tool(
+        &self,
+        tx: &mut super::Tx,
+        ctx: &RequestContext,
+        tenant_row: &Authorized<TenantRow, grant::Write>,
+        mut input: ToolCreate,
+        stored: Option<ToolRow>,
+        action: &str,
+    ) -> Result<Tool, ServiceError> {
+        let tenant = tenant_row.slug.as_str();
+        let saved = stored
+            .as_ref()
+            .and_then(|r| stored_binding(r.http.as_ref()));
+        self.seal_credential(tenant, &mut input, saved.as_ref())?;
+        let encoded = Encoded::of(&input)?;
+        let taken = |e| name_taken(e, tenant, &input.name);
+        let before = stored.map(Tool::from);
+        let row = match &before {
+            Some(old) => {
+                storage::tools::tool_update(&mut **tx, tenant_row, &old.name, &encoded.row(&input))
+                    .await
+                    .map_err(taken)?
+                    .ok_or_else(|| tool_not_found(tenant, &old.name))?
+            }
+            None => storage::tools::tool_create(&mut **tx, tenant_row, &encoded.row(&input))
+                .await
+                .map_err(taken)?,
+        };
+        let tool = Tool::from(row);
+        let subject = before.as_ref().map_or(&tool.name, |b| &b.name);
+        let before_audit = before.as_ref().map(to_audit);
+        let after_audit = to_audit(&tool);
+        audit(
+            tx,
+            ctx,
+            Some(tenant_row.id),
+            action,
+            subject,
+            before_audit.as_ref(),
+            Some(&after_audit),
+        )
+        .await?;
+        Ok(tool)
+    }
+
     /// Seals the secret an admin typed for the tool's backend, or keeps the
     /// one `saved` for it while it goes to the same origin, header and
     /// user: a changed binding needs the secret typed again, so an admin
     /// who does not know it cannot send it elsewhere.
-    pub(super) fn seal_credential(
+    fn seal_credential(
         &self,
         tenant: &str,
         input: &mut ToolCreate,
@@ -240,7 +266,7 @@ impl Services {
 }
 
 /// The JSON columns of a tool, encoded once for storing.
-pub(super) struct Encoded {
+struct Encoded {
     content: Value,
     notifications: Value,
     input_rounds: Value,
@@ -249,7 +275,7 @@ pub(super) struct Encoded {
 }
 
 impl Encoded {
-    pub(super) fn of(input: &ToolCreate) -> Result<Self, ServiceError> {
+    fn of(input: &ToolCreate) -> Result<Self, ServiceError> {
         let json = |v: Result<Value, serde_json::Error>| {
             v.map_err(|e| ServiceError::Internal(e.to_string()))
         };
@@ -270,7 +296,7 @@ impl Encoded {
         })
     }
 
-    pub(super) fn row<'a>(&'a self, input: &'a ToolCreate) -> NewTool<'a> {
+    fn row<'a>(&'a self, input: &'a ToolCreate) -> NewTool<'a> {
         NewTool {
             name: &input.name,
             title: input.title.as_deref(),

@@ -18,9 +18,8 @@ use portcullis_api::tools::{Tool, ToolCreate};
 use serde_json::Value;
 
 use self::mapping::{Proposal, Proposals};
-use super::access::audit;
-use super::tools::{Encoded, stored_binding, validate_tool};
-use super::{ServiceError, Services, to_audit};
+use super::tools::{stored_binding, validate_tool};
+use super::{ServiceError, Services};
 use crate::context::{RequestContext, grant};
 use crate::storage;
 
@@ -133,34 +132,13 @@ impl Services {
                 }
             }
             validate_tool(&tool).map_err(|e| in_tool(&name, e))?;
-            self.seal_credential(tenant, &mut tool, saved.as_ref())
+            let existed = stored.is_some();
+            self.save_tool(&mut tx, ctx, &tenant_row, tool, stored, "tool.import")
+                .await
                 .map_err(|e| in_tool(&name, e))?;
-            let encoded = Encoded::of(&tool)?;
-            let before = stored.map(Tool::from);
-            let row = match &before {
-                Some(_) => {
-                    storage::tools::tool_update(&mut *tx, &tenant_row, &name, &encoded.row(&tool))
-                        .await?
-                        .ok_or_else(|| ServiceError::Internal(format!("tool {name:?} vanished")))?
-                }
-                None => {
-                    storage::tools::tool_create(&mut *tx, &tenant_row, &encoded.row(&tool)).await?
-                }
-            };
-            let after = Tool::from(row);
-            audit(
-                &mut tx,
-                ctx,
-                Some(tenant_row.id),
-                "tool.import",
-                &name,
-                before.as_ref().map(to_audit).as_ref(),
-                Some(&to_audit(&after)),
-            )
-            .await?;
-            match before {
-                Some(_) => imported.updated.push(name),
-                None => imported.created.push(name),
+            match existed {
+                true => imported.updated.push(name),
+                false => imported.created.push(name),
             }
         }
         super::commit(tx).await?;
