@@ -3,7 +3,7 @@
 //! failed requests. Screenshots go to `target/e2e-artifacts/`.
 
 use portcullis_e2e::clients::{
-    admin_journey, admin_ui_smoke, conflict_journey, import_journey, sdk_client,
+    admin_journey, admin_ui_smoke, binding_journey, conflict_journey, import_journey, sdk_client,
     tenant_setup_journey, viewer_journey,
 };
 use portcullis_e2e::identity_provider::IdentityProvider;
@@ -378,4 +378,101 @@ async fn an_admin_imports_tools_from_an_openapi_description() {
         .call(reqwest::Method::GET, "/tenants/acme/memory", None)
         .await;
     assert_eq!(memory["memory"]["maxNotes"], 5, "{memory}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_binds_a_tool_to_a_backend_field_by_field() {
+    let stack = Stack::without_edge("e2e_binding_journey").await;
+    stack
+        .create("/tenants", Some(json!({"slug": "acme"})))
+        .await;
+    let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e-artifacts")
+        .join("binding-journey");
+    std::fs::create_dir_all(&shots).expect("artifact dir");
+    let link = stack.control_plane.sign_in_link("ada@acme.test").await;
+
+    let seen = binding_journey(&link, "acme", &shots).await;
+    let step = |name: &str| seen["steps"][name].clone();
+    assert_eq!(seen["problems"], json!([]), "{seen}");
+    assert_eq!(
+        step("json"),
+        json!({
+            "method": "GET", "url": "https://api.acme.test/weather/{city}",
+            "query": ["units"], "headers": {"trace_id": "X-Trace-Id"},
+            "credential": {"scheme": "bearer", "secret": "first-secret"},
+            "assertion": {"audience": "https://api.acme.test", "header": "X-User-Assertion"},
+        }),
+        "each field wrote its one key: {seen}"
+    );
+    assert!(
+        step("clash")
+            .to_string()
+            .contains("already set by the tool"),
+        "two things sending Authorization are refused where it shows: {seen}"
+    );
+    let summary = step("summary").to_string();
+    assert!(summary.contains("trace_id → header X-Trace-Id"), "{seen}");
+    assert!(summary.contains("units → the query"), "{seen}");
+    assert_eq!(step("clearedAfterAdd"), false, "{seen}");
+    assert_eq!(
+        step("reopened"),
+        json!({
+            "url": "https://api.acme.test/weather/{city}", "method": "GET",
+            "units": "query", "trace": "header", "traceHeader": "X-Trace-Id",
+            "scheme": "bearer", "secret": "", "secretPlaceholder": "saved — type to replace",
+            "assertion": true, "audience": "https://api.acme.test",
+            "assertionHeader": "X-User-Assertion",
+        }),
+        "the saved binding reads back, the secret only as saved: {seen}"
+    );
+    assert!(
+        step("secretRefusal").to_string().contains("secret"),
+        "another origin needs the secret again, said next to it: {seen}"
+    );
+    assert!(
+        step("saved").to_string().contains("Saved get_weather"),
+        "{seen}"
+    );
+    assert_eq!(
+        step("errorsAfterSave")
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e != &&json!(""))
+            .count(),
+        0,
+        "{seen}"
+    );
+    assert!(step("headerRefusal").to_string().contains("Host"), "{seen}");
+    assert_eq!(step("fieldsWhileBroken"), 0, "{seen}");
+    assert!(
+        step("jsonError").to_string().contains("Not valid JSON"),
+        "{seen}"
+    );
+
+    let (_, tool) = stack
+        .call(
+            reqwest::Method::GET,
+            "/tenants/acme/tools/get_weather",
+            None,
+        )
+        .await;
+    let http = &tool["http"];
+    assert_eq!(
+        http["url"], "https://elsewhere.acme.test/weather/{city}",
+        "{tool}"
+    );
+    assert_eq!(http["userToken"], true, "{tool}");
+    assert_eq!(
+        http["credential"],
+        json!({"scheme": "header", "header": "x-api-key", "saved": true}),
+        "{tool}"
+    );
+    assert_eq!(http["headers"], json!({"trace_id": "X-Trace-Id"}), "{tool}");
+    let text = tool.to_string();
+    assert!(
+        !text.contains("secret\":") && !text.contains("second-secret"),
+        "no secret comes back: {tool}"
+    );
 }

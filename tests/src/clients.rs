@@ -171,6 +171,13 @@ pub async fn import_journey(
     .await
 }
 
+/// An admin binds a tool to a backend field by field
+/// (`tests/clients/binding-journey.mjs`).
+pub async fn binding_journey(link: &str, tenant: &str, shots: &std::path::Path) -> Value {
+    let shots = shots.to_string_lossy();
+    browser_script("binding-journey.mjs", &[link, tenant, &shots]).await
+}
+
 /// A viewer's visit to the UI (`tests/clients/viewer-journey.mjs`).
 pub async fn viewer_journey(link: &str, tenant: &str, shots: &std::path::Path) -> Value {
     let shots = shots.to_string_lossy();

@@ -216,6 +216,13 @@ const TOOL_FIELDS: &[&str] = &[
     "http.query",
     "http.timeoutMs",
     "http.maxResponseBytes",
+    "http.credential.header",
+    "http.credential.username",
+    "http.credential.secret",
+    "http.assertion.audience",
+    "http.assertion.header",
+    "http.assertion.lifetimeSecs",
+    "http.userToken",
 ];
 
 /// Whether `text` is a JSON object, in words when it is not.
@@ -428,20 +435,11 @@ pub(super) fn ToolEditor(
                     </details>
                     <details open=!http.get_untracked().is_empty()>
                         <summary>"Call a backend instead (HTTP tool)"</summary>
-                        <p class="hint">"The answer comes from your HTTPS endpoint, not the text above. \
-                            "<code>"{\"method\": \"GET\", \"url\": \"https://api.example.com/weather/{city}{?units}\"}"</code>
-                            " — arguments fill the URL template; "<code>"query"</code>" and "<code>"headers"</code>
-                            " name more; the rest go to the query (GET, DELETE) or a JSON body."</p>
-                        <label for="tool-http">"HTTP binding (JSON)"</label>
-                        <textarea id="tool-http" rows="4" spellcheck="false"
-                            aria-describedby="tool-http-error"
-                            prop:value=move || http.get()
-                            on:input=move |ev| http.set(event_target_value(&ev))></textarea>
-                        <p id="tool-http-error" class="field-error" role="alert">
-                            {move || http_typed().or_else(server_error("http")).or_else(server_error("http.url"))
-                                .or_else(server_error("http.headers")).or_else(server_error("http.query"))
-                                .or_else(server_error("http.timeoutMs")).or_else(server_error("http.maxResponseBytes"))}
-                        </p>
+                        <p class="hint">"The answer comes from your HTTPS endpoint, not the text above: \
+                            arguments fill the URL template; the others go to the query (GET, DELETE), \
+                            a JSON body (POST, PUT, PATCH) or the headers you choose."</p>
+                        <super::binding_form::BindingFields http schema problem
+                            json_problem=Signal::derive(http_typed)/>
                         <super::binding::BindingSummary http schema/>
                     </details>
                     <FormError problem fields=TOOL_FIELDS/>

@@ -3,10 +3,11 @@
 //! and by the control plane on saving (is it a valid schema?), errors next
 //! to the field at fault; a preview shows the tool as `tools/list` gives
 //! it to MCP clients. The pages are here; the editor is [`editor`], the
-//! "Try it" panel [`try_panel`], the OpenAPI import [`import`], what an
-//! HTTP binding does [`binding`].
+//! "Try it" panel [`try_panel`], the OpenAPI import [`import`], an HTTP
+//! binding's fields [`binding_form`] and what it does [`binding`].
 
 mod binding;
+mod binding_form;
 mod editor;
 mod import;
 mod try_panel;
