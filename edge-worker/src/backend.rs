@@ -23,6 +23,9 @@ pub struct BackendCall {
     /// the shell gets (renewed if need be) and sends as the bearer, if the
     /// tool acts as the user.
     pub user_token: Option<UserTokenRef>,
+    /// The backend is an MCP server: the shell opens a session
+    /// (`initialize`) before sending the planned `tools/call`.
+    pub mcp: bool,
 }
 
 /// Whose provider token a call carries.
@@ -119,6 +122,10 @@ pub enum BackendAnswer {
     /// this reason (their sign-in ended, or the provider is unreachable):
     /// nothing was sent.
     NoUserToken(String),
+    /// An MCP server's session could not be opened, for this reason (its
+    /// `initialize` answer unreadable, refused, or in a revision not
+    /// forwarded to): the call was not sent.
+    NoSession(String),
 }
 
 /// A call and its answer, for the second run of the request that made it.
@@ -136,7 +143,7 @@ impl BackendAnswer {
             Self::TooLarge => "too_large".into(),
             Self::TimedOut => "timeout".into(),
             Self::Unreachable => "unreachable".into(),
-            Self::Unprepared | Self::NoUserToken(_) => "unsent".into(),
+            Self::Unprepared | Self::NoUserToken(_) | Self::NoSession(_) => "unsent".into(),
         }
     }
 }
@@ -170,7 +177,9 @@ impl Fetched {
             BackendAnswer::Unprepared => {
                 json!({ "failed": "not sent: its secret or key does not open" })
             }
-            BackendAnswer::NoUserToken(why) => json!({ "failed": format!("not sent: {why}") }),
+            BackendAnswer::NoUserToken(why) | BackendAnswer::NoSession(why) => {
+                json!({ "failed": format!("not sent: {why}") })
+            }
         };
         json!({
             "method": planned.method.as_str(),
@@ -251,6 +260,7 @@ mod tests {
                     aad: "aad".into(),
                 }),
                 user_token: None,
+                mcp: false,
             },
             answer: BackendAnswer::Answered {
                 status: 404,

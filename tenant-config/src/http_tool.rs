@@ -102,6 +102,11 @@ pub struct HttpBinding {
     /// signed in with (renewed when it expires).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub user_token: bool,
+    /// The URL is an upstream MCP server's endpoint and the tool one of
+    /// its tools: a call is that tool's `tools/call` there, the arguments
+    /// passed whole ([`crate::upstream_mcp`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<crate::upstream_mcp::McpTarget>,
 }
 
 fn default_timeout() -> u32 {
@@ -169,6 +174,9 @@ impl HttpBinding {
         }
         if let Some(why) = inward_origin(origin) {
             return refuse("http.url", why);
+        }
+        if let Some(mcp) = &self.mcp {
+            validate_mcp(self, mcp, &template)?;
         }
         let known = |name: &str| arguments.contains(&name);
         for name in template.variables() {
@@ -258,6 +266,17 @@ impl HttpBinding {
 
     /// The request a call with `arguments` makes.
     pub fn plan(&self, arguments: &Map<String, Value>) -> Result<Planned, PlanError> {
+        if let Some(mcp) = &self.mcp {
+            return Ok(Planned {
+                method: HttpMethod::Post,
+                url: self.url.clone(),
+                headers: vec![
+                    ("content-type".into(), "application/json".into()),
+                    ("accept".into(), crate::upstream_mcp::ACCEPT.into()),
+                ],
+                body: Some(crate::upstream_mcp::call_tool(&mcp.tool, arguments)),
+            });
+        }
         let template = Template::parse(&self.url).map_err(PlanError)?;
         let mut url = template.expand(arguments)?;
         let mut placed: Vec<&str> = template.variables().collect();
@@ -305,6 +324,37 @@ impl HttpBinding {
             body,
         })
     }
+}
+
+/// An upstream MCP tool's binding: a POST to a plain URL, the arguments
+/// going whole into the call.
+fn validate_mcp(
+    binding: &HttpBinding,
+    mcp: &crate::upstream_mcp::McpTarget,
+    template: &Template<'_>,
+) -> Result<(), BindingError> {
+    if mcp.tool.is_empty() || mcp.tool.len() > 128 || mcp.tool.chars().any(char::is_control) {
+        return refuse(
+            "http.mcp.tool",
+            "must be the upstream tool's name (1 to 128 characters)",
+        );
+    }
+    if binding.method != HttpMethod::Post {
+        return refuse("http.method", "an MCP server is called with POST");
+    }
+    if template.variables().next().is_some() {
+        return refuse(
+            "http.url",
+            "an MCP server's URL has no variables: the arguments go whole to its tool",
+        );
+    }
+    if !binding.query.is_empty() || !binding.headers.is_empty() {
+        return refuse(
+            "http.query",
+            "an MCP server's tool takes its arguments whole, not in the query or headers",
+        );
+    }
+    Ok(())
 }
 
 /// Why `origin` (`scheme://host[:port]`) names a place a tenant's tool may
@@ -651,7 +701,64 @@ mod tests {
             assertion: None,
             credential: None,
             user_token: false,
+            mcp: None,
         }
+    }
+
+    #[test]
+    fn an_upstream_mcp_tool_is_a_post_of_its_whole_arguments() {
+        let target = crate::upstream_mcp::McpTarget {
+            tool: "echo".into(),
+        };
+        let mcp = HttpBinding {
+            mcp: Some(target.clone()),
+            ..binding(HttpMethod::Post, "https://mcp.acme.test/mcp")
+        };
+        let known = ["message", "n"];
+        assert!(mcp.validate(&known, |_| false).is_ok());
+        let planned = mcp
+            .plan(&args(json!({"message": "a/../b\r\n", "n": 2})))
+            .unwrap();
+        assert_eq!(planned.url, "https://mcp.acme.test/mcp");
+        let body: Value = serde_json::from_str(planned.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["method"], "tools/call");
+        assert_eq!(
+            body["params"],
+            json!({"name": "echo", "arguments": {"message": "a/../b\r\n", "n": 2}})
+        );
+        assert!(
+            planned
+                .headers
+                .contains(&("accept".into(), crate::upstream_mcp::ACCEPT.into()))
+        );
+        let refused = |b: HttpBinding| b.validate(&known, |_| false).unwrap_err().field;
+        let get = HttpBinding {
+            method: HttpMethod::Get,
+            ..mcp.clone()
+        };
+        assert_eq!(refused(get), "http.method");
+        let templated = HttpBinding {
+            url: "https://mcp.acme.test/{message}".into(),
+            ..mcp.clone()
+        };
+        assert_eq!(refused(templated), "http.url");
+        let query = HttpBinding {
+            query: vec!["n".into()],
+            ..mcp.clone()
+        };
+        assert_eq!(refused(query), "http.query");
+        let nameless = HttpBinding {
+            mcp: Some(crate::upstream_mcp::McpTarget {
+                tool: String::new(),
+            }),
+            ..mcp.clone()
+        };
+        assert_eq!(refused(nameless), "http.mcp.tool");
+        let inward = HttpBinding {
+            url: "https://10.0.0.1/mcp".into(),
+            ..mcp
+        };
+        assert_eq!(refused(inward), "http.url");
     }
 
     fn args(value: Value) -> Map<String, Value> {

@@ -30,6 +30,7 @@ pub mod names;
 pub mod notifications;
 pub mod redirect_uri;
 pub mod sealing;
+pub mod upstream_mcp;
 
 #[cfg(test)]
 mod robustness;

@@ -626,6 +626,7 @@ async fn an_http_tool_asks_the_shell_for_its_backend_then_answers() {
             assertion: None,
             credential: None,
             user_token: false,
+            mcp: None,
         }),
         ..crate::test_fixtures::tool("weather", Vec::new())
     });

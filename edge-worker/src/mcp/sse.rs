@@ -295,6 +295,7 @@ mod http_tool_tests {
             assertion: None,
             credential: None,
             user_token: false,
+            mcp: None,
         });
         config.tools.push(tool);
         let request = HttpRequest {

@@ -1,5 +1,6 @@
 //! Sends an HTTP tool's call to the tenant's backend (see
-//! [`crate::backend`]): the tenant's sealed secret opened, the user
+//! [`crate::backend`]), or to the tenant's MCP server in a session of its
+//! own ([`upstream_mcp`]): the tenant's sealed secret opened, the user
 //! assertion signed and the user's provider token fetched (renewed if need
 //! be) only at the moment of sending; no redirects followed, the call's
 //! timeout, its response limit counted while reading, and failures told
@@ -8,6 +9,8 @@
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
 use super::{vars, webcrypto};
+use portcullis_tenant_config::upstream_mcp;
+
 use crate::backend::{Assertion, BackendAnswer, BackendCall, Fetched};
 use crate::oauth::upstream::EdgeCrypto;
 
@@ -96,28 +99,80 @@ async fn sign(crypto: &webcrypto::EdgeWebCrypto, assertion: &Assertion) -> Optio
     }
 }
 
+/// Sends the call, within one deadline for all of it: the planned
+/// request, or for an MCP server the session around it (`initialize`,
+/// `notifications/initialized`, the `tools/call`, then the session closed).
 async fn attempt(
     call: &BackendCall,
     added: Vec<(String, String)>,
 ) -> worker::Result<BackendAnswer> {
+    let deadline: worker::AbortSignal =
+        web_sys::AbortSignal::timeout_with_u32(call.timeout_ms).into();
     let planned = &call.planned;
-    let headers = Headers::new();
-    for (name, value) in planned.headers.iter().chain(&added) {
-        headers.set(name, value)?;
+    let mut headers: Vec<(String, String)> = planned.headers.iter().cloned().chain(added).collect();
+    let body = planned.body.as_deref();
+    let send = |method, headers: &[(String, String)], body: Option<String>| {
+        exchange(call, &deadline, method, headers.to_vec(), body)
+    };
+    if !call.mcp {
+        let answer = send(planned.method.as_str(), &headers, body.map(str::to_owned));
+        return Ok(answer.await?.0);
+    }
+    let opened = send("POST", &headers, Some(upstream_mcp::initialize())).await?;
+    let (
+        BackendAnswer::Answered {
+            status: 200..=299,
+            content_type,
+            body: opening,
+        },
+        session,
+    ) = &opened
+    else {
+        return Ok(opened.0);
+    };
+    let handshake = upstream_mcp::answer(content_type.as_deref(), opening, 0)
+        .and_then(|result| upstream_mcp::handshake(&result));
+    let handshake = match handshake {
+        Ok(handshake) => handshake,
+        Err(why) => return Ok(BackendAnswer::NoSession(why)),
+    };
+    headers.push(("mcp-protocol-version".into(), handshake.protocol_version));
+    if let Some(session) = session {
+        headers.push(("mcp-session-id".into(), session.clone()));
+    }
+    send("POST", &headers, Some(upstream_mcp::initialized())).await?;
+    let (answer, _) = send("POST", &headers, body.map(str::to_owned)).await?;
+    if session.is_some() {
+        // The server may keep the session otherwise; a refusal changes nothing.
+        let _ = send("DELETE", &headers, None).await;
+    }
+    Ok(answer)
+}
+
+/// One request, its answer read within the call's limit, and the MCP
+/// session id the server gave, if any.
+async fn exchange(
+    call: &BackendCall,
+    deadline: &worker::AbortSignal,
+    method: &str,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+) -> worker::Result<(BackendAnswer, Option<String>)> {
+    let sent = Headers::new();
+    for (name, value) in &headers {
+        sent.set(name, value)?;
     }
     let mut init = RequestInit::new();
     // A backend answers itself; a redirect is its answer, not a new target.
-    init.with_method(Method::from(planned.method.as_str().to_owned()))
-        .with_headers(headers)
+    init.with_method(Method::from(method.to_owned()))
+        .with_headers(sent)
         .with_redirect(RequestRedirect::Manual);
-    if let Some(body) = &planned.body {
+    if let Some(body) = body {
         init.with_body(Some(body.as_str().into()));
     }
-    let request = Request::new_with_init(&planned.url, &init)?;
-    let signal = web_sys::AbortSignal::timeout_with_u32(call.timeout_ms);
-    let mut response = Fetch::Request(request)
-        .send_with_signal(&signal.into())
-        .await?;
+    let request = Request::new_with_init(&call.planned.url, &init)?;
+    let mut response = Fetch::Request(request).send_with_signal(deadline).await?;
+    let session = response.headers().get("mcp-session-id")?;
     let limit = call.max_response_bytes as usize;
     let declared = response
         .headers()
@@ -125,7 +180,7 @@ async fn attempt(
         .and_then(|l| l.parse::<usize>().ok())
         .unwrap_or(0);
     if declared > limit {
-        return Ok(BackendAnswer::TooLarge);
+        return Ok((BackendAnswer::TooLarge, session));
     }
     let content_type = response.headers().get("content-type")?.map(|t| {
         t.split(';')
@@ -135,11 +190,12 @@ async fn attempt(
             .to_ascii_lowercase()
     });
     let Some(body) = super::read_bounded(response.stream(), limit).await? else {
-        return Ok(BackendAnswer::TooLarge);
+        return Ok((BackendAnswer::TooLarge, session));
     };
-    Ok(BackendAnswer::Answered {
+    let answer = BackendAnswer::Answered {
         status: response.status_code(),
         content_type,
         body,
-    })
+    };
+    Ok((answer, session))
 }

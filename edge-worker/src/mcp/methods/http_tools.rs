@@ -8,6 +8,7 @@
 
 use portcullis_tenant_config::encoding::encode_base64;
 use portcullis_tenant_config::http_tool::HttpBinding;
+use portcullis_tenant_config::upstream_mcp;
 use portcullis_tenant_config::{ArgSchema, ToolConfig, json};
 use serde_json::{Map, Value, json};
 
@@ -74,6 +75,7 @@ pub fn call(
         assertion,
         credential,
         user_token,
+        mcp: http.mcp.is_some(),
     };
     let fetched = call.obtained.and_then(Obtained::backend);
     match fetched.filter(|fetched| fetched.call == wanted) {
@@ -164,6 +166,9 @@ fn result(tool: &ToolConfig, sent: &BackendCall, answer: &BackendAnswer, version
             );
         }
         BackendAnswer::NoUserToken(why) => return tool_error(why),
+        BackendAnswer::NoSession(why) => {
+            return tool_error(&format!("The MCP server could not be used: {why}."));
+        }
     };
     if !(200..300).contains(&status) {
         let words: String = String::from_utf8_lossy(body)
@@ -177,6 +182,9 @@ fn result(tool: &ToolConfig, sent: &BackendCall, answer: &BackendAnswer, version
             format!("The backend answered {status}: {words}")
         };
         return tool_error(&text);
+    }
+    if sent.mcp {
+        return forwarded_result(tool, content_type, body, version);
     }
     if content_type == "application/json" || content_type.ends_with("+json") {
         return json_result(tool, body, version);
@@ -198,6 +206,36 @@ fn result(tool: &ToolConfig, sent: &BackendCall, answer: &BackendAnswer, version
         }}),
     };
     json!({ "content": [block], "isError": false })
+}
+
+/// An upstream MCP server's answer to the forwarded `tools/call`: its
+/// result as the client's revision carries it (structured content from
+/// 2025-06-18, held to the tool's pinned output schema), its refusal or
+/// nonsense as a tool error.
+fn forwarded_result(tool: &ToolConfig, content_type: &str, body: &[u8], version: &str) -> Value {
+    let answer = upstream_mcp::answer(Some(content_type), body, 1);
+    let mut result = match answer {
+        Ok(result) => upstream_mcp::tool_result(&result),
+        Err(why) => return tool_error(&format!("The MCP server's answer is unusable: {why}.")),
+    };
+    let structured = result
+        .as_object_mut()
+        .and_then(|r| r.remove("structuredContent"));
+    if let (Some(structured), Some(schema)) = (&structured, &tool.output_schema)
+        && let Some(violations) = ArgSchema::compile(schema)
+            .ok()
+            .and_then(|checker| checker.check(structured).err())
+    {
+        let summary: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        return tool_error(&format!(
+            "The MCP server's answer does not match the tool's output schema: {}",
+            summary.join("; ")
+        ));
+    }
+    if let (Some(structured), true) = (structured, version >= "2025-06-18") {
+        result["structuredContent"] = structured;
+    }
+    result
 }
 
 /// A JSON answer: its text, and (from 2025-06-18, when it is an object)
@@ -262,6 +300,7 @@ mod tests {
                 assertion: None,
                 credential: None,
                 user_token: false,
+                mcp: None,
             }),
         });
         config
@@ -277,9 +316,12 @@ mod tests {
     /// Runs the call twice as the shell does: once to learn the request,
     /// once with `answer`.
     fn run(version: &str, answer: BackendAnswer) -> (BackendCall, Value) {
-        let config = config();
+        run_on(&config(), version, answer)
+    }
+
+    fn run_on(config: &TenantConfig, version: &str, answer: BackendAnswer) -> (BackendCall, Value) {
         let first =
-            Call::new(&config, &Caller::Anonymous, version, params("Oslo")).run("tools/call");
+            Call::new(config, &Caller::Anonymous, version, params("Oslo")).run("tools/call");
         let call = first
             .needs
             .and_then(Needed::into_backend)
@@ -288,7 +330,7 @@ mod tests {
             call: call.clone(),
             answer,
         }));
-        let second = Call::new(&config, &Caller::Anonymous, version, params("Oslo"))
+        let second = Call::new(config, &Caller::Anonymous, version, params("Oslo"))
             .with_obtained(Some(&fetched))
             .run("tools/call");
         assert_eq!(second.needs, None, "the second run has what it needs");
@@ -298,6 +340,66 @@ mod tests {
                 .result
                 .expect("a tool result, never a protocol error"),
         )
+    }
+
+    #[test]
+    fn an_upstream_mcp_tool_forwards_the_call_and_passes_its_result_on() {
+        let mut config = config();
+        let http = config.tools[0].http.as_mut().unwrap();
+        http.method = HttpMethod::Post;
+        http.url = "https://mcp.acme.test/mcp".into();
+        http.mcp = Some(upstream_mcp::McpTarget {
+            tool: "forecast".into(),
+        });
+        let stream = |result: Value| BackendAnswer::Answered {
+            status: 200,
+            content_type: Some("text/event-stream".into()),
+            body: format!(
+                "event: message\ndata: {}\n\n",
+                json!({"jsonrpc": "2.0", "id": 1, "result": result})
+            )
+            .into_bytes(),
+        };
+        let good = json!({"content": [{"type": "text", "text": "12"}],
+            "structuredContent": {"temperature": 12}, "_meta": {"x": 1}});
+        let (sent, result) = run_on(&config, "2025-11-25", stream(good.clone()));
+        assert!(sent.mcp, "the shell opens a session first");
+        let body: Value = serde_json::from_str(sent.planned.body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body["params"]["name"], "forecast",
+            "the upstream's name, not the tenant's"
+        );
+        assert_eq!(
+            body["params"]["arguments"],
+            json!({"city": "Oslo", "units": "metric"})
+        );
+        assert_eq!(
+            result,
+            json!({"content": [{"type": "text", "text": "12"}], "structuredContent": {"temperature": 12}})
+        );
+        let (_, older) = run_on(&config, "2025-03-26", stream(good));
+        assert!(older.get("structuredContent").is_none(), "{older}");
+        let drifted = json!({"content": [], "structuredContent": {"temperature": "warm"}});
+        let (_, refused) = run_on(&config, "2025-11-25", stream(drifted));
+        assert_eq!(
+            refused["isError"], true,
+            "held to the pinned output schema: {refused}"
+        );
+        let error = BackendAnswer::Answered {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"no such tool"}}"#
+                .to_vec(),
+        };
+        let (_, failed) = run_on(&config, "2025-11-25", error);
+        assert_eq!(failed["isError"], true);
+        assert!(failed.to_string().contains("no such tool"), "{failed}");
+        let (_, unopened) = run_on(
+            &config,
+            "2025-11-25",
+            BackendAnswer::NoSession("revision 1999".into()),
+        );
+        assert!(unopened.to_string().contains("revision 1999"), "{unopened}");
     }
 
     fn with_assertion(config: &mut TenantConfig, audience: Option<&str>) {
@@ -521,6 +623,7 @@ mod tests {
                     assertion: None,
                     credential: None,
                     user_token: false,
+                    mcp: None,
                 }
                 .plan(json!({"city": "Bergen"}).as_object().unwrap())
                 .unwrap(),
@@ -529,6 +632,7 @@ mod tests {
                 assertion: None,
                 credential: None,
                 user_token: None,
+                mcp: false,
             },
             answer: answered(200, "text/plain", "rain"),
         }));

@@ -1,0 +1,247 @@
+//! Speaking MCP to a server the tenant already runs (Streamable HTTP), as
+//! a client: the messages to send and the reading of what comes back, for
+//! the control plane (which connects to list an upstream's tools) and the
+//! edge (which forwards a call). Pure: whoever holds the network sends.
+//!
+//! A session is `initialize` → `notifications/initialized` → requests,
+//! each POST carrying the `Mcp-Session-Id` the server gave (if any) and
+//! the negotiated `MCP-Protocol-Version`. An answer is either one JSON
+//! body or an event stream whose `message` events carry JSON-RPC
+//! messages: the one with the request's id is the answer; notifications
+//! and the server's own requests before it are passed over.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// The revision offered in `initialize`; a server may answer with an
+/// older one it speaks, which the session then uses.
+pub const OFFERED_VERSION: &str = "2025-11-25";
+/// Revisions accepted from a server's `initialize` answer.
+pub const ACCEPTED_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
+/// What every POST accepts (the transport requires both).
+pub const ACCEPT: &str = "application/json, text/event-stream";
+
+/// Which tool of the upstream server a tool is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct McpTarget {
+    /// The tool's name at the upstream server (the tenant may expose it
+    /// under another).
+    pub tool: String,
+}
+
+/// The `initialize` request.
+pub fn initialize() -> String {
+    json!({
+        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {
+            "protocolVersion": OFFERED_VERSION,
+            "capabilities": {},
+            "clientInfo": {"name": "portcullis", "version": env!("CARGO_PKG_VERSION")},
+        },
+    })
+    .to_string()
+}
+
+/// The notification that ends the handshake.
+pub fn initialized() -> String {
+    json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string()
+}
+
+/// A request with id 1 (one request per exchange after the handshake).
+pub fn request(method: &str, params: Value) -> String {
+    json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string()
+}
+
+/// The `tools/call` of `tool` with `arguments`.
+pub fn call_tool(tool: &str, arguments: &Map<String, Value>) -> String {
+    request("tools/call", json!({"name": tool, "arguments": arguments}))
+}
+
+/// What the server said at `initialize`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handshake {
+    pub protocol_version: String,
+    pub server_info: Value,
+    pub capabilities: Value,
+    pub instructions: Option<String>,
+}
+
+/// Reads the `initialize` answer's result.
+pub fn handshake(result: &Value) -> Result<Handshake, String> {
+    let version = result["protocolVersion"].as_str().unwrap_or_default();
+    if !ACCEPTED_VERSIONS.contains(&version) {
+        return Err(format!(
+            "the server speaks MCP revision {version:?}; Portcullis forwards to {}",
+            ACCEPTED_VERSIONS.join(", ")
+        ));
+    }
+    Ok(Handshake {
+        protocol_version: version.to_owned(),
+        server_info: result["serverInfo"].clone(),
+        capabilities: result["capabilities"].clone(),
+        instructions: result["instructions"].as_str().map(str::to_owned),
+    })
+}
+
+/// The JSON-RPC answer to request `id` in a response body of
+/// `content_type` (`application/json` or `text/event-stream`): its
+/// `result`, or the server's error in words.
+pub fn answer(content_type: Option<&str>, body: &[u8], id: u64) -> Result<Value, String> {
+    let text = std::str::from_utf8(body).map_err(|_| "the answer is not UTF-8".to_owned())?;
+    let message = match content_type {
+        Some("text/event-stream") => events(text)
+            .into_iter()
+            .filter_map(|data| serde_json::from_str::<Value>(&data).ok())
+            .find(|m| m["id"] == id && (m.get("result").is_some() || m.get("error").is_some()))
+            .ok_or_else(|| "the server's event stream ended without an answer".to_owned())?,
+        _ => serde_json::from_str::<Value>(text)
+            .map_err(|_| "the server's answer is not JSON".to_owned())?,
+    };
+    if let Some(error) = message.get("error") {
+        let words = error["message"].as_str().unwrap_or("no message");
+        return Err(format!(
+            "the server refused ({}): {words}",
+            error["code"].as_i64().unwrap_or_default()
+        ));
+    }
+    match message.get("result") {
+        Some(result) if result.is_object() => Ok(result.clone()),
+        _ => Err("the server's answer has no result".to_owned()),
+    }
+}
+
+/// The data of each event in an event stream (multi-line data joined).
+fn events(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut data: Option<String> = None;
+    for line in text.lines().chain([""]) {
+        if line.is_empty() {
+            out.extend(data.take().filter(|d| !d.is_empty()));
+        } else if let Some(value) = line.strip_prefix("data:") {
+            let value = value.strip_prefix(' ').unwrap_or(value);
+            match &mut data {
+                Some(d) => {
+                    d.push('\n');
+                    d.push_str(value);
+                }
+                None => data = Some(value.to_owned()),
+            }
+        }
+    }
+    out
+}
+
+/// A tool an upstream server lists, as its `tools/list` gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedTool {
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub input_schema: Value,
+    #[serde(default)]
+    pub output_schema: Option<Value>,
+    #[serde(default)]
+    pub annotations: Option<Value>,
+}
+
+/// A `tools/list` page's tools and the cursor of the next page.
+pub fn listed_tools(result: &Value) -> Result<(Vec<ListedTool>, Option<String>), String> {
+    let tools = serde_json::from_value(result["tools"].clone())
+        .map_err(|e| format!("the server's tool list does not read: {e}"))?;
+    let next = result["nextCursor"].as_str().map(str::to_owned);
+    Ok((tools, next))
+}
+
+/// A forwarded call's answer as the tool's result: the upstream's
+/// `CallToolResult` fields a client reads (content, structured content,
+/// whether it is an error), nothing else it may have added.
+pub fn tool_result(result: &Value) -> Value {
+    let mut out = Map::new();
+    let content = match &result["content"] {
+        Value::Array(blocks) => Value::Array(blocks.clone()),
+        _ => Value::Array(Vec::new()),
+    };
+    out.insert("content".into(), content);
+    if let Some(structured) = result.get("structuredContent").filter(|s| s.is_object()) {
+        out.insert("structuredContent".into(), structured.clone());
+    }
+    if result["isError"] == true {
+        out.insert("isError".into(), true.into());
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_is_found_in_json_or_in_the_event_stream() {
+        let json = br#"{"jsonrpc":"2.0","id":1,"result":{"content":[]}}"#;
+        assert_eq!(
+            answer(Some("application/json"), json, 1).unwrap(),
+            json!({"content": []})
+        );
+        let stream = "id: a\ndata: \n\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{}}\n\n\
+            event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"sampling/createMessage\"}\n\n\
+            event: message\nid: b\ndata: {\"jsonrpc\":\"2.0\",\n\
+            data: \"id\":1,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}}\n\n";
+        assert_eq!(
+            answer(Some("text/event-stream"), stream.as_bytes(), 1).unwrap()["content"][0]["text"],
+            "hi"
+        );
+        let ended = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"x\"}\n\n";
+        assert!(answer(Some("text/event-stream"), ended.as_bytes(), 1).is_err());
+    }
+
+    #[test]
+    fn errors_and_nonsense_are_told_in_words() {
+        let refused =
+            br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Unknown tool"}}"#;
+        let why = answer(Some("application/json"), refused, 1).unwrap_err();
+        assert!(
+            why.contains("-32602") && why.contains("Unknown tool"),
+            "{why}"
+        );
+        assert!(answer(Some("application/json"), b"<html>", 1).is_err());
+        assert!(answer(Some("application/json"), &[0xff, 0xfe], 1).is_err());
+        assert!(answer(None, br#"{"jsonrpc":"2.0","id":1,"result":7}"#, 1).is_err());
+    }
+
+    #[test]
+    fn the_handshake_takes_only_revisions_it_forwards_to() {
+        let ok = handshake(&json!({"protocolVersion": "2025-06-18", "serverInfo": {"name": "s"}}));
+        assert_eq!(ok.unwrap().protocol_version, "2025-06-18");
+        assert!(handshake(&json!({"protocolVersion": "1999-01-01"})).is_err());
+        assert!(handshake(&json!({})).is_err());
+    }
+
+    #[test]
+    fn a_result_keeps_what_a_client_reads() {
+        let upstream = json!({
+            "content": [{"type": "text", "text": "7"}], "structuredContent": {"sum": 7},
+            "isError": false, "_meta": {"progressToken": 1}, "extra": true,
+        });
+        assert_eq!(
+            tool_result(&upstream),
+            json!({"content": [{"type": "text", "text": "7"}], "structuredContent": {"sum": 7}})
+        );
+        assert_eq!(
+            tool_result(&json!({"isError": true, "content": "nonsense"})),
+            json!({"content": [], "isError": true})
+        );
+    }
+
+    #[test]
+    fn tool_pages_read_with_their_cursor() {
+        let page = json!({"tools": [{"name": "echo", "inputSchema": {"type": "object"}}], "nextCursor": "2"});
+        let (tools, next) = listed_tools(&page).unwrap();
+        assert_eq!(tools[0].name, "echo");
+        assert_eq!(next.as_deref(), Some("2"));
+        assert!(listed_tools(&json!({"tools": [{"title": "no name"}]})).is_err());
+    }
+}
