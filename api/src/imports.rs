@@ -1,5 +1,6 @@
-//! Importing tools from an OpenAPI description: what the control plane
-//! proposes for each operation, and which of them an admin keeps.
+//! Importing tools from an OpenAPI description or a running MCP server:
+//! what the control plane proposes for each operation or upstream tool,
+//! and which of them an admin keeps.
 
 use std::collections::BTreeMap;
 
@@ -26,7 +27,7 @@ pub struct OpenApiSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
-pub struct OpenApiPreview {
+pub struct ImportPreview {
     pub title: String,
     pub version: String,
     /// One tool per operation that maps, in the description's order.
@@ -90,7 +91,40 @@ pub struct OpenApiImport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
-pub struct OpenApiImported {
+pub struct ImportedTools {
     pub created: Vec<String>,
     pub updated: Vec<String>,
+}
+
+/// A running MCP server (Streamable HTTP) whose tools to front.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct McpSource {
+    /// Its endpoint, e.g. `https://mcp.acme.com/mcp` (the same guard as
+    /// every admin-chosen URL).
+    pub url: String,
+    /// Put before each upstream tool's name (`github_` makes
+    /// `github_create_issue`), keeping upstreams apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// The tenant's secret for the server, used to connect and kept
+    /// (sealed, write-only) by the tools imported; without it on import, a
+    /// tool keeps the one it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The header the secret goes in; `authorization` (the default) sends
+    /// `Bearer <secret>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_header: Option<String>,
+}
+
+/// Keeps the chosen tools of an MCP server: all of them, or none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct McpImport {
+    pub source: McpSource,
+    /// The names of the proposed tools to keep (as the tenant names them).
+    pub tools: Vec<String>,
 }

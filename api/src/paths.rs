@@ -65,6 +65,8 @@ impl TenantPaths {
         assertion_keys_retire => "assertion-keys/retire",
         openapi_preview => "openapi/preview",
         openapi_import => "openapi/import",
+        mcp_preview => "mcp-servers/preview",
+        mcp_import => "mcp-servers/import",
     }
 
     items! {

@@ -92,10 +92,10 @@ pub fn answer(content_type: Option<&str>, body: &[u8], id: u64) -> Result<Value,
     let message = match content_type {
         Some("text/event-stream") => events(text)
             .into_iter()
-            .filter_map(|data| serde_json::from_str::<Value>(&data).ok())
+            .filter_map(|data| crate::json::parse::<Value>(&data).ok())
             .find(|m| m["id"] == id && (m.get("result").is_some() || m.get("error").is_some()))
             .ok_or_else(|| "the server's event stream ended without an answer".to_owned())?,
-        _ => serde_json::from_str::<Value>(text)
+        _ => crate::json::parse::<Value>(text)
             .map_err(|_| "the server's answer is not JSON".to_owned())?,
     };
     if let Some(error) = message.get("error") {

@@ -15,6 +15,7 @@ mod openapi_import;
 mod publish_retries;
 mod python_client;
 mod sessions;
+mod upstream_mcp;
 mod user_assertions;
 mod user_tokens;
 mod walking_skeleton;

@@ -14,6 +14,7 @@ pub mod identity_provider;
 pub mod seed;
 pub mod stack;
 pub mod tool_backend;
+pub mod upstream_mcp;
 
 use std::path::PathBuf;
 

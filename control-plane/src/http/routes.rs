@@ -160,6 +160,8 @@ fn registry() -> Registry {
     .at(Tenant(Write), routes!(assertion_keys::assertion_key_retire))
     .at(Tenant(Write), routes!(imports::openapi_preview))
     .at(Tenant(Write), routes!(imports::openapi_import))
+    .at(Tenant(Write), routes!(imports::mcp_preview))
+    .at(Tenant(Write), routes!(imports::mcp_import))
     .at(Tenant(Read), routes!(members::member_list))
     .at(Tenant(Read), routes!(members::member_get))
     .at(Tenant(Manage), routes!(members::member_put))

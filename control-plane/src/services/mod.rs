@@ -12,13 +12,13 @@ pub mod clients;
 pub mod compile;
 pub mod diff;
 pub mod error;
-pub mod openapi_import;
 pub mod provider_test;
 pub mod publish;
 #[cfg(test)]
 mod robustness;
 pub mod secrets;
 pub mod tenants;
+pub mod tool_import;
 pub mod tools;
 pub mod usage;
 pub mod version;

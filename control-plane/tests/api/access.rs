@@ -16,6 +16,15 @@ struct Caller {
 /// A request body the route accepts when the caller may use it, so that
 /// what refuses a caller is authorization, never validation.
 pub(crate) fn valid_body(method: &str, path: &str) -> Option<Value> {
+    // No MCP server runs here: one the outbound guard refuses before any
+    // connection stands in (a 422 once authorization has let it through).
+    if path.contains("/mcp-servers/") {
+        let source = json!({"url": "http://10.0.0.1/mcp"});
+        return Some(match path.ends_with("/import") {
+            true => json!({"source": source, "tools": ["x"]}),
+            false => source,
+        });
+    }
     let body = match (method, path.rsplit('/').next().unwrap_or_default()) {
         ("POST", "tenants") => json!({"slug": "matrix-made"}),
         ("PUT", "auth") => json!({"mode": "public"}),

@@ -212,3 +212,36 @@ async fn descriptions_that_cannot_be_read_are_refused_with_their_field(pool: PgP
         error(&body).1
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn mcp_servers_that_cannot_be_reached_safely_are_refused_with_their_field(pool: PgPool) {
+    let app = app(pool).await;
+    create_acme(&app).await;
+    let path = "/api/v1/tenants/acme/mcp-servers/preview";
+    for (source, field) in [
+        (json!({"url": "ftp://mcp.example.net/mcp"}), "source.url"),
+        (json!({"url": "http://10.0.0.1/mcp"}), "source.url"),
+        (json!({"url": "http://169.254.169.254/mcp"}), "source.url"),
+        (
+            json!({"url": "http://[::ffff:192.168.0.1]/mcp"}),
+            "source.url",
+        ),
+        (
+            json!({"url": "https://mcp.example.net/mcp", "secret": "s", "secretHeader": "bad header"}),
+            "source.secretHeader",
+        ),
+    ] {
+        let (status, body) = call(&app, "POST", path, Some(source.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{source}: {body}");
+        assert_eq!(body["error"]["field"], field, "{source}: {body}");
+    }
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/acme/mcp-servers/import",
+        Some(json!({"source": {"url": "https://mcp.example.net/mcp"}, "tools": []})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "tools", "{body}");
+}

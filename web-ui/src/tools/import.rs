@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_router::hooks::use_params_map;
 use portcullis_api::imports::{
-    OpenApiImport, OpenApiImported, OpenApiPreview, OpenApiSource, ToolChange,
+    ImportPreview, ImportedTools, OpenApiImport, OpenApiSource, ToolChange,
 };
 
 use crate::api::{Outcome, Problem};
@@ -21,7 +21,7 @@ use crate::nav::TenantNav;
 pub async fn preview_openapi(
     slug: String,
     source: OpenApiSource,
-) -> Result<Outcome<OpenApiPreview>, Problem> {
+) -> Result<Outcome<ImportPreview>, Problem> {
     let path = crate::api::paths::tenant(&slug).openapi_preview();
     crate::api::attempt("POST", &path, serde_json::to_value(source).ok()).await
 }
@@ -30,7 +30,7 @@ pub async fn preview_openapi(
 pub async fn import_openapi(
     slug: String,
     import: OpenApiImport,
-) -> Result<Outcome<OpenApiImported>, Problem> {
+) -> Result<Outcome<ImportedTools>, Problem> {
     let path = crate::api::paths::tenant(&slug).openapi_import();
     crate::api::attempt("POST", &path, serde_json::to_value(import).ok()).await
 }
@@ -102,10 +102,10 @@ pub fn ImportPage() -> impl IntoView {
 #[component]
 fn Proposals(
     slug: Signal<String>,
-    proposed: OpenApiPreview,
+    proposed: ImportPreview,
     source: OpenApiSource,
 ) -> impl IntoView {
-    let OpenApiPreview {
+    let ImportPreview {
         title,
         version,
         tools,

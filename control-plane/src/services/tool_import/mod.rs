@@ -1,18 +1,21 @@
-//! Importing tools from an OpenAPI description: the control plane reads it
+//! Importing tools from what a tenant already has: an OpenAPI description
 //! (pasted as JSON or YAML, or fetched from a URL through the outbound
-//! guard), proposes one HTTP tool per operation ([`mapping`]), shows how
-//! each differs from the tenant's tool of the same name, and saves the
-//! ones an admin keeps — all in one transaction, or none. From then on
-//! they are ordinary tools.
+//! guard; one HTTP tool per operation, [`mapping`]) or a running MCP
+//! server (one forwarded tool per tool it lists, [`mcp`]). Either way the
+//! control plane proposes tools, shows how each differs from the tenant's
+//! tool of the same name (an upstream's drift since the last import), and
+//! saves the ones an admin keeps — all in one transaction, or none. From
+//! then on they are ordinary tools, pinned as saved.
 
 mod mapping;
+mod mcp;
 mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use portcullis_api::imports::{
-    OpenApiImport, OpenApiImported, OpenApiPreview, OpenApiSource, ProposedTool, ToolChange,
+    ImportPreview, ImportedTools, OpenApiImport, OpenApiSource, ProposedTool, ToolChange,
 };
 use portcullis_api::tools::{Tool, ToolCreate};
 use serde_json::Value;
@@ -20,7 +23,7 @@ use serde_json::Value;
 use self::mapping::{Proposal, Proposals};
 use super::tools::{stored_binding, validate_tool};
 use super::{ServiceError, Services};
-use crate::context::{RequestContext, grant};
+use crate::context::{Authorized, RequestContext, grant};
 use crate::storage;
 
 /// The largest description read, pasted or fetched.
@@ -35,10 +38,19 @@ impl Services {
         ctx: &RequestContext,
         tenant: &str,
         source: OpenApiSource,
-    ) -> Result<OpenApiPreview, ServiceError> {
+    ) -> Result<ImportPreview, ServiceError> {
         let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
         let proposals = self.proposals(&source).await?;
-        let existing: BTreeMap<String, Tool> = storage::tools::tool_list(&self.db, &tenant_row)
+        self.preview_of(&tenant_row, proposals).await
+    }
+
+    /// How each of `proposals` differs from the tenant's tool of its name.
+    pub(super) async fn preview_of(
+        &self,
+        tenant_row: &Authorized<storage::tenants::TenantRow, grant::Write>,
+        proposals: Proposals,
+    ) -> Result<ImportPreview, ServiceError> {
+        let existing: BTreeMap<String, Tool> = storage::tools::tool_list(&self.db, tenant_row)
             .await?
             .into_iter()
             .map(|row| (row.name.clone(), Tool::from(row)))
@@ -65,7 +77,7 @@ impl Services {
                 }
             })
             .collect();
-        Ok(OpenApiPreview {
+        Ok(ImportPreview {
             title: proposals.title,
             version: proposals.version,
             tools,
@@ -81,22 +93,39 @@ impl Services {
         ctx: &RequestContext,
         tenant: &str,
         input: OpenApiImport,
-    ) -> Result<OpenApiImported, ServiceError> {
+    ) -> Result<ImportedTools, ServiceError> {
         let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
         if input.tools.is_empty() {
             return Err(ServiceError::invalid("tools", "choose at least one tool"));
         }
         let proposals = self.proposals(&input.source).await?;
+        self.import_chosen(ctx, &tenant_row, &proposals, &input.tools, &input.secrets)
+            .await
+    }
+
+    /// Saves the proposals `tools` names with the `secrets` given per
+    /// scheme: all of them, or none.
+    pub(super) async fn import_chosen(
+        &self,
+        ctx: &RequestContext,
+        tenant_row: &Authorized<storage::tenants::TenantRow, grant::Write>,
+        proposals: &Proposals,
+        tools: &[String],
+        secrets: &BTreeMap<String, String>,
+    ) -> Result<ImportedTools, ServiceError> {
+        if tools.is_empty() {
+            return Err(ServiceError::invalid("tools", "choose at least one tool"));
+        }
         let schemes: BTreeSet<&str> = proposals
             .tools
             .iter()
             .filter_map(|p| p.secret.as_ref().map(|(scheme, _)| scheme.as_str()))
             .collect();
-        if let Some(unknown) = input.secrets.keys().find(|s| !schemes.contains(s.as_str())) {
+        if let Some(unknown) = secrets.keys().find(|s| !schemes.contains(s.as_str())) {
             let message = format!("no proposed tool sends a secret for scheme {unknown:?}");
             return Err(ServiceError::invalid("secrets", message));
         }
-        let wanted: BTreeSet<&str> = input.tools.iter().map(String::as_str).collect();
+        let wanted: BTreeSet<&str> = tools.iter().map(String::as_str).collect();
         let mut chosen: Vec<&Proposal> = Vec::new();
         for name in &wanted {
             let proposal = proposals.tools.iter().find(|p| p.tool.name == *name);
@@ -104,20 +133,20 @@ impl Services {
                 ServiceError::invalid("tools", format!("{name:?} is not among the proposed tools"))
             })?);
         }
-        let mut imported = OpenApiImported {
+        let mut imported = ImportedTools {
             created: Vec::new(),
             updated: Vec::new(),
         };
         let mut tx = self.begin().await?;
         for proposal in chosen {
             let name = proposal.tool.name.clone();
-            let stored = storage::tools::tool_get(&mut *tx, &tenant_row, &name).await?;
+            let stored = storage::tools::tool_get(&mut *tx, tenant_row, &name).await?;
             let saved = stored
                 .as_ref()
                 .and_then(|row| stored_binding(row.http.as_ref()));
             let mut tool = proposal.tool.clone();
             if let (Some(http), Some((scheme, kind))) = (tool.http.as_mut(), &proposal.secret) {
-                let secret = input.secrets.get(scheme).map(String::as_str);
+                let secret = secrets.get(scheme).map(String::as_str);
                 // Without a secret, one saved for the same backend is kept.
                 http.credential = match secret {
                     Some(_) => kind.credential(secret),
@@ -133,7 +162,7 @@ impl Services {
             }
             validate_tool(&tool).map_err(|e| in_tool(&name, e))?;
             let existed = stored.is_some();
-            self.save_tool(&mut tx, ctx, &tenant_row, tool, stored, "tool.import")
+            self.save_tool(&mut tx, ctx, tenant_row, tool, stored, "tool.import")
                 .await
                 .map_err(|e| in_tool(&name, e))?;
             match existed {

@@ -1,0 +1,212 @@
+//! Fronting an MCP server the tenant already runs: the official
+//! "everything" server (npm, on loopback) imported through the API — the
+//! control plane connects as a client and proposes its tools under a
+//! prefix — published, and called by the official SDK clients in every era
+//! the edge speaks; each call is forwarded as the upstream tool's own
+//! `tools/call` in a session of its own, and what the upstream answers
+//! comes back as the tool's result.
+
+use portcullis_e2e::clients::{Sdk, sdk_client_of};
+use portcullis_e2e::free_port;
+use portcullis_e2e::stack::Stack;
+use portcullis_e2e::upstream_mcp::UpstreamMcp;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_servers_tools_are_imported_pinned_and_forwarded() {
+    let upstream = UpstreamMcp::everything().await;
+    let api = Stack::without_edge("e2e_upstream_mcp").await;
+    let edge = api.start_edge().await;
+    api.create("/tenants", Some(json!({"slug": "acme"}))).await;
+
+    let source = json!({"url": upstream.url, "prefix": "everything_"});
+    let (status, preview) = api
+        .call(
+            Method::POST,
+            "/tenants/acme/mcp-servers/preview",
+            Some(source.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["title"], "Everything Reference Server", "{preview}");
+    assert!(
+        preview["version"].to_string().contains("MCP 2025-11-25"),
+        "the revision negotiated: {preview}"
+    );
+    let proposed = |name: &str| {
+        preview["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["tool"]["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} proposed: {preview}"))
+    };
+    let echo = proposed("everything_echo");
+    assert_eq!(echo["operation"], "echo", "{echo}");
+    assert_eq!(echo["change"], "new");
+    assert_eq!(
+        echo["tool"]["http"]["mcp"],
+        json!({"tool": "echo"}),
+        "{echo}"
+    );
+    assert!(
+        echo["tool"]["inputSchema"]["properties"]["message"].is_object(),
+        "the upstream's schema, pinned: {echo}"
+    );
+
+    // Refusals: a tool not proposed, a port nobody listens on, a URL that
+    // is not an MCP server — each a 422 naming what is wrong, nothing saved.
+    let (status, body) = api
+        .call(
+            Method::POST,
+            "/tenants/acme/mcp-servers/import",
+            Some(json!({"source": source, "tools": ["everything_nope"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let nobody = format!("http://127.0.0.1:{}/mcp", free_port());
+    let not_mcp = upstream.url.replace("/mcp", "/elsewhere");
+    for (url, words) in [(&nobody, "could not be reached"), (&not_mcp, "404")] {
+        let (status, body) = api
+            .call(
+                Method::POST,
+                "/tenants/acme/mcp-servers/preview",
+                Some(json!({"url": url})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.to_string().contains(words), "{url}: {body}");
+    }
+    let (_, tools) = api.call(Method::GET, "/tenants/acme/tools", None).await;
+    assert_eq!(tools["items"], json!([]), "nothing saved: {tools}");
+
+    let chosen = [
+        "everything_echo",
+        "everything_get-sum",
+        "everything_get-structured-content",
+    ];
+    let (status, imported) = api
+        .call(
+            Method::POST,
+            "/tenants/acme/mcp-servers/import",
+            Some(json!({"source": source, "tools": chosen})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{imported}");
+    assert_eq!(
+        imported["created"].as_array().unwrap().len(),
+        3,
+        "{imported}"
+    );
+    // A tool of an upstream that has gone away.
+    api.create(
+        "/tenants/acme/tools",
+        Some(
+            json!({"name": "gone", "description": "An upstream that is not there",
+            "inputSchema": {"type": "object"},
+            "http": {"method": "POST", "url": nobody, "mcp": {"tool": "echo"}}}),
+        ),
+    )
+    .await;
+    let (status, body) = api.call(Method::POST, "/tenants/acme/publish", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let plan = json!([
+        {"op": "listTools"},
+        {"op": "callTool", "name": "everything_echo", "arguments": {"message": "hi from Portcullis"}},
+        {"op": "callTool", "name": "everything_get-sum", "arguments": {"a": 2, "b": 40}},
+        {"op": "callTool", "name": "everything_get-structured-content", "arguments": {"location": "Chicago"}},
+        {"op": "callTool", "name": "gone", "arguments": {}}
+    ]);
+    let mcp = edge.mcp_url("acme");
+    let sse = mcp.replace("/mcp", "/sse");
+    for (sdk, url) in [(Sdk::V1, &mcp), (Sdk::V2, &mcp), (Sdk::V1Sse, &sse)] {
+        let seen = sdk_client_of(sdk, url, plan.clone()).await;
+        assert!(seen.get("connectError").is_none(), "{sdk:?}: {seen}");
+        let result = |i: usize| {
+            let r = &seen["results"][i];
+            assert_eq!(
+                r["ok"], true,
+                "{sdk:?}: a result, not a protocol error: {r}"
+            );
+            r["value"].clone()
+        };
+        let listed = result(0).to_string();
+        assert!(
+            listed.contains("everything_echo") && listed.contains("Echoes back the input"),
+            "{sdk:?}: listed with the upstream's description: {listed}"
+        );
+        let text = |i: usize| {
+            result(i)["content"][0]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(text(1), "Echo: hi from Portcullis", "{sdk:?}: {seen}");
+        assert!(text(2).contains("42"), "{sdk:?}: {seen}");
+        let structured = result(3);
+        assert_ne!(structured["isError"], true, "{sdk:?}: {structured}");
+        if sdk != Sdk::V1Sse {
+            assert!(
+                structured["structuredContent"]["temperature"].is_number(),
+                "{sdk:?}: {structured}"
+            );
+        }
+        let gone = result(4);
+        assert_eq!(gone["isError"], true, "{sdk:?}: {gone}");
+        assert!(text(4).contains("could not be reached"), "{sdk:?}: {gone}");
+    }
+
+    // Re-importing shows the pinned tools as they stand against the
+    // upstream: unchanged, until the two differ.
+    let (_, again) = api
+        .call(
+            Method::POST,
+            "/tenants/acme/mcp-servers/preview",
+            Some(source.clone()),
+        )
+        .await;
+    let change = |preview: &Value, name: &str| {
+        preview["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["tool"]["name"] == name)
+            .map(|t| (t["change"].clone(), t["changed"].clone()))
+            .unwrap()
+    };
+    assert_eq!(change(&again, "everything_echo").0, "unchanged", "{again}");
+    let (_, mut pinned) = api
+        .call(Method::GET, "/tenants/acme/tools/everything_echo", None)
+        .await;
+    pinned["description"] = json!("Our own words for it");
+    let pinned: serde_json::Map<String, Value> = pinned
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.as_str() != "createdAt")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let (status, body) = api
+        .call(
+            Method::PUT,
+            "/tenants/acme/tools/everything_echo",
+            Some(Value::Object(pinned)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, drifted) = api
+        .call(
+            Method::POST,
+            "/tenants/acme/mcp-servers/preview",
+            Some(source),
+        )
+        .await;
+    assert_eq!(
+        change(&drifted, "everything_echo"),
+        (json!("changed"), json!(["description"])),
+        "{drifted}"
+    );
+}
