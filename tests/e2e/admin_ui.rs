@@ -3,8 +3,8 @@
 //! failed requests. Screenshots go to `target/e2e-artifacts/`.
 
 use portcullis_e2e::clients::{
-    admin_journey, admin_ui_smoke, binding_journey, conflict_journey, import_journey, sdk_client,
-    tenant_setup_journey, viewer_journey,
+    admin_journey, admin_ui_smoke, binding_journey, conflict_journey, import_journey,
+    mcp_import_journey, sdk_client, tenant_setup_journey, viewer_journey,
 };
 use portcullis_e2e::identity_provider::IdentityProvider;
 use portcullis_e2e::stack::Stack;
@@ -475,4 +475,37 @@ async fn an_admin_binds_a_tool_to_a_backend_field_by_field() {
         !text.contains("secret\":") && !text.contains("second-secret"),
         "no secret comes back: {tool}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_imports_the_tools_of_an_mcp_server_they_run() {
+    let upstream = portcullis_e2e::upstream_mcp::UpstreamMcp::everything().await;
+    let stack = Stack::without_edge("e2e_mcp_import_journey").await;
+    stack
+        .create("/tenants", Some(json!({"slug": "acme"})))
+        .await;
+    let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e-artifacts")
+        .join("mcp-import-journey");
+    std::fs::create_dir_all(&shots).expect("artifact dir");
+    let link = stack.control_plane.sign_in_link("ada@acme.test").await;
+
+    let seen = mcp_import_journey(&link, "acme", &upstream.url, &shots).await;
+    let step = |name: &str| seen["steps"][name].clone();
+    assert_eq!(seen["problems"], json!([]), "{seen}");
+    assert!(step("refusal").to_string().contains("404"), "{seen}");
+    assert!(
+        step("title")
+            .to_string()
+            .contains("Everything Reference Server"),
+        "{seen}"
+    );
+    assert!(step("proposed").as_u64().unwrap() >= 10, "{seen}");
+    assert!(step("imported").to_string().contains("1 created"), "{seen}");
+    assert_eq!(step("again"), "unchanged", "{seen}");
+    let (_, tool) = stack
+        .call(reqwest::Method::GET, "/tenants/acme/tools/ev_echo", None)
+        .await;
+    assert_eq!(tool["http"]["mcp"], json!({"tool": "echo"}), "{tool}");
+    assert_eq!(tool["http"]["url"], upstream.url, "{tool}");
 }

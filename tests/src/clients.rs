@@ -178,6 +178,17 @@ pub async fn binding_journey(link: &str, tenant: &str, shots: &std::path::Path) 
     browser_script("binding-journey.mjs", &[link, tenant, &shots]).await
 }
 
+/// An admin imports an MCP server's tool (`tests/clients/mcp-import-journey.mjs`).
+pub async fn mcp_import_journey(
+    link: &str,
+    tenant: &str,
+    server: &str,
+    shots: &std::path::Path,
+) -> Value {
+    let shots = shots.to_string_lossy();
+    browser_script("mcp-import-journey.mjs", &[link, tenant, server, &shots]).await
+}
+
 /// A viewer's visit to the UI (`tests/clients/viewer-journey.mjs`).
 pub async fn viewer_journey(link: &str, tenant: &str, shots: &std::path::Path) -> Value {
     let shots = shots.to_string_lossy();

@@ -1,8 +1,9 @@
-//! Importing tools from an OpenAPI description: the admin gives its URL or
-//! pastes it, sees one tool per operation (new, changed or unchanged
-//! against the tenant's tools, and what cannot be a tool, with why), keeps
-//! some, types the secrets their security schemes need, and imports them —
-//! all or none.
+//! Importing tools from an OpenAPI description (its URL, or pasted) or
+//! from a running MCP server (its endpoint, a prefix, its secret): the
+//! admin sees one tool per operation or upstream tool (new, changed or
+//! unchanged against the tenant's tools — an upstream's drift — and what
+//! cannot be a tool, with why), keeps some, types the secrets an OpenAPI
+//! description's schemes need, and imports them — all or none.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,29 +11,57 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_router::hooks::use_params_map;
 use portcullis_api::imports::{
-    ImportPreview, ImportedTools, OpenApiImport, OpenApiSource, ToolChange,
+    ImportPreview, ImportedTools, McpImport, McpSource, OpenApiImport, OpenApiSource, ToolChange,
 };
+use serde::{Deserialize, Serialize};
 
 use crate::api::{Outcome, Problem};
 use crate::form::{Field, FormError, Submit, problem_signal};
 use crate::nav::TenantNav;
 
-#[server(prefix = "/ui/fn", endpoint = "preview_openapi", input = Json)]
-pub async fn preview_openapi(
-    slug: String,
-    source: OpenApiSource,
-) -> Result<Outcome<ImportPreview>, Problem> {
-    let path = crate::api::paths::tenant(&slug).openapi_preview();
-    crate::api::attempt("POST", &path, serde_json::to_value(source).ok()).await
+/// Where the tools come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Source {
+    OpenApi(OpenApiSource),
+    Mcp(McpSource),
 }
 
-#[server(prefix = "/ui/fn", endpoint = "import_openapi", input = Json)]
-pub async fn import_openapi(
+#[server(prefix = "/ui/fn", endpoint = "preview_import", input = Json)]
+pub async fn preview_import(
     slug: String,
-    import: OpenApiImport,
+    source: Source,
+) -> Result<Outcome<ImportPreview>, Problem> {
+    let paths = crate::api::paths::tenant(&slug);
+    let (path, body) = match source {
+        Source::OpenApi(source) => (paths.openapi_preview(), serde_json::to_value(source)),
+        Source::Mcp(source) => (paths.mcp_preview(), serde_json::to_value(source)),
+    };
+    crate::api::attempt("POST", &path, body.ok()).await
+}
+
+#[server(prefix = "/ui/fn", endpoint = "import_tools", input = Json)]
+pub async fn import_tools(
+    slug: String,
+    source: Source,
+    tools: Vec<String>,
+    secrets: BTreeMap<String, String>,
 ) -> Result<Outcome<ImportedTools>, Problem> {
-    let path = crate::api::paths::tenant(&slug).openapi_import();
-    crate::api::attempt("POST", &path, serde_json::to_value(import).ok()).await
+    let paths = crate::api::paths::tenant(&slug);
+    let (path, body) = match source {
+        Source::OpenApi(source) => (
+            paths.openapi_import(),
+            serde_json::to_value(OpenApiImport {
+                source,
+                tools,
+                secrets,
+            }),
+        ),
+        Source::Mcp(source) => (
+            paths.mcp_import(),
+            serde_json::to_value(McpImport { source, tools }),
+        ),
+    };
+    crate::api::attempt("POST", &path, body.ok()).await
 }
 
 /// What the admin typed as the source, blanks left out.
@@ -45,66 +74,106 @@ fn source(url: &str, document: &str, base_url: &str) -> OpenApiSource {
     }
 }
 
+/// What the admin typed for an MCP server, blanks left out.
+fn server(url: &str, prefix: &str, secret: &str, header: &str) -> McpSource {
+    let given = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    McpSource {
+        url: url.trim().to_owned(),
+        prefix: given(prefix),
+        secret: (!secret.is_empty()).then(|| secret.to_owned()),
+        secret_header: given(header),
+    }
+}
+
 #[component]
 pub fn ImportPage() -> impl IntoView {
     let params = use_params_map();
     let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
-    let (url, document, base_url) = (
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-    );
-    let preview = ServerAction::<PreviewOpenapi>::new();
+    let field = || RwSignal::new(String::new());
+    let (url, document, base_url) = (field(), field(), field());
+    let (mcp_url, prefix, secret, header) = (field(), field(), field(), field());
+    let from_mcp = RwSignal::new(false);
+    let typed = move || match from_mcp.get_untracked() {
+        false => Source::OpenApi(source(
+            &url.get_untracked(),
+            &document.get_untracked(),
+            &base_url.get_untracked(),
+        )),
+        true => Source::Mcp(server(
+            &mcp_url.get_untracked(),
+            &prefix.get_untracked(),
+            &secret.get_untracked(),
+            &header.get_untracked(),
+        )),
+    };
+    let preview = ServerAction::<PreviewImport>::new();
     let problem = problem_signal(preview);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        preview.dispatch(PreviewOpenapi {
+        preview.dispatch(PreviewImport {
             slug: slug.get_untracked(),
-            source: source(
-                &url.get_untracked(),
-                &document.get_untracked(),
-                &base_url.get_untracked(),
-            ),
+            source: typed(),
         });
+    };
+    let kind = move |mcp: bool, label: &'static str, id: &'static str| {
+        view! {
+            <label class="check" for=id>
+                <input type="radio" name="import-kind" id=id prop:checked=move || from_mcp.get() == mcp
+                    on:change=move |_| from_mcp.set(mcp)/>
+                {label}
+            </label>
+        }
     };
     view! {
         <section class="page">
-            <TenantNav slug title="Import tools from OpenAPI"/>
-            <p class="muted">"One tool per operation of an OpenAPI 3.0 or 3.1 description. Nothing is saved until you import."</p>
+            <TenantNav slug title="Import tools"/>
+            <p class="muted">"Tools from an OpenAPI 3.0 or 3.1 description (one per operation) or from an MCP \
+                server you already run (one per tool it lists, forwarded to it). Nothing is saved until you import."</p>
             <form class="form import" novalidate=true on:submit=submit>
-                <Field id="openapi-url" label="Description URL" value=url field="source.url" problem
-                    placeholder="https://api.example.com/openapi.json"/>
-                <label for="openapi-document">"…or paste it (JSON or YAML)"</label>
-                <textarea id="openapi-document" rows="8" spellcheck="false"
-                    aria-describedby="openapi-document-error"
-                    prop:value=move || document.get()
-                    on:input=move |ev| document.set(event_target_value(&ev))></textarea>
-                <p id="openapi-document-error" class="field-error" role="alert">
-                    {move || crate::form::field_message(problem.get(), "source.document")}
-                </p>
-                <Field id="openapi-base" label="Backend base URL" value=base_url field="baseUrl" problem
-                    hint="Leave empty to use the description's server."/>
-                <FormError problem fields=&["source.url", "source.document", "baseUrl"]/>
+                <fieldset class="group">
+                    <legend>"Import from"</legend>
+                    {kind(false, "An OpenAPI description", "import-kind-openapi")}
+                    {kind(true, "A running MCP server (Streamable HTTP)", "import-kind-mcp")}
+                </fieldset>
+                <div class="import-openapi" hidden=move || from_mcp.get()>
+                    <Field id="openapi-url" label="Description URL" value=url field="source.url" problem
+                        placeholder="https://api.example.com/openapi.json"/>
+                    <label for="openapi-document">"…or paste it (JSON or YAML)"</label>
+                    <textarea id="openapi-document" rows="8" spellcheck="false"
+                        aria-describedby="openapi-document-error"
+                        prop:value=move || document.get()
+                        on:input=move |ev| document.set(event_target_value(&ev))></textarea>
+                    <p id="openapi-document-error" class="field-error" role="alert">
+                        {move || crate::form::field_message(problem.get(), "source.document")}
+                    </p>
+                    <Field id="openapi-base" label="Backend base URL" value=base_url field="baseUrl" problem
+                        hint="Leave empty to use the description's server."/>
+                </div>
+                <div class="import-mcp" hidden=move || !from_mcp.get()>
+                    <Field id="mcp-url" label="Server endpoint" value=mcp_url field="source.url" problem
+                        placeholder="https://mcp.example.com/mcp"/>
+                    <Field id="mcp-prefix" label="Prefix for its tools' names" value=prefix field="prefix" problem
+                        placeholder="crm_" hint="Keeps its tools apart from yours and other servers'."/>
+                    <Field id="mcp-secret" label="Secret (optional, write-only)" value=secret field="secrets" problem
+                        kind="password" hint="Sent as Bearer, or in the header below; kept sealed with the tools."/>
+                    <Field id="mcp-secret-header" label="Secret header (optional)" value=header
+                        field="source.secretHeader" problem placeholder="authorization"/>
+                </div>
+                <FormError problem fields=&["source.url", "source.document", "baseUrl", "source.secretHeader"]/>
                 <Submit pending=preview.pending() idle="Preview tools" busy="Reading…"/>
             </form>
             {move || match preview.value().get() {
-                Some(Ok(Ok(proposed))) => {
-                    let source = source(&url.get_untracked(), &document.get_untracked(), &base_url.get_untracked());
-                    Some(view! { <Proposals slug proposed source/> })
-                }
+                Some(Ok(Ok(proposed))) => Some(view! { <Proposals slug proposed source=typed()/> }),
                 _ => None,
             }}
         </section>
     }
+    .into_any()
 }
 
 /// The proposed tools to choose from, and the import.
 #[component]
-fn Proposals(
-    slug: Signal<String>,
-    proposed: ImportPreview,
-    source: OpenApiSource,
-) -> impl IntoView {
+fn Proposals(slug: Signal<String>, proposed: ImportPreview, source: Source) -> impl IntoView {
     let ImportPreview {
         title,
         version,
@@ -119,12 +188,16 @@ fn Proposals(
             .map(|t| t.tool.name.clone())
             .collect::<BTreeSet<String>>(),
     );
-    let schemes: BTreeSet<String> = tools.iter().filter_map(|t| t.secret.clone()).collect();
+    // An MCP server's secret was typed with its endpoint.
+    let schemes: BTreeSet<String> = match &source {
+        Source::OpenApi(_) => tools.iter().filter_map(|t| t.secret.clone()).collect(),
+        Source::Mcp(_) => BTreeSet::new(),
+    };
     let secrets: Vec<(String, RwSignal<String>)> = schemes
         .into_iter()
         .map(|scheme| (scheme, RwSignal::new(String::new())))
         .collect();
-    let import = ServerAction::<ImportOpenapi>::new();
+    let import = ServerAction::<ImportTools>::new();
     let problem = problem_signal(import);
     let typed = secrets.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -134,13 +207,11 @@ fn Proposals(
             .map(|(scheme, value)| (scheme.clone(), value.get_untracked()))
             .filter(|(_, value)| !value.is_empty())
             .collect();
-        import.dispatch(ImportOpenapi {
+        import.dispatch(ImportTools {
             slug: slug.get_untracked(),
-            import: OpenApiImport {
-                source: source.clone(),
-                tools: chosen.get_untracked().into_iter().collect(),
-                secrets,
-            },
+            source: source.clone(),
+            tools: chosen.get_untracked().into_iter().collect(),
+            secrets,
         });
     };
     let rows = tools
@@ -189,7 +260,7 @@ fn Proposals(
         <h2>{format!("{title} {version}")}</h2>
         <form class="form import-choose" novalidate=true on:submit=submit>
             <table class="proposals">
-                <thead><tr><th scope="col">"Keep"</th><th scope="col">"Tool"</th><th scope="col">"Operation"</th>
+                <thead><tr><th scope="col">"Keep"</th><th scope="col">"Tool"</th><th scope="col">"From"</th>
                     <th scope="col">"Against your tools"</th><th scope="col">"Notes"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -207,7 +278,7 @@ fn Proposals(
             }}
         </form>
         {(refused_count > 0).then(|| view! {
-            <h3>{format!("{refused_count} operation(s) cannot be tools")}</h3>
+            <h3>{format!("{refused_count} cannot be tools")}</h3>
             <ul class="refused">
                 {refused.into_iter().map(|r| view! { <li><code>{r.operation}</code>": "{r.reason}</li> }).collect_view()}
             </ul>

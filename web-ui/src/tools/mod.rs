@@ -72,7 +72,7 @@ pub fn ToolsPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || editor.get().map(|r| match r {
                     Ok(data) if data.may_change => view! {
-                        <p><a href=format!("/tenants/{}/import", slug.get_untracked())>"Import tools from an OpenAPI description"</a></p>
+                        <p><a href=format!("/tenants/{}/import", slug.get_untracked())>"Import tools from an OpenAPI description or an MCP server"</a></p>
                         <h2>"Add a tool"</h2>
                         <ToolEditor slug data save/>
                     }.into_any(),
