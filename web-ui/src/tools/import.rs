@@ -10,9 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_router::hooks::use_params_map;
-use portcullis_api::imports::{
-    ImportPreview, ImportedTools, McpImport, McpSource, OpenApiImport, OpenApiSource, ToolChange,
-};
+use portcullis_api::imports::{ImportPreview, ImportedTools, McpSource, OpenApiSource, ToolChange};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Outcome, Problem};
@@ -46,6 +44,7 @@ pub async fn import_tools(
     tools: Vec<String>,
     secrets: BTreeMap<String, String>,
 ) -> Result<Outcome<ImportedTools>, Problem> {
+    use portcullis_api::imports::{McpImport, OpenApiImport};
     let paths = crate::api::paths::tenant(&slug);
     let (path, body) = match source {
         Source::OpenApi(source) => (
