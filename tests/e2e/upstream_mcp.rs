@@ -210,3 +210,88 @@ async fn an_upstream_servers_tools_are_imported_pinned_and_forwarded() {
         "{drifted}"
     );
 }
+
+/// The upstream changes a tool (tool poisoning looks the same): the edge
+/// keeps serving the pinned tool, a preview shows the drift field by
+/// field, and only importing it again and publishing serves the change.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstreams_change_is_held_back_until_the_admin_accepts_it() {
+    let upstream = UpstreamMcp::changing().await;
+    let api = Stack::without_edge("e2e_upstream_drift").await;
+    let edge = api.start_edge().await;
+    api.create("/tenants", Some(json!({"slug": "acme"}))).await;
+    let source = json!({"url": upstream.url});
+    let import = json!({"source": source, "tools": ["forecast"]});
+    let (status, body) = api
+        .call(
+            Method::POST,
+            "/tenants/acme/mcp-servers/import",
+            Some(import.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    api.create("/tenants/acme/publish", None).await;
+    let plan = json!([
+        {"op": "listTools"},
+        {"op": "callTool", "name": "forecast", "arguments": {"city": "Oslo"}}
+    ]);
+    let mcp = edge.mcp_url("acme");
+    let listed = |seen: &Value| seen["results"][0]["value"]["tools"][0].clone();
+
+    upstream.change().await;
+    let seen = sdk_client_of(Sdk::V1, &mcp, plan.clone()).await;
+    let served = listed(&seen);
+    assert_eq!(
+        served["description"], "Forecast for a city",
+        "pinned: {seen}"
+    );
+    assert!(
+        served["inputSchema"]["properties"].get("units").is_none(),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["results"][1]["value"]["content"][0]["text"], "forecast for Oslo (v2)",
+        "calls still reach the upstream: {seen}"
+    );
+    let (_, preview) = api
+        .call(
+            Method::POST,
+            "/tenants/acme/mcp-servers/preview",
+            Some(source),
+        )
+        .await;
+    let forecast = &preview["tools"][0];
+    assert_eq!(forecast["change"], "changed", "{preview}");
+    assert_eq!(
+        forecast["changed"],
+        json!(["description", "inputSchema"]),
+        "{preview}"
+    );
+
+    let (status, body) = api
+        .call(
+            Method::POST,
+            "/tenants/acme/mcp-servers/import",
+            Some(import),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["updated"], json!(["forecast"]), "{body}");
+    let seen = sdk_client_of(Sdk::V1, &mcp, plan.clone()).await;
+    assert_eq!(
+        listed(&seen)["description"],
+        "Forecast for a city",
+        "accepted, not yet published: {seen}"
+    );
+    api.create("/tenants/acme/publish", None).await;
+    let seen = sdk_client_of(Sdk::V2, &mcp, plan).await;
+    let served = listed(&seen);
+    assert_eq!(
+        served["description"], "Forecast for a city, in the units asked for",
+        "{seen}"
+    );
+    assert!(
+        served["inputSchema"]["properties"]["units"].is_object(),
+        "{seen}"
+    );
+}

@@ -1,6 +1,8 @@
 //! An MCP server a tenant already runs, on a loopback port: the official
 //! "everything" server (`tests/clients/upstream-everything.mjs`, npm
-//! `@modelcontextprotocol/server-everything`) over Streamable HTTP.
+//! `@modelcontextprotocol/server-everything`) over Streamable HTTP, or one
+//! built with the official SDK whose tool changes on demand
+//! (`tests/clients/upstream-changing.mjs`).
 
 use tokio::process::{Child, Command};
 
@@ -14,11 +16,31 @@ pub struct UpstreamMcp {
 
 impl UpstreamMcp {
     pub async fn everything() -> Self {
+        Self::start("upstream-everything.mjs").await
+    }
+
+    /// One tool, `forecast`, until [`Self::change`].
+    pub async fn changing() -> Self {
+        Self::start("upstream-changing.mjs").await
+    }
+
+    /// Gives the changing server's `forecast` an argument and new words.
+    pub async fn change(&self) {
+        let status = reqwest::Client::new()
+            .post(self.url.replace("/mcp", "/_change"))
+            .send()
+            .await
+            .expect("the upstream answers")
+            .status();
+        assert!(status.is_success(), "{status}");
+    }
+
+    async fn start(script: &str) -> Self {
         let mut command = Command::new("node");
         command
             .current_dir(repo_root().join("tests/clients"))
-            .args(["upstream-everything.mjs", &free_port().to_string()]);
-        let (child, url) = spawn_ready("upstream-everything.mjs", command).await;
+            .args([script, &free_port().to_string()]);
+        let (child, url) = spawn_ready(script, command).await;
         Self { url, _child: child }
     }
 }
