@@ -93,10 +93,10 @@ function workerdCpu() {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 let port;
 
-function request(host, method, path, headers, body) {
+function request(host, method, path, headers, body, target = port) {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, method, path, agent, headers: { host, ...headers } },
+      { host: "127.0.0.1", port: target, method, path, agent, headers: { host, ...headers } },
       (res) => {
         let text = "";
         res.setEncoding("utf8");
@@ -126,7 +126,7 @@ async function prepare(round) {
     await request(round.host, "POST", round.path, headers, JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
   }
   const body = round.body === null ? undefined : JSON.stringify(round.body);
-  const probe = await request(round.host, round.method, round.path, headers, body);
+  const probe = await request(round.host, round.method, round.path, headers, body, round.port);
   if (probe.status !== 200 || (body && !probe.text.includes('"result"'))) {
     throw new Error(`${round.host}${round.path}: ${probe.status} ${probe.text.slice(0, 300)}`);
   }
@@ -250,12 +250,12 @@ end`;
 /// One wrk run of `seconds` against the script; workerd's CPU measured
 /// around it. A script holding state per thread (a refresh token) needs a
 /// thread per connection.
-function drive(script, seconds, connections, threads = Math.min(connections, 2)) {
+function drive(script, seconds, connections, threads = Math.min(connections, 2), target = port) {
   const file = join(work, "script.lua");
   writeFileSync(file, script);
   const cpuBefore = workerdCpu();
   const run = spawnSync("wrk", ["-t", String(threads), "-c", String(connections), "-d", `${seconds}s`,
-    "--timeout", "10s", "-s", file, `http://127.0.0.1:${port}/`], { encoding: "utf8" });
+    "--timeout", "10s", "-s", file, `http://127.0.0.1:${target}/`], { encoding: "utf8" });
   const cpu = workerdCpu() - cpuBefore;
   if (run.status !== 0) throw new Error(`wrk: ${run.stderr || run.error}`);
   const report = JSON.parse(run.stdout.trim().split("\n").at(-1));
@@ -301,11 +301,13 @@ async function coldStart(worker, host, path) {
 
 const gzipKb = (...files) => Math.ceil(files.reduce((n, f) => n + gzipSync(readFileSync(f), { level: 9 }).length, 0) / 1024);
 
-/// The HTTP tools' backend, for both sides (tests/bench/backend.mjs), in
-/// its own process: `drive` blocks this one's event loop.
-function startBackend(port) {
-  const child = spawn("node", [join(root, "tests/bench/backend.mjs"), String(port)],
-    { stdio: ["ignore", "pipe", "inherit"] });
+/// A helper server on loopback `port` in its own process (`drive` blocks
+/// this one's event loop): the HTTP tools' backend for both sides
+/// (tests/bench/backend.mjs), the upstream MCP server forwarded to
+/// (tests/clients/upstream-changing.mjs). Resolves once it says "ready".
+function startHelper(script, port) {
+  const child = spawn("node", [join(root, script), String(port)],
+    { stdio: ["ignore", "pipe", "inherit"], cwd: join(root, "tests/clients") });
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", (code) => reject(new Error(`the backend exited (${code})`)));
@@ -317,8 +319,10 @@ const out = { scenarios: [] };
 let mf;
 let idp;
 let backend;
+let upstream;
 try {
-  backend = await startBackend(setup.backendPort);
+  backend = await startHelper("tests/bench/backend.mjs", setup.backendPort);
+  upstream = await startHelper("tests/clients/upstream-changing.mjs", setup.upstreamPort);
   const names = Object.keys(referenceWorkers);
   mf = new Miniflare({ host: "127.0.0.1", port: 0, workers: [edgeWorker, ...names.map((n) => referenceWorker(n, true))] });
   port = (await mf.ready).port;
@@ -345,9 +349,9 @@ try {
         script = wrkScript(round.host, round.method, round.path, headers, body);
       }
       const threads = tokens ? connections : undefined;
-      if (i === 0) drive(script, 2, connections, threads); // warm up
+      if (i === 0) drive(script, 2, connections, threads, round.port); // warm up
       if (tokens && i === 0) script = refreshScript(host, await tokens(round.host, connections));
-      results.push(drive(script, seconds, connections, threads));
+      results.push(drive(script, seconds, connections, threads, round.port));
     }
     out.scenarios.push({ path: scenario.path, side: scenario.side, name: scenario.name, rounds: results });
   }
@@ -365,8 +369,10 @@ try {
 } catch (e) {
   out.error = String(e?.stack ?? e);
 } finally {
-  backend?.removeAllListeners("exit");
-  backend?.kill();
+  for (const helper of [backend, upstream]) {
+    helper?.removeAllListeners("exit");
+    helper?.kill();
+  }
   idp?.removeAllListeners("exit");
   idp?.kill();
   await mf?.dispose();

@@ -83,6 +83,19 @@ fn http_tool(port: u16) -> ToolConfig {
     tool
 }
 
+/// The `echo` tool forwarded to an upstream MCP server's `forecast` (the
+/// load driver runs tests/clients/upstream-changing.mjs at `port`).
+fn forwarded_tool(port: u16) -> ToolConfig {
+    let mut tool = echo_tool("echo", false);
+    tool.content = Vec::new();
+    tool.http = Some(
+        serde_json::from_value(json!({"method": "POST",
+            "url": format!("http://127.0.0.1:{port}/mcp"), "mcp": {"tool": "forecast"}}))
+        .expect("a binding"),
+    );
+    tool
+}
+
 fn oauth() -> OAuthConfig {
     OAuthConfig {
         providers: vec![IdentityProvider {
@@ -238,6 +251,12 @@ fn main() {
         config.tools[0] = http_tool(backend_port);
         pushes.push(push(&config, &key));
     }
+    let upstream_port = free_port();
+    for slug in slugs("fwd") {
+        let mut config = tenant(&slug, false, 1);
+        config.tools[0] = forwarded_tool(upstream_port);
+        pushes.push(push(&config, &key));
+    }
     for slug in [slugs("acme"), slugs("sess"), slugs("scale")].concat() {
         pushes.push(push(&tenant(&slug, true, 1), &key));
     }
@@ -288,6 +307,12 @@ fn main() {
          "rounds": [mcp("stateless-http.reference.test".into(), modern.clone(), &modern_call)]},
         {"path": "http-tool", "side": "portcullis", "name": "public tenant, an HTTP tool calling its backend, 2026-07-28",
          "rounds": ours("http", &|s: String| mcp(format!("{s}.localhost"), modern.clone(), &modern_call))},
+        {"path": "forwarded", "side": "reference", "name": "the upstream MCP server called directly (official SDK, stateless), tools/call 2025-11-25",
+         "rounds": [{"port": upstream_port, "host": "127.0.0.1", "method": "POST", "path": "/mcp",
+                     "headers": {"mcp-protocol-version": "2025-11-25"},
+                     "body": {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "forecast", "arguments": {"city": "Oslo"}}}}]},
+        {"path": "forwarded", "side": "portcullis", "name": "public tenant, a tool forwarded to that server, 2026-07-28",
+         "rounds": ours("fwd", &|s: String| mcp(format!("{s}.localhost"), modern.clone(), &modern_call))},
         {"path": "bearer", "side": "reference", "name": "OAuthProvider + createMcpHandler, tools/call with a token",
          "rounds": [{"referenceToken": true, "host": "127.0.0.2", "method": "POST", "path": "/mcp", "headers": modern, "body": modern_call}]},
         {"path": "bearer", "side": "portcullis", "name": "OAuth tenant, tools/call 2026-07-28 with a token",
@@ -313,6 +338,7 @@ fn main() {
         },
         "pushes": pushes,
         "backendPort": backend_port,
+        "upstreamPort": upstream_port,
         "idp": {"port": idp_port, "clientId": IDP_CLIENT.0, "clientSecret": IDP_CLIENT.1},
         "seconds": env_number("BENCH_SECONDS", 10),
         "rounds": rounds,

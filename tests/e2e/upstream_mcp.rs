@@ -20,6 +20,13 @@ async fn an_upstream_servers_tools_are_imported_pinned_and_forwarded() {
     let edge = api.start_edge().await;
     api.create("/tenants", Some(json!({"slug": "acme"}))).await;
 
+    // The tenant's own tool, whose name one of the upstream's would take.
+    api.create(
+        "/tenants/acme/tools",
+        Some(json!({"name": "everything_get-env", "description": "Ours",
+            "inputSchema": {"type": "object"}, "content": [{"type": "text", "text": "ours"}]})),
+    )
+    .await;
     let source = json!({"url": upstream.url, "prefix": "everything_"});
     let (status, preview) = api
         .call(
@@ -43,6 +50,15 @@ async fn an_upstream_servers_tools_are_imported_pinned_and_forwarded() {
             .cloned()
             .unwrap_or_else(|| panic!("{name} proposed: {preview}"))
     };
+    let clash = preview["refused"].to_string();
+    assert!(
+        clash.contains("get-env") && clash.contains("already has a tool"),
+        "an import never replaces the tenant's own tool: {preview}"
+    );
+    assert!(
+        !preview["tools"].to_string().contains("everything_get-env"),
+        "{preview}"
+    );
     let echo = proposed("everything_echo");
     assert_eq!(echo["operation"], "echo", "{echo}");
     assert_eq!(echo["change"], "new");
@@ -80,7 +96,11 @@ async fn an_upstream_servers_tools_are_imported_pinned_and_forwarded() {
         assert!(body.to_string().contains(words), "{url}: {body}");
     }
     let (_, tools) = api.call(Method::GET, "/tenants/acme/tools", None).await;
-    assert_eq!(tools["items"], json!([]), "nothing saved: {tools}");
+    assert_eq!(
+        tools["items"].as_array().unwrap().len(),
+        1,
+        "nothing saved but the tenant's own tool: {tools}"
+    );
 
     let chosen = [
         "everything_echo",

@@ -11,7 +11,7 @@ use std::time::Duration;
 use portcullis_api::imports::{
     ImportPreview, ImportedTools, McpImport, McpSource, RefusedOperation,
 };
-use portcullis_api::tools::ToolCreate;
+use portcullis_api::tools::{Tool, ToolCreate};
 use portcullis_tenant_config::http_tool::{
     DEFAULT_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, HttpBinding, HttpMethod,
 };
@@ -19,8 +19,10 @@ use portcullis_tenant_config::upstream_mcp::{self, Handshake, ListedTool, McpTar
 use serde_json::{Value, json};
 
 use super::mapping::{Proposal, Proposals, SecretKind};
-use crate::context::{RequestContext, grant};
+use crate::context::{Authorized, RequestContext, grant};
 use crate::services::{ServiceError, Services};
+use crate::storage;
+use crate::storage::tenants::TenantRow;
 
 /// How long one request to the server may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -42,7 +44,50 @@ impl Services {
     ) -> Result<ImportPreview, ServiceError> {
         let tenant_row = self.tenant_for::<grant::Write>(ctx, tenant).await?;
         let proposals = self.server_proposals(&source).await?;
+        let proposals = self.kept_apart(&tenant_row, proposals).await?;
         self.preview_of(&tenant_row, proposals).await
+    }
+
+    /// The proposals whose names no other tool of the tenant has: a tool of
+    /// the same name that is not this server's same tool (the tenant's own,
+    /// or another upstream's) is never replaced by an import; it is
+    /// refused, naming the clash.
+    async fn kept_apart(
+        &self,
+        tenant_row: &Authorized<TenantRow, grant::Write>,
+        mut proposals: Proposals,
+    ) -> Result<Proposals, ServiceError> {
+        let existing: BTreeMap<String, Option<HttpBinding>> =
+            storage::tools::tool_list(&self.db, tenant_row)
+                .await?
+                .into_iter()
+                .map(|row| {
+                    let tool = Tool::from(row);
+                    (tool.name, tool.http)
+                })
+                .collect();
+        let (kept, clashing): (Vec<Proposal>, Vec<Proposal>) =
+            proposals.tools.into_iter().partition(|proposal| {
+                let Some(http) = existing.get(&proposal.tool.name) else {
+                    return true;
+                };
+                let wanted = proposal.tool.http.as_ref();
+                http.as_ref().is_some_and(|h| {
+                    Some(&h.url) == wanted.map(|w| &w.url)
+                        && h.mcp == wanted.and_then(|w| w.mcp.clone())
+                })
+            });
+        proposals.tools = kept;
+        proposals
+            .refused
+            .extend(clashing.into_iter().map(|proposal| RefusedOperation {
+                reason: format!(
+                    "the tenant already has a tool named {:?} that is not this server's {:?}; choose a prefix",
+                    proposal.tool.name, proposal.operation
+                ),
+                operation: proposal.operation,
+            }));
+        Ok(proposals)
     }
 
     /// Saves the chosen tools of the server: all of them, or none.
@@ -57,6 +102,7 @@ impl Services {
             return Err(ServiceError::invalid("tools", "choose at least one tool"));
         }
         let proposals = self.server_proposals(&input.source).await?;
+        let proposals = self.kept_apart(&tenant_row, proposals).await?;
         let secrets: BTreeMap<String, String> = input
             .source
             .secret
