@@ -24,8 +24,12 @@ pub struct BackendCall {
     /// tool acts as the user.
     pub user_token: Option<UserTokenRef>,
     /// The backend is an MCP server: the shell opens a session
-    /// (`initialize`) before sending the planned `tools/call`.
+    /// (`initialize`) before sending the planned `tools/call`, or uses one
+    /// it knows ([`crate::upstream_sessions`]).
     pub mcp: bool,
+    /// Whose upstream session the call may reuse: the signed-in user's
+    /// grant (`tenant:grant`); `None` for an anonymous caller.
+    pub holder: Option<String>,
 }
 
 /// Whose provider token a call carries.
@@ -261,6 +265,7 @@ mod tests {
                 }),
                 user_token: None,
                 mcp: false,
+                holder: None,
             },
             answer: BackendAnswer::Answered {
                 status: 404,

@@ -23,7 +23,8 @@
 //!           (what a tool needs from outside the core: backend, an HTTP
 //!           tool's call and its answer, or memory, an operation on the
 //!           user's notes; the core asks, the shell obtains it and runs the
-//!           request again with it)
+//!           request again with it), upstream_sessions (what the shell
+//!           remembers of the MCP servers it forwards to)
 //! ```
 //!
 //! Everything above the shell is plain Rust, unit-tested natively; only
@@ -48,6 +49,7 @@ pub mod routing;
 pub mod runtime;
 pub mod store;
 pub mod tokens;
+pub mod upstream_sessions;
 pub mod usage;
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 // An upstream MCP server whose one tool changes under the tenant: built
 // with the official TypeScript SDK (stateless Streamable HTTP, JSON
 // answers), `forecast` gains a `units` argument and new words once
-// `POST /_change` is called. Loopback only; prints `ready <endpoint URL>`.
+// `POST /_change` is called. `GET /_log` lists the JSON-RPC methods it was
+// sent; after `POST /_forget` it answers the next request that is not an
+// `initialize` 404, as a server that no longer knows its client does.
+// Loopback only; prints `ready <endpoint URL>`.
 //
 //   node upstream-changing.mjs <port>
 import http from "node:http";
@@ -11,6 +14,8 @@ import { z } from "zod";
 
 const port = Number(process.argv[2]);
 let version = 1;
+const methods = [];
+let forgetting = false;
 
 function server() {
   const mcp = new McpServer({ name: "changing-forecasts", version: `${version}.0.0` });
@@ -30,12 +35,29 @@ http.createServer(async (req, res) => {
     res.writeHead(204).end();
     return;
   }
+  if (req.url === "/_forget" && req.method === "POST") {
+    forgetting = true;
+    res.writeHead(204).end();
+    return;
+  }
+  if (req.url === "/_log") {
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(methods));
+    return;
+  }
   if (req.url !== "/mcp") {
     res.writeHead(404).end("not here");
     return;
   }
   let body = "";
   for await (const chunk of req) body += chunk;
+  const method = body ? JSON.parse(body).method : req.method;
+  methods.push(method);
+  if (forgetting && method !== "initialize") {
+    forgetting = false;
+    res.writeHead(404, { "content-type": "application/json" })
+      .end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null }));
+    return;
+  }
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   const mcp = server();
   res.on("close", () => { transport.close(); mcp.close(); });

@@ -258,6 +258,40 @@ async fn an_upstreams_change_is_held_back_until_the_admin_accepts_it() {
     let mcp = edge.mcp_url("acme");
     let listed = |seen: &Value| seen["results"][0]["value"]["tools"][0].clone();
 
+    // A stateless server is greeted once per isolate; then each call is
+    // one request. One that forgets its client is greeted again.
+    let imported = upstream.methods().await.len();
+    let seen = sdk_client_of(Sdk::V1, &mcp, plan.clone()).await;
+    assert_eq!(seen["results"][1]["ok"], true, "{seen}");
+    let seen = sdk_client_of(Sdk::V2, &mcp, plan.clone()).await;
+    assert_eq!(seen["results"][1]["ok"], true, "{seen}");
+    assert_eq!(
+        upstream.methods().await[imported..],
+        [
+            "initialize",
+            "notifications/initialized",
+            "tools/call",
+            "tools/call"
+        ],
+        "the session is reused, not opened per call"
+    );
+    upstream.forget().await;
+    let seen = sdk_client_of(Sdk::V1, &mcp, plan.clone()).await;
+    assert_eq!(
+        seen["results"][1]["value"]["content"][0]["text"], "forecast for Oslo (v1)",
+        "{seen}"
+    );
+    assert_eq!(
+        upstream.methods().await[imported + 4..],
+        [
+            "tools/call",
+            "initialize",
+            "notifications/initialized",
+            "tools/call"
+        ],
+        "a forgotten session is opened again, the call sent once more"
+    );
+
     upstream.change().await;
     let seen = sdk_client_of(Sdk::V1, &mcp, plan.clone()).await;
     let served = listed(&seen);

@@ -35,6 +35,27 @@ impl UpstreamMcp {
         assert!(status.is_success(), "{status}");
     }
 
+    /// The JSON-RPC methods the changing server was sent, in order.
+    pub async fn methods(&self) -> Vec<String> {
+        reqwest::get(self.url.replace("/mcp", "/_log"))
+            .await
+            .expect("the upstream answers")
+            .json()
+            .await
+            .expect("its log is JSON")
+    }
+
+    /// Makes the changing server forget its client once.
+    pub async fn forget(&self) {
+        let status = reqwest::Client::new()
+            .post(self.url.replace("/mcp", "/_forget"))
+            .send()
+            .await
+            .expect("the upstream answers")
+            .status();
+        assert!(status.is_success(), "{status}");
+    }
+
     async fn start(script: &str) -> Self {
         let mut command = Command::new("node");
         command

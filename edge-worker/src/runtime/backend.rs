@@ -1,18 +1,21 @@
 //! Sends an HTTP tool's call to the tenant's backend (see
-//! [`crate::backend`]), or to the tenant's MCP server in a session of its
-//! own ([`upstream_mcp`]): the tenant's sealed secret opened, the user
-//! assertion signed and the user's provider token fetched (renewed if need
-//! be) only at the moment of sending; no redirects followed, the call's
-//! timeout, its response limit counted while reading, and failures told
-//! apart as the tool's result needs them.
+//! [`crate::backend`]), or to the tenant's MCP server in a session it
+//! knows or opens ([`upstream_mcp`], [`crate::upstream_sessions`]): the
+//! tenant's sealed secret opened, the user assertion signed and the user's
+//! provider token fetched (renewed if need be) only at the moment of
+//! sending; no redirects followed, the call's timeout, its response limit
+//! counted while reading, and failures told apart as the tool's result
+//! needs them.
 
+use std::cell::RefCell;
+
+use portcullis_tenant_config::upstream_mcp;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
 use super::{vars, webcrypto};
-use portcullis_tenant_config::upstream_mcp;
-
 use crate::backend::{Assertion, BackendAnswer, BackendCall, Fetched};
 use crate::oauth::upstream::EdgeCrypto;
+use crate::upstream_sessions::{Known, UpstreamSessions};
 
 /// Sends `call`; what happened is always an answer.
 pub async fn send(env: &Env, call: BackendCall) -> Fetched {
@@ -99,9 +102,15 @@ async fn sign(crypto: &webcrypto::EdgeWebCrypto, assertion: &Assertion) -> Optio
     }
 }
 
+thread_local! {
+    /// This isolate's memory of the MCP servers it forwards to.
+    static UPSTREAM: RefCell<UpstreamSessions> = RefCell::default();
+}
+
 /// Sends the call, within one deadline for all of it: the planned
-/// request, or for an MCP server the session around it (`initialize`,
-/// `notifications/initialized`, the `tools/call`, then the session closed).
+/// request, or for an MCP server the planned `tools/call` in a session it
+/// knows, else in one opened for it (`initialize`,
+/// `notifications/initialized`), kept for the caller's grant or closed.
 async fn attempt(
     call: &BackendCall,
     added: Vec<(String, String)>,
@@ -109,16 +118,43 @@ async fn attempt(
     let deadline: worker::AbortSignal =
         web_sys::AbortSignal::timeout_with_u32(call.timeout_ms).into();
     let planned = &call.planned;
-    let mut headers: Vec<(String, String)> = planned.headers.iter().cloned().chain(added).collect();
-    let body = planned.body.as_deref();
-    let send = |method, headers: &[(String, String)], body: Option<String>| {
-        exchange(call, &deadline, method, headers.to_vec(), body)
+    let headers: Vec<(String, String)> = planned.headers.iter().cloned().chain(added).collect();
+    let body = planned.body.as_deref().map(str::to_owned);
+    let send = |method, headers: Vec<(String, String)>, body: Option<String>| {
+        exchange(call, &deadline, method, headers, body)
     };
     if !call.mcp {
-        let answer = send(planned.method.as_str(), &headers, body.map(str::to_owned));
-        return Ok(answer.await?.0);
+        return Ok(send(planned.method.as_str(), headers, body).await?.0);
     }
-    let opened = send("POST", &headers, Some(upstream_mcp::initialize())).await?;
+    // The server, as the secret it is reached with tells it apart.
+    let server = format!(
+        "{}\n{}",
+        planned.url,
+        call.credential
+            .as_ref()
+            .map(|c| c.sealed.as_str())
+            .unwrap_or_default()
+    );
+    let holder = call.holder.as_deref();
+    if let Some(known) = UPSTREAM.with(|u| u.borrow().lookup(&server, holder)) {
+        let answer = send("POST", in_session(&headers, &known), body.clone())
+            .await?
+            .0;
+        // A session the server no longer knows is answered 404 (400 by
+        // some); then a new one is opened.
+        let forgotten = matches!(
+            answer,
+            BackendAnswer::Answered {
+                status: 400 | 404,
+                ..
+            }
+        );
+        if !forgotten {
+            return Ok(answer);
+        }
+        UPSTREAM.with(|u| u.borrow_mut().forget(&server, holder));
+    }
+    let opened = send("POST", headers.clone(), Some(upstream_mcp::initialize())).await?;
     let (
         BackendAnswer::Answered {
             status: 200..=299,
@@ -132,21 +168,35 @@ async fn attempt(
     };
     let handshake = upstream_mcp::answer(content_type.as_deref(), opening, 0)
         .and_then(|result| upstream_mcp::handshake(&result));
-    let handshake = match handshake {
-        Ok(handshake) => handshake,
+    let known = match handshake {
+        Ok(handshake) => Known {
+            version: handshake.protocol_version,
+            session: session.clone(),
+        },
         Err(why) => return Ok(BackendAnswer::NoSession(why)),
     };
-    headers.push(("mcp-protocol-version".into(), handshake.protocol_version));
-    if let Some(session) = session {
-        headers.push(("mcp-session-id".into(), session.clone()));
-    }
-    send("POST", &headers, Some(upstream_mcp::initialized())).await?;
-    let (answer, _) = send("POST", &headers, body.map(str::to_owned)).await?;
-    if session.is_some() {
-        // The server may keep the session otherwise; a refusal changes nothing.
-        let _ = send("DELETE", &headers, None).await;
+    let headers = in_session(&headers, &known);
+    send("POST", headers.clone(), Some(upstream_mcp::initialized())).await?;
+    let (answer, _) = send("POST", headers.clone(), body).await?;
+    let kept = known.session.is_none() || holder.is_some();
+    if kept {
+        UPSTREAM.with(|u| u.borrow_mut().remember(&server, holder, known));
+    } else {
+        // An anonymous caller's session is not reused: the server is told
+        // it is over (a refusal changes nothing).
+        let _ = send("DELETE", headers, None).await;
     }
     Ok(answer)
+}
+
+/// `headers` with the session's revision and id.
+fn in_session(headers: &[(String, String)], known: &Known) -> Vec<(String, String)> {
+    let mut headers = headers.to_vec();
+    headers.push(("mcp-protocol-version".into(), known.version.clone()));
+    if let Some(session) = &known.session {
+        headers.push(("mcp-session-id".into(), session.clone()));
+    }
+    headers
 }
 
 /// One request, its answer read within the call's limit, and the MCP

@@ -76,6 +76,10 @@ pub fn call(
         credential,
         user_token,
         mcp: http.mcp.is_some(),
+        holder: http.mcp.as_ref().and_then(|_| {
+            let claims = call.caller.claims()?;
+            Some(format!("{}:{}", call.config.tenant, claims.g))
+        }),
     };
     let fetched = call.obtained.and_then(Obtained::backend);
     match fetched.filter(|fetched| fetched.call == wanted) {
@@ -633,6 +637,7 @@ mod tests {
                 credential: None,
                 user_token: None,
                 mcp: false,
+                holder: None,
             },
             answer: answered(200, "text/plain", "rain"),
         }));
