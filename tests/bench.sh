@@ -6,7 +6,8 @@
 # request and the ratios, then bundle sizes and cold starts
 # (tests/benches/edge.rs, tests/bench/edge-load.mjs). Not part of CI.
 # BENCH_SECONDS (default 10) and BENCH_ROUNDS (default 3) set each
-# scenario's rounds; the medians are printed.
+# scenario's rounds; the medians are printed. BENCH_ONLY=forwarded,bearer
+# runs just those paths.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
