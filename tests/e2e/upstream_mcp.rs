@@ -2,11 +2,11 @@
 //! "everything" server (npm, on loopback) imported through the API — the
 //! control plane connects as a client and proposes its tools under a
 //! prefix — published, and called by the official SDK clients in every era
-//! the edge speaks; each call is forwarded as the upstream tool's own
+//! the edge speaks (and the official Python SDK client); each call is forwarded as the upstream tool's own
 //! `tools/call` in a session of its own, and what the upstream answers
 //! comes back as the tool's result.
 
-use portcullis_e2e::clients::{Sdk, sdk_client_of};
+use portcullis_e2e::clients::{PythonMode, Sdk, python_client, sdk_client_of};
 use portcullis_e2e::free_port;
 use portcullis_e2e::stack::Stack;
 use portcullis_e2e::upstream_mcp::UpstreamMcp;
@@ -177,6 +177,21 @@ async fn an_upstream_servers_tools_are_imported_pinned_and_forwarded() {
         let gone = result(4);
         assert_eq!(gone["isError"], true, "{sdk:?}: {gone}");
         assert!(text(4).contains("could not be reached"), "{sdk:?}: {gone}");
+    }
+
+    // The official Python SDK client, in every era it speaks.
+    for (mode, url) in [
+        (PythonMode::Modern, &mcp),
+        (PythonMode::Legacy, &mcp),
+        (PythonMode::Sse, &sse),
+    ] {
+        let message = json!({"message": "from Python"});
+        let seen = python_client(url, mode, "everything_echo", message).await;
+        assert_eq!(seen.get("error"), None, "{mode:?}: {seen}");
+        assert_eq!(
+            seen["call"]["content"][0]["text"], "Echo: from Python",
+            "{mode:?}: {seen}"
+        );
     }
 
     // Re-importing shows the pinned tools as they stand against the

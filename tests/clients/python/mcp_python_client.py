@@ -65,7 +65,8 @@ async def run(url, mode, tool, arguments):
         out["tools"] = [t.name for t in (await client.list_tools()).tools]
         out["call"] = dump(await client.call_tool(tool, arguments))
         out["resources"] = [str(r.uri) for r in (await client.list_resources()).resources]
-        out["asked"] = dump(await client.call_tool(ASKING_TOOL, {}))
+        if ASKING_TOOL in out["tools"]:
+            out["asked"] = dump(await client.call_tool(ASKING_TOOL, {}))
     return out
 
 
