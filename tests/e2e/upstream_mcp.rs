@@ -6,8 +6,9 @@
 //! `tools/call` in a session of its own, and what the upstream answers
 //! comes back as the tool's result.
 
-use portcullis_e2e::clients::{PythonMode, Sdk, python_client, sdk_client_of};
+use portcullis_e2e::clients::{PythonMode, Sdk, oauth_flow, python_client, sdk_client_of};
 use portcullis_e2e::free_port;
+use portcullis_e2e::identity_provider::IdentityProvider;
 use portcullis_e2e::stack::Stack;
 use portcullis_e2e::upstream_mcp::UpstreamMcp;
 use reqwest::{Method, StatusCode};
@@ -363,4 +364,104 @@ async fn an_upstreams_change_is_held_back_until_the_admin_accepts_it() {
         served["inputSchema"]["properties"]["units"].is_object(),
         "{seen}"
     );
+}
+
+/// A forwarded tool under the tenant's sign-in: given a scope, it is served
+/// only to tokens that carry it; a call outside the user's scopes is
+/// refused (`insufficient_scope`) before anything reaches the upstream.
+#[tokio::test(flavor = "multi_thread")]
+async fn forwarded_tools_are_held_to_the_tenants_scopes() {
+    let upstream = UpstreamMcp::changing().await;
+    let api = Stack::without_edge("e2e_upstream_scopes").await;
+    let origin = format!("http://acme.localhost:{}", api.edge_port);
+    let idp = IdentityProvider::openid(&format!("{origin}/oauth/callback")).await;
+    let _edge = api.start_edge().await;
+    api.create(
+        "/tenants",
+        Some(json!({"slug": "acme", "displayName": "Acme Corp"})),
+    )
+    .await;
+    let import = json!({"source": {"url": upstream.url}, "tools": ["forecast"]});
+    let (status, body) = api
+        .call(
+            Method::POST,
+            "/tenants/acme/mcp-servers/import",
+            Some(import),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The imported tool given a scope, as any tool is; a second tool of
+    // the same upstream needs a scope the user cannot have.
+    let (_, forecast) = api
+        .call(Method::GET, "/tenants/acme/tools/forecast", None)
+        .await;
+    let mut forecast = forecast.as_object().unwrap().clone();
+    forecast.remove("createdAt");
+    forecast.insert("scopes".into(), json!(["weather:read"]));
+    let (status, body) = api
+        .call(
+            Method::PUT,
+            "/tenants/acme/tools/forecast",
+            Some(Value::Object(forecast.clone())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    forecast.insert("name".into(), json!("wipe"));
+    forecast.insert("scopes".into(), json!(["admin"]));
+    api.create("/tenants/acme/tools", Some(Value::Object(forecast)))
+        .await;
+    let settings = json!({
+        "mode": "oauth",
+        "providers": [{
+            "id": "acme-sso", "kind": "oidc", "displayName": "Acme SSO",
+            "clientId": idp.client_id, "clientSecret": idp.client_secret, "issuer": idp.base
+        }],
+        "scopes": [
+            {"name": "weather:read", "description": "Read forecasts"},
+            {"name": "admin", "description": "Wipe everything"}
+        ],
+        "allow": [{"emailDomains": ["acme.com"]}],
+        "roles": [
+            {"name": "staff", "scopes": ["weather:read"]},
+            {"name": "admins", "when": {"groups": ["mcp-admins"]}, "scopes": ["admin"]}
+        ]
+    });
+    let (status, body) = api
+        .call(Method::PUT, "/tenants/acme/auth", Some(settings))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    api.create("/tenants/acme/publish", None).await;
+    let before = upstream.methods().await.len();
+
+    let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e-artifacts")
+        .join("upstream-scopes");
+    std::fs::create_dir_all(&shots).expect("artifact dir");
+    let run = oauth_flow(&format!("{origin}/mcp"), "alice@acme.com", &shots).await;
+    assert_eq!(run["problems"], json!([]), "{run}");
+    let step = |name: &str| {
+        run["steps"]
+            .as_array()
+            .and_then(|steps| steps.iter().find(|s| s["name"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no step {name:?} in {run}"))
+    };
+    assert_eq!(step("list tools")["value"], json!(["forecast"]), "{run}");
+    assert_eq!(
+        step("call allowed tool")["value"]["content"][0]["text"],
+        "forecast for Oslo (v1)",
+        "{run}"
+    );
+    let refused = step("call tool outside scopes");
+    assert_eq!(refused["ok"], false, "{run}");
+    assert!(
+        refused["error"].to_string().contains("insufficient_scope")
+            || refused["error"].to_string().contains("403"),
+        "refused for its scope: {refused}"
+    );
+    let calls = upstream.methods().await[before..]
+        .iter()
+        .filter(|m| *m == "tools/call")
+        .count();
+    assert_eq!(calls, 1, "the refused call never reached the upstream");
 }
