@@ -42,6 +42,15 @@ try {
   await page.locator("tr[data-tool=ev_echo] td.change", { hasText: "unchanged" }).waitFor();
   out.steps.again = await page.locator("tr[data-tool=ev_echo] td.change").innerText();
   await shot("2-mcp-imported");
+  // The tools list says where it forwards; its editor, which tool.
+  await page.goto(new URL(`/tenants/${slug}/tools`, page.url()).href, { waitUntil: "networkidle" });
+  out.steps.badge = await page.locator("li[data-tool=ev_echo] [data-forwarded]").innerText();
+  await page.goto(new URL(`/tenants/${slug}/tools/ev_echo`, page.url()).href, { waitUntil: "networkidle" });
+  await page.locator("#tool-http-mcp-tool").waitFor();
+  out.steps.upstreamTool = await page.locator("#tool-http-mcp-tool").inputValue();
+  out.steps.summary = await page.locator(".binding-summary p.forwarded").innerText();
+  out.steps.argumentsShown = await page.locator("table.arguments").isVisible();
+  await shot("3-forwarded-tool");
 } catch (e) {
   out.problems.push(`driver: ${e}`);
   await shot("failure").catch(() => {});

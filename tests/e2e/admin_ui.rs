@@ -503,6 +503,15 @@ async fn an_admin_imports_the_tools_of_an_mcp_server_they_run() {
     assert!(step("proposed").as_u64().unwrap() >= 10, "{seen}");
     assert!(step("imported").to_string().contains("1 created"), "{seen}");
     assert_eq!(step("again"), "unchanged", "{seen}");
+    assert!(
+        step("badge")
+            .to_string()
+            .contains("forwards to echo at http://127.0.0.1"),
+        "{seen}"
+    );
+    assert_eq!(step("upstreamTool"), "echo", "{seen}");
+    assert!(step("summary").to_string().contains("whole"), "{seen}");
+    assert_eq!(step("argumentsShown"), false, "{seen}");
     let (_, tool) = stack
         .call(reqwest::Method::GET, "/tenants/acme/tools/ev_echo", None)
         .await;

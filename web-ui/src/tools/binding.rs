@@ -1,7 +1,8 @@
 //! What an HTTP tool's binding does, shown under its JSON as it is typed:
 //! the URL template with each argument it uses marked (unknown ones in
-//! red), where every argument of the input schema goes, and what the edge
-//! adds on the user's or the tenant's behalf.
+//! red), where every argument of the input schema goes (or, for a tool of
+//! an upstream MCP server, which of its tools the call is forwarded to),
+//! and what the edge adds on the user's or the tenant's behalf.
 
 use leptos::prelude::*;
 use portcullis_tenant_config::http_tool::{HttpBinding, Placement, UrlPart, argument_names};
@@ -36,6 +37,17 @@ pub(super) fn BindingSummary(http: RwSignal<String>, schema: RwSignal<String>) -
             Err(_) => view! { <span>{binding.url.clone()}</span> }.into_any(),
         };
         let names: Vec<&str> = arguments.iter().map(String::as_str).collect();
+        let forwarded = binding.mcp.as_ref().map(|mcp| {
+            format!(
+                "Forwarded as the tools/call of {:?} on the MCP server at this URL: the arguments go to it whole.",
+                mcp.tool
+            )
+        });
+        let names = if forwarded.is_some() {
+            Vec::new()
+        } else {
+            names
+        };
         let places = binding
             .placements(&names)
             .into_iter()
@@ -75,6 +87,7 @@ pub(super) fn BindingSummary(http: RwSignal<String>, schema: RwSignal<String>) -
             view! {
                 <div class="binding-summary" aria-live="polite">
                     <p><code class="url">{url}</code></p>
+                    {forwarded.map(|f| view! { <p class="forwarded">{f}</p> })}
                     <ul class="placements">{places}</ul>
                     {(!adds.is_empty()).then(|| view! {
                         <p class="muted">"The edge adds: "{adds.join("; ")}"."</p>

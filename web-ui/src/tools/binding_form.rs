@@ -329,7 +329,11 @@ pub(super) fn BindingFields(
                 </select>
                 {text_input("tool-http-url", "URL template (arguments in braces: {city}, {?units})", None, "url",
                     "http.url", "https://api.example.com/weather/{city}{?units}")}
-                <table class="arguments">
+                <div hidden=move || !checked("mcp")()>
+                    {text_input("tool-http-mcp-tool", "The MCP server's tool this one forwards to", Some("mcp"),
+                        "tool", "http.mcp.tool", "")}
+                </div>
+                <table class="arguments" hidden=move || checked("mcp")()>
                     <caption>"Arguments the URL does not take go to"</caption>
                     <tbody>{argument_rows}</tbody>
                 </table>

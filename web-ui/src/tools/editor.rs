@@ -223,6 +223,7 @@ const TOOL_FIELDS: &[&str] = &[
     "http.assertion.header",
     "http.assertion.lifetimeSecs",
     "http.userToken",
+    "http.mcp.tool",
 ];
 
 /// Whether `text` is a JSON object, in words when it is not.

@@ -104,12 +104,16 @@ fn ToolList(tools: Vec<Tool>, slug: Signal<String>) -> impl IntoView {
                     http.filter(|h| h.assertion.is_some()).map(|_| "signs the user"),
                     http.filter(|h| h.credential.is_some()).map(|_| "sends a secret"),
                 ];
+                let forwarded = http
+                    .and_then(|h| h.mcp.as_ref().map(|m| (m.tool.clone(), h.origin().unwrap_or_default())))
+                    .map(|(tool, origin)| format!("forwards to {tool} at {origin}"));
                 view! {
                     <li data-tool=key>
                         <a href=href><strong>{shown}</strong></a>
                         " "<code>{t.name}</code>
                         {scopes.map(|s| view! { " "<span class="badge">{s}</span> })}
                         {acting.into_iter().flatten().map(|a| view! { " "<span class="badge" data-acting=a>{a}</span> }).collect_view()}
+                        {forwarded.map(|f| view! { " "<span class="badge" data-forwarded="true">{f}</span> })}
                         <p>{t.description}</p>
                     </li>
                 }
