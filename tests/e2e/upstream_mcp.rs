@@ -14,6 +14,12 @@ use portcullis_e2e::upstream_mcp::UpstreamMcp;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+/// `POST /tenants/acme/mcp-servers/<action>` with `body`.
+async fn mcp_servers(api: &Stack, action: &str, body: Value) -> (StatusCode, Value) {
+    let path = format!("/tenants/acme/mcp-servers/{action}");
+    api.call(Method::POST, &path, Some(body)).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upstream_servers_tools_are_imported_pinned_and_forwarded() {
     let upstream = UpstreamMcp::everything().await;
@@ -29,13 +35,7 @@ async fn an_upstream_servers_tools_are_imported_pinned_and_forwarded() {
     )
     .await;
     let source = json!({"url": upstream.url, "prefix": "everything_"});
-    let (status, preview) = api
-        .call(
-            Method::POST,
-            "/tenants/acme/mcp-servers/preview",
-            Some(source.clone()),
-        )
-        .await;
+    let (status, preview) = mcp_servers(&api, "preview", source.clone()).await;
     assert_eq!(status, StatusCode::OK, "{preview}");
     assert_eq!(preview["title"], "Everything Reference Server", "{preview}");
     assert!(
@@ -75,24 +75,17 @@ async fn an_upstream_servers_tools_are_imported_pinned_and_forwarded() {
 
     // Refusals: a tool not proposed, a port nobody listens on, a URL that
     // is not an MCP server — each a 422 naming what is wrong, nothing saved.
-    let (status, body) = api
-        .call(
-            Method::POST,
-            "/tenants/acme/mcp-servers/import",
-            Some(json!({"source": source, "tools": ["everything_nope"]})),
-        )
-        .await;
+    let (status, body) = mcp_servers(
+        &api,
+        "import",
+        json!({"source": source, "tools": ["everything_nope"]}),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let nobody = format!("http://127.0.0.1:{}/mcp", free_port());
     let not_mcp = upstream.url.replace("/mcp", "/elsewhere");
     for (url, words) in [(&nobody, "could not be reached"), (&not_mcp, "404")] {
-        let (status, body) = api
-            .call(
-                Method::POST,
-                "/tenants/acme/mcp-servers/preview",
-                Some(json!({"url": url})),
-            )
-            .await;
+        let (status, body) = mcp_servers(&api, "preview", json!({"url": url})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(body.to_string().contains(words), "{url}: {body}");
     }
@@ -108,13 +101,8 @@ async fn an_upstream_servers_tools_are_imported_pinned_and_forwarded() {
         "everything_get-sum",
         "everything_get-structured-content",
     ];
-    let (status, imported) = api
-        .call(
-            Method::POST,
-            "/tenants/acme/mcp-servers/import",
-            Some(json!({"source": source, "tools": chosen})),
-        )
-        .await;
+    let (status, imported) =
+        mcp_servers(&api, "import", json!({"source": source, "tools": chosen})).await;
     assert_eq!(status, StatusCode::OK, "{imported}");
     assert_eq!(
         imported["created"].as_array().unwrap().len(),
@@ -197,13 +185,7 @@ async fn an_upstream_servers_tools_are_imported_pinned_and_forwarded() {
 
     // Re-importing shows the pinned tools as they stand against the
     // upstream: unchanged, until the two differ.
-    let (_, again) = api
-        .call(
-            Method::POST,
-            "/tenants/acme/mcp-servers/preview",
-            Some(source.clone()),
-        )
-        .await;
+    let (_, again) = mcp_servers(&api, "preview", source.clone()).await;
     let change = |preview: &Value, name: &str| {
         preview["tools"]
             .as_array()
@@ -233,13 +215,7 @@ async fn an_upstream_servers_tools_are_imported_pinned_and_forwarded() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (_, drifted) = api
-        .call(
-            Method::POST,
-            "/tenants/acme/mcp-servers/preview",
-            Some(source),
-        )
-        .await;
+    let (_, drifted) = mcp_servers(&api, "preview", source).await;
     assert_eq!(
         change(&drifted, "everything_echo"),
         (json!("changed"), json!(["description"])),
@@ -258,13 +234,7 @@ async fn an_upstreams_change_is_held_back_until_the_admin_accepts_it() {
     api.create("/tenants", Some(json!({"slug": "acme"}))).await;
     let source = json!({"url": upstream.url});
     let import = json!({"source": source, "tools": ["forecast"]});
-    let (status, body) = api
-        .call(
-            Method::POST,
-            "/tenants/acme/mcp-servers/import",
-            Some(import.clone()),
-        )
-        .await;
+    let (status, body) = mcp_servers(&api, "import", import.clone()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     api.create("/tenants/acme/publish", None).await;
     let plan = json!([
@@ -323,13 +293,7 @@ async fn an_upstreams_change_is_held_back_until_the_admin_accepts_it() {
         seen["results"][1]["value"]["content"][0]["text"], "forecast for Oslo (v2)",
         "calls still reach the upstream: {seen}"
     );
-    let (_, preview) = api
-        .call(
-            Method::POST,
-            "/tenants/acme/mcp-servers/preview",
-            Some(source),
-        )
-        .await;
+    let (_, preview) = mcp_servers(&api, "preview", source).await;
     let forecast = &preview["tools"][0];
     assert_eq!(forecast["change"], "changed", "{preview}");
     assert_eq!(
@@ -338,13 +302,7 @@ async fn an_upstreams_change_is_held_back_until_the_admin_accepts_it() {
         "{preview}"
     );
 
-    let (status, body) = api
-        .call(
-            Method::POST,
-            "/tenants/acme/mcp-servers/import",
-            Some(import),
-        )
-        .await;
+    let (status, body) = mcp_servers(&api, "import", import).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["updated"], json!(["forecast"]), "{body}");
     let seen = sdk_client_of(Sdk::V1, &mcp, plan.clone()).await;
@@ -382,13 +340,7 @@ async fn forwarded_tools_are_held_to_the_tenants_scopes() {
     )
     .await;
     let import = json!({"source": {"url": upstream.url}, "tools": ["forecast"]});
-    let (status, body) = api
-        .call(
-            Method::POST,
-            "/tenants/acme/mcp-servers/import",
-            Some(import),
-        )
-        .await;
+    let (status, body) = mcp_servers(&api, "import", import).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     // The imported tool given a scope, as any tool is; a second tool of
     // the same upstream needs a scope the user cannot have.

@@ -103,7 +103,8 @@ impl Services {
             .await
     }
 
-    /// Saves the proposals `tools` names with the `secrets` given per
+    /// Saves the proposals `tools` names (at least one: the callers refuse
+    /// none before reading their source) with the `secrets` given per
     /// scheme: all of them, or none.
     pub(super) async fn import_chosen(
         &self,
@@ -113,9 +114,6 @@ impl Services {
         tools: &[String],
         secrets: &BTreeMap<String, String>,
     ) -> Result<ImportedTools, ServiceError> {
-        if tools.is_empty() {
-            return Err(ServiceError::invalid("tools", "choose at least one tool"));
-        }
         let schemes: BTreeSet<&str> = proposals
             .tools
             .iter()
