@@ -267,8 +267,8 @@ impl<S: ConfigStore> ConfigStore for Cached<S> {
         Ok(loaded)
     }
 
-    async fn save_if_newer(&self, config: &TenantConfig) -> Result<Saved, StoreError> {
-        let saved = self.inner.save_if_newer(config).await?;
+    async fn save_if_newer(&self, config: &TenantConfig, text: &str) -> Result<Saved, StoreError> {
+        let saved = self.inner.save_if_newer(config, text).await?;
         if let Saved::Replaced { .. } = saved {
             self.cache
                 .borrow_mut()
@@ -406,12 +406,12 @@ mod tests {
         store.inner.put(&TenantConfig::empty("acme", 3, "Acme"));
         assert_eq!(store.load("acme").await.unwrap().unwrap().version, 3);
         let saved = store
-            .save_if_newer(&TenantConfig::empty("acme", 4, "Acme"))
+            .save_if_newer(&TenantConfig::empty("acme", 4, "Acme"), "")
             .await;
         assert!(matches!(saved, Ok(Saved::Replaced { .. })));
         assert_eq!(store.load("acme").await.unwrap().unwrap().version, 4);
         let stale = store
-            .save_if_newer(&TenantConfig::empty("acme", 2, "Acme"))
+            .save_if_newer(&TenantConfig::empty("acme", 2, "Acme"), "")
             .await;
         assert!(matches!(stale, Ok(Saved::Stale { served: 4 })));
         assert_eq!(store.load("acme").await.unwrap().unwrap().version, 4);

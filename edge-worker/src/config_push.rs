@@ -87,7 +87,7 @@ async fn accept_config(
         return Err(HttpResponse::error(422, "tenant_mismatch", &message));
     }
     match store
-        .save_if_newer(&config)
+        .save_if_newer(&config, &envelope.payload)
         .await
         .map_err(storage_failure)?
     {

@@ -17,8 +17,10 @@ pub trait ConfigStore {
     async fn load(&self, tenant: &str) -> Result<Option<Rc<TenantConfig>>, StoreError>;
     /// Stores `config` if its version is newer than any stored or being
     /// stored for its tenant, strictly: of two racing saves the newer wins
-    /// whatever order they arrive in.
-    async fn save_if_newer(&self, config: &TenantConfig) -> Result<Saved, StoreError>;
+    /// whatever order they arrive in. `text` is the signed JSON `config` was
+    /// read from, stored as it came (the edge never writes a config itself,
+    /// so its bundle carries no serializer for one).
+    async fn save_if_newer(&self, config: &TenantConfig, text: &str) -> Result<Saved, StoreError>;
     /// Whether the tenant's authorization server revoked `grant`.
     async fn is_revoked(&self, tenant: &str, grant: &str) -> Result<bool, StoreError>;
 }
@@ -124,7 +126,11 @@ pub mod memory {
                 .cloned()
                 .map(Rc::new))
         }
-        async fn save_if_newer(&self, config: &TenantConfig) -> Result<Saved, StoreError> {
+        async fn save_if_newer(
+            &self,
+            config: &TenantConfig,
+            _text: &str,
+        ) -> Result<Saved, StoreError> {
             let previous = self
                 .0
                 .borrow()

@@ -10,5 +10,6 @@ use serde::de::DeserializeOwned;
 /// Reads `json` (text or bytes) as a `T`.
 #[allow(clippy::disallowed_methods)] // the one place that may
 pub fn parse<T: DeserializeOwned>(json: impl AsRef<[u8]>) -> serde_json::Result<T> {
-    serde_json::from_slice(json.as_ref())
+    let value: serde_json::Value = serde_json::from_slice(json.as_ref())?;
+    serde_json::from_value(value)
 }

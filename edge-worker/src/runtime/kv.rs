@@ -34,12 +34,20 @@ impl KvConfigStore {
         })
     }
 
-    /// Writes `config` as it is; only the tenant's control object calls
-    /// this, one push at a time, after comparing versions.
-    pub(super) async fn write(&self, config: &TenantConfig) -> Result<(), StoreError> {
-        let text = serde_json::to_string(config).map_err(|e| StoreError(e.to_string()))?;
+    /// `tenant`'s config as stored.
+    pub(super) async fn text(&self, tenant: &str) -> Result<Option<String>, StoreError> {
         self.kv
-            .put(&config_key(&config.tenant), text)
+            .get(&config_key(tenant))
+            .text()
+            .await
+            .map_err(|e| StoreError(e.to_string()))
+    }
+
+    /// Writes `tenant`'s config text as it is; only the tenant's control
+    /// object calls this, one push at a time, after comparing versions.
+    pub(super) async fn write(&self, tenant: &str, text: &str) -> Result<(), StoreError> {
+        self.kv
+            .put(&config_key(tenant), text)
             .map_err(|e| StoreError(e.to_string()))?
             .execute()
             .await
@@ -59,13 +67,7 @@ const MAX_PARSED: usize = 512;
 
 impl ConfigStore for KvConfigStore {
     async fn load(&self, tenant: &str) -> Result<Option<Rc<TenantConfig>>, StoreError> {
-        let text = self
-            .kv
-            .get(&config_key(tenant))
-            .text()
-            .await
-            .map_err(|e| StoreError(e.to_string()))?;
-        let Some(text) = text else {
+        let Some(text) = self.text(tenant).await? else {
             return Ok(None);
         };
         let cached = PARSED.with(|parsed| {
@@ -92,8 +94,8 @@ impl ConfigStore for KvConfigStore {
         Ok(Some(config))
     }
 
-    async fn save_if_newer(&self, config: &TenantConfig) -> Result<Saved, StoreError> {
-        tenant_control::install(&self.env, config)
+    async fn save_if_newer(&self, config: &TenantConfig, text: &str) -> Result<Saved, StoreError> {
+        tenant_control::install(&self.env, &config.tenant, text)
             .await
             .map_err(|e| StoreError(e.to_string()))
     }

@@ -20,57 +20,40 @@ use worker::{DurableObject, Env, Request, Response, State, durable_object};
 use super::kv::KvConfigStore;
 use super::objects::Object;
 use crate::rate::{Count, RateCounter, RetryAfter};
-use crate::store::{ConfigStore, Saved, StoreError};
+use crate::store::{Saved, StoreError};
 
 /// The storage key of the version last installed.
 const SERVED_VERSION: &str = "served_version";
 
-/// Installs `config` unless what its tenant serves is as new.
-pub async fn install(env: &Env, config: &TenantConfig) -> worker::Result<Saved> {
-    let mut response = Object::TenantControl(&config.tenant)
-        .call(env, "/install", serde_json::to_string(config)?)
+/// Installs `tenant`'s config `text` (verified signed JSON) unless what the
+/// tenant serves is as new.
+pub async fn install(env: &Env, tenant: &str, text: &str) -> worker::Result<Saved> {
+    let mut response = Object::TenantControl(tenant)
+        .call(env, "/install", text.to_owned())
         .await?;
     if response.status_code() != 200 {
         return Err(worker::Error::RustError(response.text().await?));
     }
     let installed: Installed = json::parse(response.bytes().await?)?;
-    Ok(installed.into())
+    Ok(match installed.stale_against {
+        Some(served) => Saved::Stale { served },
+        None => Saved::Replaced {
+            previous: match installed.previous {
+                Some(text) => Some(Box::new(json::parse(text)?)),
+                None => None,
+            },
+        },
+    })
 }
 
-/// [`Saved`] as the object answers it: a plain record, since serde reads a
-/// tagged enum by buffering it whole, which would carry a second copy of
-/// the config's deserializer into the bundle.
+/// [`Saved`] as the object answers it: a plain record (serde reads a tagged
+/// enum by buffering it whole), the config replaced as its stored text, so
+/// the edge carries a reader for configs but no writer.
 #[derive(Serialize, Deserialize)]
 struct Installed {
-    previous: Option<Box<TenantConfig>>,
+    previous: Option<String>,
     /// Set when the push was stale: the version served instead.
     stale_against: Option<u64>,
-}
-
-impl From<Saved> for Installed {
-    fn from(saved: Saved) -> Self {
-        match saved {
-            Saved::Replaced { previous } => Self {
-                previous,
-                stale_against: None,
-            },
-            Saved::Stale { served } => Self {
-                previous: None,
-                stale_against: Some(served),
-            },
-        }
-    }
-}
-
-impl From<Installed> for Saved {
-    fn from(installed: Installed) -> Self {
-        match installed.stale_against {
-            Some(served) => Self::Stale { served },
-            None => Self::Replaced {
-                previous: installed.previous,
-            },
-        }
-    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -151,7 +134,9 @@ impl DurableObject for McpTenantControl {
         let body = req.bytes().await?;
         match req.path().as_str() {
             "/install" => {
-                let config: TenantConfig = json::parse(&body)?;
+                let text =
+                    String::from_utf8(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
+                let config: TenantConfig = json::parse(&text)?;
                 let storage = self.state.storage();
                 let store = KvConfigStore::new(&self.env)?;
                 // Failures are values inside: an `Err` here would reset the
@@ -159,11 +144,11 @@ impl DurableObject for McpTenantControl {
                 let saved = self
                     .state
                     .block_concurrency_while(async move {
-                        Ok(install_now(&storage, &store, &config).await)
+                        Ok(install_now(&storage, &store, &config, &text).await)
                     })
                     .await?;
                 match saved {
-                    Ok(saved) => Response::from_json(&Installed::from(saved)),
+                    Ok(saved) => Response::from_json(&saved),
                     Err(e) => Ok(Response::error(e.0, 503)?),
                 }
             }
@@ -209,26 +194,44 @@ impl DurableObject for McpTenantControl {
 }
 
 /// Compares `config` with what is served (the recorded version, or the one
-/// in KV for a tenant published before this object kept it), and installs it
-/// when newer.
+/// in KV for a tenant published before this object kept it), and installs
+/// its `text` when newer.
 async fn install_now(
     storage: &worker::Storage,
     store: &KvConfigStore,
     config: &TenantConfig,
-) -> Result<Saved, StoreError> {
+    text: &str,
+) -> Result<Installed, StoreError> {
     let failed = |e: worker::Error| StoreError(e.to_string());
     let recorded: Option<u64> = storage.get(SERVED_VERSION).await.map_err(failed)?;
-    let previous = store.load(&config.tenant).await?;
-    let served = recorded.max(previous.as_ref().map(|p| p.version));
-    if let Some(served) = Saved::stale_against(config, served) {
-        return Ok(Saved::Stale { served });
+    let previous = store.text(&config.tenant).await?;
+    let previous_version = match &previous {
+        Some(text) => Some(
+            json::parse::<Versioned>(text)
+                .map_err(|e| StoreError(format!("stored config of {}: {e}", config.tenant)))?
+                .version,
+        ),
+        None => None,
+    };
+    if let Some(served) = Saved::stale_against(config, recorded.max(previous_version)) {
+        return Ok(Installed {
+            previous: None,
+            stale_against: Some(served),
+        });
     }
-    store.write(config).await?;
+    store.write(&config.tenant, text).await?;
     storage
         .put(SERVED_VERSION, config.version)
         .await
         .map_err(failed)?;
-    Ok(Saved::Replaced {
-        previous: previous.map(|p| Box::new((*p).clone())),
+    Ok(Installed {
+        previous,
+        stale_against: None,
     })
+}
+
+/// The one field of a stored config the comparison needs.
+#[derive(Deserialize)]
+struct Versioned {
+    version: u64,
 }
