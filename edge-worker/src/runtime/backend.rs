@@ -10,8 +10,10 @@
 use std::cell::RefCell;
 
 use portcullis_tenant_config::upstream_mcp;
-use worker::{Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
+use wasm_bindgen::JsValue;
+use worker::{Env, Fetch, Headers};
 
+use super::outgoing::Outgoing;
 use super::{vars, webcrypto};
 use crate::backend::{Assertion, BackendAnswer, BackendCall, Fetched};
 use crate::oauth::upstream::EdgeCrypto;
@@ -212,15 +214,14 @@ async fn exchange(
     for (name, value) in &headers {
         sent.set(name, value)?;
     }
-    let mut init = RequestInit::new();
     // A backend answers itself; a redirect is its answer, not a new target.
-    init.with_method(Method::from(method.to_owned()))
-        .with_headers(sent)
-        .with_redirect(RequestRedirect::Manual);
-    if let Some(body) = body {
-        init.with_body(Some(body.as_str().into()));
+    let request = Outgoing {
+        method,
+        headers: Some(sent),
+        body: body.as_deref().map(JsValue::from),
+        keep_redirects: true,
     }
-    let request = Request::new_with_init(&call.planned.url, &init)?;
+    .to(&call.planned.url)?;
     let mut response = Fetch::Request(request).send_with_signal(deadline).await?;
     let session = response.headers().get("mcp-session-id")?;
     let limit = call.max_response_bytes as usize;

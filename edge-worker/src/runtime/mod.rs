@@ -9,6 +9,7 @@ mod backend;
 mod event_stream;
 mod kv;
 mod objects;
+mod outgoing;
 mod schema;
 mod session_sql;
 mod sse_sessions;

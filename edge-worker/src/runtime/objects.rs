@@ -2,7 +2,9 @@
 //! named, and calling one. Names decide isolation: an object named for one
 //! tenant (or one user of one tenant) never holds another's state.
 
-use worker::{Env, Method, Request, RequestInit, Response, Stub};
+use worker::{Env, Response, Stub};
+
+use super::outgoing::Outgoing;
 
 /// One Durable Object, by what it holds.
 #[derive(Debug, Clone, Copy)]
@@ -50,13 +52,7 @@ impl Object<'_> {
 
     /// POSTs `body` to the object's `path`.
     pub async fn call(self, env: &Env, path: &str, body: String) -> worker::Result<Response> {
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(body.into()));
-        self.stub(env)?
-            .fetch_with_request(Request::new_with_init(
-                &format!("https://object{path}"),
-                &init,
-            )?)
-            .await
+        let request = Outgoing::post(body).to(&format!("https://object{path}"))?;
+        self.stub(env)?.fetch_with_request(request).await
     }
 }

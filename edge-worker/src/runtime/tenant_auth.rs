@@ -6,12 +6,14 @@
 
 use std::cell::RefCell;
 
+use wasm_bindgen::JsValue;
 use worker::{
-    DurableObject, Env, Fetch as WorkerFetch, Headers, ListOptions, Method, Request, RequestInit,
-    RequestRedirect, Response, State, durable_object,
+    DurableObject, Env, Fetch as WorkerFetch, Headers, ListOptions, Request, Response, State,
+    durable_object,
 };
 
 use super::objects::Object;
+use super::outgoing::Outgoing;
 use super::{into_http_request, into_worker_response, vars, webcrypto};
 use crate::backend::UserTokenRef;
 use crate::http::{HttpRequest, HttpResponse};
@@ -34,23 +36,22 @@ pub async fn forward(env: &Env, tenant: &str, request: &HttpRequest) -> worker::
     for (name, value) in &request.headers {
         headers.append(name, value)?;
     }
-    let mut init = RequestInit::new();
     // The object's redirects (to the provider, back to the client) are for
     // the browser, not to be followed here.
-    init.with_method(Method::from(request.method.clone()))
-        .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual);
-    if !request.body.is_empty() {
-        init.with_body(Some(js_sys::Uint8Array::from(&request.body[..]).into()));
-    }
+    let outgoing = Outgoing {
+        method: &request.method,
+        headers: Some(headers),
+        body: (!request.body.is_empty())
+            .then(|| js_sys::Uint8Array::from(&request.body[..]).into()),
+        keep_redirects: true,
+    };
     let query = if request.query.is_empty() {
         String::new()
     } else {
         format!("?{}", request.query)
     };
     let url = format!("{}{}{query}", request.origin(), request.path);
-    stub.fetch_with_request(Request::new_with_init(&url, &init)?)
-        .await
+    stub.fetch_with_request(outgoing.to(&url)?).await
 }
 
 /// Asks the tenant's object at `path` about the grant of `user` (see
@@ -68,15 +69,13 @@ async fn ask_about<T: serde::de::DeserializeOwned>(
         let host = format!("{}.{}", user.tenant, vars::edge_domain(env)?);
         let headers = Headers::new();
         headers.set("host", &host)?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_headers(headers)
-            .with_body(Some(ask.into()));
+        let outgoing = Outgoing {
+            headers: Some(headers),
+            ..Outgoing::post(ask)
+        };
         let url = format!("https://{host}{path}");
         let stub = Object::TenantAuth(&user.tenant).stub(env)?;
-        let mut response = stub
-            .fetch_with_request(Request::new_with_init(&url, &init)?)
-            .await?;
+        let mut response = stub.fetch_with_request(outgoing.to(&url)?).await?;
         response.text().await
     }
     .await;
@@ -375,17 +374,16 @@ impl Fetch for RuntimeFetch {
             for (name, value) in &outbound.headers {
                 headers.set(name, value)?;
             }
-            let mut init = RequestInit::new();
             // Redirects are not followed: a provider's endpoints answer
             // directly, and a client's metadata document must not send the
             // edge elsewhere (a 3xx is then simply not a 200).
-            init.with_method(Method::from(outbound.method.to_owned()))
-                .with_headers(headers)
-                .with_redirect(RequestRedirect::Manual);
-            if let Some(body) = &outbound.body {
-                init.with_body(Some(body.as_str().into()));
+            let request = Outgoing {
+                method: outbound.method,
+                headers: Some(headers),
+                body: outbound.body.as_deref().map(JsValue::from),
+                keep_redirects: true,
             }
-            let request = Request::new_with_init(&outbound.url, &init)?;
+            .to(&outbound.url)?;
             // A provider that does not answer within the limit is down.
             let signal = web_sys::AbortSignal::timeout_with_u32(UPSTREAM_TIMEOUT_MS);
             let mut response = WorkerFetch::Request(request)

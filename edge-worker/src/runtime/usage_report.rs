@@ -12,8 +12,9 @@ use std::cell::RefCell;
 use std::future::Future;
 
 use portcullis_tenant_config::ingest;
-use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::{Env, Fetch, Headers};
 
+use super::outgoing::Outgoing;
 use crate::usage::UsageEvent;
 
 /// A batch of this many events goes at once.
@@ -77,14 +78,13 @@ async fn send(url: String, token: String, events: Vec<UsageEvent>) {
                 body.as_bytes(),
             ),
         )?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_headers(headers)
-            .with_body(Some(body.into()));
         let endpoint = format!("{}/api/v1/ingest/usage", url.trim_end_matches('/'));
-        let response = Fetch::Request(Request::new_with_init(&endpoint, &init)?)
-            .send()
-            .await?;
+        let request = Outgoing {
+            headers: Some(headers),
+            ..Outgoing::post(body)
+        }
+        .to(&endpoint)?;
+        let response = Fetch::Request(request).send().await?;
         Ok::<_, worker::Error>(response.status_code())
     };
     match sent.await {
