@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::StoreError;
 
-/// One operation on a user's notes.
+/// One operation on a user's notes. Externally tagged, as the edge's
+/// other internal messages: serde reads an internally tagged enum by
+/// buffering it whole, code the bundle would carry for nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "op")]
+#[serde(rename_all = "camelCase")]
 pub enum MemoryOp {
     Remember {
         key: String,
@@ -44,7 +46,7 @@ pub struct Note {
 
 /// What an operation did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "answer")]
+#[serde(rename_all = "camelCase")]
 pub enum MemoryAnswer {
     Stored,
     /// Refused by the quota, with why.

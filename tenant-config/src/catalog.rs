@@ -189,7 +189,7 @@ fn substitute_in(block: &ContentBlock, values: &BTreeMap<&str, &str>) -> Content
         return block.clone();
     };
     walk(&mut value, values);
-    serde_json::from_value(value).unwrap_or_else(|_| block.clone())
+    crate::json::from_value(value).unwrap_or_else(|_| block.clone())
 }
 
 /// Replaces each `{name}` whose name is in `values`; other braces stay.

@@ -150,7 +150,7 @@ pub struct ListedTool {
 
 /// A `tools/list` page's tools and the cursor of the next page.
 pub fn listed_tools(result: &Value) -> Result<(Vec<ListedTool>, Option<String>), String> {
-    let tools = serde_json::from_value(result["tools"].clone())
+    let tools = crate::json::from_value(result["tools"].clone())
         .map_err(|e| format!("the server's tool list does not read: {e}"))?;
     let next = result["nextCursor"].as_str().map(str::to_owned);
     Ok((tools, next))

@@ -76,9 +76,10 @@ pub fn resource_updated(uri: &str) -> Value {
     json!({ "jsonrpc": "2.0", "method": "notifications/resources/updated", "params": { "uri": uri } })
 }
 
-/// What one open stream is for; kept with the stream by the runtime.
+/// What one open stream is for; kept with the stream by the runtime (in
+/// memory, externally tagged as [`crate::memory::MemoryOp`] says why).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub enum StreamKind {
     /// A Streamable HTTP GET stream: every list change.
     Legacy,

@@ -285,7 +285,7 @@ async fn discover(
     let issuer = provider.issuer.trim_end_matches('/');
     let url = format!("{issuer}/.well-known/openid-configuration");
     let value = get_json(fetch, &url, None).await?;
-    let discovery: Discovery = serde_json::from_value(value).or_else(|e| {
+    let discovery: Discovery = json::from_value(value).or_else(|e| {
         fail(format!(
             "the provider's discovery document is incomplete: {e}"
         ))

@@ -39,7 +39,7 @@ pub struct UserTokenAsk {
 
 /// The answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase")]
 pub enum UserToken {
     /// The access token, sealed with
     /// [`records::upstream_token_aad`] for the grant's user.

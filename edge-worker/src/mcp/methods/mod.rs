@@ -112,7 +112,7 @@ impl<'a> Call<'a> {
     /// Parses the params into a method's typed parameters; a mismatch is
     /// Invalid params naming what serde found wrong.
     fn params<T: DeserializeOwned>(&self) -> Result<T, RpcError> {
-        serde_json::from_value(Value::Object(self.params.clone()))
+        portcullis_tenant_config::json::from_value(Value::Object(self.params.clone()))
             .map_err(|e| RpcError::invalid_params(format!("invalid params: {e}")))
     }
 

@@ -97,13 +97,46 @@ struct CompleteParams {
     argument: ArgumentValue,
 }
 
+/// `ref` as sent, read as one record: serde reads an internally tagged
+/// enum by buffering it whole, code the bundle would carry for two fields.
 #[derive(Deserialize)]
-#[serde(tag = "type")]
-enum Reference {
-    #[serde(rename = "ref/prompt")]
-    Prompt { name: String },
-    #[serde(rename = "ref/resource")]
-    Resource { uri: String },
+struct Reference {
+    #[serde(rename = "type")]
+    kind: String,
+    name: Option<String>,
+    uri: Option<String>,
+}
+
+/// What a completion is asked for.
+enum Completing<'a> {
+    Prompt(&'a str),
+    Resource(&'a str),
+}
+
+impl Reference {
+    fn completing(&self) -> Result<Completing<'_>, RpcError> {
+        let missing = |name: &str| {
+            RpcError::invalid_params(format!(
+                "invalid params: a {} ref needs {name:?}",
+                self.kind
+            ))
+        };
+        match self.kind.as_str() {
+            "ref/prompt" => self
+                .name
+                .as_deref()
+                .map(Completing::Prompt)
+                .ok_or_else(|| missing("name")),
+            "ref/resource" => self
+                .uri
+                .as_deref()
+                .map(Completing::Resource)
+                .ok_or_else(|| missing("uri")),
+            other => Err(RpcError::invalid_params(format!(
+                "invalid params: unknown ref type {other:?}, expected \"ref/prompt\" or \"ref/resource\""
+            ))),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -116,11 +149,12 @@ struct ArgumentValue {
 const MAX_COMPLETIONS: usize = 100;
 
 /// Offers the values configured for a prompt argument that start with what
-/// the user typed (case-insensitively).
+/// the user typed, ignoring ASCII case (Unicode case folding would carry
+/// its tables into the bundle for this one comparison).
 pub fn complete(call: &Call<'_>) -> Result<Value, RpcError> {
     let params: CompleteParams = call.params()?;
-    let candidates: Vec<&String> = match &params.reference {
-        Reference::Prompt { name } => {
+    let candidates: Vec<&String> = match params.reference.completing()? {
+        Completing::Prompt(name) => {
             let prompt = find(call, name)?;
             let argument = prompt
                 .arguments
@@ -132,20 +166,24 @@ pub fn complete(call: &Call<'_>) -> Result<Value, RpcError> {
                         params.argument.name
                     ))
                 })?;
-            let typed = params.argument.value.to_lowercase();
+            let typed = params.argument.value.as_bytes();
             argument
                 .completions
                 .iter()
-                .filter(|c| c.to_lowercase().starts_with(&typed))
+                .filter(|c| {
+                    c.as_bytes()
+                        .get(..typed.len())
+                        .is_some_and(|start| start.eq_ignore_ascii_case(typed))
+                })
                 .collect()
         }
         // Templates offer no completions yet; an unknown one is still an error.
-        Reference::Resource { uri } => {
+        Completing::Resource(uri) => {
             if !call
                 .config
                 .resource_templates
                 .iter()
-                .any(|t| &t.uri_template == uri)
+                .any(|t| t.uri_template == uri)
             {
                 return Err(RpcError::invalid_params(format!(
                     "no resource template {uri:?}"
