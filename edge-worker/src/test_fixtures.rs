@@ -3,6 +3,16 @@
 use portcullis_tenant_config::{ArgSchema, ContentBlock, TenantConfig, ToolConfig};
 use serde_json::{Value, json};
 
+/// `tool` with `schema` as its output schema, compiled as the control
+/// plane compiles it.
+pub fn with_output(tool: ToolConfig, schema: Value) -> ToolConfig {
+    ToolConfig {
+        output_check: Some(ArgSchema::compile(&schema).expect("compiles")),
+        output_schema: Some(schema),
+        ..tool
+    }
+}
+
 /// A tool returning `content`, with an input schema requiring `city`.
 pub fn tool(name: &str, content: Vec<ContentBlock>) -> ToolConfig {
     let schema = json!({"type": "object", "properties": {"city": {"type": "string", "minLength": 2}}, "required": ["city"]});
@@ -19,6 +29,7 @@ pub fn tool(name: &str, content: Vec<ContentBlock>) -> ToolConfig {
         input_rounds: Vec::new(),
         annotations: None,
         output_schema: None,
+        output_check: None,
         structured_content: None,
         http: None,
     }
@@ -64,10 +75,12 @@ pub fn catalog_tenant() -> TenantConfig {
             annotations: Some(from(
                 json!({"title": "Forecast", "readOnlyHint": true, "openWorldHint": false}),
             )),
-            output_schema: Some(json!({"type": "object", "properties": {
-                "temperature": {"type": "number"}, "sky": {"type": "string"}}, "required": ["temperature"]})),
             structured_content: Some(json!({"temperature": 21.5, "sky": "clear"})),
-            ..tool("structured", vec![])
+            ..with_output(
+                tool("structured", vec![]),
+                json!({"type": "object", "properties": {
+                "temperature": {"type": "number"}, "sky": {"type": "string"}}, "required": ["temperature"]}),
+            )
         },
     ];
     config.prompts = vec![from(json!({

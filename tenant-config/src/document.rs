@@ -131,6 +131,11 @@ pub struct ToolConfig {
     /// (MCP 2025-06-18 on); a tool with one returns `structured_content`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<Value>,
+    /// The output schema compiled as `arguments` is, for the edge to hold
+    /// structured results to (a backend's, an upstream server's): the
+    /// control plane compiles it, so the edge carries no schema compiler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_check: Option<ArgSchema>,
     /// The structured result each call returns (`structuredContent`),
     /// conforming to `output_schema`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,6 +225,22 @@ impl TenantConfig {
             assertion_keys: None,
             memory: None,
         }
+    }
+
+    /// Compiles the output schemas a document of an earlier build carries
+    /// without their compiled form ([`ToolConfig::output_check`]), so an old
+    /// version can be published again (a rollback, a reseal).
+    pub fn compile_output_checks(&mut self) -> Result<(), ConfigError> {
+        for tool in &mut self.tools {
+            if let (Some(schema), None) = (&tool.output_schema, &tool.output_check) {
+                let compiled = ArgSchema::compile(schema).map_err(|e| ConfigError::Output {
+                    tool: tool.name.clone(),
+                    problem: format!("the output schema cannot be used: {e}"),
+                })?;
+                tool.output_check = Some(compiled);
+            }
+        }
+        Ok(())
     }
 
     /// Checks the rules both sides rely on; the control plane runs it before
@@ -372,14 +393,19 @@ fn validate_http(tool: &ToolConfig) -> Result<(), String> {
 /// schema's root is an object, as is the result.
 fn validate_output(tool: &ToolConfig) -> Result<(), String> {
     match (&tool.output_schema, &tool.structured_content) {
+        (None, _) if tool.output_check.is_some() => {
+            Err("a compiled output schema needs the output schema".into())
+        }
         (None, None) => Ok(()),
         (None, Some(_)) => Err("structured content needs an output schema".into()),
         (Some(schema), structured) => {
             if !is_object_schema(schema) {
                 return Err("the output schema must have \"type\": \"object\"".into());
             }
-            let checker = ArgSchema::compile(schema)
-                .map_err(|e| format!("the output schema cannot be used: {e}"))?;
+            let checker = tool
+                .output_check
+                .as_ref()
+                .ok_or("the output schema is not compiled (outputCheck)")?;
             match structured {
                 None if tool.is_error || tool.http.is_some() => Ok(()),
                 None => Err("a tool with an output schema must return structured content".into()),
@@ -423,6 +449,7 @@ pub(crate) mod tests {
             input_rounds: Vec::new(),
             annotations: None,
             output_schema: None,
+            output_check: None,
             structured_content: None,
             http: None,
         });
@@ -435,6 +462,7 @@ pub(crate) mod tests {
             json!({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]});
         let with = |output: Option<Value>, structured: Option<Value>, is_error: bool| {
             let mut config = sample(1);
+            config.tools[0].output_check = output.as_ref().and_then(|s| ArgSchema::compile(s).ok());
             config.tools[0].output_schema = output;
             config.tools[0].structured_content = structured;
             config.tools[0].is_error = is_error;
@@ -461,6 +489,18 @@ pub(crate) mod tests {
                 "{output:?} {structured:?}: {refused:?}"
             );
         }
+        // The compiled form travels with the schema, never alone; a document
+        // of an earlier build gets it compiled.
+        let mut config = sample(1);
+        config.tools[0].output_schema = Some(schema.clone());
+        config.tools[0].structured_content = Some(json!({"n": 3}));
+        assert!(matches!(config.validate(), Err(ConfigError::Output { .. })));
+        config.compile_output_checks().unwrap();
+        assert_eq!(config.validate(), Ok(()));
+        config.tools[0].structured_content = None;
+        config.tools[0].output_schema = None;
+        config.tools[0].output_check = ArgSchema::compile(&schema).ok();
+        assert!(matches!(config.validate(), Err(ConfigError::Output { .. })));
     }
 
     #[test]

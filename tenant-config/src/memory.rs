@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::args::{ArgSchema, JsonType, Rules};
+
 /// The longest note key, in bytes.
 pub const MAX_KEY_BYTES: usize = 200;
 /// The most notes an admin may allow one user.
@@ -128,6 +130,41 @@ impl MemoryConfig {
         definition["inputSchema"].clone()
     }
 
+    /// [`Self::input_schema`] as the edge checks it: the same as compiling
+    /// it (a test holds them equal), built here so the edge needs no schema
+    /// compiler.
+    pub fn arguments(&self, tool: MemoryTool) -> ArgSchema {
+        let rules = |rules: Rules| ArgSchema::Rules(Box::new(rules));
+        let string = |min_length, max_length| {
+            rules(Rules {
+                types: Some(vec![JsonType::String]),
+                min_length,
+                max_length,
+                ..Rules::default()
+            })
+        };
+        let key = || {
+            (
+                "key".to_owned(),
+                string(Some(1), Some(MAX_KEY_BYTES as u64)),
+            )
+        };
+        let (properties, required): (Vec<_>, &[&str]) = match tool {
+            MemoryTool::Remember => (
+                vec![key(), ("text".to_owned(), string(None, None))],
+                &["key", "text"],
+            ),
+            MemoryTool::Recall => (vec![key()], &[]),
+            MemoryTool::Forget => (vec![key()], &["key"]),
+        };
+        rules(Rules {
+            types: Some(vec![JsonType::Object]),
+            properties: properties.into_iter().collect(),
+            required: required.iter().map(|r| (*r).to_owned()).collect(),
+            ..Rules::default()
+        })
+    }
+
     /// The three tools as `tools/list` shows them (name, description,
     /// input schema, annotations).
     pub fn definitions(&self) -> [Value; 3] {
@@ -214,6 +251,19 @@ impl From<&MemoryConfig> for Quota {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_checked_schemas_are_the_listed_ones_compiled() {
+        let memory = MemoryConfig {
+            names: MemoryNames::default(),
+            max_notes: 10,
+            max_bytes: 4096,
+        };
+        for tool in [MemoryTool::Remember, MemoryTool::Recall, MemoryTool::Forget] {
+            let compiled = ArgSchema::compile(&memory.input_schema(tool)).expect("compiles");
+            assert_eq!(memory.arguments(tool), compiled, "{tool:?}");
+        }
+    }
 
     #[test]
     fn the_quota_counts_notes_and_bytes_and_a_replacement_frees_its_own() {

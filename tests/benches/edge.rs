@@ -65,6 +65,7 @@ fn echo_tool(name: &str, scoped: bool) -> ToolConfig {
         input_rounds: Vec::new(),
         annotations: None,
         output_schema: None,
+        output_check: None,
         structured_content: None,
         http: None,
     }

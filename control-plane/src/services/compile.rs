@@ -2,8 +2,8 @@
 //! publish pipeline loads the rows, this turns them into a [`TenantConfig`].
 
 use portcullis_tenant_config::{
-    Branding, ContentBlock, OAuthConfig, PromptConfig, ResourceConfig, ResourceTemplateConfig,
-    TenantConfig, ToolConfig,
+    ArgSchema, Branding, ContentBlock, OAuthConfig, PromptConfig, ResourceConfig,
+    ResourceTemplateConfig, TenantConfig, ToolConfig,
 };
 
 use super::ServiceError;
@@ -72,6 +72,12 @@ pub fn compile_tenant_config(
                     .transpose()
                     .map_err(|e| in_tool(ServiceError::invalid("annotations", e.to_string())))?,
                 output_schema: row.output_schema.as_ref().map(|s| s.0.clone()),
+                output_check: row
+                    .output_schema
+                    .as_ref()
+                    .map(|s| ArgSchema::compile(&s.0))
+                    .transpose()
+                    .map_err(|e| in_tool(ServiceError::invalid("outputSchema", e.to_string())))?,
                 structured_content: row.structured_content.as_ref().map(|s| s.0.clone()),
                 http: row
                     .http
@@ -160,6 +166,28 @@ mod tests {
         assert_eq!(
             config.tools[0].content,
             vec![ContentBlock::Text { text: "hi".into() }]
+        );
+        assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
+    fn an_output_schema_travels_compiled_for_the_edge() {
+        let output = json!({"type": "object", "properties": {"n": {"type": "integer"}}});
+        let mut row = tool("a", json!({"type": "object"}));
+        row.output_schema = Some(Json(output.clone()));
+        row.structured_content = Some(Json(json!({"n": 1})));
+        let config = compile_tenant_config(
+            &tenant(),
+            TenantParts {
+                tools: vec![row],
+                ..Default::default()
+            },
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            config.tools[0].output_check,
+            Some(ArgSchema::compile(&output).unwrap())
         );
         assert_eq!(config.validate(), Ok(()));
     }

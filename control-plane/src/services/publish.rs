@@ -114,6 +114,9 @@ impl Services {
             Content::Version(old) | Content::Resealed(old) | Content::Rekeyed(old) => {
                 let mut config: TenantConfig = self.document_of(&tenant_row, old).await?;
                 config.version = version as u64;
+                config
+                    .compile_output_checks()
+                    .map_err(|e| ServiceError::invalid("version", e.to_string()))?;
                 match (&content, config.oauth.as_mut()) {
                     (Content::Resealed(_), oauth) => {
                         let report = &mut Default::default();

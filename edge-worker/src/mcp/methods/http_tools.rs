@@ -9,7 +9,7 @@
 use portcullis_tenant_config::encoding::encode_base64;
 use portcullis_tenant_config::http_tool::HttpBinding;
 use portcullis_tenant_config::upstream_mcp;
-use portcullis_tenant_config::{ArgSchema, ToolConfig, json};
+use portcullis_tenant_config::{ToolConfig, json};
 use serde_json::{Map, Value, json};
 
 use portcullis_tenant_config::assertion::{AssertionBinding, key_aad};
@@ -217,6 +217,9 @@ fn result(tool: &ToolConfig, sent: &BackendCall, answer: &BackendAnswer, version
 /// 2025-06-18, held to the tool's pinned output schema), its refusal or
 /// nonsense as a tool error.
 fn forwarded_result(tool: &ToolConfig, content_type: &str, body: &[u8], version: &str) -> Value {
+    if let Some(stale) = uncompiled_output(tool) {
+        return stale;
+    }
     let answer = upstream_mcp::answer(Some(content_type), body, 1);
     let mut result = match answer {
         Ok(result) => upstream_mcp::tool_result(&result),
@@ -225,10 +228,8 @@ fn forwarded_result(tool: &ToolConfig, content_type: &str, body: &[u8], version:
     let structured = result
         .as_object_mut()
         .and_then(|r| r.remove("structuredContent"));
-    if let (Some(structured), Some(schema)) = (&structured, &tool.output_schema)
-        && let Some(violations) = ArgSchema::compile(schema)
-            .ok()
-            .and_then(|checker| checker.check(structured).err())
+    if let (Some(structured), Some(checker)) = (&structured, &tool.output_check)
+        && let Err(violations) = checker.check(structured)
     {
         let summary: Vec<String> = violations.iter().map(ToString::to_string).collect();
         return tool_error(&format!(
@@ -242,23 +243,33 @@ fn forwarded_result(tool: &ToolConfig, content_type: &str, body: &[u8], version:
     result
 }
 
+/// The tool error for a tool published by an earlier build, whose output
+/// schema came without its compiled form: its results cannot be held to it.
+fn uncompiled_output(tool: &ToolConfig) -> Option<Value> {
+    (tool.output_schema.is_some() && tool.output_check.is_none()).then(|| {
+        tool_error(
+            "This tool's output schema was published by an earlier version of the edge; \
+             publish the tenant again to check its results.",
+        )
+    })
+}
+
 /// A JSON answer: its text, and (from 2025-06-18, when it is an object)
 /// the object as `structuredContent`, held to the tool's output schema.
 fn json_result(tool: &ToolConfig, body: &[u8], version: &str) -> Value {
+    if let Some(stale) = uncompiled_output(tool) {
+        return stale;
+    }
     let text = String::from_utf8_lossy(body).into_owned();
     let parsed = json::parse::<Value>(&text).ok();
-    if let Some(schema) = &tool.output_schema {
-        let checked = ArgSchema::compile(schema).ok().and_then(|checker| {
-            let value = parsed.clone().unwrap_or(Value::Null);
-            checker.check(&value).err()
-        });
-        if let Some(violations) = checked {
-            let summary: Vec<String> = violations.iter().map(ToString::to_string).collect();
-            return tool_error(&format!(
-                "The backend's answer does not match the tool's output schema: {}",
-                summary.join("; ")
-            ));
-        }
+    if let Some(checker) = &tool.output_check
+        && let Err(violations) = checker.check(parsed.as_ref().unwrap_or(&Value::Null))
+    {
+        let summary: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        return tool_error(&format!(
+            "The backend's answer does not match the tool's output schema: {}",
+            summary.join("; ")
+        ));
     }
     let mut result = json!({ "content": [{ "type": "text", "text": text }], "isError": false });
     if let (Some(object @ Value::Object(_)), true) = (parsed, version >= "2025-06-18") {
@@ -271,7 +282,7 @@ fn json_result(tool: &ToolConfig, body: &[u8], version: &str) -> Value {
 mod tests {
     use super::*;
     use crate::backend::Fetched;
-    use crate::test_fixtures::tenant;
+    use crate::test_fixtures::{tenant, with_output};
     use portcullis_tenant_config::TenantConfig;
     use portcullis_tenant_config::http_tool::HttpMethod;
 
@@ -279,34 +290,38 @@ mod tests {
         let mut config = tenant("acme", 1, &[]);
         let schema = json!({"type": "object", "properties": {
             "city": {"type": "string"}, "units": {"type": "string"}}, "required": ["city"]});
-        config.tools.push(ToolConfig {
-            name: "weather_http".into(),
-            title: None,
-            description: "Weather from the backend".into(),
-            arguments: ArgSchema::compile(&schema).unwrap(),
-            input_schema: schema,
-            content: Vec::new(),
-            is_error: false,
-            scopes: Vec::new(),
-            notifications: Vec::new(),
-            input_rounds: Vec::new(),
-            annotations: None,
-            output_schema: Some(json!({"type": "object", "properties": {
-                "temperature": {"type": "number"}}, "required": ["temperature"]})),
-            structured_content: None,
-            http: Some(HttpBinding {
-                method: HttpMethod::Get,
-                url: "https://api.acme.test/weather/{city}".into(),
-                query: Vec::new(),
-                headers: Default::default(),
-                timeout_ms: 2_000,
-                max_response_bytes: 1_000,
-                assertion: None,
-                credential: None,
-                user_token: false,
-                mcp: None,
-            }),
-        });
+        config.tools.push(with_output(
+            ToolConfig {
+                name: "weather_http".into(),
+                title: None,
+                description: "Weather from the backend".into(),
+                arguments: portcullis_tenant_config::ArgSchema::compile(&schema).unwrap(),
+                input_schema: schema,
+                content: Vec::new(),
+                is_error: false,
+                scopes: Vec::new(),
+                notifications: Vec::new(),
+                input_rounds: Vec::new(),
+                annotations: None,
+                output_schema: None,
+                output_check: None,
+                structured_content: None,
+                http: Some(HttpBinding {
+                    method: HttpMethod::Get,
+                    url: "https://api.acme.test/weather/{city}".into(),
+                    query: Vec::new(),
+                    headers: Default::default(),
+                    timeout_ms: 2_000,
+                    max_response_bytes: 1_000,
+                    assertion: None,
+                    credential: None,
+                    user_token: false,
+                    mcp: None,
+                }),
+            },
+            json!({"type": "object", "properties": {
+                "temperature": {"type": "number"}}, "required": ["temperature"]}),
+        ));
         config
     }
 
@@ -570,6 +585,21 @@ mod tests {
             answered(200, "application/json", r#"{"temperature": 21.5}"#),
         );
         assert!(older.get("structuredContent").is_none(), "{older}");
+    }
+
+    #[test]
+    fn an_output_schema_published_uncompiled_is_a_tool_error_not_an_unchecked_result() {
+        let mut config = config();
+        config.tools[0].output_check = None;
+        let (_, result) = run_on(
+            &config,
+            "2025-11-25",
+            answered(200, "application/json", r#"{"temperature": "warm"}"#),
+        );
+        assert_eq!(result["isError"], true, "{result}");
+        assert!(result.get("structuredContent").is_none(), "{result}");
+        let text = result["content"][0]["text"].as_str().unwrap_or_default();
+        assert!(text.contains("publish the tenant again"), "{text}");
     }
 
     #[test]

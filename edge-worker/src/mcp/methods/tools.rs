@@ -74,10 +74,11 @@ pub fn call(call: &Call<'_>) -> Result<Value, RpcError> {
     let memory = call.config.memory.as_ref();
     if let Some((memory, tool)) = memory.and_then(|m| Some((m, m.tool(name)?))) {
         let arguments = params.arguments.unwrap_or_default();
-        // The schemas are this build's own: they always compile.
-        if let Ok(schema) = ArgSchema::compile(&memory.input_schema(tool)) {
-            check_arguments(name, &schema, &Value::Object(arguments.clone()))?;
-        }
+        check_arguments(
+            name,
+            &memory.arguments(tool),
+            &Value::Object(arguments.clone()),
+        )?;
         return Ok(super::memory_tools::call(call, memory, tool, &arguments));
     }
     let tool = call
