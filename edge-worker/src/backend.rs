@@ -166,13 +166,15 @@ impl Fetched {
                 .as_ref()
                 .map(|_| "authorization".to_owned()),
         ];
-        let headers: Map<String, Value> = planned
-            .headers
-            .iter()
-            .map(|(name, _)| name.clone())
-            .chain(added.into_iter().flatten())
-            .map(|name| (name, "[redacted]".into()))
-            .collect();
+        let mut headers = Map::new();
+        headers.extend(
+            planned
+                .headers
+                .iter()
+                .map(|(name, _)| name.clone())
+                .chain(added.into_iter().flatten())
+                .map(|name| (name, "[redacted]".into())),
+        );
         let outcome = match &self.answer {
             BackendAnswer::Answered { status, .. } => json!({ "status": status }),
             BackendAnswer::TooLarge => json!({ "failed": "the answer was too long" }),

@@ -218,14 +218,20 @@ impl OAuthConfig {
 
     /// The scopes `user` may grant to a client. Without roles, every scope.
     pub fn grantable_scopes(&self, user: &UserClaims) -> BTreeSet<&str> {
+        // Inserted one by one: collecting a `BTreeSet` sorts first, a sort
+        // routine of its own in the edge's bundle.
+        let mut scopes = BTreeSet::new();
         if self.roles.is_empty() {
-            return self.scopes.iter().map(|s| s.name.as_str()).collect();
+            scopes.extend(self.scopes.iter().map(|s| s.name.as_str()));
+        } else {
+            scopes.extend(
+                self.roles
+                    .iter()
+                    .filter(|role| role.when.matches(user))
+                    .flat_map(|role| role.scopes.iter().map(String::as_str)),
+            );
         }
-        self.roles
-            .iter()
-            .filter(|role| role.when.matches(user))
-            .flat_map(|role| role.scopes.iter().map(String::as_str))
-            .collect()
+        scopes
     }
 
     pub fn scope(&self, name: &str) -> Option<&ScopeConfig> {

@@ -162,8 +162,8 @@ impl ResourceTemplateConfig {
     /// The contents for `uri` when it matches this template.
     pub fn read(&self, uri: &str) -> Option<ResourceContents> {
         let vars = match_uri_template(&self.uri_template, uri)?;
-        let values: BTreeMap<&str, &str> =
-            vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut values = BTreeMap::new();
+        values.extend(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Some(ResourceContents {
             uri: uri.to_owned(),
             mime_type: self.mime_type.clone(),

@@ -159,7 +159,11 @@ impl MemoryConfig {
         };
         rules(Rules {
             types: Some(vec![JsonType::Object]),
-            properties: properties.into_iter().collect(),
+            properties: {
+                let mut map = std::collections::BTreeMap::new();
+                map.extend(properties);
+                map
+            },
             required: required.iter().map(|r| (*r).to_owned()).collect(),
             ..Rules::default()
         })

@@ -102,7 +102,8 @@ pub async fn start<S: AuthStore, C: EdgeCrypto, F: Fetch>(
             .map(|s| s.name.clone())
             .collect(),
         Some(scope) => {
-            let requested: BTreeSet<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+            let mut requested = BTreeSet::new();
+            requested.extend(scope.split(' ').filter(|s| !s.is_empty()));
             if let Some(unknown) = requested
                 .iter()
                 .find(|s| authority.oauth.scope(s).is_none())

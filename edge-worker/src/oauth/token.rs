@@ -6,7 +6,6 @@
 //! every use rotates it, and presenting an old one revokes the grant family.
 //! Each issue re-checks the user against the tenant's live rules.
 
-use std::collections::BTreeSet;
 
 use portcullis_tenant_config::encoding::decode_base64url;
 use serde_json::json;
@@ -200,8 +199,8 @@ async fn refresh<S: AuthStore, C: EdgeCrypto, F: Fetch>(
         return invalid_grant("the refresh token has expired");
     }
     if let Some(scope) = params.get("scope") {
-        let asked: BTreeSet<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
-        if asked.iter().any(|s| !grant.scopes.iter().any(|g| g == s)) {
+        let mut asked = scope.split(' ').filter(|s| !s.is_empty());
+        if asked.any(|s| !grant.scopes.iter().any(|g| g == s)) {
             return Ok(oauth_error(
                 400,
                 "invalid_scope",
@@ -215,11 +214,11 @@ async fn refresh<S: AuthStore, C: EdgeCrypto, F: Fetch>(
     let scopes: Vec<String> = match params.get("scope") {
         None => grant.scopes.clone(),
         Some(scope) => {
-            let asked: BTreeSet<&str> = scope.split(' ').collect();
+            let asked: Vec<&str> = scope.split(' ').collect();
             grant
                 .scopes
                 .iter()
-                .filter(|s| asked.contains(s.as_str()))
+                .filter(|s| asked.contains(&s.as_str()))
                 .cloned()
                 .collect()
         }

@@ -208,10 +208,12 @@ impl EdgeWebCrypto {
         };
         // Only the public members: Web Crypto refuses a JWK whose `alg` or
         // `use` disagree with the import, and private members never belong here.
-        let public: serde_json::Map<String, Value> = ["kty", "n", "e", "crv", "x", "y"]
-            .into_iter()
-            .filter_map(|k| jwk.get(k).map(|v| (k.to_owned(), v.clone())))
-            .collect();
+        let mut public = serde_json::Map::new();
+        public.extend(
+            ["kty", "n", "e", "crv", "x", "y"]
+                .into_iter()
+                .filter_map(|k| jwk.get(k).map(|v| (k.to_owned(), v.clone()))),
+        );
         let key_data: Object =
             js_sys::JSON::parse(&Value::Object(public).to_string())?.dyn_into()?;
         let key: CryptoKey = JsFuture::from(subtle()?.import_key_with_object(

@@ -242,11 +242,11 @@ fn canonical(value: &Value, out: &mut String) {
             }
             out.push(']');
         }
+        // serde_json's map keeps its members in key order (no
+        // `preserve_order` anywhere; a test fails if one turns it on).
         Value::Object(members) => {
-            let mut sorted: Vec<_> = members.iter().collect();
-            sorted.sort_by(|a, b| a.0.cmp(b.0));
             out.push('{');
-            for (name, member) in sorted {
+            for (name, member) in members {
                 out.push_str(&Value::String(name.clone()).to_string());
                 out.push(':');
                 canonical(member, out);

@@ -294,11 +294,13 @@ impl HttpBinding {
                 headers.push((header.to_ascii_lowercase(), header_value(argument, value)?));
             }
         }
-        let rest: Map<String, Value> = arguments
-            .iter()
-            .filter(|(name, _)| !placed.contains(&name.as_str()))
-            .map(|(name, value)| (name.clone(), value.clone()))
-            .collect();
+        let mut rest = Map::new();
+        rest.extend(
+            arguments
+                .iter()
+                .filter(|(name, _)| !placed.contains(&name.as_str()))
+                .map(|(name, value)| (name.clone(), value.clone())),
+        );
         let body = if self.method.has_body() {
             headers.push(("content-type".into(), "application/json".into()));
             Some(Value::Object(rest).to_string())
