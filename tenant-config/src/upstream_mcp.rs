@@ -90,10 +90,7 @@ pub fn handshake(result: &Value) -> Result<Handshake, String> {
 pub fn answer(content_type: Option<&str>, body: &[u8], id: u64) -> Result<Value, String> {
     let text = std::str::from_utf8(body).map_err(|_| "the answer is not UTF-8".to_owned())?;
     let message = match content_type {
-        Some("text/event-stream") => events(text)
-            .into_iter()
-            .filter_map(|data| crate::json::parse::<Value>(&data).ok())
-            .find(|m| m["id"] == id && (m.get("result").is_some() || m.get("error").is_some()))
+        Some("text/event-stream") => response_in(text, id)
             .ok_or_else(|| "the server's event stream ended without an answer".to_owned())?,
         _ => crate::json::parse::<Value>(text)
             .map_err(|_| "the server's answer is not JSON".to_owned())?,
@@ -109,6 +106,21 @@ pub fn answer(content_type: Option<&str>, body: &[u8], id: u64) -> Result<Value,
         Some(result) if result.is_object() => Ok(result.clone()),
         _ => Err("the server's answer has no result".to_owned()),
     }
+}
+
+/// Whether the event stream read so far holds the answer to request `id`:
+/// a server may keep a POST's stream open after answering, so the reader
+/// stops there instead of waiting for the stream to end.
+pub fn holds_answer(body: &[u8], id: u64) -> bool {
+    std::str::from_utf8(body).is_ok_and(|text| response_in(text, id).is_some())
+}
+
+/// The JSON-RPC response to `id` among an event stream's messages.
+fn response_in(text: &str, id: u64) -> Option<Value> {
+    events(text)
+        .into_iter()
+        .filter_map(|data| crate::json::parse::<Value>(&data).ok())
+        .find(|m| m["id"] == id && (m.get("result").is_some() || m.get("error").is_some()))
 }
 
 /// The data of each event in an event stream (multi-line data joined).
@@ -196,6 +208,35 @@ mod tests {
         );
         let ended = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"x\"}\n\n";
         assert!(answer(Some("text/event-stream"), ended.as_bytes(), 1).is_err());
+    }
+
+    #[test]
+    fn a_stream_holds_the_answer_once_its_message_is_whole() {
+        let answer =
+            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":[]}}\n\n";
+        let note =
+            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\"}\n\n";
+        assert!(!holds_answer(note.as_bytes(), 1));
+        assert!(holds_answer(format!("{note}{answer}").as_bytes(), 1));
+        assert!(
+            !holds_answer(answer.as_bytes(), 2),
+            "another request's answer"
+        );
+        // Cut anywhere before the message's JSON is whole: not yet.
+        let cut = answer.find("}}").unwrap_or_default();
+        for end in 0..=cut {
+            assert!(
+                !holds_answer(&answer.as_bytes()[..end], 1),
+                "{:?}",
+                &answer[..end]
+            );
+        }
+        // A chunk may end inside a UTF-8 character: not yet, no panic.
+        let text =
+            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"t\":\"é\"}}\n\n";
+        let inside = text.find('é').unwrap_or_default() + 1;
+        assert!(!holds_answer(&text.as_bytes()[..inside], 1));
+        assert!(holds_answer(text.as_bytes(), 1));
     }
 
     #[test]

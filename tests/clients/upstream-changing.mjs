@@ -3,7 +3,9 @@
 // answers), `forecast` gains a `units` argument and new words once
 // `POST /_change` is called. `GET /_log` lists the JSON-RPC methods it was
 // sent; after `POST /_forget` it answers the next request that is not an
-// `initialize` 404, as a server that no longer knows its client does.
+// `initialize` 404, as a server that no longer knows its client does; after
+// `POST /_hold` it answers each `tools/call` on an event stream it leaves
+// open (the spec lets a server close it whenever it likes).
 // Loopback only; prints `ready <endpoint URL>`.
 //
 //   node upstream-changing.mjs <port>
@@ -16,6 +18,7 @@ const port = Number(process.argv[2]);
 let version = 1;
 const methods = [];
 let forgetting = false;
+let holding = false;
 
 function server() {
   const mcp = new McpServer({ name: "changing-forecasts", version: `${version}.0.0` });
@@ -40,6 +43,11 @@ http.createServer(async (req, res) => {
     res.writeHead(204).end();
     return;
   }
+  if (req.url === "/_hold" && req.method === "POST") {
+    holding = true;
+    res.writeHead(204).end();
+    return;
+  }
   if (req.url === "/_log") {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(methods));
     return;
@@ -56,6 +64,13 @@ http.createServer(async (req, res) => {
     forgetting = false;
     res.writeHead(404, { "content-type": "application/json" })
       .end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null }));
+    return;
+  }
+  if (holding && method === "tools/call") {
+    const { id, params } = JSON.parse(body);
+    const text = `held forecast for ${params.arguments.city}`;
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", id, result: { content: [{ type: "text", text }] } })}\n\n`);
     return;
   }
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

@@ -324,6 +324,38 @@ async fn an_upstreams_change_is_held_back_until_the_admin_accepts_it() {
     );
 }
 
+/// An upstream that answers a call on an event stream and leaves it open
+/// (the spec lets it): the answer is taken as it arrives, not once the
+/// stream ends at the call's deadline (a timeout error before).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_on_a_stream_left_open_is_taken_as_it_arrives() {
+    let upstream = UpstreamMcp::changing().await;
+    let api = Stack::without_edge("e2e_upstream_held").await;
+    let edge = api.start_edge().await;
+    api.create("/tenants", Some(json!({"slug": "acme"}))).await;
+    let import = json!({"source": {"url": upstream.url}, "tools": ["forecast"]});
+    let (status, body) = mcp_servers(&api, "import", import).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    api.create("/tenants/acme/publish", None).await;
+    upstream.hold().await;
+    let plan = json!([
+        {"op": "callTool", "name": "forecast", "arguments": {"city": "Oslo"}},
+        {"op": "callTool", "name": "forecast", "arguments": {"city": "Bergen"}}
+    ]);
+    for sdk in [Sdk::V1, Sdk::V2] {
+        let seen = sdk_client_of(sdk, &edge.mcp_url("acme"), plan.clone()).await;
+        for (i, city) in ["Oslo", "Bergen"].iter().enumerate() {
+            let result = &seen["results"][i]["value"];
+            assert_ne!(result["isError"], true, "{seen}");
+            assert_eq!(
+                result["content"][0]["text"],
+                format!("held forecast for {city}"),
+                "{seen}"
+            );
+        }
+    }
+}
+
 /// A forwarded tool under the tenant's sign-in: given a scope, it is served
 /// only to tokens that carry it; a call outside the user's scopes is
 /// refused (`insufficient_scope`) before anything reaches the upstream.

@@ -26,13 +26,12 @@ impl UpstreamMcp {
 
     /// Gives the changing server's `forecast` an argument and new words.
     pub async fn change(&self) {
-        let status = reqwest::Client::new()
-            .post(self.url.replace("/mcp", "/_change"))
-            .send()
-            .await
-            .expect("the upstream answers")
-            .status();
-        assert!(status.is_success(), "{status}");
+        self.tell("/_change").await;
+    }
+
+    /// Makes the changing server answer calls on streams it leaves open.
+    pub async fn hold(&self) {
+        self.tell("/_hold").await;
     }
 
     /// The JSON-RPC methods the changing server was sent, in order.
@@ -47,8 +46,13 @@ impl UpstreamMcp {
 
     /// Makes the changing server forget its client once.
     pub async fn forget(&self) {
+        self.tell("/_forget").await;
+    }
+
+    /// POSTs to one of the changing server's controls.
+    async fn tell(&self, control: &str) {
         let status = reqwest::Client::new()
-            .post(self.url.replace("/mcp", "/_forget"))
+            .post(self.url.replace("/mcp", control))
             .send()
             .await
             .expect("the upstream answers")

@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 
-use portcullis_tenant_config::upstream_mcp;
+use portcullis_tenant_config::{json, upstream_mcp};
 use wasm_bindgen::JsValue;
 use worker::{Env, Fetch, Headers};
 
@@ -202,7 +202,8 @@ fn in_session(headers: &[(String, String)], known: &Known) -> Vec<(String, Strin
 }
 
 /// One request, its answer read within the call's limit, and the MCP
-/// session id the server gave, if any.
+/// session id the server gave, if any. An MCP server answering on an event
+/// stream may keep it open after its answer: reading stops at the answer.
 async fn exchange(
     call: &BackendCall,
     deadline: &worker::AbortSignal,
@@ -210,6 +211,11 @@ async fn exchange(
     headers: Vec<(String, String)>,
     body: Option<String>,
 ) -> worker::Result<(BackendAnswer, Option<String>)> {
+    let asked = body
+        .as_deref()
+        .filter(|_| call.mcp)
+        .and_then(|b| json::parse::<serde_json::Value>(b).ok())
+        .and_then(|request| request["id"].as_u64());
     let sent = Headers::new();
     for (name, value) in &headers {
         sent.set(name, value)?;
@@ -240,7 +246,12 @@ async fn exchange(
             .trim()
             .to_ascii_lowercase()
     });
-    let Some(body) = super::read_bounded(response.stream(), limit).await? else {
+    let streamed = content_type.as_deref() == Some("text/event-stream");
+    let answered = |read: &[u8]| match asked {
+        Some(id) if streamed => upstream_mcp::holds_answer(read, id),
+        _ => false,
+    };
+    let Some(body) = super::read_until(response.stream(), limit, answered).await? else {
         return Ok((BackendAnswer::TooLarge, session));
     };
     let answer = BackendAnswer::Answered {

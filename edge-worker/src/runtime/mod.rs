@@ -244,6 +244,16 @@ pub(crate) async fn read_bounded(
     stream: worker::Result<worker::ByteStream>,
     limit: usize,
 ) -> worker::Result<Option<Vec<u8>>> {
+    read_until(stream, limit, |_| false).await
+}
+
+/// [`read_bounded`], stopping early once what was read is `enough` (the
+/// rest of the stream is left unread, cancelled with the request).
+pub(crate) async fn read_until(
+    stream: worker::Result<worker::ByteStream>,
+    limit: usize,
+    enough: impl Fn(&[u8]) -> bool,
+) -> worker::Result<Option<Vec<u8>>> {
     use futures_util::StreamExt;
     let Ok(mut chunks) = stream else {
         return Ok(Some(Vec::new()));
@@ -255,6 +265,10 @@ pub(crate) async fn read_bounded(
             return Ok(None);
         }
         body.extend_from_slice(&chunk);
+        // An event ends with a blank line: only then can it be whole.
+        if chunk.contains(&b'\n') && enough(&body) {
+            break;
+        }
     }
     Ok(Some(body))
 }
