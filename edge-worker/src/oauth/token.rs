@@ -6,7 +6,6 @@
 //! every use rotates it, and presenting an old one revokes the grant family.
 //! Each issue re-checks the user against the tenant's live rules.
 
-
 use portcullis_tenant_config::encoding::decode_base64url;
 use serde_json::json;
 
