@@ -108,11 +108,51 @@ pub fn answer(content_type: Option<&str>, body: &[u8], id: u64) -> Result<Value,
     }
 }
 
-/// Whether the event stream read so far holds the answer to request `id`:
+/// Watches an event stream as it arrives for the answer to request `id`:
 /// a server may keep a POST's stream open after answering, so the reader
-/// stops there instead of waiting for the stream to end.
-pub fn holds_answer(body: &[u8], id: u64) -> bool {
-    std::str::from_utf8(body).is_ok_and(|text| response_in(text, id).is_some())
+/// stops there instead of waiting for the stream to end. Each byte is
+/// looked at once and each whole event parsed once, however the stream is
+/// cut into chunks (a server sending many small events pays no more).
+#[derive(Debug)]
+pub struct AnswerWatch {
+    id: u64,
+    /// Bytes searched for event ends so far.
+    searched: usize,
+    /// Bytes of whole events already parsed.
+    parsed: usize,
+}
+
+impl AnswerWatch {
+    pub fn new(id: u64) -> Self {
+        Self {
+            id,
+            searched: 0,
+            parsed: 0,
+        }
+    }
+
+    /// Whether `read` (everything read so far, growing between calls)
+    /// holds the answer.
+    pub fn holds_answer(&mut self, read: &[u8]) -> bool {
+        // An event ends at a blank line ("\n\n", or "\n\r\n"); one ending
+        // before `searched` was found by an earlier look.
+        let mut end = None;
+        for at in self.searched..read.len() {
+            let blank = read[at] == b'\n'
+                && at >= 1
+                && (read[at - 1] == b'\n' || (at >= 2 && read[at - 2..at] == *b"\n\r"));
+            if blank {
+                end = Some(at + 1);
+            }
+        }
+        self.searched = read.len();
+        let Some(end) = end else {
+            return false;
+        };
+        let whole = &read[self.parsed..end];
+        self.parsed = end;
+        std::str::from_utf8(whole).is_ok_and(|text| response_in(text, self.id).is_some())
+    }
 }
 
 /// The JSON-RPC response to `id` among an event stream's messages.
@@ -216,27 +256,28 @@ mod tests {
             "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":[]}}\n\n";
         let note =
             "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\"}\n\n";
-        assert!(!holds_answer(note.as_bytes(), 1));
-        assert!(holds_answer(format!("{note}{answer}").as_bytes(), 1));
-        assert!(
-            !holds_answer(answer.as_bytes(), 2),
-            "another request's answer"
-        );
-        // Cut anywhere before the message's JSON is whole: not yet.
-        let cut = answer.find("}}").unwrap_or_default();
-        for end in 0..=cut {
-            assert!(
-                !holds_answer(&answer.as_bytes()[..end], 1),
-                "{:?}",
-                &answer[..end]
-            );
+        let holds = |read: &[u8], id| AnswerWatch::new(id).holds_answer(read);
+        assert!(!holds(note.as_bytes(), 1));
+        assert!(holds(format!("{note}{answer}").as_bytes(), 1));
+        assert!(!holds(answer.as_bytes(), 2), "another request's answer");
+        assert!(holds(answer.replace('\n', "\r\n").as_bytes(), 1), "CRLF");
+        // Cut anywhere before the event ends: not yet.
+        for end in 0..answer.len() - 1 {
+            assert!(!holds(&answer.as_bytes()[..end], 1), "{:?}", &answer[..end]);
         }
-        // A chunk may end inside a UTF-8 character: not yet, no panic.
-        let text =
-            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"t\":\"é\"}}\n\n";
-        let inside = text.find('é').unwrap_or_default() + 1;
-        assert!(!holds_answer(&text.as_bytes()[..inside], 1));
-        assert!(holds_answer(text.as_bytes(), 1));
+        // Read as it arrives, in chunks of every size, however cut (inside
+        // a blank line, inside a UTF-8 character): found once whole, no
+        // sooner, never missed.
+        let stream = format!("{note}{note}{}", answer.replace("[]", "[\"é\"]"));
+        let bytes = stream.as_bytes();
+        for size in 1..=bytes.len() {
+            let mut watch = AnswerWatch::new(1);
+            let found = (size..bytes.len() + size)
+                .step_by(size)
+                .map(|end| end.min(bytes.len()))
+                .find(|end| watch.holds_answer(&bytes[..*end]));
+            assert_eq!(found, Some(bytes.len()), "chunks of {size}");
+        }
     }
 
     #[test]

@@ -247,10 +247,10 @@ async fn exchange(
             .to_ascii_lowercase()
     });
     let streamed = content_type.as_deref() == Some("text/event-stream");
-    let answered = |read: &[u8]| match asked {
-        Some(id) if streamed => upstream_mcp::holds_answer(read, id),
-        _ => false,
-    };
+    let mut watch = asked
+        .filter(|_| streamed)
+        .map(upstream_mcp::AnswerWatch::new);
+    let answered = |read: &[u8]| watch.as_mut().is_some_and(|w| w.holds_answer(read));
     let Some(body) = super::read_until(response.stream(), limit, answered).await? else {
         return Ok((BackendAnswer::TooLarge, session));
     };

@@ -252,7 +252,7 @@ pub(crate) async fn read_bounded(
 pub(crate) async fn read_until(
     stream: worker::Result<worker::ByteStream>,
     limit: usize,
-    enough: impl Fn(&[u8]) -> bool,
+    mut enough: impl FnMut(&[u8]) -> bool,
 ) -> worker::Result<Option<Vec<u8>>> {
     use futures_util::StreamExt;
     let Ok(mut chunks) = stream else {
@@ -265,8 +265,7 @@ pub(crate) async fn read_until(
             return Ok(None);
         }
         body.extend_from_slice(&chunk);
-        // An event ends with a blank line: only then can it be whole.
-        if chunk.contains(&b'\n') && enough(&body) {
+        if enough(&body) {
             break;
         }
     }
