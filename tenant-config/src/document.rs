@@ -227,9 +227,10 @@ impl TenantConfig {
         }
     }
 
-    /// Compiles the output schemas a document of an earlier build carries
-    /// without their compiled form ([`ToolConfig::output_check`]), so an old
-    /// version can be published again (a rollback, a reseal).
+    /// Compiles each output schema that comes without its compiled form
+    /// ([`ToolConfig::output_check`]): every tool the control plane
+    /// compiles, and those of a document of an earlier build published
+    /// again (a rollback, a reseal).
     pub fn compile_output_checks(&mut self) -> Result<(), ConfigError> {
         for tool in &mut self.tools {
             if let (Some(schema), None) = (&tool.output_schema, &tool.output_check) {

@@ -112,10 +112,7 @@ impl<'de> de::Deserializer<'de> for Reader {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.0 {
-            Value::Object(map) => visit_map(map, visitor),
-            other => Err(wrong(&other, &visitor)),
-        }
+        self.deserialize_map(visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {

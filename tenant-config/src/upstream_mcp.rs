@@ -30,10 +30,15 @@ pub struct McpTarget {
     pub tool: String,
 }
 
+/// The id of the `initialize` request.
+pub const INITIALIZE_ID: u64 = 0;
+/// The id of every request after the handshake (one per exchange).
+pub const REQUEST_ID: u64 = 1;
+
 /// The `initialize` request.
 pub fn initialize() -> String {
     json!({
-        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "jsonrpc": "2.0", "id": INITIALIZE_ID, "method": "initialize",
         "params": {
             "protocolVersion": OFFERED_VERSION,
             "capabilities": {},
@@ -48,9 +53,9 @@ pub fn initialized() -> String {
     json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string()
 }
 
-/// A request with id 1 (one request per exchange after the handshake).
+/// A request after the handshake, with [`REQUEST_ID`].
 pub fn request(method: &str, params: Value) -> String {
-    json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string()
+    json!({"jsonrpc": "2.0", "id": REQUEST_ID, "method": method, "params": params}).to_string()
 }
 
 /// The `tools/call` of `tool` with `arguments`.

@@ -2,8 +2,8 @@
 //! publish pipeline loads the rows, this turns them into a [`TenantConfig`].
 
 use portcullis_tenant_config::{
-    ArgSchema, Branding, ContentBlock, OAuthConfig, PromptConfig, ResourceConfig,
-    ResourceTemplateConfig, TenantConfig, ToolConfig,
+    Branding, ContentBlock, OAuthConfig, PromptConfig, ResourceConfig, ResourceTemplateConfig,
+    TenantConfig, ToolConfig,
 };
 
 use super::ServiceError;
@@ -72,12 +72,8 @@ pub fn compile_tenant_config(
                     .transpose()
                     .map_err(|e| in_tool(ServiceError::invalid("annotations", e.to_string())))?,
                 output_schema: row.output_schema.as_ref().map(|s| s.0.clone()),
-                output_check: row
-                    .output_schema
-                    .as_ref()
-                    .map(|s| ArgSchema::compile(&s.0))
-                    .transpose()
-                    .map_err(|e| in_tool(ServiceError::invalid("outputSchema", e.to_string())))?,
+                // Compiled below, as for a document of an earlier build.
+                output_check: None,
                 structured_content: row.structured_content.as_ref().map(|s| s.0.clone()),
                 http: row
                     .http
@@ -102,6 +98,9 @@ pub fn compile_tenant_config(
     config.resources = catalog.resources;
     config.resource_templates = catalog.resource_templates;
     config.oauth = oauth;
+    config
+        .compile_output_checks()
+        .map_err(|e| ServiceError::invalid("tools", e.to_string()))?;
     config
         .validate()
         .map_err(|e| ServiceError::invalid("config", e.to_string()))?;
@@ -187,7 +186,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             config.tools[0].output_check,
-            Some(ArgSchema::compile(&output).unwrap())
+            Some(portcullis_tenant_config::ArgSchema::compile(&output).unwrap())
         );
         assert_eq!(config.validate(), Ok(()));
     }

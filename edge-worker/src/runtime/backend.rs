@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 
-use portcullis_tenant_config::{json, upstream_mcp};
+use portcullis_tenant_config::upstream_mcp;
 use wasm_bindgen::JsValue;
 use worker::{Env, Fetch, Headers};
 
@@ -122,11 +122,13 @@ async fn attempt(
     let planned = &call.planned;
     let headers: Vec<(String, String)> = planned.headers.iter().cloned().chain(added).collect();
     let body = planned.body.as_deref().map(str::to_owned);
-    let send = |method, headers: Vec<(String, String)>, body: Option<String>| {
-        exchange(call, &deadline, method, headers, body)
+    // `answer_to`: the id of the MCP request sent, whose answer ends the
+    // reading of an event stream.
+    let send = |method, headers: Vec<(String, String)>, body, answer_to| {
+        exchange(call, &deadline, method, headers, body, answer_to)
     };
     if !call.mcp {
-        return Ok(send(planned.method.as_str(), headers, body).await?.0);
+        return Ok(send(planned.method.as_str(), headers, body, None).await?.0);
     }
     // The server, as the secret it is reached with tells it apart.
     let server = format!(
@@ -139,9 +141,14 @@ async fn attempt(
     );
     let holder = call.holder.as_deref();
     if let Some(known) = UPSTREAM.with(|u| u.borrow().lookup(&server, holder)) {
-        let answer = send("POST", in_session(&headers, &known), body.clone())
-            .await?
-            .0;
+        let answer = send(
+            "POST",
+            in_session(&headers, &known),
+            body.clone(),
+            Some(upstream_mcp::REQUEST_ID),
+        )
+        .await?
+        .0;
         // A session the server no longer knows is answered 404 (400 by
         // some); then a new one is opened.
         let forgotten = matches!(
@@ -156,7 +163,13 @@ async fn attempt(
         }
         UPSTREAM.with(|u| u.borrow_mut().forget(&server, holder));
     }
-    let opened = send("POST", headers.clone(), Some(upstream_mcp::initialize())).await?;
+    let opened = send(
+        "POST",
+        headers.clone(),
+        Some(upstream_mcp::initialize()),
+        Some(upstream_mcp::INITIALIZE_ID),
+    )
+    .await?;
     let (
         BackendAnswer::Answered {
             status: 200..=299,
@@ -168,8 +181,12 @@ async fn attempt(
     else {
         return Ok(opened.0);
     };
-    let handshake = upstream_mcp::answer(content_type.as_deref(), opening, 0)
-        .and_then(|result| upstream_mcp::handshake(&result));
+    let handshake = upstream_mcp::answer(
+        content_type.as_deref(),
+        opening,
+        upstream_mcp::INITIALIZE_ID,
+    )
+    .and_then(|result| upstream_mcp::handshake(&result));
     let known = match handshake {
         Ok(handshake) => Known {
             version: handshake.protocol_version,
@@ -178,15 +195,27 @@ async fn attempt(
         Err(why) => return Ok(BackendAnswer::NoSession(why)),
     };
     let headers = in_session(&headers, &known);
-    send("POST", headers.clone(), Some(upstream_mcp::initialized())).await?;
-    let (answer, _) = send("POST", headers.clone(), body).await?;
+    send(
+        "POST",
+        headers.clone(),
+        Some(upstream_mcp::initialized()),
+        None,
+    )
+    .await?;
+    let (answer, _) = send(
+        "POST",
+        headers.clone(),
+        body,
+        Some(upstream_mcp::REQUEST_ID),
+    )
+    .await?;
     let kept = known.session.is_none() || holder.is_some();
     if kept {
         UPSTREAM.with(|u| u.borrow_mut().remember(&server, holder, known));
     } else {
         // An anonymous caller's session is not reused: the server is told
         // it is over (a refusal changes nothing).
-        let _ = send("DELETE", headers, None).await;
+        let _ = send("DELETE", headers, None, None).await;
     }
     Ok(answer)
 }
@@ -202,20 +231,17 @@ fn in_session(headers: &[(String, String)], known: &Known) -> Vec<(String, Strin
 }
 
 /// One request, its answer read within the call's limit, and the MCP
-/// session id the server gave, if any. An MCP server answering on an event
-/// stream may keep it open after its answer: reading stops at the answer.
+/// session id the server gave, if any. An MCP server answering request
+/// `answer_to` on an event stream may keep the stream open after its
+/// answer: reading stops at the answer.
 async fn exchange(
     call: &BackendCall,
     deadline: &worker::AbortSignal,
     method: &str,
     headers: Vec<(String, String)>,
     body: Option<String>,
+    answer_to: Option<u64>,
 ) -> worker::Result<(BackendAnswer, Option<String>)> {
-    let asked = body
-        .as_deref()
-        .filter(|_| call.mcp)
-        .and_then(|b| json::parse::<serde_json::Value>(b).ok())
-        .and_then(|request| request["id"].as_u64());
     let sent = Headers::new();
     for (name, value) in &headers {
         sent.set(name, value)?;
@@ -247,7 +273,7 @@ async fn exchange(
             .to_ascii_lowercase()
     });
     let streamed = content_type.as_deref() == Some("text/event-stream");
-    let mut watch = asked
+    let mut watch = answer_to
         .filter(|_| streamed)
         .map(upstream_mcp::AnswerWatch::new);
     let answered = |read: &[u8]| watch.as_mut().is_some_and(|w| w.holds_answer(read));

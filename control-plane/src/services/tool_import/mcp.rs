@@ -256,7 +256,14 @@ impl Session {
         url: &str,
         mut headers: Vec<(String, String)>,
     ) -> Result<Self, String> {
-        let (result, id) = post(client, url, &headers, upstream_mcp::initialize(), 0).await?;
+        let (result, id) = post(
+            client,
+            url,
+            &headers,
+            upstream_mcp::initialize(),
+            upstream_mcp::INITIALIZE_ID,
+        )
+        .await?;
         let handshake = upstream_mcp::handshake(&result?)?;
         headers.push((
             "mcp-protocol-version".into(),
@@ -285,7 +292,14 @@ impl Session {
                 None => json!({}),
             };
             let body = upstream_mcp::request("tools/list", params);
-            let (result, _) = post(client, &self.url, &self.headers, body, 1).await?;
+            let (result, _) = post(
+                client,
+                &self.url,
+                &self.headers,
+                body,
+                upstream_mcp::REQUEST_ID,
+            )
+            .await?;
             let (page, next) = upstream_mcp::listed_tools(&result?)?;
             tools.extend(page);
             match next {

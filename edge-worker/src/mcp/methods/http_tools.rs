@@ -32,6 +32,14 @@ pub fn call(
     http: &HttpBinding,
     arguments: &Map<String, Value>,
 ) -> Result<Value, RpcError> {
+    // Published by an earlier build, the output schema came without its
+    // compiled form: the results could not be held to it, so nothing is sent.
+    if tool.output_schema.is_some() && tool.output_check.is_none() {
+        return Ok(tool_error(
+            "This tool's output schema was published by an earlier version of the edge; \
+             publish the tenant again to check its results.",
+        ));
+    }
     let planned = match http.plan(arguments) {
         Ok(planned) => planned,
         Err(refused) => return Ok(tool_error(&refused.0)),
@@ -217,10 +225,7 @@ fn result(tool: &ToolConfig, sent: &BackendCall, answer: &BackendAnswer, version
 /// 2025-06-18, held to the tool's pinned output schema), its refusal or
 /// nonsense as a tool error.
 fn forwarded_result(tool: &ToolConfig, content_type: &str, body: &[u8], version: &str) -> Value {
-    if let Some(stale) = uncompiled_output(tool) {
-        return stale;
-    }
-    let answer = upstream_mcp::answer(Some(content_type), body, 1);
+    let answer = upstream_mcp::answer(Some(content_type), body, upstream_mcp::REQUEST_ID);
     let mut result = match answer {
         Ok(result) => upstream_mcp::tool_result(&result),
         Err(why) => return tool_error(&format!("The MCP server's answer is unusable: {why}.")),
@@ -243,23 +248,9 @@ fn forwarded_result(tool: &ToolConfig, content_type: &str, body: &[u8], version:
     result
 }
 
-/// The tool error for a tool published by an earlier build, whose output
-/// schema came without its compiled form: its results cannot be held to it.
-fn uncompiled_output(tool: &ToolConfig) -> Option<Value> {
-    (tool.output_schema.is_some() && tool.output_check.is_none()).then(|| {
-        tool_error(
-            "This tool's output schema was published by an earlier version of the edge; \
-             publish the tenant again to check its results.",
-        )
-    })
-}
-
 /// A JSON answer: its text, and (from 2025-06-18, when it is an object)
 /// the object as `structuredContent`, held to the tool's output schema.
 fn json_result(tool: &ToolConfig, body: &[u8], version: &str) -> Value {
-    if let Some(stale) = uncompiled_output(tool) {
-        return stale;
-    }
     let text = String::from_utf8_lossy(body).into_owned();
     let parsed = json::parse::<Value>(&text).ok();
     if let Some(checker) = &tool.output_check
@@ -591,11 +582,10 @@ mod tests {
     fn an_output_schema_published_uncompiled_is_a_tool_error_not_an_unchecked_result() {
         let mut config = config();
         config.tools[0].output_check = None;
-        let (_, result) = run_on(
-            &config,
-            "2025-11-25",
-            answered(200, "application/json", r#"{"temperature": "warm"}"#),
-        );
+        let ran =
+            Call::new(&config, &Caller::Anonymous, "2025-11-25", params("Oslo")).run("tools/call");
+        assert_eq!(ran.needs, None, "nothing is sent");
+        let result = ran.result.expect("a tool result");
         assert_eq!(result["isError"], true, "{result}");
         assert!(result.get("structuredContent").is_none(), "{result}");
         let text = result["content"][0]["text"].as_str().unwrap_or_default();
