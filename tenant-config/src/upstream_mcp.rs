@@ -13,6 +13,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::notifications::{ToolNotification, severity};
+
 /// The revision offered in `initialize`; a server may answer with an
 /// older one it speaks, which the session then uses.
 pub const OFFERED_VERSION: &str = "2025-11-25";
@@ -58,9 +60,18 @@ pub fn request(method: &str, params: Value) -> String {
     json!({"jsonrpc": "2.0", "id": REQUEST_ID, "method": method, "params": params}).to_string()
 }
 
-/// The `tools/call` of `tool` with `arguments`.
-pub fn call_tool(tool: &str, arguments: &Map<String, Value>) -> String {
-    request("tools/call", json!({"name": tool, "arguments": arguments}))
+/// The `tools/call` of `tool` with `arguments`, asking for progress under
+/// `progress_token` when the client asked for it.
+pub fn call_tool(
+    tool: &str,
+    arguments: &Map<String, Value>,
+    progress_token: Option<&Value>,
+) -> String {
+    let mut params = json!({"name": tool, "arguments": arguments});
+    if let Some(token) = progress_token {
+        params["_meta"] = json!({ "progressToken": token });
+    }
+    request("tools/call", params)
 }
 
 /// What the server said at `initialize`.
@@ -162,10 +173,76 @@ impl AnswerWatch {
 
 /// The JSON-RPC response to `id` among an event stream's messages.
 fn response_in(text: &str, id: u64) -> Option<Value> {
+    messages(text).find(|m| answers(m, id))
+}
+
+/// Whether `message` is the response to request `id`.
+fn answers(message: &Value, id: u64) -> bool {
+    message["id"] == id && (message.get("result").is_some() || message.get("error").is_some())
+}
+
+/// An event stream's JSON messages, in order (events that are not JSON
+/// passed over).
+fn messages(text: &str) -> impl Iterator<Item = Value> {
     events(text)
         .into_iter()
         .filter_map(|data| crate::json::parse::<Value>(&data).ok())
-        .find(|m| m["id"] == id && (m.get("result").is_some() || m.get("error").is_some()))
+}
+
+/// The most of an upstream's notifications relayed per call.
+pub const MAX_RELAYED: usize = 64;
+
+/// The progress and log notifications an event-stream answer carried
+/// before its answer to `id`, as the tool's own notifications (the MCP
+/// core sends them on as it sends a tool's: logs at the level the client
+/// asked for, progress under the client's token). Progress counts only for
+/// `progress_token` (what the call was sent with) and only while it rises;
+/// logs only at levels MCP has; at most [`MAX_RELAYED`] of them.
+pub fn notifications(
+    content_type: Option<&str>,
+    body: &[u8],
+    id: u64,
+    progress_token: Option<&Value>,
+) -> Vec<ToolNotification> {
+    let text = match (content_type, std::str::from_utf8(body)) {
+        (Some("text/event-stream"), Ok(text)) => text,
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut last = f64::NEG_INFINITY;
+    for message in messages(text) {
+        if answers(&message, id) || out.len() == MAX_RELAYED {
+            break;
+        }
+        let params = &message["params"];
+        match message["method"].as_str() {
+            Some("notifications/progress")
+                if progress_token.is_some_and(|t| *t == params["progressToken"]) =>
+            {
+                let Some(progress) = params["progress"].as_f64().filter(|p| *p > last) else {
+                    continue;
+                };
+                last = progress;
+                out.push(ToolNotification::Progress {
+                    progress,
+                    total: params["total"].as_f64(),
+                    message: params["message"].as_str().map(str::to_owned),
+                });
+            }
+            Some("notifications/message") => {
+                let Some(level) = params["level"].as_str().filter(|l| severity(l).is_some()) else {
+                    continue;
+                };
+                out.push(ToolNotification::Log {
+                    level: level.to_owned(),
+                    logger: params["logger"].as_str().map(str::to_owned),
+                    data: params["data"].clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The data of each event in an event stream (multi-line data joined).
@@ -283,6 +360,72 @@ mod tests {
                 .find(|end| watch.holds_answer(&bytes[..*end]));
             assert_eq!(found, Some(bytes.len()), "chunks of {size}");
         }
+    }
+
+    #[test]
+    fn progress_and_logs_before_the_answer_are_relayed() {
+        let event = |message: Value| format!("event: message\ndata: {message}\n\n");
+        let progress = |token: Value, progress: f64| {
+            event(json!({"jsonrpc": "2.0", "method": "notifications/progress",
+                "params": {"progressToken": token, "progress": progress, "total": 3, "message": "step"}}))
+        };
+        let log = |level: &str| {
+            event(json!({"jsonrpc": "2.0", "method": "notifications/message",
+                "params": {"level": level, "logger": "up", "data": {"n": 1}}}))
+        };
+        let stream = [
+            progress(json!("t"), 1.0),
+            progress(json!("another"), 2.0),
+            log("info"),
+            log("shouting"),
+            progress(json!("t"), 1.0),
+            event(json!({"jsonrpc": "2.0", "id": 9, "method": "sampling/createMessage"})),
+            progress(json!("t"), 2.0),
+            event(json!({"jsonrpc": "2.0", "id": 1, "result": {"content": []}})),
+            progress(json!("t"), 3.0),
+        ]
+        .concat();
+        let token = json!("t");
+        let relayed = notifications(
+            Some("text/event-stream"),
+            stream.as_bytes(),
+            1,
+            Some(&token),
+        );
+        let step = |progress| ToolNotification::Progress {
+            progress,
+            total: Some(3.0),
+            message: Some("step".into()),
+        };
+        let info = ToolNotification::Log {
+            level: "info".into(),
+            logger: Some("up".into()),
+            data: json!({"n": 1}),
+        };
+        assert_eq!(
+            relayed,
+            [step(1.0), info.clone(), step(2.0)],
+            "another token's, an unknown level, falling progress and what follows the answer are not"
+        );
+        let unasked = notifications(Some("text/event-stream"), stream.as_bytes(), 1, None);
+        assert_eq!(unasked, [info], "no progress unless asked for");
+        let json = br#"{"jsonrpc":"2.0","id":1,"result":{}}"#;
+        assert!(notifications(Some("application/json"), json, 1, Some(&token)).is_empty());
+        let flood = log("debug").repeat(MAX_RELAYED + 10);
+        assert_eq!(
+            notifications(Some("text/event-stream"), flood.as_bytes(), 1, None).len(),
+            MAX_RELAYED
+        );
+    }
+
+    #[test]
+    fn a_call_asks_for_progress_only_with_a_token() {
+        let args = Map::new();
+        let plain = crate::json::parse::<Value>(call_tool("echo", &args, None)).unwrap();
+        assert!(plain["params"].get("_meta").is_none(), "{plain}");
+        let token = json!(7);
+        let asked = crate::json::parse::<Value>(call_tool("echo", &args, Some(&token))).unwrap();
+        assert_eq!(asked["params"]["_meta"], json!({"progressToken": 7}));
     }
 
     #[test]

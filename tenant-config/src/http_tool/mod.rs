@@ -264,8 +264,13 @@ impl HttpBinding {
         Some(template.origin().to_owned()).filter(|o| !o.is_empty())
     }
 
-    /// The request a call with `arguments` makes.
-    pub fn plan(&self, arguments: &Map<String, Value>) -> Result<Planned, PlanError> {
+    /// The request a call with `arguments` makes (an MCP server's asks for
+    /// progress under `progress_token`, when given).
+    pub fn plan(
+        &self,
+        arguments: &Map<String, Value>,
+        progress_token: Option<&Value>,
+    ) -> Result<Planned, PlanError> {
         if let Some(mcp) = &self.mcp {
             return Ok(Planned {
                 method: HttpMethod::Post,
@@ -274,7 +279,11 @@ impl HttpBinding {
                     ("content-type".into(), "application/json".into()),
                     ("accept".into(), crate::upstream_mcp::ACCEPT.into()),
                 ],
-                body: Some(crate::upstream_mcp::call_tool(&mcp.tool, arguments)),
+                body: Some(crate::upstream_mcp::call_tool(
+                    &mcp.tool,
+                    arguments,
+                    progress_token,
+                )),
             });
         }
         let template = Template::parse(&self.url).map_err(PlanError)?;

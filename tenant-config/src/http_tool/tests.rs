@@ -28,7 +28,7 @@ fn an_upstream_mcp_tool_is_a_post_of_its_whole_arguments() {
     let known = ["message", "n"];
     assert!(mcp.validate(&known, |_| false).is_ok());
     let planned = mcp
-        .plan(&args(json!({"message": "a/../b\r\n", "n": 2})))
+        .plan(&args(json!({"message": "a/../b\r\n", "n": 2})), None)
         .unwrap();
     assert_eq!(planned.url, "https://mcp.acme.test/mcp");
     let body: Value = serde_json::from_str(planned.body.as_deref().unwrap()).unwrap();
@@ -117,17 +117,18 @@ fn templates_expand_each_operator_as_rfc_6570_says() {
         "https://api.acme.test/v1/cities/{city}/weather{/day}{.format}{;lang}{?units,limit}{&page}",
     );
     let planned = b
-        .plan(&args(
-            json!({"city": "São Paulo", "day": "mon", "format": "json",
-            "lang": "pt", "units": "metric", "limit": 3, "page": 2}),
-        ))
+        .plan(
+            &args(json!({"city": "São Paulo", "day": "mon", "format": "json",
+            "lang": "pt", "units": "metric", "limit": 3, "page": 2})),
+            None,
+        )
         .unwrap();
     assert_eq!(
         planned.url,
         "https://api.acme.test/v1/cities/S%C3%A3o%20Paulo/weather/mon.json;lang=pt?units=metric&limit=3&page=2"
     );
     assert_eq!(planned.body, None);
-    let sparse = b.plan(&args(json!({"city": "Oslo"}))).unwrap();
+    let sparse = b.plan(&args(json!({"city": "Oslo"})), None).unwrap();
     assert_eq!(sparse.url, "https://api.acme.test/v1/cities/Oslo/weather");
 }
 
@@ -147,7 +148,7 @@ fn no_argument_can_leave_its_place() {
         "\u{202e}evil",
         "a\r\nHost: evil.test",
     ] {
-        let planned = b.plan(&args(json!({"id": hostile}))).unwrap();
+        let planned = b.plan(&args(json!({"id": hostile})), None).unwrap();
         let rest = planned
             .url
             .strip_prefix("https://api.acme.test/items/")
@@ -159,13 +160,13 @@ fn no_argument_can_leave_its_place() {
         );
     }
     let long = "x".repeat(20_000);
-    assert!(b.plan(&args(json!({"id": long}))).is_err());
+    assert!(b.plan(&args(json!({"id": long})), None).is_err());
     for header in ["a\r\nx-admin: 1", "a\nb", "nul\0", "é"] {
-        let refused = b.plan(&args(json!({"id": "1", "trace": header})));
+        let refused = b.plan(&args(json!({"id": "1", "trace": header})), None);
         assert!(refused.is_err(), "{header:?} went into a header");
     }
     let planned = b
-        .plan(&args(json!({"id": "1", "trace": "abc-123"})))
+        .plan(&args(json!({"id": "1", "trace": "abc-123"})), None)
         .unwrap();
     assert_eq!(planned.headers, vec![("x-trace".into(), "abc-123".into())]);
 }
@@ -177,7 +178,10 @@ fn unplaced_arguments_go_to_the_query_or_a_json_body() {
         ..binding(HttpMethod::Get, "https://api.acme.test/search")
     };
     let planned = get
-        .plan(&args(json!({"q": "a&b=c", "tags": ["x", "y"], "n": 2})))
+        .plan(
+            &args(json!({"q": "a&b=c", "tags": ["x", "y"], "n": 2})),
+            None,
+        )
         .unwrap();
     assert_eq!(
         planned.url,
@@ -185,7 +189,7 @@ fn unplaced_arguments_go_to_the_query_or_a_json_body() {
     );
     let post = binding(HttpMethod::Post, "https://api.acme.test/orders/{id}");
     let planned = post
-        .plan(&args(json!({"id": 7, "item": "tea", "qty": 2})))
+        .plan(&args(json!({"id": 7, "item": "tea", "qty": 2})), None)
         .unwrap();
     assert_eq!(planned.url, "https://api.acme.test/orders/7");
     assert_eq!(

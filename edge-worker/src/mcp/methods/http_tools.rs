@@ -40,7 +40,7 @@ pub fn call(
              publish the tenant again to check its results.",
         ));
     }
-    let planned = match http.plan(arguments) {
+    let planned = match http.plan(arguments, call.progress_token()) {
         Ok(planned) => planned,
         Err(refused) => return Ok(tool_error(&refused.0)),
     };
@@ -91,11 +91,32 @@ pub fn call(
     };
     let fetched = call.obtained.and_then(Obtained::backend);
     match fetched.filter(|fetched| fetched.call == wanted) {
-        Some(fetched) => Ok(result(tool, &wanted, &fetched.answer, call.version)),
+        Some(fetched) => {
+            if wanted.mcp {
+                relay(call, &fetched.answer);
+            }
+            Ok(result(tool, &wanted, &fetched.answer, call.version))
+        }
         None => {
             call.needs.replace(Some(Needed::Backend(Box::new(wanted))));
             Ok(Value::Null)
         }
+    }
+}
+
+/// What an upstream MCP server told the client before answering (its
+/// progress and logs), sent on as the tool's own notifications are.
+fn relay(call: &Call<'_>, answer: &BackendAnswer) {
+    if let BackendAnswer::Answered {
+        status: 200..=299,
+        content_type,
+        body,
+    } = answer
+    {
+        let id = upstream_mcp::REQUEST_ID;
+        let told =
+            upstream_mcp::notifications(content_type.as_deref(), body, id, call.progress_token());
+        super::tools::report(call, &told);
     }
 }
 
@@ -412,6 +433,76 @@ mod tests {
         assert!(unopened.to_string().contains("revision 1999"), "{unopened}");
     }
 
+    #[test]
+    fn an_upstreams_progress_and_logs_reach_the_client_before_the_result() {
+        let mut config = config();
+        let http = config.tools[0].http.as_mut().unwrap();
+        http.url = "https://mcp.acme.test/mcp".into();
+        http.mcp = Some(upstream_mcp::McpTarget {
+            tool: "forecast".into(),
+        });
+        config.tools[0].output_schema = None;
+        config.tools[0].output_check = None;
+        let events = [
+            json!({"jsonrpc": "2.0", "method": "notifications/progress",
+                "params": {"progressToken": "p-1", "progress": 1, "total": 2}}),
+            json!({"jsonrpc": "2.0", "method": "notifications/message",
+                "params": {"level": "warning", "data": "slow"}}),
+            json!({"jsonrpc": "2.0", "id": 1, "result": {"content": []}}),
+        ];
+        let body: String = events
+            .iter()
+            .map(|e| format!("event: message\ndata: {e}\n\n"))
+            .collect();
+        let answer = BackendAnswer::Answered {
+            status: 200,
+            content_type: Some("text/event-stream".into()),
+            body: body.into_bytes(),
+        };
+        let told = |version: &str, meta: Value| {
+            let mut params = params("Oslo");
+            params.insert("_meta".into(), meta);
+            let first =
+                Call::new(&config, &Caller::Anonymous, version, params.clone()).run("tools/call");
+            let call = first.needs.and_then(Needed::into_backend).unwrap();
+            let sent: Value = serde_json::from_str(call.planned.body.as_deref().unwrap()).unwrap();
+            let fetched = Obtained::Backend(Box::new(Fetched {
+                call,
+                answer: answer.clone(),
+            }));
+            let second = Call::new(&config, &Caller::Anonymous, version, params)
+                .with_obtained(Some(&fetched))
+                .run("tools/call");
+            assert!(second.result.is_ok());
+            (sent["params"]["_meta"].clone(), second.notifications)
+        };
+        let (asked, legacy) = told("2025-06-18", json!({"progressToken": "p-1"}));
+        assert_eq!(
+            asked,
+            json!({"progressToken": "p-1"}),
+            "the upstream is asked for progress"
+        );
+        let methods: Vec<&Value> = legacy.iter().map(|n| &n["method"]).collect();
+        assert_eq!(methods, ["notifications/progress", "notifications/message"]);
+        assert_eq!(legacy[0]["params"]["progressToken"], "p-1");
+        assert_eq!(
+            legacy[1]["params"],
+            json!({"level": "warning", "data": "slow"})
+        );
+        // The modern era sends logs only at the level the request asked for.
+        let (_, quiet) = told("2026-07-28", json!({"progressToken": "p-1"}));
+        assert_eq!(quiet.len(), 1, "progress only: {quiet:?}");
+        let level = json!({"progressToken": "p-1", "io.modelcontextprotocol/logLevel": "error"});
+        assert_eq!(
+            told("2026-07-28", level).1.len(),
+            1,
+            "a warning is below error"
+        );
+        let (none, unasked) = told("2025-06-18", json!({}));
+        assert!(none.is_null(), "no token, none sent: {none}");
+        assert_eq!(unasked.len(), 1, "the log only: {unasked:?}");
+    }
+
     fn with_assertion(config: &mut TenantConfig, audience: Option<&str>) {
         use portcullis_tenant_config::assertion::{AssertionKeys, PublicKey, SigningKey};
         let http = config.tools[0].http.as_mut().unwrap();
@@ -649,7 +740,7 @@ mod tests {
                     user_token: false,
                     mcp: None,
                 }
-                .plan(json!({"city": "Bergen"}).as_object().unwrap())
+                .plan(json!({"city": "Bergen"}).as_object().unwrap(), None)
                 .unwrap(),
                 timeout_ms: 2_000,
                 max_response_bytes: 1_000,

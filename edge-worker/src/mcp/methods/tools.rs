@@ -155,7 +155,7 @@ fn check_arguments(name: &str, schema: &ArgSchema, arguments: &Value) -> Result<
 /// The tool's logs (in the legacy eras, and in the modern one at or above
 /// the level the request opted in to) and progress (when the client asked
 /// for it with a token), in order.
-fn report(call: &Call<'_>, notifications: &[ToolNotification]) {
+pub(super) fn report(call: &Call<'_>, notifications: &[ToolNotification]) {
     let threshold = if crate::mcp::MODERN_VERSIONS.contains(&call.version) {
         call.log_level()
     } else {
